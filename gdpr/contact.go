@@ -1,0 +1,333 @@
+package gdpr
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ContactID identifies a contact; it is shown as "C" followed by the number.
+type ContactID uint64
+
+func (id ContactID) String() string { return "C" + strconv.FormatUint(uint64(id), 10) }
+
+// ParseContactID reads "C123", "c123" or "123".
+func ParseContactID(s string) (ContactID, error) {
+	n, err := parseID(s, 'C')
+	if err != nil {
+		return 0, fmt.Errorf("contact id %q: %w", s, err)
+	}
+	return ContactID(n), nil
+}
+
+// RequestID identifies a data-subject request, shown as "R" and the number.
+type RequestID uint64
+
+func (id RequestID) String() string { return "R" + strconv.FormatUint(uint64(id), 10) }
+
+// ParseRequestID reads "R12", "r12" or "12".
+func ParseRequestID(s string) (RequestID, error) {
+	n, err := parseID(s, 'R')
+	if err != nil {
+		return 0, fmt.Errorf("request id %q: %w", s, err)
+	}
+	return RequestID(n), nil
+}
+
+func parseID(s string, prefix byte) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 0 && (s[0] == prefix || s[0] == prefix+'a'-'A') {
+		s = s[1:]
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("not an id: expected %c followed by a number, e.g. %c42", prefix, prefix)
+	}
+	return n, nil
+}
+
+// ContactStatus is where a contact stands for processing.
+type ContactStatus string
+
+// The contact statuses of SPEC §4.
+const (
+	ContactActive     ContactStatus = "active"
+	ContactRestricted ContactStatus = "restricted" // processing restricted (Art. 18) or objected to (Art. 21): no marketing
+	ContactAnonymized ContactStatus = "anonymized"
+)
+
+// ContactStatuses returns every contact status.
+func ContactStatuses() []ContactStatus {
+	return []ContactStatus{ContactActive, ContactRestricted, ContactAnonymized}
+}
+
+// ParseContactStatus reads a contact status case-insensitively.
+func ParseContactStatus(s string) (ContactStatus, error) {
+	v := ContactStatus(strings.ToLower(strings.TrimSpace(s)))
+	for _, st := range ContactStatuses() {
+		if st == v {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown contact status %q: use active, restricted or anonymized", s)
+}
+
+// Contact is one person on the customer list. The fields under "personal
+// data" identify the person; the store seals them under a key of this contact
+// alone, and anonymization destroys them. The rest is not personal on its own
+// and stays readable for statistics and indexes.
+type Contact struct {
+	ID ContactID `json:"id"`
+
+	// Personal data.
+	FirstName  string            `json:"first_name,omitempty"`
+	LastName   string            `json:"last_name,omitempty"`
+	Email      string            `json:"email,omitempty"`       // normalized
+	PastEmails []string          `json:"past_emails,omitempty"` // earlier addresses, kept for suppression on erasure
+	Phone      string            `json:"phone,omitempty"`
+	Street     string            `json:"street,omitempty"`
+	City       string            `json:"city,omitempty"`
+	Region     string            `json:"region,omitempty"`
+	PostalCode string            `json:"postal_code,omitempty"`
+	Company    string            `json:"company,omitempty"`
+	Notes      string            `json:"notes,omitempty"`
+	Custom     map[string]string `json:"custom,omitempty"`
+
+	// Not personal on its own.
+	Country      string            `json:"country,omitempty"` // ISO alpha-2, "" unknown
+	Status       ContactStatus     `json:"status"`
+	Source       string            `json:"source,omitempty"` // where the contact came from
+	Tags         []string          `json:"tags,omitempty"`
+	Bases        []BasisAssignment `json:"bases,omitempty"`
+	Consents     []ConsentRecord   `json:"consents,omitempty"`
+	Balance      int64             `json:"balance_cents,omitempty"` // unpaid balance in cents: an obligation that blocks erasure
+	OpenContract bool              `json:"open_contract,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	AnonymizedAt time.Time         `json:"anonymized_at,omitzero"`
+}
+
+// Field limits of SPEC §6, in characters.
+const (
+	MaxNameLen   = 200
+	MaxEmailLen  = 254
+	MaxPhoneLen  = 64
+	MaxFieldLen  = 1000
+	MaxCustomLen = 4000
+)
+
+// Name is the display name: first and last name, or the email when both are
+// empty.
+func (c *Contact) Name() string {
+	n := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if n == "" {
+		return c.Email
+	}
+	return n
+}
+
+// EU is the contact's EU/EEA status from its country.
+func (c *Contact) EU() EUStatus { return EUStatusOf(c.Country) }
+
+// HasBasis reports whether the contact holds the given basis.
+func (c *Contact) HasBasis(b Basis) bool {
+	for _, a := range c.Bases {
+		if a.Basis == b {
+			return true
+		}
+	}
+	return false
+}
+
+// HasTag reports whether the contact carries a tag (case-insensitively).
+func (c *Contact) HasTag(tag string) bool {
+	for _, t := range c.Tags {
+		if strings.EqualFold(t, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// AddBasis records a basis assignment. A basis already held is not added
+// twice; changed reports whether anything changed.
+func (c *Contact) AddBasis(a BasisAssignment) (changed bool) {
+	if c.HasBasis(a.Basis) {
+		return false
+	}
+	c.Bases = append(c.Bases, a)
+	return true
+}
+
+// RemoveBasis drops a basis; changed reports whether the contact held it.
+// It builds a new slice, so a copy of the contact taken before (e.g. to
+// update indexes from the old and the new bases) keeps its own.
+func (c *Contact) RemoveBasis(b Basis) (changed bool) {
+	var out []BasisAssignment
+	for _, a := range c.Bases {
+		if a.Basis == b {
+			changed = true
+			continue
+		}
+		out = append(out, a)
+	}
+	if changed {
+		c.Bases = out
+	}
+	return changed
+}
+
+// ConsentWithoutProof reports whether the contact holds consent as a basis
+// without a granted consent record that names the policy version agreed to
+// (checklist item consent-proof).
+func (c *Contact) ConsentWithoutProof() bool {
+	if !c.HasBasis(BasisConsent) {
+		return false
+	}
+	for _, r := range c.Consents {
+		if r.HasProof() {
+			return false
+		}
+	}
+	return true
+}
+
+// MarketingAllowed reports whether the contact may receive marketing: not
+// restricted or objected to, and not anonymized.
+func (c *Contact) MarketingAllowed() bool { return c.Status == ContactActive }
+
+// Validate checks a contact before it is stored: a valid email, a known
+// country, fields within the limits of SPEC §6, valid UTF-8 everywhere.
+func (c *Contact) Validate() error {
+	if c.Status == ContactAnonymized {
+		return nil // nothing personal is left to check
+	}
+	if email, err := NormalizeEmail(c.Email); err != nil {
+		return err
+	} else if email != c.Email {
+		return fmt.Errorf("email %q is not normalized (want %q)", c.Email, email)
+	}
+	if c.Country != "" {
+		if code, err := NormalizeCountry(c.Country); err != nil {
+			return err
+		} else if code != c.Country {
+			return fmt.Errorf("country %q is not normalized (want %q)", c.Country, code)
+		}
+	}
+	if _, err := ParseContactStatus(string(c.Status)); err != nil {
+		return err
+	}
+	checks := []struct {
+		name, value string
+		max         int
+	}{
+		{"first name", c.FirstName, MaxNameLen},
+		{"last name", c.LastName, MaxNameLen},
+		{"phone", c.Phone, MaxPhoneLen},
+		{"street", c.Street, MaxFieldLen},
+		{"city", c.City, MaxFieldLen},
+		{"region", c.Region, MaxFieldLen},
+		{"postal code", c.PostalCode, MaxFieldLen},
+		{"company", c.Company, MaxFieldLen},
+		{"notes", c.Notes, MaxFieldLen},
+		{"source", c.Source, MaxFieldLen},
+	}
+	for _, ch := range checks {
+		if err := checkField(ch.name, ch.value, ch.max); err != nil {
+			return err
+		}
+	}
+	for k, v := range c.Custom {
+		if err := checkField("custom field name", k, MaxFieldLen); err != nil {
+			return err
+		}
+		if err := checkField("custom field "+strconv.Quote(k), v, MaxCustomLen); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.Tags {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t, " \t\n") {
+			return fmt.Errorf("tag %q: tags are single words (use - or _ instead of spaces)", t)
+		}
+		if err := checkField("tag", t, MaxNameLen); err != nil {
+			return err
+		}
+	}
+	if c.Balance < 0 {
+		return errors.New("unpaid balance cannot be negative")
+	}
+	return nil
+}
+
+func checkField(name, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%s is not valid UTF-8 text", name)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return fmt.Errorf("%s is too long: %d characters, at most %d", name, n, max)
+	}
+	return nil
+}
+
+// NormalizeEmail trims an address and lower-cases it as a whole (SPEC §6:
+// plus-addresses stay distinct) and checks that it is a plain, valid address
+// of at most 254 characters. Internationalized addresses (UTF-8 local part,
+// IDN domain) are valid.
+func NormalizeEmail(s string) (string, error) {
+	// Checked before lower-casing, which would turn bad bytes into U+FFFD.
+	if !utf8.ValidString(s) {
+		return "", errors.New("email is not valid UTF-8 text")
+	}
+	e := strings.ToLower(strings.TrimSpace(s))
+	if e == "" {
+		return "", errors.New("email is missing")
+	}
+	if n := utf8.RuneCountInString(e); n > MaxEmailLen {
+		return "", fmt.Errorf("email is too long: %d characters, at most %d", n, MaxEmailLen)
+	}
+	at := strings.LastIndexByte(e, '@')
+	if at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") {
+		return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
+	}
+	if _, err := mail.ParseAddress(e); err != nil {
+		return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
+	}
+	domain := e[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", fmt.Errorf("email %q has no valid domain (expected name@example.com)", s)
+	}
+	return e, nil
+}
+
+// NormalizeTag trims a tag and lower-cases it.
+func NormalizeTag(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// MarshalText writes the id as shown to owners ("C42").
+func (id ContactID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText reads "C42" or "42".
+func (id *ContactID) UnmarshalText(b []byte) error {
+	v, err := ParseContactID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+// MarshalText writes the id as shown to owners ("R7").
+func (id RequestID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText reads "R7" or "7".
+func (id *RequestID) UnmarshalText(b []byte) error {
+	v, err := ParseRequestID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}

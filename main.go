@@ -1,0 +1,815 @@
+// Command gdprdesk runs GDPR compliance for a small business from a
+// terminal: contacts and their lawful bases, consent proof, the request
+// inbox, erasure, the readiness checklist and access packages.
+//
+// This file parses the command line and wires the packages together; the
+// rules live in gdpr/, storage in store/, file formats in exporters/ and the
+// screens in ui/.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gdprdesk/gdprdesk/assets"
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// Exit codes of SPEC §4.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks a mistake in how the command was called (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// app is what every command shares: global flags and the output streams.
+type app struct {
+	dataFlag string
+	operator string
+	stdout   io.Writer
+	stderr   io.Writer
+	now      func() time.Time
+}
+
+func main() {
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	os.Exit(a.run(os.Args[1:]))
+}
+
+// run executes one command line and returns the exit code.
+func (a *app) run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.TrimSpace(err.Error())
+	fmt.Fprintln(a.stderr, "gdprdesk: "+strings.ReplaceAll(msg, "\n", " "))
+	var ue usageError
+	var qe *gdpr.QueryError
+	if errors.As(err, &ue) || errors.As(err, &qe) || strings.HasPrefix(msg, "unknown command") ||
+		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "required flag") {
+		fmt.Fprintln(a.stderr, "Run 'gdprdesk --help' (or 'gdprdesk COMMAND --help') for usage.")
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gdprdesk",
+		Short: "Run GDPR compliance for a small business from the terminal",
+		Long: `gdprdesk keeps your customer list GDPR-ready: lawful bases with evidence,
+proof of consent, the request inbox with its deadlines, real erasure, a
+readiness checklist and access packages. Run it without a command to open
+the terminal UI on your data directory.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(a.stdout, "The terminal UI is not built yet. Meanwhile: 'gdprdesk contacts', 'gdprdesk checklist', 'gdprdesk request list', or 'gdprdesk --help'.")
+			return nil
+		},
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
+	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
+	root.AddCommand(a.demoCommand(), a.contactsCommand(), a.tagCommand(), a.requestCommand(),
+		a.checklistCommand(), a.auditCommand())
+	return root
+}
+
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q", args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("expected %s, got %d argument(s)", what, len(args))
+		}
+		return nil
+	}
+}
+
+// dataDir resolves the data directory per SPEC §4.
+func (a *app) dataDir() (string, error) {
+	if a.dataFlag != "" {
+		return a.dataFlag, nil
+	}
+	if d := os.Getenv("GDPRDESK_DATA"); d != "" {
+		return d, nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "gdprdesk"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory: give --data DIR or set GDPRDESK_DATA (%w)", err)
+	}
+	return filepath.Join(home, ".local", "share", "gdprdesk"), nil
+}
+
+// operatorName is --operator, else the OS user name.
+func (a *app) operatorName() string {
+	if a.operator != "" {
+		return a.operator
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func (a *app) open() (*store.Store, error) {
+	dir, err := a.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(dir, store.Options{Now: a.now, Log: a.stderr})
+}
+
+// withStore opens the store, runs fn and closes it, reporting a close error
+// only when fn succeeded.
+func (a *app) withStore(fn func(s *store.Store) error) (err error) {
+	s, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	return fn(s)
+}
+
+func (a *app) writeJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// ---- demo ----
+
+func (a *app) demoCommand() *cobra.Command {
+	var n int
+	var seed uint64
+	var noTUI bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Fill a new data directory with realistic demo data, then open it",
+		Long: `demo fills an empty data directory with realistic demo data: contacts across
+the EU and beyond, lawful bases and consent records, requests in every state
+(some overdue), policy versions, source rules and a partly done checklist.
+
+Without --data (and without GDPRDESK_DATA) the demo goes to its own directory,
+$XDG_DATA_HOME/gdprdesk-demo or ~/.local/share/gdprdesk-demo, so it never
+mixes with your real data. A directory that is not empty is refused.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || n > 10_000_000 {
+				return usagef("--contacts must be between 1 and 10,000,000, got %d", n)
+			}
+			dir, err := a.demoDir()
+			if err != nil {
+				return err
+			}
+			if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+				return fmt.Errorf("data directory %s is not empty: demo only fills a new directory (choose another with --data, or remove this one)", dir)
+			}
+			a.dataFlag = dir
+			if err := a.withStore(func(s *store.Store) error { return a.fillDemo(cmd.Context(), s, n, seed) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Demo data directory %s: %s contacts. Open it with: gdprdesk --data %s\n", dir, gdpr.Thousands(int64(n)), dir)
+			if !noTUI {
+				return a.rootCommand().RunE(cmd, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&n, "contacts", 2000, "how many contacts to create")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same data on the same day")
+	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "fill the directory and exit without opening the terminal UI")
+	return cmd
+}
+
+func (a *app) demoDir() (string, error) {
+	if a.dataFlag != "" || os.Getenv("GDPRDESK_DATA") != "" {
+		return a.dataDir()
+	}
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no data directory: give --data DIR (%w)", err)
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "gdprdesk-demo"), nil
+}
+
+func (a *app) fillDemo(ctx context.Context, s *store.Store, n int, seed uint64) error {
+	op := a.operatorName()
+	d, err := exporters.NewDemo(assets.FS, n, seed, a.now())
+	if err != nil {
+		return err
+	}
+	if err := s.SaveSettings(op, d.Settings()); err != nil {
+		return err
+	}
+	for _, r := range d.SourceRules() {
+		if err := s.SetSourceRule(op, r); err != nil {
+			return err
+		}
+	}
+	policies, err := d.Policies(assets.FS)
+	if err != nil {
+		return err
+	}
+	for _, p := range policies {
+		if _, err := s.AddPolicyVersion(op, p.Kind, p.Text, p.EffectiveAt); err != nil {
+			return err
+		}
+	}
+	step := max(n/10, 50_000)
+	for made := 0; d.Remaining() > 0; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("demo stopped after %d contacts: %w", made, err)
+		}
+		batch := d.NextContacts(store.BulkChunk)
+		if _, err := s.CreateContacts(op, batch); err != nil {
+			return fmt.Errorf("create demo contacts: %w", err)
+		}
+		before := made
+		made += len(batch)
+		if n >= 100_000 && made/step != before/step {
+			fmt.Fprintf(a.stderr, "demo: %s of %s contacts\n", gdpr.Thousands(int64(made)), gdpr.Thousands(int64(n)))
+		}
+	}
+	for _, dr := range d.Requests(n) {
+		r := dr.Request
+		r.Contact = gdpr.ContactID(dr.ContactNo)
+		id, err := s.AddRequest(op, r)
+		if err != nil {
+			return fmt.Errorf("create demo request: %w", err)
+		}
+		if dr.Extend != "" {
+			err := s.UpdateRequest(op, id, "request.extend", "extended by two months", func(r *gdpr.Request) error {
+				return r.Extend(dr.Extend, time.Time{}, a.now(), a.now(), op, nil)
+			})
+			if err != nil {
+				return fmt.Errorf("extend demo request: %w", err)
+			}
+		}
+		for i, st := range dr.Steps {
+			note := ""
+			if i == len(dr.Steps)-1 {
+				note = dr.Outcome
+			}
+			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
+				if st == gdpr.StatusInProgress && r.Verified == nil {
+					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: a.now()}
+				}
+				return r.Move(st, note, a.now())
+			}); err != nil {
+				return fmt.Errorf("advance demo request: %w", err)
+			}
+		}
+	}
+	for id, rec := range d.ChecklistRecords() {
+		if err := s.SetChecklistItem(op, id, rec); err != nil {
+			return fmt.Errorf("demo checklist: %w", err)
+		}
+	}
+	return nil
+}
+
+// ---- contacts ----
+
+func (a *app) contactsCommand() *cobra.Command {
+	var query string
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "contacts",
+		Short: "List contacts matching a query",
+		Long: `contacts lists the contacts matching --query, in the query language:
+space-separated terms that must all hold, e.g.
+
+  country:DE  eu:yes|no|unknown  basis:consent|contract|legal_obligation|
+  vital_interests|public_task|legitimate_interests|none  status:active|
+  restricted|anonymized  source:LABEL  tag:NAME  created:<2024-01-01
+  created:>2024-01-01, and bare words matched in name, email and company.
+
+A value may list alternatives: country:DE|AT. The table shows the first 100
+by default; --json lists every match unless --limit is given.`,
+		Args: exactArgs(0, "no arguments (put the query in --query)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q, err := gdpr.ParseQuery(query)
+			if err != nil {
+				return err
+			}
+			if limit < 0 {
+				return usagef("--limit must be 0 (no limit) or more, got %d", limit)
+			}
+			if !cmd.Flags().Changed("limit") && !asJSON {
+				limit = 100
+			}
+			return a.withStore(func(s *store.Store) error { return a.listContacts(s, q, limit, asJSON) })
+		},
+	}
+	cmd.Flags().StringVarP(&query, "query", "q", "", "filter, e.g. \"eu:yes basis:none\"")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many contacts (0: no limit; the table defaults to 100)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+type contactsJSON struct {
+	Query     string         `json:"query"`
+	Count     int            `json:"count"`
+	Truncated bool           `json:"truncated"`
+	Contacts  []gdpr.Contact `json:"contacts"`
+}
+
+func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool) error {
+	out := contactsJSON{Query: q.String(), Contacts: []gdpr.Contact{}}
+	var cursor store.Cursor
+	for {
+		size := 1000
+		if limit > 0 {
+			size = min(size, limit-len(out.Contacts))
+		}
+		page, err := s.Contacts(q, cursor, size)
+		if err != nil {
+			return err
+		}
+		out.Contacts = append(out.Contacts, page.Contacts...)
+		if !page.More {
+			break
+		}
+		if limit > 0 && len(out.Contacts) >= limit {
+			out.Truncated = true
+			break
+		}
+		cursor = page.Next
+	}
+	out.Count = len(out.Contacts)
+	if asJSON {
+		return a.writeJSON(out)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCOUNTRY\tEU\tSTATUS\tBASES\tSOURCE")
+	for _, c := range out.Contacts {
+		var bases []string
+		for _, b := range c.Bases {
+			bases = append(bases, string(b.Basis))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, clip(c.Name(), 30), clip(c.Email, 40), dash(c.Country),
+			c.EU(), c.Status, dash(strings.Join(bases, ",")), dash(c.Source))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if out.Truncated {
+		fmt.Fprintf(a.stdout, "Showing the first %s; more match. Use --limit 0 for all.\n", gdpr.Thousands(int64(out.Count)))
+	} else {
+		fmt.Fprintf(a.stdout, "%s contact(s).\n", gdpr.Thousands(int64(out.Count)))
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// ---- tag ----
+
+func (a *app) tagCommand() *cobra.Command {
+	var query, basis, evidence, source string
+	var remove bool
+	cmd := &cobra.Command{
+		Use:   "tag",
+		Short: "Add or remove a lawful basis on every contact matching a query",
+		Long: `tag adds (or with --remove, removes) a lawful basis on every contact matching
+--query. Each changed contact gets an audit entry; contacts that already hold
+the basis (or, with --remove, do not) are left alone, so running it again is
+safe. Work is committed in chunks: an interrupted run keeps what it did, and
+running it again finishes the rest.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(query) == "" {
+				return usagef("--query is required (to change every contact, say so with a term such as status:active)")
+			}
+			q, err := gdpr.ParseQuery(query)
+			if err != nil {
+				return err
+			}
+			b, err := gdpr.ParseBasis(basis)
+			if err != nil {
+				return usageError{err}
+			}
+			if remove && evidence != "" {
+				return usagef("--evidence goes with adding a basis, not with --remove")
+			}
+			return a.withStore(func(s *store.Store) error {
+				res, err := s.ApplyBasis(cmd.Context(), a.operatorName(), q, store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence},
+					func(p store.BulkProgress) {
+						if p.Total >= 20_000 {
+							fmt.Fprintf(a.stderr, "tag: %s of %s\n", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+						}
+					})
+				if err != nil {
+					return err
+				}
+				verb, already := "Added", "already had it"
+				if remove {
+					verb, already = "Removed", "did not have it"
+				}
+				fmt.Fprintf(a.stdout, "%s %s on %s contact(s); %s %s.\n", verb, b, gdpr.Thousands(res.Changed), gdpr.Thousands(res.Unchanged), already)
+				if res.Cancelled {
+					return errors.New("stopped before the end; run the same command again to finish")
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&query, "query", "q", "", "which contacts, e.g. \"country:DE\" (required)")
+	cmd.Flags().StringVar(&basis, "basis", "", "lawful basis: consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests (required)")
+	cmd.Flags().StringVar(&evidence, "evidence", "", "what shows the basis holds, e.g. \"webinar signup 2024\"")
+	cmd.Flags().StringVar(&source, "source", gdpr.SourceManual, "where the basis comes from")
+	cmd.Flags().BoolVar(&remove, "remove", false, "remove the basis instead of adding it")
+	_ = cmd.MarkFlagRequired("basis")
+	return cmd
+}
+
+// ---- requests ----
+
+func (a *app) requestCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "request",
+		Short: "Log, list and close data-subject requests",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("request needs a subcommand: add, list or close") },
+	}
+	cmd.AddCommand(a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand())
+	return cmd
+}
+
+func (a *app) requestAddCommand() *cobra.Command {
+	var typ, contact, email, channel, received, note string
+	cmd := &cobra.Command{
+		Use:   "add",
+		Short: "Log a request and print its id",
+		Long: `add logs a data-subject request. The due date is one month after receipt
+(Art. 12(3)), moved off weekends. Name the person with --contact ID or --email;
+an email that matches a contact links the request to it.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := gdpr.ParseRequestType(typ)
+			if err != nil {
+				return usageError{err}
+			}
+			ch, err := gdpr.ParseChannel(channel)
+			if err != nil {
+				return usageError{err}
+			}
+			if (contact == "") == (email == "") {
+				return usagef("give exactly one of --contact ID or --email ADDRESS")
+			}
+			day := gdpr.Day(a.now())
+			if received != "" {
+				if day, err = time.Parse(time.DateOnly, received); err != nil {
+					return usagef("--received %q: use YYYY-MM-DD", received)
+				}
+				if day.After(gdpr.Day(a.now())) {
+					return usagef("--received %s is in the future", received)
+				}
+			}
+			r := gdpr.NewRequest(t, ch, day, nil)
+			r.Note = note
+			if contact != "" {
+				id, err := gdpr.ParseContactID(contact)
+				if err != nil {
+					return usageError{err}
+				}
+				r.Contact = id
+			} else {
+				if r.SubjectEmail, err = gdpr.NormalizeEmail(email); err != nil {
+					return usageError{err}
+				}
+			}
+			return a.withStore(func(s *store.Store) error {
+				id, err := s.AddRequest(a.operatorName(), r)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, id)
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&typ, "type", "", "access, portability, erasure, rectification, restriction or objection (required)")
+	f.StringVar(&contact, "contact", "", "the contact's id, e.g. C42")
+	f.StringVar(&email, "email", "", "the requester's email, when you have no contact id")
+	f.StringVar(&channel, "channel", "email", "email, webform, phone, in_person, letter or optout_link")
+	f.StringVar(&received, "received", "", "date received, YYYY-MM-DD (default today)")
+	f.StringVar(&note, "note", "", "a note for the file")
+	_ = cmd.MarkFlagRequired("type")
+	return cmd
+}
+
+type requestJSON struct {
+	gdpr.Request
+	DaysLeft int  `json:"days_left"`
+	Overdue  bool `json:"overdue"`
+}
+
+func (a *app) requestListCommand() *cobra.Command {
+	var status, typ string
+	var overdue, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List requests, soonest due first",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var f store.RequestFilter
+			var err error
+			if status != "" {
+				if f.Status, err = gdpr.ParseRequestStatus(status); err != nil {
+					return usageError{err}
+				}
+			}
+			if typ != "" {
+				if f.Type, err = gdpr.ParseRequestType(typ); err != nil {
+					return usageError{err}
+				}
+			}
+			f.Overdue = overdue
+			return a.withStore(func(s *store.Store) error {
+				rs, err := s.Requests(f)
+				if err != nil {
+					return err
+				}
+				now := a.now()
+				if asJSON {
+					out := struct {
+						Count    int           `json:"count"`
+						Requests []requestJSON `json:"requests"`
+					}{Count: len(rs), Requests: []requestJSON{}}
+					for _, r := range rs {
+						out.Requests = append(out.Requests, requestJSON{Request: r, DaysLeft: gdpr.DaysLeft(r.Due, now), Overdue: r.Overdue(now)})
+					}
+					return a.writeJSON(out)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tRECEIVED\tDUE\tLEFT\tSUBJECT")
+				for _, r := range rs {
+					left := "-"
+					if r.Status.Open() {
+						left = fmt.Sprintf("%dd", gdpr.DaysLeft(r.Due, now))
+						if r.Overdue(now) {
+							left = fmt.Sprintf("OVERDUE %dd", -gdpr.DaysLeft(r.Due, now))
+						}
+					}
+					subject := r.SubjectEmail
+					if r.Contact != 0 {
+						subject = r.Contact.String()
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Type, r.Status, r.Received.Format(time.DateOnly),
+						r.Due.Format(time.DateOnly), left, dash(subject))
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%d request(s).\n", len(rs))
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&status, "status", "", "only this status: new, verifying, in_progress, completed, denied")
+	f.StringVar(&typ, "type", "", "only this type")
+	f.BoolVar(&overdue, "overdue", false, "only open requests past their due date")
+	f.BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+func (a *app) requestCloseCommand() *cobra.Command {
+	var outcome, reason string
+	cmd := &cobra.Command{
+		Use:   "close ID",
+		Short: "Close a request as completed or denied",
+		Long:  `close completes or denies a request. A denial needs --reason, which the person must be told (Art. 12(4)).`,
+		Args:  exactArgs(1, "one request id, e.g. R12"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := gdpr.ParseRequestID(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			st, err := gdpr.ParseRequestStatus(outcome)
+			if err != nil || st.Open() {
+				return usagef("--outcome must be completed or denied, got %q", outcome)
+			}
+			if st == gdpr.StatusDenied && strings.TrimSpace(reason) == "" {
+				return usagef("a denial needs --reason (e.g. \"outstanding contract\"): the person must be told why")
+			}
+			return a.withStore(func(s *store.Store) error {
+				if err := s.CloseRequest(a.operatorName(), id, st, reason); err != nil {
+					return fmt.Errorf("close %s: %w", id, err)
+				}
+				fmt.Fprintf(a.stdout, "%s %s.\n", id, st)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&outcome, "outcome", "", "completed or denied (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "outcome note; required for a denial")
+	_ = cmd.MarkFlagRequired("outcome")
+	return cmd
+}
+
+// ---- checklist ----
+
+type checklistItemJSON struct {
+	ID       string         `json:"id"`
+	Section  gdpr.Section   `json:"section"`
+	Title    string         `json:"title"`
+	Explain  string         `json:"explain"`
+	InApp    bool           `json:"in_app"`
+	Auto     bool           `json:"automatic"`
+	State    gdpr.ItemState `json:"state"`
+	Value    string         `json:"value,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Note     string         `json:"note,omitempty"`
+	Fix      string         `json:"fix,omitempty"`
+	Measured bool           `json:"measured"`
+}
+
+func (a *app) checklistCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "checklist",
+		Short: "Show readiness with each item's state and measured value",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(func(s *store.Store) error {
+				items, done, applicable, err := s.Checklist()
+				if err != nil {
+					return err
+				}
+				pct := gdpr.ReadinessPercent(done, applicable)
+				if asJSON {
+					out := struct {
+						Readiness  int                 `json:"readiness_percent"`
+						Done       int                 `json:"done"`
+						Applicable int                 `json:"applicable"`
+						Items      []checklistItemJSON `json:"items"`
+					}{Readiness: pct, Done: done, Applicable: applicable}
+					for _, it := range items {
+						out.Items = append(out.Items, checklistItemJSON{ID: it.ID, Section: it.Section, Title: it.Title, Explain: it.Explain,
+							InApp: it.InApp, Auto: it.Auto, State: it.State, Value: it.Value, Reason: it.Record.Reason,
+							Note: it.Record.Note, Fix: it.Fix, Measured: it.Measured})
+					}
+					return a.writeJSON(out)
+				}
+				fmt.Fprintf(a.stdout, "Readiness %d%%: %d of %d applicable items done.\n", pct, done, applicable)
+				var section gdpr.Section
+				for _, it := range items {
+					if it.Section != section {
+						section = it.Section
+						fmt.Fprintf(a.stdout, "\n%s\n", strings.ToUpper(string(section)))
+					}
+					mark := map[gdpr.ItemState]string{gdpr.StateDone: "[x]", gdpr.StateTodo: "[ ]", gdpr.StateNA: "[-]"}[it.State]
+					line := fmt.Sprintf("  %s %-20s %s", mark, it.ID, it.Title)
+					switch {
+					case it.State == gdpr.StateNA:
+						line += " — n/a: " + it.Record.Reason
+					case it.Value != "":
+						line += " — " + it.Value
+					case !it.Auto:
+						line += " (manual)"
+					}
+					fmt.Fprintln(a.stdout, line)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+// ---- audit ----
+
+func (a *app) auditCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Verify or export the audit log",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("audit needs a subcommand: verify or export") },
+	}
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log's hash chain and recount every counter",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(func(s *store.Store) error {
+				rep, err := s.VerifyAudit()
+				if err != nil {
+					return err
+				}
+				if !rep.OK() {
+					for _, p := range rep.Problems {
+						fmt.Fprintln(a.stdout, "PROBLEM: "+p)
+					}
+					return fmt.Errorf("audit verify failed: %d problem(s); the first: %s", len(rep.Problems), rep.Problems[0])
+				}
+				fmt.Fprintf(a.stdout, "Audit log OK: %s entries chained; counters match a recount of %s contacts and %s requests.\n",
+					gdpr.Thousands(int64(rep.Entries)), gdpr.Thousands(rep.Contacts), gdpr.Thousands(rep.Requests))
+				return nil
+			})
+		},
+	}
+	var out string
+	var personal bool
+	export := &cobra.Command{
+		Use:   "export",
+		Short: "Write the audit log for an auditor (JSON Lines)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("--out PATH is required")
+			}
+			return a.withStore(func(s *store.Store) error {
+				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
+					return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
+				}
+				n, err := exporters.WriteAudit(f, s, a.now().UTC().Format(time.RFC3339), personal)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					os.Remove(out)
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Wrote %s audit entries to %s.\n", gdpr.Thousands(int64(n)), out)
+				return nil
+			})
+		},
+	}
+	export.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
+	export.Flags().BoolVar(&personal, "include-personal", false, "include the personal details sealed in entries (left out by default)")
+	cmd.AddCommand(verify, export)
+	return cmd
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// AuditEntry is one entry of the hash-chained audit log, as shown to an
+// operator or an auditor. Personal holds the sealed part of the entry when
+// the subject's key still exists; Erased is true when it was destroyed.
+type AuditEntry struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Operator string    `json:"operator"`
+	Action   string    `json:"action"`
+	Record   string    `json:"record,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Personal string    `json:"personal,omitempty"`
+	Erased   bool      `json:"erased,omitempty"`
+	Prev     string    `json:"prev"`
+	Hash     string    `json:"hash"`
+}
+
+func (s *Store) auditEntry(rec auditRec) AuditEntry {
+	e := AuditEntry{Seq: rec.Seq, At: rec.At, Operator: rec.Operator, Action: rec.Action, Record: rec.Record,
+		Detail: rec.Detail, Prev: hex.EncodeToString(rec.Prev), Hash: hex.EncodeToString(rec.Hash)}
+	if len(rec.Sealed) > 0 {
+		key, err := s.keys.key(rec.Slot)
+		if err == nil {
+			if pt, err := unseal(key, rec.Sealed, auditAAD(rec.Seq)); err == nil {
+				e.Personal = string(pt)
+			}
+		} else if errors.Is(err, errKeyDestroyed) {
+			e.Erased = true
+		}
+	}
+	return e
+}
+
+// AuditFilter selects audit entries; zero fields select all.
+type AuditFilter struct {
+	Operator string
+	Action   string // exact action, or a prefix ending in "." (e.g. "contact.")
+	Record   string
+}
+
+func (f AuditFilter) match(r *auditRec) bool {
+	if f.Operator != "" && r.Operator != f.Operator {
+		return false
+	}
+	if f.Record != "" && r.Record != f.Record {
+		return false
+	}
+	if f.Action != "" {
+		if f.Action[len(f.Action)-1] == '.' {
+			return len(r.Action) >= len(f.Action) && r.Action[:len(f.Action)] == f.Action
+		}
+		return r.Action == f.Action
+	}
+	return true
+}
+
+// Audit returns up to limit entries matching f, newest first, older than
+// before (0: from the newest).
+func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Reverse = true
+		opts.Prefix = prefixAudit
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		start := join(prefixAudit, u64(^uint64(0)))
+		if before > 0 {
+			start = auditKey(before - 1)
+		}
+		for it.Seek(start); it.Valid() && len(out) < limit; it.Next() {
+			var rec auditRec
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil {
+				return fmt.Errorf("decode audit entry: %w", err)
+			}
+			if f.match(&rec) {
+				out = append(out, s.auditEntry(rec))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EachAudit calls fn for every entry, oldest first (for export).
+func (s *Store) EachAudit(fn func(AuditEntry) error) error {
+	return eachJSON(s.db, prefixAudit, func(v []byte) error {
+		var rec auditRec
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode audit entry: %w", err)
+		}
+		return fn(s.auditEntry(rec))
+	})
+}
+
+// VerifyReport is the result of VerifyAudit.
+type VerifyReport struct {
+	Entries  uint64   // audit entries checked
+	Contacts int64    // contacts recounted
+	Requests int64    // requests recounted
+	Problems []string // empty when everything holds
+}
+
+// OK reports whether the log and the counters verified.
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// VerifyAudit walks the audit chain (sequence, previous hash, own hash, head)
+// and recounts every counter from the records, in one consistent snapshot.
+// Each problem names the entry or counter at fault.
+func (s *Store) VerifyAudit() (VerifyReport, error) {
+	var rep VerifyReport
+	err := s.db.View(func(txn *badger.Txn) error {
+		if err := verifyChain(txn, &rep); err != nil {
+			return err
+		}
+		return s.verifyCounters(txn, &rep)
+	})
+	return rep, err
+}
+
+func verifyChain(txn *badger.Txn, rep *VerifyReport) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAudit, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	var prev []byte
+	var seq uint64
+	const maxProblems = 20
+	problem := func(format string, a ...any) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...))
+		}
+	}
+	for it.Rewind(); it.Valid(); it.Next() {
+		seq++
+		keySeq := idFromKey(it.Item().Key())
+		var rec auditRec
+		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil {
+			problem("audit entry %d cannot be read: %v", keySeq, err)
+			prev = nil
+			continue
+		}
+		rep.Entries++
+		if keySeq != seq || rec.Seq != keySeq {
+			problem("audit entry %d is out of sequence (expected %d): entries were removed or inserted", keySeq, seq)
+			seq = keySeq
+		}
+		if !bytes.Equal(rec.Prev, prev) {
+			problem("audit entry %d does not follow entry %d: the chain is broken there", keySeq, keySeq-1)
+		}
+		h, err := chainHash(rec)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(h, rec.Hash) {
+			problem("audit entry %d (%s, %s) was altered: its content does not match its hash", keySeq, rec.At.Format(time.RFC3339), rec.Action)
+		}
+		prev = rec.Hash
+	}
+	head, err := getValue(txn, keyAuditHead)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if seq != 0 {
+			problem("audit head is missing although the log has %d entries", seq)
+		}
+	case err != nil:
+		return err
+	default:
+		if len(head) < 8 || idFromKey(head[:8]) != seq || !bytes.Equal(head[8:], prev) {
+			problem("audit head does not match the last entry %d: entries at the end were removed or altered", seq)
+		}
+	}
+	return nil
+}
+
+// recount recomputes every counter from the contacts and requests.
+func recount(txn *badger.Txn, rep *VerifyReport) (map[string]int64, error) {
+	want := map[string]int64{}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
+	for it.Rewind(); it.Valid(); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			it.Close()
+			return nil, err
+		}
+		rec, err := decodeContact(v)
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("contact record %x cannot be read: %v", it.Item().Key(), err))
+			continue
+		}
+		rep.Contacts++
+		c := rec.clear()
+		for _, n := range contactContributions(&c) {
+			want[n]++
+		}
+	}
+	it.Close()
+	it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var rec requestRec
+		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("request record %x cannot be read: %v", it.Item().Key(), err))
+			continue
+		}
+		rep.Requests++
+		for _, n := range requestContributions(&rec.Request) {
+			want[n]++
+		}
+	}
+	return want, nil
+}
+
+// verifyCounters compares the maintained counters with a recount.
+func (s *Store) verifyCounters(txn *badger.Txn, rep *VerifyReport) error {
+	want, err := recount(txn, rep)
+	if err != nil {
+		return err
+	}
+	have, err := readCounters(txn)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for n := range want {
+		names = append(names, n)
+	}
+	for n := range have {
+		if _, ok := want[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if want[n] != have[n] {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("counter %s is %d but a recount gives %d", n, have[n], want[n]))
+		}
+	}
+	return nil
+}
+
+// Recount returns every counter recomputed from the records and the
+// maintained values, for tests and repair tools.
+func (s *Store) Recount() (recounted, maintained map[string]int64, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		var rep VerifyReport
+		if recounted, err = recount(txn, &rep); err != nil {
+			return err
+		}
+		if len(rep.Problems) > 0 {
+			return errors.New(rep.Problems[0])
+		}
+		maintained, err = readCounters(txn)
+		return err
+	})
+	return recounted, maintained, err
+}
+
+// IsEmpty reports whether the store holds no contacts and no requests.
+func (s *Store) IsEmpty() (bool, error) {
+	empty := true
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, p := range [][]byte{prefixContact, prefixRequest} {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+			it.Rewind()
+			if it.Valid() {
+				empty = false
+			}
+			it.Close()
+		}
+		return nil
+	})
+	return empty, err
+}

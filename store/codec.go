@@ -1,0 +1,266 @@
+package store
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// Codecs: how domain records become stored bytes and back. Everything
+// personal is sealed here and nowhere else.
+
+// contactRec is a contact as stored: the clear fields that indexes, counters
+// and statistics need, and the personal data sealed under the contact's key.
+type contactRec struct {
+	ID           gdpr.ContactID       `json:"id"`
+	Slot         Slot                 `json:"slot"`
+	Country      string               `json:"country,omitempty"`
+	Status       gdpr.ContactStatus   `json:"status"`
+	Source       string               `json:"source,omitempty"`
+	Tags         []string             `json:"tags,omitempty"`
+	Bases        []basisRec           `json:"bases,omitempty"`
+	Consents     []gdpr.ConsentRecord `json:"consents,omitempty"`
+	Balance      int64                `json:"balance,omitempty"`
+	OpenContract bool                 `json:"open_contract,omitempty"`
+	CreatedAt    time.Time            `json:"created_at"`
+	UpdatedAt    time.Time            `json:"updated_at"`
+	AnonymizedAt time.Time            `json:"anonymized_at,omitzero"`
+	Personal     []byte               `json:"personal,omitempty"` // sealed personalData
+}
+
+// basisRec is a basis assignment with its evidence note sealed, since an
+// owner may well write the person's name into it.
+type basisRec struct {
+	Basis    gdpr.Basis `json:"basis"`
+	Source   string     `json:"source,omitempty"`
+	Evidence []byte     `json:"evidence,omitempty"`
+	At       time.Time  `json:"at"`
+	By       string     `json:"by,omitempty"`
+}
+
+// personalData is every identifying field of a contact.
+type personalData struct {
+	FirstName  string            `json:"fn,omitempty"`
+	LastName   string            `json:"ln,omitempty"`
+	Email      string            `json:"em,omitempty"`
+	PastEmails []string          `json:"pe,omitempty"`
+	Phone      string            `json:"ph,omitempty"`
+	Street     string            `json:"st,omitempty"`
+	City       string            `json:"ci,omitempty"`
+	Region     string            `json:"re,omitempty"`
+	PostalCode string            `json:"pc,omitempty"`
+	Company    string            `json:"co,omitempty"`
+	Notes      string            `json:"no,omitempty"`
+	Custom     map[string]string `json:"cu,omitempty"`
+}
+
+func contactAAD(id gdpr.ContactID, what string) []byte {
+	return join([]byte(what), u64(uint64(id)))
+}
+
+// sealContact turns a domain contact into its stored form, sealing the
+// personal fields and evidence notes under key.
+func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, []byte, error) {
+	rec := contactRec{ID: c.ID, Slot: slot, Country: c.Country, Status: c.Status, Source: c.Source,
+		Tags: c.Tags, Consents: c.Consents, Balance: c.Balance, OpenContract: c.OpenContract,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), AnonymizedAt: c.AnonymizedAt}
+	for _, b := range c.Bases {
+		br := basisRec{Basis: b.Basis, Source: b.Source, At: b.At.UTC(), By: b.By}
+		if b.Evidence != "" {
+			ev, err := seal(key, []byte(b.Evidence), contactAAD(c.ID, "evidence"))
+			if err != nil {
+				return rec, nil, err
+			}
+			br.Evidence = ev
+		}
+		rec.Bases = append(rec.Bases, br)
+	}
+	if c.Status == gdpr.ContactAnonymized {
+		return rec, nil, nil
+	}
+	pd := personalData{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PastEmails: c.PastEmails,
+		Phone: c.Phone, Street: c.Street, City: c.City, Region: c.Region, PostalCode: c.PostalCode,
+		Company: c.Company, Notes: c.Notes, Custom: c.Custom}
+	pt, err := json.Marshal(pd)
+	if err != nil {
+		return rec, nil, fmt.Errorf("encode contact: %w", err)
+	}
+	if rec.Personal, err = seal(key, pt, contactAAD(c.ID, "personal")); err != nil {
+		return rec, nil, err
+	}
+	search, err := seal(key, []byte(gdpr.SearchText(c)), contactAAD(c.ID, "search"))
+	if err != nil {
+		return rec, nil, err
+	}
+	var sl [4]byte
+	binary.BigEndian.PutUint32(sl[:], uint32(slot))
+	return rec, join(sl[:], search), nil
+}
+
+// clear returns the contact with only its clear fields: enough for query
+// terms, counters and indexes, without touching any key.
+func (r *contactRec) clear() gdpr.Contact {
+	c := gdpr.Contact{ID: r.ID, Country: r.Country, Status: r.Status, Source: r.Source, Tags: r.Tags,
+		Consents: r.Consents, Balance: r.Balance, OpenContract: r.OpenContract,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AnonymizedAt: r.AnonymizedAt}
+	for _, b := range r.Bases {
+		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: b.Basis, Source: b.Source, At: b.At, By: b.By})
+	}
+	return c
+}
+
+// unsealContact returns the whole contact, personal data included.
+func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
+	c := r.clear()
+	for i, b := range r.Bases {
+		if len(b.Evidence) == 0 {
+			continue
+		}
+		ev, err := unseal(key, b.Evidence, contactAAD(r.ID, "evidence"))
+		if err != nil {
+			return c, fmt.Errorf("contact %s evidence: %w", r.ID, err)
+		}
+		c.Bases[i].Evidence = string(ev)
+	}
+	if len(r.Personal) == 0 {
+		return c, nil
+	}
+	pt, err := unseal(key, r.Personal, contactAAD(r.ID, "personal"))
+	if err != nil {
+		return c, fmt.Errorf("contact %s: %w", r.ID, err)
+	}
+	var pd personalData
+	if err := json.Unmarshal(pt, &pd); err != nil {
+		return c, fmt.Errorf("decode contact %s: %w", r.ID, err)
+	}
+	c.FirstName, c.LastName, c.Email, c.PastEmails = pd.FirstName, pd.LastName, pd.Email, pd.PastEmails
+	c.Phone, c.Street, c.City, c.Region, c.PostalCode = pd.Phone, pd.Street, pd.City, pd.Region, pd.PostalCode
+	c.Company, c.Notes, c.Custom = pd.Company, pd.Notes, pd.Custom
+	return c, nil
+}
+
+func decodeContact(b []byte) (contactRec, error) {
+	var r contactRec
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("decode contact record: %w", err)
+	}
+	if r.ID == 0 {
+		return r, errors.New("decode contact record: no id")
+	}
+	return r, nil
+}
+
+// emailHash is the keyed hash of a normalized email: look-ups and the
+// suppression list use it, so no index key holds an address.
+func (s *Store) emailHash(email string) []byte {
+	m := hmac.New(sha256.New, s.hmacSecret)
+	m.Write([]byte(email))
+	return m.Sum(nil)
+}
+
+// indexEntries lists the index keys of a contact's clear fields.
+func indexEntries(c *gdpr.Contact) [][]byte {
+	id := c.ID
+	country := c.Country
+	if country == "" {
+		country = noCountry
+	}
+	keys := [][]byte{
+		indexKey(ixCountry, country, id),
+		indexKey(ixEU, string(c.EU()), id),
+		indexKey(ixStatus, string(c.Status), id),
+		indexKey(ixCreated, dateValue(c.CreatedAt), id),
+	}
+	if len(c.Bases) == 0 {
+		keys = append(keys, indexKey(ixBasis, string(gdpr.BasisNone), id))
+	}
+	for _, b := range c.Bases {
+		keys = append(keys, indexKey(ixBasis, string(b.Basis), id))
+	}
+	if src := gdpr.NormalizeSource(c.Source); src != "" {
+		keys = append(keys, indexKey(ixSource, src, id))
+	}
+	for _, tg := range c.Tags {
+		keys = append(keys, indexKey(ixTag, gdpr.NormalizeTag(tg), id))
+	}
+	return keys
+}
+
+// Counter names. A contact contributes a fixed set of names (contributions);
+// a change adds the new set and subtracts the old one, so counters can be
+// checked against a recount at any time.
+const (
+	cntContacts        = "contacts"
+	cntNoBasis         = "nobasis"
+	cntSubjectsEU      = "subjects:eu"      // not anonymized, EU or unknown country
+	cntSubjectsEUNone  = "subjects:eu:none" // of those, holding no basis
+	cntConsent         = "consent"          // not anonymized, holding consent
+	cntConsentNoProof  = "consent:noproof"  // of those, without proof
+	cntRequests        = "requests"
+	cntRequestsOpen    = "requests:open"
+	cntUnnotified      = "requests:unnotified"
+	cntPrefixEU        = "eu:"
+	cntPrefixStatus    = "status:"
+	cntPrefixBasis     = "basis:"
+	cntPrefixCountry   = "country:"
+	cntPrefixSource    = "source:"
+	cntPrefixTag       = "tag:"
+	cntPrefixReqOpen   = "requests:open:"
+	cntPrefixReqStatus = "requests:status:"
+)
+
+func contactContributions(c *gdpr.Contact) []string {
+	country := c.Country
+	if country == "" {
+		country = noCountry
+	}
+	out := []string{cntContacts, cntPrefixEU + string(c.EU()), cntPrefixStatus + string(c.Status), cntPrefixCountry + country}
+	if len(c.Bases) == 0 {
+		out = append(out, cntNoBasis)
+	}
+	for _, b := range c.Bases {
+		out = append(out, cntPrefixBasis+string(b.Basis))
+	}
+	if src := gdpr.NormalizeSource(c.Source); src != "" {
+		out = append(out, cntPrefixSource+src)
+	}
+	for _, tg := range c.Tags {
+		out = append(out, cntPrefixTag+gdpr.NormalizeTag(tg))
+	}
+	if c.Status != gdpr.ContactAnonymized {
+		if c.EU() != gdpr.EUNo {
+			out = append(out, cntSubjectsEU)
+			if len(c.Bases) == 0 {
+				out = append(out, cntSubjectsEUNone)
+			}
+		}
+		if c.HasBasis(gdpr.BasisConsent) {
+			out = append(out, cntConsent)
+			if c.ConsentWithoutProof() {
+				out = append(out, cntConsentNoProof)
+			}
+		}
+	}
+	return out
+}
+
+// requestContributions lists the counters a request adds to. A completed
+// rectification or erasure without a recorded notification counts as
+// unnotified whatever the settings say; the checklist ignores the count
+// while no recipients are configured.
+func requestContributions(r *gdpr.Request) []string {
+	out := []string{cntRequests, cntPrefixReqStatus + string(r.Status)}
+	if r.Status.Open() {
+		out = append(out, cntRequestsOpen, cntPrefixReqOpen+string(r.Type))
+	}
+	if r.NeedsNotifications(1) {
+		out = append(out, cntUnnotified)
+	}
+	return out
+}

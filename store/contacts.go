@@ -1,0 +1,487 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// ErrSuppressed is returned when an address on the suppression list (an
+// erased person) is added again without being re-admitted.
+var ErrSuppressed = errors.New("this address belongs to a person who asked to be erased")
+
+// ErrDuplicate is returned when a contact with the same email exists.
+var ErrDuplicate = errors.New("a contact with this email already exists")
+
+// prepareNew validates a new contact and fills what the store decides.
+func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) error {
+	email, err := gdpr.NormalizeEmail(c.Email)
+	if err != nil {
+		return err
+	}
+	c.Email = email
+	if c.Status == "" {
+		c.Status = gdpr.ContactActive
+	}
+	if c.Status == gdpr.ContactAnonymized {
+		return errors.New("a new contact cannot be anonymized")
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = t.now
+	}
+	c.UpdatedAt = t.now
+	c.Source = gdpr.NormalizeSource(c.Source)
+	for i := range c.Tags {
+		c.Tags[i] = gdpr.NormalizeTag(c.Tags[i])
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.Source != "" {
+		rule, ok := rules[c.Source]
+		if !ok {
+			rule, err = t.sourceRule(c.Source)
+			if err != nil {
+				return err
+			}
+			rules[c.Source] = rule
+		}
+		if rule != nil {
+			ev := rule.Evidence
+			if ev == "" {
+				ev = "source rule: " + c.Source
+			}
+			c.AddBasis(gdpr.BasisAssignment{Basis: rule.Basis, Source: c.Source, Evidence: ev, At: t.now, By: t.operator})
+		}
+	}
+	for i := range c.Bases {
+		if c.Bases[i].At.IsZero() {
+			c.Bases[i].At = t.now
+		}
+		if c.Bases[i].By == "" {
+			c.Bases[i].By = t.operator
+		}
+	}
+	return nil
+}
+
+func (t *tx) sourceRule(source string) (*gdpr.SourceRule, error) {
+	var r gdpr.SourceRule
+	err := t.getJSON(ruleKey(source), &r)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// CreateContacts adds new contacts in one transaction and returns their ids.
+// Source rules add their basis; a suppressed, duplicate or invalid address
+// fails the whole call with an error naming the position in cs. Callers that
+// add many contacts pass chunks of a few hundred.
+func (s *Store) CreateContacts(operator string, cs []gdpr.Contact) ([]gdpr.ContactID, error) {
+	ids := make([]gdpr.ContactID, 0, len(cs))
+	err := s.write(operator, func(t *tx) error {
+		ids = ids[:0]
+		slots, err := s.keys.newKeys(len(cs))
+		if err != nil {
+			return err
+		}
+		t.newKeys = true
+		rules := map[string]*gdpr.SourceRule{}
+		seen := map[string]int{}
+		for i := range cs {
+			c := cs[i] // a copy: the caller's slice is not changed
+			c.Tags = append([]string(nil), c.Tags...)
+			c.Bases = append([]gdpr.BasisAssignment(nil), c.Bases...)
+			if err := t.prepareNew(&c, rules); err != nil {
+				return fmt.Errorf("%s%w", position(i, len(cs)), err)
+			}
+			if j, dup := seen[c.Email]; dup {
+				return fmt.Errorf("%s%w (same as contact %d)", position(i, len(cs)), ErrDuplicate, j+1)
+			}
+			seen[c.Email] = i
+			h := s.emailHash(c.Email)
+			if _, err := t.txn.Get(suppressKey(h)); err == nil {
+				return fmt.Errorf("%s%w; re-admit the address first if they asked to be added again", position(i, len(cs)), ErrSuppressed)
+			}
+			if _, err := t.txn.Get(emailKey(h)); err == nil {
+				return fmt.Errorf("%s%w", position(i, len(cs)), ErrDuplicate)
+			}
+			n, err := t.nextSeq(keyContactSeq)
+			if err != nil {
+				return err
+			}
+			c.ID = gdpr.ContactID(n)
+			if err := t.putNewContact(&c, slots[i], h); err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// CreateContact adds one contact and returns its id.
+func (s *Store) CreateContact(operator string, c gdpr.Contact) (gdpr.ContactID, error) {
+	ids, err := s.CreateContacts(operator, []gdpr.Contact{c})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte) error {
+	key, err := t.s.keys.key(slot)
+	if err != nil {
+		return err
+	}
+	rec, search, err := sealContact(c, slot, key)
+	if err != nil {
+		return err
+	}
+	if err := t.setJSON(contactKey(c.ID), rec); err != nil {
+		return err
+	}
+	if err := t.set(searchKey(c.ID), search); err != nil {
+		return err
+	}
+	if err := t.set(emailKey(emailHash), u64(uint64(c.ID))); err != nil {
+		return err
+	}
+	for _, k := range indexEntries(c) {
+		if err := t.set(k, nil); err != nil {
+			return err
+		}
+	}
+	t.countAll(nil, contactContributions(c))
+	var bases []string
+	for _, b := range c.Bases {
+		bases = append(bases, string(b.Basis))
+	}
+	detail := fmt.Sprintf("created (source %s, country %s, bases %s)", orDash(c.Source), orDash(c.Country), orDash(strings.Join(bases, ",")))
+	t.audit("contact.create", c.ID.String(), detail, nil, slot)
+	return nil
+}
+
+// position names a contact within a batch in an error ("" for a batch of one).
+func position(i, n int) string {
+	if n == 1 {
+		return ""
+	}
+	return fmt.Sprintf("contact %d of %d: ", i+1, n)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// getContactRec reads a stored contact.
+func (t *tx) getContactRec(id gdpr.ContactID) (contactRec, error) {
+	return readContactRec(t.txn, id)
+}
+
+func readContactRec(txn *badger.Txn, id gdpr.ContactID) (contactRec, error) {
+	b, err := getValue(txn, contactKey(id))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return contactRec{}, fmt.Errorf("contact %s: %w", id, ErrNotFound)
+		}
+		return contactRec{}, err
+	}
+	return decodeContact(b)
+}
+
+// putClear stores a contact whose personal data is unchanged (rec keeps its
+// sealed blob) and moves its index entries and counters from old to rec.
+func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
+	now := rec.clear()
+	if err := t.moveIndexes(old, &now); err != nil {
+		return err
+	}
+	t.countAll(contactContributions(old), contactContributions(&now))
+	return t.setJSON(contactKey(rec.ID), rec)
+}
+
+func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
+	before := map[string]bool{}
+	for _, k := range indexEntries(old) {
+		before[string(k)] = true
+	}
+	for _, k := range indexEntries(now) {
+		if before[string(k)] {
+			delete(before, string(k))
+			continue
+		}
+		if err := t.set(k, nil); err != nil {
+			return err
+		}
+	}
+	for k := range before {
+		if err := t.del([]byte(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Contact returns a contact with its personal data.
+func (s *Store) Contact(id gdpr.ContactID) (gdpr.Contact, error) {
+	var c gdpr.Contact
+	err := s.db.View(func(txn *badger.Txn) error {
+		rec, err := readContactRec(txn, id)
+		if err != nil {
+			return err
+		}
+		c, err = s.unseal(&rec)
+		return err
+	})
+	return c, err
+}
+
+func (s *Store) unseal(rec *contactRec) (gdpr.Contact, error) {
+	if rec.Status == gdpr.ContactAnonymized || rec.Slot == 0 {
+		return rec.clear(), nil
+	}
+	key, err := s.keys.key(rec.Slot)
+	if err != nil {
+		return gdpr.Contact{}, fmt.Errorf("contact %s: %w", rec.ID, err)
+	}
+	return unsealContact(rec, key)
+}
+
+// ContactByEmail finds the contact whose current address is email.
+func (s *Store) ContactByEmail(email string) (gdpr.Contact, error) {
+	norm, err := gdpr.NormalizeEmail(email)
+	if err != nil {
+		return gdpr.Contact{}, err
+	}
+	var id gdpr.ContactID
+	err = s.db.View(func(txn *badger.Txn) error {
+		v, err := getValue(txn, emailKey(s.emailHash(norm)))
+		if err != nil {
+			return err
+		}
+		id = gdpr.ContactID(idFromKey(v))
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return gdpr.Contact{}, fmt.Errorf("no contact has this email: %w", ErrNotFound)
+	}
+	if err != nil {
+		return gdpr.Contact{}, err
+	}
+	return s.Contact(id)
+}
+
+// FindContact resolves what an owner types to name a contact: an id like
+// C42, or an email address.
+func (s *Store) FindContact(ref string) (gdpr.Contact, error) {
+	if strings.Contains(ref, "@") {
+		return s.ContactByEmail(ref)
+	}
+	id, err := gdpr.ParseContactID(ref)
+	if err != nil {
+		return gdpr.Contact{}, fmt.Errorf("%w (or give an email address)", err)
+	}
+	return s.Contact(id)
+}
+
+// UpdateContact edits a contact (rectification, Art. 16): fn changes a copy,
+// which is validated and stored with an audit entry naming the changed
+// fields; the old and new values are sealed in the entry. A changed email
+// keeps the old one among PastEmails, so erasure can suppress it too.
+func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdpr.Contact) error) error {
+	return s.write(operator, func(t *tx) error {
+		rec, err := t.getContactRec(id)
+		if err != nil {
+			return err
+		}
+		if rec.Status == gdpr.ContactAnonymized {
+			return fmt.Errorf("contact %s is anonymized: nothing personal is left to edit", id)
+		}
+		old, err := s.unseal(&rec)
+		if err != nil {
+			return err
+		}
+		c := cloneContact(old)
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, t.now
+		if c.Email, err = gdpr.NormalizeEmail(c.Email); err != nil {
+			return err
+		}
+		c.Source = gdpr.NormalizeSource(c.Source)
+		for i := range c.Tags {
+			c.Tags[i] = gdpr.NormalizeTag(c.Tags[i])
+		}
+		if c.Status == gdpr.ContactAnonymized {
+			return errors.New("use anonymize to erase a contact")
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if c.Email != old.Email {
+			h := s.emailHash(c.Email)
+			if _, err := t.txn.Get(suppressKey(h)); err == nil {
+				return fmt.Errorf("%w; re-admit the address first", ErrSuppressed)
+			}
+			if v, err := getValue(t.txn, emailKey(h)); err == nil && gdpr.ContactID(idFromKey(v)) != id {
+				return fmt.Errorf("%w (%s)", ErrDuplicate, gdpr.ContactID(idFromKey(v)))
+			}
+			if err := t.del(emailKey(s.emailHash(old.Email))); err != nil {
+				return err
+			}
+			if err := t.set(emailKey(h), u64(uint64(id))); err != nil {
+				return err
+			}
+			if !containsString(c.PastEmails, old.Email) {
+				c.PastEmails = append(c.PastEmails, old.Email)
+			}
+		}
+		changed, sealedDiff, err := diffContacts(&old, &c)
+		if err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		key, err := s.keys.key(rec.Slot)
+		if err != nil {
+			return err
+		}
+		newRec, search, err := sealContact(&c, rec.Slot, key)
+		if err != nil {
+			return err
+		}
+		oldClear := rec.clear()
+		if err := t.putClear(&oldClear, &newRec); err != nil {
+			return err
+		}
+		if err := t.set(searchKey(id), search); err != nil {
+			return err
+		}
+		t.audit("contact.edit", id.String(), "changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)
+		return nil
+	})
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func cloneContact(c gdpr.Contact) gdpr.Contact {
+	c.PastEmails = append([]string(nil), c.PastEmails...)
+	c.Tags = append([]string(nil), c.Tags...)
+	c.Bases = append([]gdpr.BasisAssignment(nil), c.Bases...)
+	c.Consents = append([]gdpr.ConsentRecord(nil), c.Consents...)
+	if c.Custom != nil {
+		m := make(map[string]string, len(c.Custom))
+		for k, v := range c.Custom {
+			m[k] = v
+		}
+		c.Custom = m
+	}
+	return c
+}
+
+// diffContacts names the fields that differ and returns the old and new
+// values as JSON, to be sealed in the audit entry.
+func diffContacts(old, now *gdpr.Contact) ([]string, []byte, error) {
+	a, err := json.Marshal(old)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ma, mb map[string]any
+	if err := json.Unmarshal(a, &ma); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(b, &mb); err != nil {
+		return nil, nil, err
+	}
+	delete(ma, "updated_at")
+	delete(mb, "updated_at")
+	type change struct {
+		Old any `json:"old,omitempty"`
+		New any `json:"new,omitempty"`
+	}
+	diff := map[string]change{}
+	for k, v := range ma {
+		if !reflect.DeepEqual(v, mb[k]) {
+			diff[k] = change{v, mb[k]}
+		}
+	}
+	for k, v := range mb {
+		if _, ok := ma[k]; !ok {
+			diff[k] = change{nil, v}
+		}
+	}
+	names := make([]string, 0, len(diff))
+	for k := range diff {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	sealed, err := json.Marshal(diff)
+	return names, sealed, err
+}
+
+// SetContactStatus restricts processing of a contact (Art. 18, Art. 21:
+// marketing pauses) or lifts the restriction. The reason is sealed in the
+// audit entry, since it often names the person's circumstances.
+func (s *Store) SetContactStatus(operator string, id gdpr.ContactID, status gdpr.ContactStatus, reason string) error {
+	if status != gdpr.ContactActive && status != gdpr.ContactRestricted {
+		return fmt.Errorf("status %q cannot be set directly: use restricted or active (anonymize erases)", status)
+	}
+	return s.write(operator, func(t *tx) error {
+		rec, err := t.getContactRec(id)
+		if err != nil {
+			return err
+		}
+		if rec.Status == gdpr.ContactAnonymized {
+			return fmt.Errorf("contact %s is anonymized", id)
+		}
+		if rec.Status == status {
+			return nil
+		}
+		old := rec.clear()
+		rec.Status, rec.UpdatedAt = status, t.now
+		if err := t.putClear(&old, &rec); err != nil {
+			return err
+		}
+		action := "contact.restrict"
+		if status == gdpr.ContactActive {
+			action = "contact.lift"
+		}
+		var sealed []byte
+		if reason != "" {
+			sealed = []byte(reason)
+		}
+		t.audit(action, id.String(), "status "+string(old.Status)+" → "+string(status), sealed, rec.Slot)
+		return nil
+	})
+}

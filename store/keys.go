@@ -1,0 +1,145 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// Key layout. Every key starts with a short prefix naming its kind; numbers
+// are 8-byte big-endian so keys sort by number; an index value is followed
+// by 0x00 so that "web" and "webinar" never share a prefix. No key holds
+// personal data: emails are indexed by a keyed hash, and index values are
+// labels (country, basis, status, source, tag, date) that identify nobody.
+//
+//	m/<name>                          meta: schema, HMAC secret, sequences, audit head
+//	c/<id>                            contact: clear fields + sealed personal data (JSON)
+//	s/<id>                            contact search text, sealed: slot(4) | sealed text
+//	e/<hmac(email)>                   email look-up → contact id
+//	x/<hmac(email)>                   suppression list entry (erased address)
+//	i/<field>/<value>\x00<id>         contact index: field ∈ co eu ba st so tg cr
+//	n/<counter>                       maintained counter, int64
+//	r/<id>                            request (JSON, sealed subject fields)
+//	q/due/<yyyymmdd>\x00<type>\x00<id> open requests by due date
+//	a/<seq>                           audit entry (hash-chained)
+//	p/<kind>\x00<version>             policy / consent-text version
+//	sr/<source>                       source rule
+//	k/<item id>                       checklist record
+//	o/<name>                          operator
+//	g/settings                        compliance settings
+//
+//	  ┌ c/<id> ─────────────────────────────────────────────┐
+//	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys
+//	  │ personal: AES-GCM(data key of slot, JSON of names…)  │            (64-byte slots,
+//	  └──────────────────────────────────────────────────────┘             wrapped by master.key)
+
+var (
+	prefixContact  = []byte("c/")
+	prefixSearch   = []byte("s/")
+	prefixEmail    = []byte("e/")
+	prefixSuppress = []byte("x/")
+	prefixIndex    = []byte("i/")
+	prefixCounter  = []byte("n/")
+	prefixRequest  = []byte("r/")
+	prefixDue      = []byte("q/due/")
+	prefixAudit    = []byte("a/")
+	prefixPolicy   = []byte("p/")
+	prefixRule     = []byte("sr/")
+	prefixCheck    = []byte("k/")
+	prefixOperator = []byte("o/")
+	keySettings    = []byte("g/settings")
+
+	keySchema      = []byte("m/schema")
+	keyHMACSecret  = []byte("m/hmac")
+	keyContactSeq  = []byte("m/seq/contact")
+	keyRequestSeq  = []byte("m/seq/request")
+	keyAuditHead   = []byte("m/audit/head")
+	keyCreatedFlag = []byte("m/created")
+)
+
+// Index field codes in i/ keys.
+const (
+	ixCountry = "co"
+	ixEU      = "eu"
+	ixBasis   = "ba"
+	ixStatus  = "st"
+	ixSource  = "so"
+	ixTag     = "tg"
+	ixCreated = "cr"
+)
+
+// noCountry is the index value of a contact with no country.
+const noCountry = "--"
+
+func u64(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
+}
+
+func join(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func contactKey(id gdpr.ContactID) []byte { return join(prefixContact, u64(uint64(id))) }
+func searchKey(id gdpr.ContactID) []byte  { return join(prefixSearch, u64(uint64(id))) }
+func requestKey(id gdpr.RequestID) []byte { return join(prefixRequest, u64(uint64(id))) }
+func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
+func counterKey(name string) []byte       { return join(prefixCounter, []byte(name)) }
+func ruleKey(source string) []byte        { return join(prefixRule, []byte(source)) }
+func checkKey(id string) []byte           { return join(prefixCheck, []byte(id)) }
+func operatorKey(name string) []byte      { return join(prefixOperator, []byte(name)) }
+func emailKey(h []byte) []byte            { return join(prefixEmail, h) }
+func suppressKey(h []byte) []byte         { return join(prefixSuppress, h) }
+
+func policyKey(kind gdpr.PolicyKind, version int) []byte {
+	return join(prefixPolicy, []byte(kind), []byte{0}, u64(uint64(version)))
+}
+
+// indexPrefix is the prefix of every key of one index value.
+func indexPrefix(field, value string) []byte {
+	return join(prefixIndex, []byte(field), []byte{'/'}, []byte(value), []byte{0})
+}
+
+// fieldPrefix is the prefix of every key of one index field.
+func fieldPrefix(field string) []byte {
+	return join(prefixIndex, []byte(field), []byte{'/'})
+}
+
+func indexKey(field, value string, id gdpr.ContactID) []byte {
+	return join(indexPrefix(field, value), u64(uint64(id)))
+}
+
+// idFromKey reads the id in the last 8 bytes of a key.
+func idFromKey(k []byte) uint64 {
+	if len(k) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(k)-8:])
+}
+
+func dateValue(t time.Time) string { return gdpr.Day(t).Format("20060102") }
+
+func dueKey(due time.Time, t gdpr.RequestType, id gdpr.RequestID) []byte {
+	return join(prefixDue, []byte(dateValue(due)), []byte{0}, []byte(t), []byte{0}, u64(uint64(id)))
+}
+
+// parseDueKey splits a due-index key into its date and request type.
+func parseDueKey(k []byte) (date string, t gdpr.RequestType) {
+	rest := k[len(prefixDue):]
+	parts := bytes.SplitN(rest, []byte{0}, 3)
+	if len(parts) < 3 {
+		return "", ""
+	}
+	return string(parts[0]), gdpr.RequestType(parts[1])
+}

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// Queries run on the indexes: the most selective single-valued term (by its
+// maintained counter) picks the index to walk, every term is then checked on
+// the contact's clear fields, and bare words on its sealed search text. A
+// page reads only as many records as it shows (plus the ones it skips), never
+// the whole store, unless the query has no indexed term.
+
+// Cursor marks where a page ended: the last key read. Nil starts at the
+// beginning. Cursors are opaque and valid for the query that made them.
+type Cursor []byte
+
+// Page is one page of contacts matching a query, in index order.
+type Page struct {
+	Contacts []gdpr.Contact
+	Next     Cursor // pass to the next call to continue
+	More     bool   // false when the query is exhausted
+}
+
+type plan struct {
+	start, end []byte // keys in [start, end)
+	byIndex    bool   // keys are index keys ending in the id; else c/<id>
+	bySearch   bool   // keys are s/<id> (a words-only query)
+}
+
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// estimateName is the counter that sizes a term's index value.
+func estimateName(t gdpr.Term) string {
+	v := t.Values[0]
+	switch t.Field {
+	case gdpr.FieldCountry:
+		if v == "" {
+			v = noCountry
+		}
+		return cntPrefixCountry + v
+	case gdpr.FieldEU:
+		return cntPrefixEU + v
+	case gdpr.FieldBasis:
+		if v == string(gdpr.BasisNone) {
+			return cntNoBasis
+		}
+		return cntPrefixBasis + v
+	case gdpr.FieldStatus:
+		return cntPrefixStatus + v
+	case gdpr.FieldSource:
+		return cntPrefixSource + v
+	case gdpr.FieldTag:
+		return cntPrefixTag + v
+	}
+	return ""
+}
+
+func indexField(f gdpr.Field) string {
+	switch f {
+	case gdpr.FieldCountry:
+		return ixCountry
+	case gdpr.FieldEU:
+		return ixEU
+	case gdpr.FieldBasis:
+		return ixBasis
+	case gdpr.FieldStatus:
+		return ixStatus
+	case gdpr.FieldSource:
+		return ixSource
+	case gdpr.FieldTag:
+		return ixTag
+	case gdpr.FieldCreated:
+		return ixCreated
+	}
+	return ""
+}
+
+// planQuery chooses the keys to walk for q.
+func planQuery(txn *badger.Txn, q gdpr.Query) (plan, error) {
+	best, bestN := -1, int64(-1)
+	for i, t := range q.Terms {
+		if t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
+			continue
+		}
+		n, err := readCounter(txn, estimateName(t))
+		if err != nil {
+			return plan{}, err
+		}
+		if best < 0 || n < bestN {
+			best, bestN = i, n
+		}
+	}
+	if best >= 0 {
+		t := q.Terms[best]
+		p := indexPrefix(indexField(t.Field), t.Values[0])
+		return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+	}
+	for _, t := range q.Terms {
+		if t.Field != gdpr.FieldCreated {
+			continue
+		}
+		fp := fieldPrefix(ixCreated)
+		day := []byte(t.Date.Format("20060102"))
+		switch t.Op {
+		case '<':
+			return plan{start: fp, end: join(fp, day), byIndex: true}, nil
+		case '>':
+			next := []byte(t.Date.AddDate(0, 0, 1).Format("20060102"))
+			return plan{start: join(fp, next), end: prefixEnd(fp), byIndex: true}, nil
+		default:
+			p := indexPrefix(ixCreated, string(day))
+			return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+		}
+	}
+	if len(q.Terms) == 0 && len(q.Words) > 0 {
+		return plan{start: prefixSearch, end: prefixEnd(prefixSearch), bySearch: true}, nil
+	}
+	return plan{start: prefixContact, end: prefixEnd(prefixContact)}, nil
+}
+
+// scan walks the contacts matching q after the cursor, calling fn for each
+// until fn returns false. It returns the last key read.
+func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
+	p, err := planQuery(txn, q)
+	if err != nil {
+		return nil, false, err
+	}
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = !p.byIndex
+	opts.PrefetchSize = 64
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	seek := p.start
+	if len(after) > 0 {
+		if bytes.Compare(after, p.start) < 0 || (p.end != nil && bytes.Compare(after, p.end) >= 0) {
+			return nil, false, errors.New("cursor does not belong to this query")
+		}
+		seek = append(append([]byte(nil), after...), 0)
+	}
+	for it.Seek(seek); it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if p.end != nil && bytes.Compare(k, p.end) >= 0 {
+			break
+		}
+		last = item.KeyCopy(last[:0])
+		var rec contactRec
+		switch {
+		case p.bySearch:
+			ok, err := s.wordsMatch(item, q)
+			if err != nil {
+				return last, false, err
+			}
+			if !ok {
+				continue
+			}
+			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
+				return last, false, err
+			}
+		case p.byIndex:
+			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
+				return last, false, fmt.Errorf("index entry without contact: %w", err)
+			}
+		default:
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return last, false, err
+			}
+			if rec, err = decodeContact(v); err != nil {
+				return last, false, err
+			}
+		}
+		clear := rec.clear()
+		if !q.MatchesTerms(&clear) {
+			continue
+		}
+		if len(q.Words) > 0 && !p.bySearch {
+			ok, err := s.searchMatches(txn, rec.ID, q)
+			if err != nil {
+				return last, false, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		more, err := fn(last, &rec)
+		if err != nil || !more {
+			return last, false, err
+		}
+	}
+	return last, true, nil
+}
+
+func (s *Store) searchMatches(txn *badger.Txn, id gdpr.ContactID, q gdpr.Query) (bool, error) {
+	item, err := txn.Get(searchKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil // anonymized: nothing left to match
+	}
+	if err != nil {
+		return false, err
+	}
+	return s.wordsMatch(item, q)
+}
+
+func (s *Store) wordsMatch(item *badger.Item, q gdpr.Query) (bool, error) {
+	var ok bool
+	err := item.Value(func(v []byte) error {
+		if len(v) < 4 {
+			return fmt.Errorf("search entry %x is damaged", item.Key())
+		}
+		slot := Slot(binary.BigEndian.Uint32(v[:4]))
+		key, err := s.keys.key(slot)
+		if errors.Is(err, errKeyDestroyed) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		text, err := unseal(key, v[4:], contactAAD(gdpr.ContactID(idFromKey(item.Key())), "search"))
+		if err != nil {
+			return err
+		}
+		ok = q.MatchesWords(string(text))
+		return nil
+	})
+	return ok, err
+}
+
+// Contacts returns up to limit contacts matching q after the cursor, with
+// their personal data, for display.
+func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
+	var page Page
+	if limit <= 0 {
+		return page, errors.New("page size must be positive")
+	}
+	err := s.db.View(func(txn *badger.Txn) error {
+		var shown []byte
+		_, _, err := s.scan(txn, q, after, func(key []byte, rec *contactRec) (bool, error) {
+			if len(page.Contacts) == limit {
+				page.More = true
+				return false, nil
+			}
+			c, err := s.unseal(rec)
+			if err != nil {
+				return false, err
+			}
+			page.Contacts = append(page.Contacts, c)
+			shown = append(shown[:0], key...)
+			return true, nil
+		})
+		if page.More {
+			page.Next = Cursor(shown)
+		}
+		return err
+	})
+	return page, err
+}
+
+// Count returns how many contacts match q: from a counter when the query is
+// one indexed term (instant at any size), else by walking the query.
+func (s *Store) Count(q gdpr.Query) (int64, error) {
+	var n int64
+	err := s.db.View(func(txn *badger.Txn) error {
+		if q.Empty() {
+			var err error
+			n, err = readCounter(txn, cntContacts)
+			return err
+		}
+		if len(q.Terms) == 1 && len(q.Words) == 0 && len(q.Terms[0].Values) == 1 && q.Terms[0].Field != gdpr.FieldCreated {
+			var err error
+			n, err = readCounter(txn, estimateName(q.Terms[0]))
+			return err
+		}
+		_, _, err := s.scan(txn, q, nil, func([]byte, *contactRec) (bool, error) {
+			n++
+			return true, nil
+		})
+		return err
+	})
+	return n, err
+}
+
+// ParseQuery parses a query and is a convenience for callers that take the
+// query as text.
+func ParseQuery(text string) (gdpr.Query, error) { return gdpr.ParseQuery(strings.TrimSpace(text)) }

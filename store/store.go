@@ -1,0 +1,231 @@
+// Package store keeps everything gdprdesk knows in one embedded Badger
+// database under the data directory, with each subject's personal data
+// sealed under a key of its own (see keyring.go) and every change committed
+// together with its audit entry, its index entries and its counters in one
+// transaction.
+package store
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// schemaVersion is written into a new store; a store written by a newer
+// gdprdesk is refused instead of misread.
+const schemaVersion = 1
+
+// ErrNotFound is returned when a contact, request or other record does not
+// exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned when another process holds the data directory.
+var ErrLocked = errors.New("data directory is in use by another gdprdesk process")
+
+// Options tune a store. The zero value is ready to use.
+type Options struct {
+	// Now returns the current time; tests set a fixed clock.
+	Now func() time.Time
+	// Log receives Badger's warnings and errors (nothing personal is ever
+	// logged). Nil discards them.
+	Log io.Writer
+}
+
+// Store is an open data directory. Its methods are safe for concurrent use;
+// writes are serialized so counters and the audit chain never race.
+type Store struct {
+	dir  string
+	db   *badger.DB
+	keys *keyring
+	lock *os.File
+	now  func() time.Time
+
+	hmacSecret []byte
+
+	mu        sync.Mutex // serializes writers; guards the fields below
+	auditSeq  uint64
+	auditHash []byte
+}
+
+// Open opens or creates the store in dir. A directory that another process
+// holds is refused with ErrLocked.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dir: dir, lock: lock, now: opts.Now}
+	fail := func(err error) (*Store, error) {
+		s.closeAll()
+		return nil, err
+	}
+	s.keys, err = openKeyring(filepath.Join(dir, "keys"))
+	if err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	s.db, err = badger.Open(badgerOptions(filepath.Join(dir, "db"), opts.Log))
+	if err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if err := s.init(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	return s, nil
+}
+
+// badgerOptions sizes Badger for a desk, not a server: the defaults (five
+// 64 MB memtables, a 256 MB block cache) alone exceed the memory targets of
+// SPEC §7.
+func badgerOptions(dir string, log io.Writer) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(quietLogger{w: log}).
+		WithMemTableSize(32 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(64 << 20).
+		WithIndexCacheSize(32 << 20).
+		WithNumCompactors(2).
+		WithValueLogFileSize(256 << 20).
+		WithMetricsEnabled(false)
+}
+
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "gdprdesk.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s (close the other gdprdesk, or work through `gdprdesk serve`)", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("lock data directory %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// init reads or creates the store's metadata.
+func (s *Store) init() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		v, err := getValue(txn, keySchema)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return fmt.Errorf("generate HMAC secret: %w", err)
+			}
+			if err := txn.Set(keySchema, u64(schemaVersion)); err != nil {
+				return err
+			}
+			if err := txn.Set(keyHMACSecret, secret); err != nil {
+				return err
+			}
+			if err := txn.Set(keyCreatedFlag, []byte(s.now().UTC().Format(time.RFC3339))); err != nil {
+				return err
+			}
+			s.hmacSecret = secret
+			return nil
+		case err != nil:
+			return err
+		}
+		if got := idFromKey(v); got > schemaVersion {
+			return fmt.Errorf("data was written by a newer gdprdesk (schema %d, this one reads %d): upgrade gdprdesk", got, schemaVersion)
+		}
+		if s.hmacSecret, err = getValue(txn, keyHMACSecret); err != nil {
+			return fmt.Errorf("read HMAC secret: %w", err)
+		}
+		head, err := getValue(txn, keyAuditHead)
+		if err == nil && len(head) > 8 {
+			s.auditSeq, s.auditHash = idFromKey(head[:8]), append([]byte(nil), head[8:]...)
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		return nil
+	})
+}
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close flushes and closes the store and releases the directory.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeAll()
+}
+
+func (s *Store) closeAll() error {
+	var errs []error
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
+	}
+	if s.keys != nil {
+		errs = append(errs, s.keys.close())
+		s.keys = nil
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+		s.lock = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close store %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// RotateMasterKey re-wraps every live data key under a new master key and
+// destroys the old one, so old copies of the keyring (backups, remapped
+// disk blocks) can no longer unwrap keys destroyed since.
+func (s *Store) RotateMasterKey(operator string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.keys.rotate(); err != nil {
+		return fmt.Errorf("rotate master key: %w", err)
+	}
+	return s.writeLocked(operator, func(t *tx) error {
+		t.audit("keys.rotate", "", "master key rotated", nil, 0)
+		return nil
+	})
+}
+
+func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// quietLogger passes Badger's warnings and errors on and drops its chatter.
+type quietLogger struct{ w io.Writer }
+
+func (l quietLogger) Errorf(f string, a ...any) {
+	if l.w != nil {
+		fmt.Fprintf(l.w, "storage error: "+f, a...)
+	}
+}
+func (l quietLogger) Warningf(f string, a ...any) {
+	if l.w != nil {
+		fmt.Fprintf(l.w, "storage warning: "+f, a...)
+	}
+}
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// tx is one write transaction: the records it changes, the counter deltas
+// and the audit entries they cause all commit together or not at all.
+type tx struct {
+	s        *Store
+	txn      *badger.Txn
+	operator string
+	now      time.Time
+	deltas   map[string]int64
+	entries  []auditRec
+	newKeys  bool
+	seq      uint64 // audit head as this transaction advances it
+	hash     []byte
+}
+
+// write runs fn in one transaction and commits it with its audit entries
+// and counter changes. Writers are serialized.
+func (s *Store) write(operator string, fn func(*tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeLocked(operator, fn)
+}
+
+func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
+	if s.db == nil {
+		return errors.New("store is closed")
+	}
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	t := &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(),
+		deltas: map[string]int64{}, seq: s.auditSeq, hash: s.auditHash}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flushCounters(); err != nil {
+		return fmt.Errorf("update counters: %w", err)
+	}
+	if err := t.flushAudit(); err != nil {
+		return fmt.Errorf("append audit entries: %w", err)
+	}
+	if t.newKeys {
+		// Keys must be on disk before any record that needs them.
+		if err := s.keys.sync(); err != nil {
+			return err
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			return fmt.Errorf("change is too large for one transaction: %w", err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.auditSeq, s.auditHash = t.seq, t.hash
+	return nil
+}
+
+func (t *tx) set(key, value []byte) error { return t.txn.Set(key, value) }
+func (t *tx) del(key []byte) error        { return t.txn.Delete(key) }
+
+func (t *tx) setJSON(key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key[:2], err)
+	}
+	return t.txn.Set(key, b)
+}
+
+func (t *tx) getJSON(key []byte, v any) error {
+	b, err := getValue(t.txn, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode record %q: %w", key[:2], err)
+	}
+	return nil
+}
+
+// nextSeq allocates the next number of a sequence (contact or request ids).
+func (t *tx) nextSeq(key []byte) (uint64, error) {
+	v, err := getValue(t.txn, key)
+	var n uint64
+	if err == nil {
+		n = idFromKey(v)
+	} else if !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	n++
+	return n, t.txn.Set(key, u64(n))
+}
+
+// count adds delta to a counter when the transaction commits.
+func (t *tx) count(name string, delta int64) {
+	if delta != 0 {
+		t.deltas[name] += delta
+	}
+}
+
+// countAll applies the difference between two contributions.
+func (t *tx) countAll(before, after []string) {
+	for _, n := range before {
+		t.count(n, -1)
+	}
+	for _, n := range after {
+		t.count(n, +1)
+	}
+}
+
+func (t *tx) flushCounters() error {
+	for name, d := range t.deltas {
+		if d == 0 {
+			continue
+		}
+		key := counterKey(name)
+		v, err := getValue(t.txn, key)
+		var cur int64
+		if err == nil {
+			cur = int64(binary.BigEndian.Uint64(v))
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		cur += d
+		if cur == 0 {
+			err = t.txn.Delete(key)
+		} else {
+			err = t.txn.Set(key, u64(uint64(cur)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditRec is an audit entry as stored. Detail is never personal; what is
+// personal goes into Sealed, under the data key of the subject's Slot, so it
+// disappears with the subject while the chain still verifies.
+type auditRec struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Operator string    `json:"operator"`
+	Action   string    `json:"action"`
+	Record   string    `json:"record,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Sealed   []byte    `json:"sealed,omitempty"`
+	Slot     Slot      `json:"slot,omitempty"`
+	Prev     []byte    `json:"prev"`
+	Hash     []byte    `json:"hash,omitempty"`
+}
+
+// chainHash is SHA-256 over the entry with its own hash left out; the entry
+// holds the previous hash, which chains the log.
+func chainHash(e auditRec) ([]byte, error) {
+	e.Hash = nil
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(b)
+	return h[:], nil
+}
+
+// audit records an entry. personal, when given, is sealed under slot's key.
+func (t *tx) audit(action, record, detail string, personal []byte, slot Slot) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+		Record: record, Detail: detail, Sealed: personal, Slot: slot})
+}
+
+func (t *tx) flushAudit() error {
+	keys := map[Slot][]byte{}
+	for _, e := range t.entries {
+		t.seq++
+		e.Seq = t.seq
+		e.Prev = t.hash
+		if e.Sealed != nil {
+			k, ok := keys[e.Slot]
+			if !ok {
+				var err error
+				if k, err = t.s.keys.key(e.Slot); err != nil {
+					return err
+				}
+				keys[e.Slot] = k
+			}
+			sealed, err := seal(k, e.Sealed, auditAAD(e.Seq))
+			if err != nil {
+				return err
+			}
+			e.Sealed = sealed
+		}
+		h, err := chainHash(e)
+		if err != nil {
+			return err
+		}
+		e.Hash = h
+		if err := t.setJSON(auditKey(e.Seq), e); err != nil {
+			return err
+		}
+		t.hash = h
+	}
+	if len(t.entries) > 0 {
+		if err := t.set(keyAuditHead, join(u64(t.seq), t.hash)); err != nil {
+			return err
+		}
+	}
+	t.entries = t.entries[:0]
+	return nil
+}
+
+func auditAAD(seq uint64) []byte { return join([]byte("audit"), u64(seq)) }
