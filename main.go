@@ -498,7 +498,9 @@ func (a *app) requestCommand() *cobra.Command {
 		Use:   "request",
 		Short: "Log, list and close data-subject requests",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("request needs a subcommand: add, list or close") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("request needs a subcommand: add, list or close")
+		},
 	}
 	cmd.AddCommand(a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand())
 	return cmd
@@ -756,7 +758,9 @@ func (a *app) auditCommand() *cobra.Command {
 		Use:   "audit",
 		Short: "Verify or export the audit log",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("audit needs a subcommand: verify or export") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("audit needs a subcommand: verify or export")
+		},
 	}
 	verify := &cobra.Command{
 		Use:   "verify",

@@ -195,7 +195,7 @@ func (d *Demo) contact(i int) gdpr.Contact {
 		Country:   co.Code,
 		Source:    d.source(),
 		Status:    gdpr.ContactActive,
-		CreatedAt: d.now.Add(-time.Duration(r.Int64N(int64(5*365*24*time.Hour)))).Truncate(time.Second),
+		CreatedAt: d.now.Add(-time.Duration(r.Int64N(int64(5 * 365 * 24 * time.Hour)))).Truncate(time.Second),
 	}
 	if co.Code != "" {
 		c.City = pick(r, co.Cities)
