@@ -317,5 +317,14 @@ func Percent(part, whole int64) string {
 	if whole == 0 {
 		return "100%"
 	}
-	return fmt.Sprintf("%.1f%%", float64(part)*100/float64(whole))
+	// Never show 100.0% for an unmet item (9,999 of 10,000), nor 0.0% for
+	// a started one.
+	pct := float64(part) * 100 / float64(whole)
+	if part < whole && pct > 99.9 {
+		pct = 99.9
+	}
+	if part > 0 && pct < 0.1 {
+		pct = 0.1
+	}
+	return fmt.Sprintf("%.1f%%", pct)
 }

@@ -128,19 +128,25 @@ type token struct {
 func tokenize(s string) ([]token, error) {
 	var toks []token
 	var b strings.Builder
-	inQuote, quoted := false, false
+	// quoted: the token starts with a quote, so it is a word even if it
+	// holds a colon; a quote after field: keeps spaces in a term's value
+	// (source:"trade fair").
+	inQuote, quoted, sawQuote := false, false, false
 	flush := func() {
-		if b.Len() > 0 || quoted {
+		if b.Len() > 0 || sawQuote {
 			toks = append(toks, token{text: b.String(), quoted: quoted})
 		}
 		b.Reset()
-		quoted = false
+		quoted, sawQuote = false, false
 	}
 	for _, r := range s {
 		switch {
 		case r == '"':
+			if !sawQuote && b.Len() == 0 {
+				quoted = true
+			}
 			inQuote = !inQuote
-			quoted = true
+			sawQuote = true
 		case !inQuote && (r == ' ' || r == '\t' || r == '\n' || r == '\r'):
 			flush()
 		default:
@@ -265,7 +271,11 @@ func (q Query) String() string {
 			parts = append(parts, "created:"+op+t.Date.Format(time.DateOnly))
 			continue
 		}
-		parts = append(parts, string(t.Field)+":"+strings.Join(t.Values, "|"))
+		value := strings.Join(t.Values, "|")
+		if strings.ContainsAny(value, " \t\r\n") {
+			value = `"` + value + `"`
+		}
+		parts = append(parts, string(t.Field)+":"+value)
 	}
 	for _, w := range q.Words {
 		if strings.ContainsAny(w, " \t\r\n:") {

@@ -184,8 +184,8 @@ func TestParseQueryErrors(t *testing.T) {
 				t.Errorf("ParseQuery(%.40q) error %q does not mention %q", tt.in, msg, w)
 			}
 		}
-		if !utf8.ValidString(msg) {
-			t.Errorf("ParseQuery(%.40q) error is not valid UTF-8: %q", tt.in, msg)
+		if !utf8.ValidString(msg) || !utf8.ValidString(qe.Term) {
+			t.Errorf("ParseQuery(%.40q) error is not valid UTF-8: term %q, message %q", tt.in, qe.Term, msg)
 		}
 		if !q.Empty() {
 			t.Errorf("ParseQuery(%.40q) returned a partial query %v with its error", tt.in, q)
@@ -434,4 +434,38 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("String not stable: %q then %q", canon, again)
 		}
 	})
+}
+
+// A quote after field: keeps spaces in a term's value; a quote at the start
+// of a token makes it a word.
+func TestQuotedTermValues(t *testing.T) {
+	q, err := ParseQuery(`source:"Trade Fair" "tag:vip"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Terms) != 1 || q.Terms[0].Field != FieldSource || q.Terms[0].Values[0] != "trade fair" {
+		t.Errorf("terms = %+v, want source \"trade fair\"", q.Terms)
+	}
+	if len(q.Words) != 1 || q.Words[0] != "tag:vip" {
+		t.Errorf("words = %q, want [tag:vip]", q.Words)
+	}
+	back, err := ParseQuery(q.String())
+	if err != nil || len(back.Terms) != 1 || back.Terms[0].Values[0] != "trade fair" {
+		t.Errorf("round trip of %q gave %+v, %v", q.String(), back, err)
+	}
+	c := Contact{Source: "trade fair"}
+	if !q.Terms[0].MatchesTerm(&c) {
+		t.Error("source:\"trade fair\" does not match a contact from that source")
+	}
+}
+
+func TestPercentNeverOverstates(t *testing.T) {
+	for _, c := range []struct {
+		part, whole int64
+		want        string
+	}{{9999, 10000, "99.9%"}, {1, 100000, "0.1%"}, {1742, 1800, "96.8%"}, {5, 5, "100.0%"}, {0, 5, "0.0%"}} {
+		if got := Percent(c.part, c.whole); got != c.want {
+			t.Errorf("Percent(%d, %d) = %s, want %s", c.part, c.whole, got, c.want)
+		}
+	}
 }

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// The command-line tests run the real program as a child process (this test
+// binary re-executed with GDPRDESK_RUN_MAIN=1), so exit codes, stdout and
+// stderr are what a user sees, and a second process really is a second
+// process.
+func TestMain(m *testing.M) {
+	if os.Getenv("GDPRDESK_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func gdprdesk(t *testing.T, args ...string) result {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "XDG_DATA_HOME="+t.TempDir())
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// oneErrorLine checks the SPEC §4 error shape: one line starting gdprdesk:
+// (a usage error adds one hint line), never a stack trace.
+func oneErrorLine(t *testing.T, r result, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if !strings.HasPrefix(lines[0], "gdprdesk: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr first line = %q, want gdprdesk: …%s…", lines[0], want)
+	}
+	if len(lines) > 2 || strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("stderr is not one clear line:\n%s", r.stderr)
+	}
+}
+
+func demoDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "D")
+	if r := gdprdesk(t, "demo", "--no-tui", "--data", dir); r.code != 0 {
+		t.Fatalf("demo: exit %d\n%s", r.code, r.stderr)
+	}
+	return dir
+}
+
+func listJSON(t *testing.T, dir, query string) contactsJSON {
+	t.Helper()
+	r := gdprdesk(t, "contacts", "--data", dir, "--query", query, "--json")
+	if r.code != 0 {
+		t.Fatalf("contacts %q: exit %d: %s", query, r.code, r.stderr)
+	}
+	var out contactsJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("contacts --json is not one JSON document: %v\n%s", err, r.stdout)
+	}
+	return out
+}
+
+func TestDemoFillsOnceAndRefusesAgain(t *testing.T) {
+	dir := demoDir(t)
+	all := listJSON(t, dir, "")
+	if all.Count != 2000 {
+		t.Errorf("demo made %d contacts, want 2000", all.Count)
+	}
+	r := gdprdesk(t, "demo", "--no-tui", "--data", dir)
+	if r.code != exitFailure {
+		t.Errorf("second demo: exit %d, want 1", r.code)
+	}
+	oneErrorLine(t, r, "not empty")
+	if again := listJSON(t, dir, ""); again.Count != 2000 {
+		t.Errorf("refused demo changed the store: %d contacts", again.Count)
+	}
+	rq := gdprdesk(t, "request", "list", "--data", dir, "--json")
+	var reqs struct {
+		Requests []requestJSON `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(rq.stdout), &reqs); err != nil {
+		t.Fatal(err)
+	}
+	statuses, overdue := map[gdpr.RequestStatus]bool{}, 0
+	for _, r := range reqs.Requests {
+		statuses[r.Status] = true
+		if r.Overdue {
+			overdue++
+		}
+	}
+	for _, st := range gdpr.RequestStatuses() {
+		if !statuses[st] {
+			t.Errorf("demo has no request in status %s", st)
+		}
+	}
+	if overdue == 0 {
+		t.Error("demo has no overdue request")
+	}
+}
+
+func TestDemoIsDeterministic(t *testing.T) {
+	a, b := demoDir(t), demoDir(t)
+	ja, jb := listJSON(t, a, "tag:vip"), listJSON(t, b, "tag:vip")
+	if len(ja.Contacts) == 0 || len(ja.Contacts) != len(jb.Contacts) {
+		t.Fatalf("same seed gave %d and %d vip contacts", len(ja.Contacts), len(jb.Contacts))
+	}
+	for i := range ja.Contacts {
+		if ja.Contacts[i].Email != jb.Contacts[i].Email {
+			t.Fatalf("contact %d differs: %s vs %s", i, ja.Contacts[i].Email, jb.Contacts[i].Email)
+		}
+	}
+}
+
+func TestContactsQueryListsExactlyEUWithoutBasis(t *testing.T) {
+	dir := demoDir(t)
+	all := listJSON(t, dir, "")
+	want := map[gdpr.ContactID]bool{}
+	for _, c := range all.Contacts {
+		if gdpr.EUStatusOf(c.Country) == gdpr.EUYes && len(c.Bases) == 0 {
+			want[c.ID] = true
+		}
+	}
+	got := listJSON(t, dir, "eu:yes basis:none")
+	if len(want) == 0 || got.Count != len(want) {
+		t.Fatalf("eu:yes basis:none gave %d contacts, a brute-force filter %d", got.Count, len(want))
+	}
+	for _, c := range got.Contacts {
+		if !want[c.ID] {
+			t.Errorf("%s listed but is not an EU contact without basis", c.ID)
+		}
+	}
+}
+
+func TestBadUsageExitsTwoAndNamesTheProblem(t *testing.T) {
+	dir := demoDir(t)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"contacts", "--data", dir, "--query", "foo:bar"}, `"foo"`},
+		{[]string{"contacts", "--data", dir, "--query", "basis:maybe"}, "basis:maybe"},
+		{[]string{"contacts", "--data", dir, "--limit", "-3"}, "--limit"},
+		{[]string{"tag", "--data", dir, "--query", "country:DE", "--basis", "hunch"}, "hunch"},
+		{[]string{"tag", "--data", dir, "--basis", "consent"}, "--query"},
+		{[]string{"request", "add", "--data", dir, "--type", "access"}, "--contact"},
+		{[]string{"request", "add", "--data", dir, "--type", "forget", "--contact", "C1"}, "forget"},
+		{[]string{"request", "close", "R1", "--data", dir, "--outcome", "denied"}, "reason"},
+		{[]string{"nosuchcommand"}, "nosuchcommand"},
+		{[]string{"contacts", "--nosuchflag"}, "nosuchflag"},
+	}
+	for _, c := range cases {
+		r := gdprdesk(t, c.args...)
+		if r.code != exitUsage {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", c.args, r.code, r.stderr)
+			continue
+		}
+		oneErrorLine(t, r, c.want)
+	}
+}
+
+func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
+	dir := demoDir(t)
+	before := listJSON(t, dir, "country:DE basis:none")
+	if before.Count == 0 {
+		t.Fatal("demo has no German contact without a basis; the test would prove nothing")
+	}
+	consentBefore := listJSON(t, dir, "country:DE basis:consent").Count
+	entriesBefore := auditEntries(t, dir)
+	r := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent", "--evidence", "webinar signup 2024")
+	if r.code != 0 {
+		t.Fatalf("tag: exit %d: %s", r.code, r.stderr)
+	}
+	if after := listJSON(t, dir, "country:DE basis:none"); after.Count != 0 {
+		t.Errorf("after tagging, %d German contacts still lack a basis", after.Count)
+	}
+	changed := listJSON(t, dir, "country:DE basis:consent").Count - consentBefore
+	added := 0
+	for _, e := range auditEntries(t, dir)[len(entriesBefore):] {
+		if e.Action == "basis.add" {
+			added++
+		}
+	}
+	if changed == 0 || added != changed {
+		t.Errorf("audit gained %d basis.add entries for %d changed contacts", added, changed)
+	}
+	if v := gdprdesk(t, "audit", "verify", "--data", dir); v.code != 0 || !strings.Contains(v.stdout, "OK") {
+		t.Errorf("audit verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
+	}
+	// Running it again changes nothing.
+	r = gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent")
+	if !strings.Contains(r.stdout, "on 0 contact(s)") {
+		t.Errorf("second tag run changed contacts: %s", r.stdout)
+	}
+}
+
+func auditEntries(t *testing.T, dir string) []store.AuditEntry {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "audit.jsonl")
+	if r := gdprdesk(t, "audit", "export", "--data", dir, "--out", out); r.code != 0 {
+		t.Fatalf("audit export: exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var entries []store.AuditEntry
+	for _, l := range lines[1:] { // the first line is the header
+		var e store.AuditEntry
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("audit export line %q: %v", l, err)
+		}
+		entries = append(entries, e)
+	}
+	return entries
+}
+
+func TestSecondProcessGetsOneClearLine(t *testing.T) {
+	dir := demoDir(t)
+	s, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := gdprdesk(t, "contacts", "--data", dir)
+	if r.code != exitFailure {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	oneErrorLine(t, r, dir)
+	if !strings.Contains(r.stderr, "in use") {
+		t.Errorf("stderr does not say the directory is in use: %q", r.stderr)
+	}
+}
+
+func TestRequestLifecycle(t *testing.T) {
+	dir := demoDir(t)
+	r := gdprdesk(t, "request", "add", "--data", dir, "--type", "access", "--contact", "C5", "--received", "2026-01-31", "--channel", "letter")
+	if r.code != 0 {
+		t.Fatalf("request add: exit %d: %s", r.code, r.stderr)
+	}
+	id := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(id, "R") {
+		t.Fatalf("request add printed %q, want an id like R33", id)
+	}
+	list := gdprdesk(t, "request", "list", "--data", dir, "--type", "access", "--json")
+	var out struct {
+		Requests []requestJSON `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(list.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for i, rq := range out.Requests {
+		if rq.ID.String() == id {
+			found = true
+			if got := rq.Due.Format("2006-01-02"); got != "2026-03-02" {
+				t.Errorf("due %s, want 2026-03-02 (Art. 12(3); 28 Feb 2026 is a Saturday)", got)
+			}
+			if i > 0 && out.Requests[i-1].Status.Open() && out.Requests[i-1].Due.After(rq.Due) {
+				t.Errorf("list is not soonest due first")
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("%s not listed", id)
+	}
+	if c := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "completed", "--reason", "package sent"); c.code != 0 {
+		t.Fatalf("close: exit %d: %s", c.code, c.stderr)
+	}
+	c := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "denied", "--reason", "again")
+	if c.code != exitFailure {
+		t.Errorf("closing a closed request: exit %d, want 1", c.code)
+	}
+	oneErrorLine(t, c, "closed")
+}
