@@ -35,12 +35,13 @@ func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) erro
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = t.now
 	}
+	// UTC, so the created-date index uses the same day as the stored record.
+	c.CreatedAt = c.CreatedAt.UTC()
 	c.UpdatedAt = t.now
 	c.Source = gdpr.NormalizeSource(c.Source)
-	for i := range c.Tags {
-		c.Tags[i] = gdpr.NormalizeTag(c.Tags[i])
-	}
-	if err := c.Validate(); err != nil {
+	c.Tags = uniqueTags(c.Tags)
+	c.Bases = uniqueBases(c.Bases)
+	if err := validateContact(c); err != nil {
 		return err
 	}
 	if c.Source != "" {
@@ -60,15 +61,20 @@ func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) erro
 			c.AddBasis(gdpr.BasisAssignment{Basis: rule.Basis, Source: c.Source, Evidence: ev, At: t.now, By: t.operator})
 		}
 	}
-	for i := range c.Bases {
-		if c.Bases[i].At.IsZero() {
-			c.Bases[i].At = t.now
+	t.stampBases(c.Bases)
+	return nil
+}
+
+// stampBases records when and by whom on assignments that do not say.
+func (t *tx) stampBases(bases []gdpr.BasisAssignment) {
+	for i := range bases {
+		if bases[i].At.IsZero() {
+			bases[i].At = t.now
 		}
-		if c.Bases[i].By == "" {
-			c.Bases[i].By = t.operator
+		if bases[i].By == "" {
+			bases[i].By = t.operator
 		}
 	}
-	return nil
 }
 
 func (t *tx) sourceRule(source string) (*gdpr.SourceRule, error) {
@@ -328,13 +334,13 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 			return err
 		}
 		c.Source = gdpr.NormalizeSource(c.Source)
-		for i := range c.Tags {
-			c.Tags[i] = gdpr.NormalizeTag(c.Tags[i])
-		}
+		c.Tags = uniqueTags(c.Tags)
+		c.Bases = uniqueBases(c.Bases)
+		t.stampBases(c.Bases)
 		if c.Status == gdpr.ContactAnonymized {
 			return errors.New("use anonymize to erase a contact")
 		}
-		if err := c.Validate(); err != nil {
+		if err := validateContact(&c); err != nil {
 			return err
 		}
 		if c.Email != old.Email {
@@ -380,6 +386,53 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		t.audit("contact.edit", id.String(), "changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)
 		return nil
 	})
+}
+
+// validateContact is the domain's Validate plus the bases and consent
+// records, which become index entries and counters: an unknown basis would
+// be stored and counted as if it were one of the six.
+func validateContact(c *gdpr.Contact) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	for _, b := range c.Bases {
+		if v, err := gdpr.ParseBasis(string(b.Basis)); err != nil {
+			return err
+		} else if v != b.Basis {
+			return fmt.Errorf("lawful basis %q is not normalized (want %q)", b.Basis, v)
+		}
+	}
+	for _, r := range c.Consents {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uniqueTags normalizes tags and drops repeats ("VIP" and "vip" are one
+// tag): a repeated tag would count its contact twice.
+func uniqueTags(tags []string) []string {
+	var out []string
+	for _, tg := range tags {
+		if tg = gdpr.NormalizeTag(tg); !containsString(out, tg) {
+			out = append(out, tg)
+		}
+	}
+	return out
+}
+
+// uniqueBases keeps the first assignment of each basis: a contact holds a
+// basis once, and a repeat would count it twice.
+func uniqueBases(bases []gdpr.BasisAssignment) []gdpr.BasisAssignment {
+	var out []gdpr.BasisAssignment
+	for _, b := range bases {
+		c := gdpr.Contact{Bases: out}
+		if !c.HasBasis(b.Basis) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func containsString(list []string, s string) bool {

@@ -56,7 +56,11 @@ type Slot uint32
 var errKeyDestroyed = errors.New("data key destroyed (subject erased)")
 
 type keyring struct {
-	dir    string
+	dir string
+
+	// rw guards f and master: readers of the store do not hold its write
+	// lock, and rotate swaps both under them.
+	rw     sync.RWMutex
 	f      *os.File
 	master cipher.AEAD
 
@@ -174,6 +178,8 @@ func (k *keyring) newKeys(n int) ([]Slot, error) {
 		return nil, nil
 	}
 	buf := make([]byte, n*slotSize)
+	k.rw.RLock()
+	defer k.rw.RUnlock()
 	k.mu.Lock()
 	first := k.next
 	k.next += Slot(n)
@@ -201,6 +207,8 @@ func (k *keyring) newKeys(n int) ([]Slot, error) {
 }
 
 func (k *keyring) sync() error {
+	k.rw.RLock()
+	defer k.rw.RUnlock()
 	if err := k.f.Sync(); err != nil {
 		return fmt.Errorf("sync keyring: %w", err)
 	}
@@ -212,6 +220,8 @@ func (k *keyring) key(s Slot) ([]byte, error) {
 	if s == 0 {
 		return nil, errKeyDestroyed
 	}
+	k.rw.RLock()
+	defer k.rw.RUnlock()
 	var rec [slotSize]byte
 	if _, err := k.f.ReadAt(rec[:], slotOffset(s)); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -233,6 +243,8 @@ func (k *keyring) key(s Slot) ([]byte, error) {
 // keys, and everything sealed under them, are gone.
 func (k *keyring) destroy(slots ...Slot) error {
 	var zero [slotSize]byte
+	k.rw.RLock()
+	defer k.rw.RUnlock()
 	for _, s := range slots {
 		if s == 0 {
 			continue
@@ -241,10 +253,17 @@ func (k *keyring) destroy(slots ...Slot) error {
 			return fmt.Errorf("destroy data key %d: %w", s, err)
 		}
 	}
-	return k.sync()
+	if err := k.f.Sync(); err != nil {
+		return fmt.Errorf("sync keyring: %w", err)
+	}
+	return nil
 }
 
-func (k *keyring) close() error { return k.f.Close() }
+func (k *keyring) close() error {
+	k.rw.Lock()
+	defer k.rw.Unlock()
+	return k.f.Close()
+}
 
 // rotate replaces the master key: every live data key is re-wrapped under a
 // new master into a fresh slot file, the new files replace the old ones, and
@@ -312,8 +331,11 @@ func (k *keyring) rotate() error {
 	if err != nil {
 		return fmt.Errorf("reopen keyring: %w", err)
 	}
-	k.f.Close()
+	k.rw.Lock()
+	old := k.f
 	k.f, k.master = f, aead
+	k.rw.Unlock()
+	old.Close()
 	return nil
 }
 

@@ -91,8 +91,18 @@ func indexField(f gdpr.Field) string {
 	return ""
 }
 
-// planQuery chooses the keys to walk for q.
-func planQuery(txn *badger.Txn, q gdpr.Query) (plan, error) {
+// planQuery chooses the keys to walk for q. A cursor stays with the index
+// it was read from: the counters that chose that index may have changed
+// since (a bulk change between its chunks, a write between two pages).
+func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
+	for _, t := range q.Terms {
+		if len(after) == 0 || t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
+			continue
+		}
+		if p := indexPrefix(indexField(t.Field), t.Values[0]); bytes.HasPrefix(after, p) {
+			return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+		}
+	}
 	best, bestN := -1, int64(-1)
 	for i, t := range q.Terms {
 		if t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
@@ -137,7 +147,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query) (plan, error) {
 // scan walks the contacts matching q after the cursor, calling fn for each
 // until fn returns false. It returns the last key read.
 func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
-	p, err := planQuery(txn, q)
+	p, err := planQuery(txn, q, after)
 	if err != nil {
 		return nil, false, err
 	}

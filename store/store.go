@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // schemaVersion is written into a new store; a store written by a newer
@@ -37,6 +38,11 @@ type Options struct {
 	// Log receives Badger's warnings and errors (nothing personal is ever
 	// logged). Nil discards them.
 	Log io.Writer
+
+	// uncompressed turns off Badger's table compression, so that tests that
+	// grep the raw files for personal data see every byte stored (Snappy
+	// would hide repeats of earlier bytes behind back-references).
+	uncompressed bool
 }
 
 // Store is an open data directory. Its methods are safe for concurrent use;
@@ -77,7 +83,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
-	s.db, err = badger.Open(badgerOptions(filepath.Join(dir, "db"), opts.Log))
+	bopts := badgerOptions(filepath.Join(dir, "db"), opts.Log)
+	if opts.uncompressed {
+		bopts = bopts.WithCompression(options.None)
+	}
+	s.db, err = badger.Open(bopts)
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
