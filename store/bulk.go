@@ -28,7 +28,7 @@ type BasisChange struct {
 type BulkProgress struct {
 	Done    int64 // contacts looked at
 	Changed int64
-	Total   int64 // matching contacts when the run started
+	Total   int64 // matching contacts when the run started (an upper bound for a query of several terms)
 }
 
 // BulkResult is what a bulk operation did.
@@ -51,7 +51,7 @@ func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, c
 	if ch.Source = gdpr.NormalizeSource(ch.Source); ch.Source == "" {
 		ch.Source = gdpr.SourceManual
 	}
-	total, err := s.Count(q)
+	total, err := s.estimate(q)
 	if err != nil {
 		return res, err
 	}
@@ -138,7 +138,7 @@ func (t *tx) changeBasis(q gdpr.Query, id gdpr.ContactID, ch BasisChange) (bool,
 	}
 	br := basisRec{Basis: ch.Basis, Source: ch.Source, At: t.now, By: t.operator}
 	if ch.Evidence != "" {
-		key, err := t.s.keys.key(rec.Slot)
+		key, err := t.key(rec.Slot)
 		if err != nil {
 			return false, fmt.Errorf("contact %s: %w", id, err)
 		}
@@ -163,7 +163,7 @@ func (t *tx) changeBasis(q gdpr.Query, id gdpr.ContactID, ch BasisChange) (bool,
 func (s *Store) matchingIDs(q gdpr.Query, after Cursor, n int) (ids []gdpr.ContactID, next Cursor, exhausted bool, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
 		var last []byte
-		last, exhausted, err = s.scan(txn, q, after, func(_ []byte, rec *contactRec) (bool, error) {
+		last, exhausted, err = s.scan(txn, q, after, true, func(_ []byte, rec *contactRec) (bool, error) {
 			ids = append(ids, rec.ID)
 			return len(ids) < n, nil
 		})

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -143,17 +142,6 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 	c.Phone, c.Street, c.City, c.Region, c.PostalCode = pd.Phone, pd.Street, pd.City, pd.Region, pd.PostalCode
 	c.Company, c.Notes, c.Custom = pd.Company, pd.Notes, pd.Custom
 	return c, nil
-}
-
-func decodeContact(b []byte) (contactRec, error) {
-	var r contactRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("decode contact record: %w", err)
-	}
-	if r.ID == 0 {
-		return r, errors.New("decode contact record: no id")
-	}
-	return r, nil
 }
 
 // emailHash is the keyed hash of a normalized email: look-ups and the

@@ -158,7 +158,7 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := t.setJSON(contactKey(c.ID), rec); err != nil {
+	if err := t.set(contactKey(c.ID), encodeContact(&rec)); err != nil {
 		return err
 	}
 	if err := t.set(searchKey(c.ID), search); err != nil {
@@ -221,7 +221,7 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 		return err
 	}
 	t.countAll(contactContributions(old), contactContributions(&now))
-	return t.setJSON(contactKey(rec.ID), rec)
+	return t.set(contactKey(rec.ID), encodeContact(rec))
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {

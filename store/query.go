@@ -32,6 +32,7 @@ type plan struct {
 	start, end []byte // keys in [start, end)
 	byIndex    bool   // keys are index keys ending in the id; else c/<id>
 	bySearch   bool   // keys are s/<id> (a words-only query)
+	exact      bool   // the index alone decides the match (one term, no words)
 }
 
 func prefixEnd(p []byte) []byte {
@@ -100,7 +101,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 			continue
 		}
 		if p := indexPrefix(indexField(t.Field), t.Values[0]); bytes.HasPrefix(after, p) {
-			return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		}
 	}
 	best, bestN := -1, int64(-1)
@@ -119,7 +120,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 	if best >= 0 {
 		t := q.Terms[best]
 		p := indexPrefix(indexField(t.Field), t.Values[0])
-		return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+		return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 	}
 	for _, t := range q.Terms {
 		if t.Field != gdpr.FieldCreated {
@@ -129,13 +130,13 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		day := []byte(t.Date.Format("20060102"))
 		switch t.Op {
 		case '<':
-			return plan{start: fp, end: join(fp, day), byIndex: true}, nil
+			return plan{start: fp, end: join(fp, day), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		case '>':
 			next := []byte(t.Date.AddDate(0, 0, 1).Format("20060102"))
-			return plan{start: join(fp, next), end: prefixEnd(fp), byIndex: true}, nil
+			return plan{start: join(fp, next), end: prefixEnd(fp), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		default:
 			p := indexPrefix(ixCreated, string(day))
-			return plan{start: p, end: prefixEnd(p), byIndex: true}, nil
+			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		}
 	}
 	if len(q.Terms) == 0 && len(q.Words) > 0 {
@@ -146,7 +147,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 
 // scan walks the contacts matching q after the cursor, calling fn for each
 // until fn returns false. It returns the last key read.
-func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
+func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
 	p, err := planQuery(txn, q, after)
 	if err != nil {
 		return nil, false, err
@@ -183,6 +184,12 @@ func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, fn func(key []
 			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
 				return last, false, err
 			}
+		case p.byIndex && p.exact && idsOnly:
+			rec = contactRec{ID: gdpr.ContactID(idFromKey(k))}
+			if more, err := fn(last, &rec); err != nil || !more {
+				return last, false, err
+			}
+			continue
 		case p.byIndex:
 			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
 				return last, false, fmt.Errorf("index entry without contact: %w", err)
@@ -261,7 +268,7 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 	}
 	err := s.db.View(func(txn *badger.Txn) error {
 		var shown []byte
-		_, _, err := s.scan(txn, q, after, func(key []byte, rec *contactRec) (bool, error) {
+		_, _, err := s.scan(txn, q, after, false, func(key []byte, rec *contactRec) (bool, error) {
 			if len(page.Contacts) == limit {
 				page.More = true
 				return false, nil
@@ -297,7 +304,7 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 			n, err = readCounter(txn, estimateName(q.Terms[0]))
 			return err
 		}
-		_, _, err := s.scan(txn, q, nil, func([]byte, *contactRec) (bool, error) {
+		_, _, err := s.scan(txn, q, nil, true, func([]byte, *contactRec) (bool, error) {
 			n++
 			return true, nil
 		})
@@ -309,3 +316,29 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 // ParseQuery parses a query and is a convenience for callers that take the
 // query as text.
 func ParseQuery(text string) (gdpr.Query, error) { return gdpr.ParseQuery(strings.TrimSpace(text)) }
+
+// estimate is an upper bound of Count read from counters only: the exact
+// count for an empty or one-term query, else the smallest counter of its
+// single-valued terms (or all contacts). Bulk progress uses it so that a
+// bulk change never walks the query twice.
+func (s *Store) estimate(q gdpr.Query) (int64, error) {
+	var n int64
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		if n, err = readCounter(txn, cntContacts); err != nil {
+			return err
+		}
+		for _, t := range q.Terms {
+			if t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
+				continue
+			}
+			c, err := readCounter(txn, estimateName(t))
+			if err != nil {
+				return err
+			}
+			n = min(n, c)
+		}
+		return nil
+	})
+	return n, err
+}

@@ -23,6 +23,24 @@ type tx struct {
 	newKeys  bool
 	seq      uint64 // audit head as this transaction advances it
 	hash     []byte
+	keys     map[Slot][]byte // data keys unwrapped by this transaction
+}
+
+// key unwraps a subject's data key once per transaction: a bulk change
+// seals the evidence and the audit detail of each contact under it.
+func (t *tx) key(s Slot) ([]byte, error) {
+	if k, ok := t.keys[s]; ok {
+		return k, nil
+	}
+	k, err := t.s.keys.key(s)
+	if err != nil {
+		return nil, err
+	}
+	if t.keys == nil {
+		t.keys = map[Slot][]byte{}
+	}
+	t.keys[s] = k
+	return k, nil
 }
 
 // write runs fn in one transaction and commits it with its audit entries
@@ -179,19 +197,14 @@ func (t *tx) audit(action, record, detail string, personal []byte, slot Slot) {
 }
 
 func (t *tx) flushAudit() error {
-	keys := map[Slot][]byte{}
 	for _, e := range t.entries {
 		t.seq++
 		e.Seq = t.seq
 		e.Prev = t.hash
 		if e.Sealed != nil {
-			k, ok := keys[e.Slot]
-			if !ok {
-				var err error
-				if k, err = t.s.keys.key(e.Slot); err != nil {
-					return err
-				}
-				keys[e.Slot] = k
+			k, err := t.key(e.Slot)
+			if err != nil {
+				return err
 			}
 			sealed, err := seal(k, e.Sealed, auditAAD(e.Seq))
 			if err != nil {
@@ -199,12 +212,18 @@ func (t *tx) flushAudit() error {
 			}
 			e.Sealed = sealed
 		}
-		h, err := chainHash(e)
+		// One encoding serves both: the entry without its hash is what the
+		// hash covers (chainHash), and Hash is its last field, so the stored
+		// JSON is that body with the hash appended.
+		body, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
-		e.Hash = h
-		if err := t.setJSON(auditKey(e.Seq), e); err != nil {
+		sum := sha256.Sum256(body)
+		h := sum[:]
+		tail, _ := json.Marshal(h)
+		stored := append(append(append(body[:len(body)-1:len(body)-1], `,"hash":`...), tail...), '}')
+		if err := t.set(auditKey(e.Seq), stored); err != nil {
 			return err
 		}
 		t.hash = h
