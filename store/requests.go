@@ -173,6 +173,14 @@ func (t *tx) putRequest(old *gdpr.Request, r gdpr.Request, slot Slot) error {
 	return t.setJSON(requestKey(r.ID), rec)
 }
 
+func decodeRequest(b []byte) (requestRec, error) {
+	var rec requestRec
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return rec, fmt.Errorf("decode request: %w", err)
+	}
+	return rec, nil
+}
+
 func readRequestRec(txn *badger.Txn, id gdpr.RequestID) (requestRec, error) {
 	var rec requestRec
 	b, err := getValue(txn, requestKey(id))

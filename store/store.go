@@ -94,6 +94,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.init(); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	// Finish an erasure that a crash interrupted between its commit and the
+	// destruction of its keys.
+	if err := s.finishShred(); err != nil {
+		return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
+	}
 	return s, nil
 }
 

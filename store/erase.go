@@ -1,0 +1,230 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// Erasure (Art. 17) is crypto-shredding: the contact's record keeps only
+// what identifies nobody, and the data keys of the contact and of its
+// requests are destroyed in the keyring, which makes every sealed copy of
+// their personal data in Badger (old versions, value log, audit details)
+// undecryptable for good.
+//
+// Crash safety: the record change, the suppression entries, the linked
+// request and the audit entry commit in one transaction together with a
+// "shred pending" marker per key; the keys are destroyed after the commit
+// and the markers then removed. A crash in between leaves markers that the
+// next Open finishes. A crash before the commit changes nothing.
+
+// prefixShred marks data keys that a committed erasure still has to
+// destroy: m/shred/<slot>.
+var prefixShred = []byte("m/shred/")
+
+func shredKey(s Slot) []byte { return join(prefixShred, u64(uint64(s))) }
+
+// ErrObligation is returned when a contact still has an obligation (an
+// unpaid balance or an open contract) that erasure would destroy the
+// record of; an override reason lets the operator proceed.
+var ErrObligation = errors.New("the contact has an outstanding obligation")
+
+// AnonymizeOptions tune one erasure.
+type AnonymizeOptions struct {
+	// Request is the erasure request this answers; it is completed and
+	// linked to the audit entry of the erasure.
+	Request gdpr.RequestID
+	// OverrideReason lets an operator erase despite an obligation. It is
+	// kept in the audit log in clear, as the justification an auditor will
+	// ask for: it must not contain the person's details.
+	OverrideReason string
+}
+
+// Anonymized says what an erasure did.
+type Anonymized struct {
+	Contact    gdpr.ContactID
+	Event      uint64 // audit sequence number of the erasure
+	Suppressed int    // addresses added to the suppression list
+	KeysShred  int
+}
+
+// Anonymize erases a contact's personal data irreversibly (SPEC §2):
+// names, emails (past ones too), phone, address, company, notes, custom
+// fields, evidence notes, consent methods, tags and the personal details in
+// its audit entries and requests. Kept: country, the created year, the
+// fact and date of the erasure. Every address it had goes on the
+// suppression list.
+func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOptions) (Anonymized, error) {
+	res := Anonymized{Contact: id}
+	var shred []Slot
+	err := s.write(operator, func(t *tx) error {
+		shred = shred[:0]
+		rec, err := t.getContactRec(id)
+		if err != nil {
+			return err
+		}
+		if rec.Status == gdpr.ContactAnonymized {
+			return fmt.Errorf("contact %s is already anonymized", id)
+		}
+		c, err := s.unseal(&rec)
+		if err != nil {
+			return err
+		}
+		if (c.Balance > 0 || c.OpenContract) && strings.TrimSpace(opts.OverrideReason) == "" {
+			var why []string
+			if c.Balance > 0 {
+				why = append(why, fmt.Sprintf("an unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
+			}
+			if c.OpenContract {
+				why = append(why, "an open contract")
+			}
+			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, strings.Join(why, " and "))
+		}
+		var req *gdpr.Request
+		var reqRec requestRec
+		if opts.Request != 0 {
+			if reqRec, err = readRequestRec(t.txn, opts.Request); err != nil {
+				return err
+			}
+			r, err := s.unsealRequest(reqRec)
+			if err != nil {
+				return err
+			}
+			if r.Type != gdpr.RequestErasure {
+				return fmt.Errorf("request %s is a %s request, not erasure", r.ID, r.Type)
+			}
+			if r.Contact != id {
+				return fmt.Errorf("request %s is not about contact %s", r.ID, id)
+			}
+			if !r.Status.Open() {
+				return fmt.Errorf("request %s is already %s", r.ID, r.Status)
+			}
+			req = &r
+		}
+		// Suppress every address the person had.
+		emails := append([]string{c.Email}, c.PastEmails...)
+		for _, e := range emails {
+			if e == "" {
+				continue
+			}
+			h := s.emailHash(e)
+			if err := t.set(suppressKey(h), []byte(t.now.Format(time.RFC3339))); err != nil {
+				return err
+			}
+			res.Suppressed++
+		}
+		if err := t.del(emailKey(s.emailHash(c.Email))); err != nil {
+			return err
+		}
+		if err := t.del(searchKey(id)); err != nil {
+			return err
+		}
+		// What remains: country, created year, the fact and date.
+		old := rec.clear()
+		y := rec.CreatedAt.Year()
+		anon := contactRec{ID: id, Country: rec.Country, Status: gdpr.ContactAnonymized,
+			CreatedAt: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: t.now, AnonymizedAt: t.now}
+		if err := t.putClear(&old, &anon); err != nil {
+			return err
+		}
+		shred = append(shred, rec.Slot)
+		// The requests about the person hold their words too.
+		if err := t.eachRequestOf(id, func(rr requestRec) error {
+			shred = append(shred, rr.Slot)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, sl := range shred {
+			if err := t.set(shredKey(sl), nil); err != nil {
+				return err
+			}
+		}
+		detail := "personal data destroyed; " + fmt.Sprintf("%d address(es) suppressed", res.Suppressed)
+		if opts.OverrideReason != "" {
+			detail += "; obligation overridden: " + opts.OverrideReason
+		}
+		if req != nil {
+			detail += "; answers " + req.ID.String()
+		}
+		t.audit("contact.anonymize", id.String(), detail, nil, 0)
+		res.Event = t.seq + uint64(len(t.entries))
+		if req != nil {
+			r := *req
+			if err := r.Move(gdpr.StatusCompleted, "erased", t.now); err != nil {
+				return err
+			}
+			r.AnonymizedAt, r.AnonymizeEvent = t.now, res.Event
+			if err := t.putRequest(req, r, reqRec.Slot); err != nil {
+				return err
+			}
+			t.audit("request.close", r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.KeysShred = len(shred)
+	s.mu.Lock() // a master-key rotation must not copy a key being destroyed
+	err = s.finishShred()
+	s.mu.Unlock()
+	if err != nil {
+		return res, fmt.Errorf("contact %s is anonymized, but destroying its keys failed (it will be retried on the next start): %w", id, err)
+	}
+	return res, nil
+}
+
+// eachRequestOf calls fn for every request about a contact.
+func (t *tx) eachRequestOf(id gdpr.ContactID, fn func(requestRec) error) error {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		rec, err := decodeRequest(v)
+		if err != nil {
+			return err
+		}
+		if rec.Contact == id {
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finishShred destroys the keys of committed erasures and clears their
+// markers. Open calls it too, to finish an erasure a crash interrupted.
+func (s *Store) finishShred() error {
+	var slots []Slot
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixShred})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			slots = append(slots, Slot(idFromKey(it.Item().Key())))
+		}
+		return nil
+	})
+	if err != nil || len(slots) == 0 {
+		return err
+	}
+	if err := s.keys.destroy(slots...); err != nil {
+		return err
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		for _, sl := range slots {
+			if err := txn.Delete(shredKey(sl)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
