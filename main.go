@@ -17,12 +17,14 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
@@ -54,7 +56,15 @@ type app struct {
 	now      func() time.Time
 }
 
+// memoryLimit is the soft heap limit gdprdesk runs under unless GOMEMLIMIT
+// says otherwise: the garbage collector works harder instead of letting a
+// million-row import or a bulk change grow past the targets of SPEC §7.
+const memoryLimit = 320 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
 	os.Exit(a.run(os.Args[1:]))
 }
@@ -103,8 +113,8 @@ the terminal UI on your data directory.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
 	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
-	root.AddCommand(a.demoCommand(), a.contactsCommand(), a.tagCommand(), a.requestCommand(),
-		a.checklistCommand(), a.auditCommand())
+	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
+		a.requestCommand(), a.anonymizeCommand(), a.checklistCommand(), a.auditCommand())
 	return root
 }
 
@@ -817,3 +827,216 @@ func (a *app) auditCommand() *cobra.Command {
 	cmd.AddCommand(verify, export)
 	return cmd
 }
+
+// ---- import and export ----
+
+func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
+
+func (a *app) importCommand() *cobra.Command {
+	var source string
+	var dryRun, strict, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import contacts from a CSV (gdprdesk, Keap, HubSpot, Mailchimp or similar)",
+		Long: `import reads a contacts CSV: UTF-8 with or without BOM, comma, semicolon or
+tab separated, with the headers of gdprdesk's own export or of a Keap/
+Infusionsoft, HubSpot or Mailchimp export (and common aliases). Unknown columns
+become custom fields. A row whose email matches a contact updates it (an
+empty cell never clears anything); repeated emails in the file are merged.
+Suppressed (erased) addresses are skipped and counted. Each bad row is
+reported with its line number; the good rows are imported unless --strict.
+--dry-run writes nothing and prints the same report.`,
+		Args: exactArgs(1, "one CSV file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("cannot read %s: %w", path, err)
+			}
+			return a.withStore(func(s *store.Store) error {
+				open := func() (io.ReadCloser, error) {
+					f, err := os.Open(path)
+					if err != nil {
+						return nil, fmt.Errorf("open %s: %w", path, err)
+					}
+					return f, nil
+				}
+				run := exporters.ImportRun{Operator: a.operatorName(), DryRun: dryRun, Strict: strict}
+				if stderrIsTerminal() && !asJSON {
+					run.Progress = func(rows int) {
+						if rows%50_000 < store.BulkChunk {
+							fmt.Fprintf(a.stderr, "\rimport: %s rows read", gdpr.Thousands(int64(rows)))
+						}
+					}
+				}
+				rep, err := exporters.ImportContacts(cmd.Context(), open, s, exporters.ImportOptions{Source: source, Now: a.now()}, run)
+				if run.Progress != nil {
+					fmt.Fprintln(a.stderr)
+				}
+				if err != nil {
+					return fmt.Errorf("import %s: %w", path, err)
+				}
+				if asJSON {
+					if err := a.writeJSON(rep); err != nil {
+						return err
+					}
+				} else {
+					a.printImportReport(path, rep)
+				}
+				if strict && rep.Rejected > 0 {
+					return fmt.Errorf("--strict: %d bad row(s), nothing imported; fix them and import again", rep.Rejected)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&source, "source", "", "source label for rows without one (source rules then apply a lawful basis)")
+	f.BoolVar(&dryRun, "dry-run", false, "write nothing; print what would happen")
+	f.BoolVar(&strict, "strict", false, "import nothing when any row is bad")
+	f.BoolVar(&asJSON, "json", false, "print the report as one JSON document")
+	return cmd
+}
+
+func (a *app) printImportReport(path string, rep exporters.ImportReport) {
+	w := a.stdout
+	verb := "Imported"
+	switch {
+	case rep.DryRun:
+		verb = "Dry run (nothing written) of"
+	case !rep.Imported:
+		verb = "Checked (nothing written)"
+	}
+	fmt.Fprintf(w, "%s %s: %s rows.\n", verb, path, gdpr.Thousands(int64(rep.Rows)))
+	fmt.Fprintf(w, "  created %s, updated %s, unchanged %s, merged %s, suppressed %s, rejected %s\n",
+		gdpr.Thousands(int64(rep.Created)), gdpr.Thousands(int64(rep.Updated)), gdpr.Thousands(int64(rep.Unchanged)),
+		gdpr.Thousands(int64(rep.Merged)), gdpr.Thousands(int64(rep.Suppressed)), gdpr.Thousands(int64(rep.Rejected)))
+	for _, e := range rep.Errors {
+		fmt.Fprintf(w, "  rejected line %d: %s\n", e.Line, e.Reason)
+	}
+	if rep.Rejected > len(rep.Errors) {
+		fmt.Fprintf(w, "  … and %s more rejected rows (use --json for the first %d)\n", gdpr.Thousands(int64(rep.Rejected-len(rep.Errors))), exporters.MaxListed)
+	}
+	for _, m := range rep.Merges {
+		fmt.Fprintf(w, "  merged line %d into line %d (same email)\n", m.Line, m.Into)
+	}
+	for _, n := range rep.Warnings {
+		fmt.Fprintf(w, "  warning line %d: %s\n", n.Line, n.Note)
+	}
+}
+
+func (a *app) exportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export contacts (and, later, access packages)",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("export needs a subcommand: contacts") },
+	}
+	var format, query, out string
+	var marketing bool
+	contacts := &cobra.Command{
+		Use:   "contacts",
+		Short: "Write contacts as CSV or XLSX in the canonical layout (re-importable)",
+		Long: `export contacts writes every contact matching --query (all by default) in
+gdprdesk's canonical layout: the CSV imports back to the same contacts. Text
+cells a spreadsheet would run as a formula get a leading ' (removed again on
+import). Anonymized contacts are left out unless --query names a status.
+--for-marketing writes only active contacts: restricted ones (restriction or
+objection, Art. 18 and 21) must not receive marketing. The file must not
+exist yet.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != exporters.FormatCSV && format != exporters.FormatXLSX {
+				return usagef("--format must be csv or xlsx, got %q", format)
+			}
+			if out == "" {
+				return usagef("--out PATH is required")
+			}
+			q, err := gdpr.ParseQuery(query)
+			if err != nil {
+				return err
+			}
+			return a.withStore(func(s *store.Store) error {
+				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
+					return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
+				}
+				n, err := exporters.ExportContacts(cmd.Context(), s, q, format, f, marketing)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					os.Remove(out)
+					return fmt.Errorf("export to %s: %w", out, err)
+				}
+				fmt.Fprintf(a.stdout, "Wrote %s contacts to %s.\n", gdpr.Thousands(int64(n)), out)
+				return nil
+			})
+		},
+	}
+	contacts.Flags().StringVar(&format, "format", "csv", "csv or xlsx")
+	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
+	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
+	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
+	cmd.AddCommand(contacts)
+	return cmd
+}
+
+// ---- erasure ----
+
+func (a *app) anonymizeCommand() *cobra.Command {
+	var request, override string
+	cmd := &cobra.Command{
+		Use:   "anonymize (ID|EMAIL)",
+		Short: "Erase a contact's personal data for good (right to erasure, Art. 17)",
+		Long: `anonymize destroys everything that identifies the contact — names, every
+email it ever had, phone, address, company, notes, custom fields, evidence
+notes and the personal details in its audit entries and requests — by
+destroying the key they are sealed under. Country and created year remain, so
+statistics still add up. Every address goes on the suppression list, so an
+import or a new contact cannot bring the person back by accident.
+
+A contact with an unpaid balance or an open contract is refused unless you
+give --override-reason (kept in the audit log: do not put personal details
+in it). With --request, the erasure request is completed and linked.
+
+When run at a terminal, you are asked to type the contact's id to confirm.`,
+		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var opts store.AnonymizeOptions
+			if request != "" {
+				id, err := gdpr.ParseRequestID(request)
+				if err != nil {
+					return usageError{err}
+				}
+				opts.Request = id
+			}
+			opts.OverrideReason = strings.TrimSpace(override)
+			return a.withStore(func(s *store.Store) error {
+				c, err := s.FindContact(args[0])
+				if err != nil {
+					return err
+				}
+				if stdinIsTerminal() {
+					fmt.Fprintf(a.stdout, "Erase %s (%s) for good? This cannot be undone. Type %s to confirm: ", c.ID, c.Name(), c.ID)
+					var answer string
+					fmt.Fscanln(os.Stdin, &answer)
+					if !strings.EqualFold(strings.TrimSpace(answer), c.ID.String()) {
+						return errors.New("not confirmed; nothing was changed")
+					}
+				}
+				res, err := s.Anonymize(a.operatorName(), c.ID, opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
+					c.ID, res.Suppressed, res.Event)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&request, "request", "", "the erasure request this answers, e.g. R7")
+	cmd.Flags().StringVar(&override, "override-reason", "", "erase despite an unpaid balance or open contract, and why")
+	return cmd
+}
+
+func stdinIsTerminal() bool { return term.IsTerminal(int(os.Stdin.Fd())) }

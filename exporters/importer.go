@@ -1,0 +1,190 @@
+package exporters
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// ImportSink is the part of the store an import writes to.
+type ImportSink interface {
+	ImportContacts(operator string, items []store.ImportItem, merge store.MergeFunc, dryRun bool) ([]store.ImportOutcome, error)
+}
+
+// ImportRun says how to run an import.
+type ImportRun struct {
+	Operator string
+	DryRun   bool // write nothing, report what would happen
+	Strict   bool // import nothing when any row is bad
+	// Progress, when set, is called after each chunk with the rows read.
+	Progress func(rows int)
+}
+
+// MaxListed bounds each list of the report; the counts stay exact.
+const MaxListed = 1000
+
+// LineNote is a line-numbered remark of the report.
+type LineNote struct {
+	Line int    `json:"line"`
+	Note string `json:"note"`
+}
+
+// Merge records that a row repeated the email of an earlier row of the file
+// and was merged into it.
+type Merge struct {
+	Line int `json:"line"`
+	Into int `json:"into_line"`
+}
+
+// ImportReport is what an import did, line by line where it matters.
+type ImportReport struct {
+	Rows       int         `json:"rows"`
+	Created    int         `json:"created"`
+	Updated    int         `json:"updated"`   // existing contacts changed
+	Unchanged  int         `json:"unchanged"` // matched a contact, nothing new
+	Merged     int         `json:"merged"`    // rows merged into an earlier row of the file
+	Suppressed int         `json:"suppressed"`
+	Rejected   int         `json:"rejected"`
+	DryRun     bool        `json:"dry_run"`
+	Strict     bool        `json:"strict"`
+	Imported   bool        `json:"imported"` // false for a dry run, or strict with bad rows
+	Errors     []RowError  `json:"errors"`
+	Merges     []Merge     `json:"merges"`
+	Warnings   []LineNote  `json:"warnings"`
+	Columns    []ColumnMap `json:"columns"`
+}
+
+// importChunk is how many rows go into one store transaction.
+const importChunk = store.BulkChunk
+
+// ImportContacts imports a contacts CSV. open is called once, or twice with
+// Strict (a first pass checks every row, so that nothing is imported when
+// one is bad). Rows are streamed and written in chunks, each in one
+// transaction with its audit entries; a cancelled import keeps the chunks
+// it finished, and importing the same file again completes it (rows that
+// made it in are then matched by email and left unchanged).
+func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sink ImportSink, opts ImportOptions, run ImportRun) (ImportReport, error) {
+	rep := ImportReport{DryRun: run.DryRun, Strict: run.Strict, Errors: []RowError{}, Merges: []Merge{}, Warnings: []LineNote{}}
+	if run.Strict {
+		check := rep
+		if err := readRows(ctx, open, opts, &check, func([]store.ImportItem) error { return nil }, true); err != nil {
+			return check, err
+		}
+		if check.Rejected > 0 {
+			check.Imported = false
+			return check, nil
+		}
+	}
+	seen := map[[16]byte]int{}
+	flush := func(items []store.ImportItem) error {
+		outcomes, err := sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)
+		if err != nil {
+			return err
+		}
+		for i, o := range outcomes {
+			first, merged := seen[emailKey(items[i].Contact.Email)]
+			if merged && first != items[i].Line {
+				if o != store.ImportSuppressed {
+					rep.Merged++
+					if len(rep.Merges) < MaxListed {
+						rep.Merges = append(rep.Merges, Merge{Line: items[i].Line, Into: first})
+					}
+					continue
+				}
+			}
+			switch o {
+			case store.ImportCreated:
+				rep.Created++
+			case store.ImportUpdated:
+				rep.Updated++
+			case store.ImportUnchanged:
+				rep.Unchanged++
+			case store.ImportSuppressed:
+				rep.Suppressed++
+			}
+		}
+		if run.Progress != nil {
+			run.Progress(rep.Rows)
+		}
+		return nil
+	}
+	err := readRows(ctx, open, opts, &rep, func(items []store.ImportItem) error {
+		for _, it := range items {
+			k := emailKey(it.Contact.Email)
+			if _, ok := seen[k]; !ok {
+				seen[k] = it.Line
+			}
+		}
+		return flush(items)
+	}, false)
+	rep.Imported = err == nil && !run.DryRun
+	return rep, err
+}
+
+// emailKey keeps a short hash of each address seen in the file, not the
+// address itself, to find repeats.
+func emailKey(email string) [16]byte {
+	h := sha256.Sum256([]byte(email))
+	var k [16]byte
+	copy(k[:], h[:16])
+	return k
+}
+
+// readRows streams the file, records rejected rows and warnings in rep, and
+// hands valid rows to flush in chunks.
+func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, flush func([]store.ImportItem) error, countOnly bool) error {
+	f, err := open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := NewContactReader(f, opts)
+	if err != nil {
+		return err
+	}
+	rep.Columns = r.Mapping()
+	var chunk []store.ImportItem
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("after %d rows: %w", rep.Rows, err)
+		}
+		rep.Rows++
+		for _, w := range row.Warnings {
+			if len(rep.Warnings) < MaxListed {
+				rep.Warnings = append(rep.Warnings, LineNote{Line: row.Line, Note: w})
+			}
+		}
+		if row.Err != nil {
+			rep.Rejected++
+			if len(rep.Errors) < MaxListed {
+				rep.Errors = append(rep.Errors, *row.Err)
+			}
+			continue
+		}
+		if countOnly {
+			continue
+		}
+		chunk = append(chunk, store.ImportItem{Line: row.Line, Contact: row.Contact})
+		if len(chunk) == importChunk {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("import stopped after %d rows (run it again to finish): %w", rep.Rows-len(chunk), err)
+			}
+			if err := flush(chunk); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+		}
+	}
+	if len(chunk) > 0 {
+		return flush(chunk)
+	}
+	return nil
+}
