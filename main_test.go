@@ -447,3 +447,62 @@ func TestAnonymizeRefusesAnObligation(t *testing.T) {
 		t.Errorf("with override: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+func TestSweepErasesEUContactsWithoutBasisAndIsResumable(t *testing.T) {
+	dir := demoDir(t)
+	before := listJSON(t, dir, "eu:yes basis:none status:active|restricted").Count
+	var list sweepJSON
+	r := gdprdesk(t, "sweep", "--data", dir, "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || list.Candidates != before || before == 0 {
+		t.Fatalf("sweep listed %d (err %v), the query finds %d", list.Candidates, err, before)
+	}
+	if c := listJSON(t, dir, "status:anonymized").Count; c != 0 {
+		t.Fatalf("listing anonymized %d contacts", c)
+	}
+	r = gdprdesk(t, "sweep", "--data", dir, "--apply", "--json")
+	var done sweepJSON
+	if err := json.Unmarshal([]byte(r.stdout), &done); err != nil || r.code != 0 {
+		t.Fatalf("sweep --apply: exit %d, %v: %s", r.code, err, r.stderr)
+	}
+	if done.Anonymized+len(done.Skipped) != before {
+		t.Errorf("sweep anonymized %d and skipped %d of %d", done.Anonymized, len(done.Skipped), before)
+	}
+	if left := listJSON(t, dir, "eu:yes basis:none status:active|restricted").Count; left != len(done.Skipped) {
+		t.Errorf("%d EU contacts without basis left, want only the %d skipped", left, len(done.Skipped))
+	}
+	// Idempotent: a second run finds nothing new to do.
+	r = gdprdesk(t, "sweep", "--data", dir, "--apply", "--json")
+	var again sweepJSON
+	_ = json.Unmarshal([]byte(r.stdout), &again)
+	if again.Anonymized != 0 {
+		t.Errorf("second sweep anonymized %d", again.Anonymized)
+	}
+	ck := gdprdesk(t, "checklist", "--data", dir, "--json")
+	if !strings.Contains(ck.stdout, `"id": "basis-sweep"`) || !strings.Contains(ck.stdout, "last sweep") {
+		t.Errorf("checklist does not show the sweep:\n%s", ck.stdout)
+	}
+	if v := gdprdesk(t, "audit", "verify", "--data", dir); v.code != 0 {
+		t.Errorf("audit verify after sweep: %s", v.stdout)
+	}
+}
+
+func TestReadmitLetsAnErasedAddressBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	file := filepath.Join(t.TempDir(), "c.csv")
+	if err := os.WriteFile(file, []byte("email\nback@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	importJSON(t, dir, file)
+	if r := gdprdesk(t, "anonymize", "back@example.com", "--data", dir); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := gdprdesk(t, "readmit", "back@example.com", "--data", dir); r.code != exitUsage {
+		t.Errorf("readmit without --reason: exit %d, want 2", r.code)
+	}
+	if r := gdprdesk(t, "readmit", "back@example.com", "--data", dir, "--reason", "asked to rejoin"); r.code != 0 {
+		t.Fatalf("readmit: %s", r.stderr)
+	}
+	if rep, _ := importJSON(t, dir, file); rep.Created != 1 || rep.Suppressed != 0 {
+		t.Errorf("import after readmit: %+v, want the address created again", rep)
+	}
+}

@@ -228,3 +228,30 @@ func (s *Store) finishShred() error {
 		return nil
 	})
 }
+
+// Readmit takes an address off the suppression list, so that a person who
+// asked to be erased and later asks to be added again can be (SPEC §2).
+// The reason is kept in the audit log in clear, as the justification: it
+// must not contain the person's details. The address itself is not logged.
+func (s *Store) Readmit(operator, email, reason string) error {
+	norm, err := gdpr.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return errors.New("re-admitting an erased address needs a reason (e.g. \"asked to rejoin the newsletter on 2026-12-01\")")
+	}
+	return s.write(operator, func(t *tx) error {
+		h := s.emailHash(norm)
+		if _, err := t.txn.Get(suppressKey(h)); errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("this address is not on the suppression list: %w", ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		if err := t.del(suppressKey(h)); err != nil {
+			return err
+		}
+		t.audit("suppression.readmit", "suppression", "an erased address was re-admitted: "+reason, nil, 0)
+		return nil
+	})
+}

@@ -186,3 +186,27 @@ func TestOpenFinishesAnInterruptedErasure(t *testing.T) {
 		t.Errorf("shred marker left after reopen: %v", err)
 	}
 }
+
+func TestReadmitNeedsAReasonAndIsAudited(t *testing.T) {
+	s, _ := newStore(t)
+	id := mustCreate(t, s, gdpr.Contact{Email: "back@example.com"})[0]
+	if _, err := s.Anonymize("anna", id, AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Readmit("anna", "back@example.com", " "); err == nil {
+		t.Error("re-admitted without a reason")
+	}
+	if err := s.Readmit("anna", "never@example.com", "asked"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("re-admitting an address never suppressed: %v, want ErrNotFound", err)
+	}
+	if err := s.Readmit("anna", "Back@Example.com", "asked to rejoin on 2026-12-01"); err != nil {
+		t.Fatal(err)
+	}
+	es := allAudit(t, s)
+	if last := es[len(es)-1]; last.Action != "suppression.readmit" || strings.Contains(last.Detail, "back@") {
+		t.Errorf("readmit audit entry %+v: want the action, without the address", last)
+	}
+	if _, err := s.CreateContact("anna", gdpr.Contact{Email: "back@example.com"}); err != nil {
+		t.Errorf("creating a re-admitted address: %v", err)
+	}
+}
