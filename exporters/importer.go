@@ -134,8 +134,10 @@ func emailKey(email string) [16]byte {
 	return k
 }
 
-// readRows streams the file, records rejected rows and warnings in rep, and
-// hands valid rows to flush in chunks.
+// readRows streams the file, records rejected rows and warnings in rep,
+// and hands valid rows to flush in chunks. Parsing runs on its own
+// goroutine, one chunk ahead of the store, so reading the file and writing
+// the store overlap on two cores.
 func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, flush func([]store.ImportItem) error, countOnly bool) error {
 	f, err := open()
 	if err != nil {
@@ -147,44 +149,91 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 		return err
 	}
 	rep.Columns = r.Mapping()
-	var chunk []store.ImportItem
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("after %d rows: %w", rep.Rows, err)
-		}
-		rep.Rows++
-		for _, w := range row.Warnings {
-			if len(rep.Warnings) < MaxListed {
-				rep.Warnings = append(rep.Warnings, LineNote{Line: row.Line, Note: w})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type chunk struct {
+		items []store.ImportItem
+		rows  int // rows read when the chunk was complete
+	}
+	chunks := make(chan chunk, 1)
+	parsed := make(chan error, 1)
+	var (
+		rows, rejected int
+		errs           []RowError
+		warns          []LineNote
+	)
+	go func() {
+		defer close(chunks)
+		var items []store.ImportItem
+		send := func() bool {
+			select {
+			case chunks <- chunk{items, rows}:
+				items = nil
+				return true
+			case <-ctx.Done():
+				return false
 			}
 		}
-		if row.Err != nil {
-			rep.Rejected++
-			if len(rep.Errors) < MaxListed {
-				rep.Errors = append(rep.Errors, *row.Err)
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
 			}
+			if err != nil {
+				parsed <- fmt.Errorf("after %d rows: %w", rows, err)
+				return
+			}
+			rows++
+			for _, w := range row.Warnings {
+				if len(warns) < MaxListed {
+					warns = append(warns, LineNote{Line: row.Line, Note: w})
+				}
+			}
+			if row.Err != nil {
+				rejected++
+				if len(errs) < MaxListed {
+					errs = append(errs, *row.Err)
+				}
+				continue
+			}
+			if countOnly {
+				continue
+			}
+			items = append(items, store.ImportItem{Line: row.Line, Contact: row.Contact})
+			if len(items) == importChunk && !send() {
+				parsed <- ctx.Err()
+				return
+			}
+		}
+		if len(items) > 0 && !send() {
+			parsed <- ctx.Err()
+			return
+		}
+		parsed <- nil
+	}()
+	var flushErr error
+	for c := range chunks {
+		if flushErr != nil {
+			continue // drain, so the reader can finish
+		}
+		if err := ctx.Err(); err != nil {
+			flushErr = fmt.Errorf("import stopped after %d rows (run it again to finish): %w", rep.Rows, err)
+			cancel()
 			continue
 		}
-		if countOnly {
-			continue
-		}
-		chunk = append(chunk, store.ImportItem{Line: row.Line, Contact: row.Contact})
-		if len(chunk) == importChunk {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("import stopped after %d rows (run it again to finish): %w", rep.Rows-len(chunk), err)
-			}
-			if err := flush(chunk); err != nil {
-				return err
-			}
-			chunk = chunk[:0]
+		rep.Rows = c.rows
+		if err := flush(c.items); err != nil {
+			flushErr = err
+			cancel()
 		}
 	}
-	if len(chunk) > 0 {
-		return flush(chunk)
+	perr := <-parsed
+	// The reader goroutine is done: its tallies are safe to read.
+	rep.Rows, rep.Rejected = rows, rejected
+	rep.Errors = append(rep.Errors, errs...)
+	rep.Warnings = append(rep.Warnings, warns...)
+	if flushErr != nil {
+		return flushErr
 	}
-	return nil
+	return perr
 }

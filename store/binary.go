@@ -21,7 +21,7 @@ import (
 //	u:nbases {s:basis s:source s:evidence(sealed) t:at s:by}
 //	u:nconsents {s:purpose byte:granted t:at s:method u:consentv u:policyv}
 //	varint:balance byte:open_contract t:created t:updated t:anonymized
-//	s:personal(sealed)
+//	s:personal(sealed) s:search(sealed)
 const contactCodecV1 = 1
 
 type encoder struct{ b []byte }
@@ -46,7 +46,7 @@ func (e *encoder) time(t time.Time) {
 }
 
 func encodeContact(r *contactRec) []byte {
-	e := encoder{b: make([]byte, 0, 96+len(r.Personal)+64*len(r.Bases))}
+	e := encoder{b: make([]byte, 0, 96+len(r.Personal)+len(r.Search)+64*len(r.Bases))}
 	e.b = append(e.b, contactCodecV1)
 	e.u(uint64(r.ID))
 	e.u(uint64(r.Slot))
@@ -80,6 +80,7 @@ func encodeContact(r *contactRec) []byte {
 	e.time(r.UpdatedAt)
 	e.time(r.AnonymizedAt)
 	e.bytes(r.Personal)
+	e.bytes(r.Search)
 	return e.b
 }
 
@@ -219,6 +220,7 @@ func decodeContact(b []byte) (contactRec, error) {
 	r.OpenContract = d.flag()
 	r.CreatedAt, r.UpdatedAt, r.AnonymizedAt = d.time(), d.time(), d.time()
 	r.Personal = d.bytes()
+	r.Search = d.bytes()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d unexpected bytes at the end", len(d.b))
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -31,6 +30,7 @@ type contactRec struct {
 	UpdatedAt    time.Time            `json:"updated_at"`
 	AnonymizedAt time.Time            `json:"anonymized_at,omitzero"`
 	Personal     []byte               `json:"personal,omitempty"` // sealed personalData
+	Search       []byte               `json:"search,omitempty"`   // sealed gdpr.SearchText, for bare-word filters
 }
 
 // basisRec is a basis assignment with its evidence note sealed, since an
@@ -65,7 +65,7 @@ func contactAAD(id gdpr.ContactID, what string) []byte {
 
 // sealContact turns a domain contact into its stored form, sealing the
 // personal fields and evidence notes under key.
-func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, []byte, error) {
+func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 	rec := contactRec{ID: c.ID, Slot: slot, Country: c.Country, Status: c.Status, Source: c.Source,
 		Tags: c.Tags, Consents: c.Consents, Balance: c.Balance, OpenContract: c.OpenContract,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), AnonymizedAt: c.AnonymizedAt}
@@ -74,32 +74,27 @@ func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, []byte, er
 		if b.Evidence != "" {
 			ev, err := seal(key, []byte(b.Evidence), contactAAD(c.ID, "evidence"))
 			if err != nil {
-				return rec, nil, err
+				return rec, err
 			}
 			br.Evidence = ev
 		}
 		rec.Bases = append(rec.Bases, br)
 	}
 	if c.Status == gdpr.ContactAnonymized {
-		return rec, nil, nil
+		return rec, nil
 	}
 	pd := personalData{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PastEmails: c.PastEmails,
 		Phone: c.Phone, Street: c.Street, City: c.City, Region: c.Region, PostalCode: c.PostalCode,
 		Company: c.Company, Notes: c.Notes, Custom: c.Custom}
 	pt, err := json.Marshal(pd)
 	if err != nil {
-		return rec, nil, fmt.Errorf("encode contact: %w", err)
+		return rec, fmt.Errorf("encode contact: %w", err)
 	}
 	if rec.Personal, err = seal(key, pt, contactAAD(c.ID, "personal")); err != nil {
-		return rec, nil, err
+		return rec, err
 	}
-	search, err := seal(key, []byte(gdpr.SearchText(c)), contactAAD(c.ID, "search"))
-	if err != nil {
-		return rec, nil, err
-	}
-	var sl [4]byte
-	binary.BigEndian.PutUint32(sl[:], uint32(slot))
-	return rec, join(sl[:], search), nil
+	rec.Search, err = seal(key, []byte(gdpr.SearchText(c)), contactAAD(c.ID, "search"))
+	return rec, err
 }
 
 // clear returns the contact with only its clear fields: enough for query
@@ -155,13 +150,8 @@ func (s *Store) emailHash(email string) []byte {
 // indexEntries lists the index keys of a contact's clear fields.
 func indexEntries(c *gdpr.Contact) [][]byte {
 	id := c.ID
-	country := c.Country
-	if country == "" {
-		country = noCountry
-	}
 	keys := [][]byte{
-		indexKey(ixCountry, country, id),
-		indexKey(ixEU, string(c.EU()), id),
+		indexKey(ixCountry, countryValue(c.Country), id),
 		indexKey(ixStatus, string(c.Status), id),
 		indexKey(ixCreated, dateValue(c.CreatedAt), id),
 	}
@@ -178,6 +168,17 @@ func indexEntries(c *gdpr.Contact) [][]byte {
 		keys = append(keys, indexKey(ixTag, gdpr.NormalizeTag(tg), id))
 	}
 	return keys
+}
+
+// countryValue is a contact's country index value: the first letter of its
+// EU status, a colon, and the country code ("y:DE", "n:US", "u:--"), so
+// that one index serves both country: and eu: queries.
+func countryValue(code string) string {
+	eu := gdpr.EUStatusOf(code)
+	if code == "" {
+		code = noCountry
+	}
+	return string(eu)[:1] + ":" + code
 }
 
 // Counter names. A contact contributes a fixed set of names (contributions);

@@ -154,14 +154,11 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte) error {
 	if err != nil {
 		return err
 	}
-	rec, search, err := sealContact(c, slot, key)
+	rec, err := sealContact(c, slot, key)
 	if err != nil {
 		return err
 	}
 	if err := t.set(contactKey(c.ID), encodeContact(&rec)); err != nil {
-		return err
-	}
-	if err := t.set(searchKey(c.ID), search); err != nil {
 		return err
 	}
 	if err := t.set(emailKey(emailHash), u64(uint64(c.ID))); err != nil {
@@ -372,15 +369,12 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		if err != nil {
 			return err
 		}
-		newRec, search, err := sealContact(&c, rec.Slot, key)
+		newRec, err := sealContact(&c, rec.Slot, key)
 		if err != nil {
 			return err
 		}
 		oldClear := rec.clear()
 		if err := t.putClear(&oldClear, &newRec); err != nil {
-			return err
-		}
-		if err := t.set(searchKey(id), search); err != nil {
 			return err
 		}
 		t.audit("contact.edit", id.String(), "changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)

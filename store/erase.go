@@ -120,9 +120,6 @@ func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOpti
 		if err := t.del(emailKey(s.emailHash(c.Email))); err != nil {
 			return err
 		}
-		if err := t.del(searchKey(id)); err != nil {
-			return err
-		}
 		// What remains: country, created year, the fact and date.
 		old := rec.clear()
 		y := rec.CreatedAt.Year()

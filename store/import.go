@@ -165,15 +165,12 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	if err != nil {
 		return false, err
 	}
-	newRec, search, err := sealContact(&c, rec.Slot, key)
+	newRec, err := sealContact(&c, rec.Slot, key)
 	if err != nil {
 		return false, err
 	}
 	oldClear := rec.clear()
 	if err := t.putClear(&oldClear, &newRec); err != nil {
-		return false, err
-	}
-	if err := t.set(searchKey(id), search); err != nil {
 		return false, err
 	}
 	t.audit("contact.import-update", id.String(), "import changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)

@@ -15,11 +15,11 @@ import (
 // labels (country, basis, status, source, tag, date) that identify nobody.
 //
 //	m/<name>                          meta: schema, HMAC secret, sequences, audit head
-//	c/<id>                            contact: clear fields + sealed personal data (JSON)
-//	s/<id>                            contact search text, sealed: slot(4) | sealed text
+//	c/<id>                            contact: clear fields + sealed personal data and search text (binary.go)
 //	e/<hmac(email)>                   email look-up → contact id
 //	x/<hmac(email)>                   suppression list entry (erased address)
-//	i/<field>/<value>\x00<id>         contact index: field ∈ co eu ba st so tg cr
+//	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr;
+//	                                  co's value is EU status and country (y:DE)
 //	n/<counter>                       maintained counter, int64
 //	r/<id>                            request (JSON, sealed subject fields)
 //	q/due/<yyyymmdd>\x00<type>\x00<id> open requests by due date
@@ -37,7 +37,6 @@ import (
 
 var (
 	prefixContact  = []byte("c/")
-	prefixSearch   = []byte("s/")
 	prefixEmail    = []byte("e/")
 	prefixSuppress = []byte("x/")
 	prefixIndex    = []byte("i/")
@@ -62,7 +61,6 @@ var (
 // Index field codes in i/ keys.
 const (
 	ixCountry = "co"
-	ixEU      = "eu"
 	ixBasis   = "ba"
 	ixStatus  = "st"
 	ixSource  = "so"
@@ -92,7 +90,6 @@ func join(parts ...[]byte) []byte {
 }
 
 func contactKey(id gdpr.ContactID) []byte { return join(prefixContact, u64(uint64(id))) }
-func searchKey(id gdpr.ContactID) []byte  { return join(prefixSearch, u64(uint64(id))) }
 func requestKey(id gdpr.RequestID) []byte { return join(prefixRequest, u64(uint64(id))) }
 func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
 func counterKey(name string) []byte       { return join(prefixCounter, []byte(name)) }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,7 +30,6 @@ type Page struct {
 type plan struct {
 	start, end []byte // keys in [start, end)
 	byIndex    bool   // keys are index keys ending in the id; else c/<id>
-	bySearch   bool   // keys are s/<id> (a words-only query)
 	exact      bool   // the index alone decides the match (one term, no words)
 }
 
@@ -76,8 +74,6 @@ func indexField(f gdpr.Field) string {
 	switch f {
 	case gdpr.FieldCountry:
 		return ixCountry
-	case gdpr.FieldEU:
-		return ixEU
 	case gdpr.FieldBasis:
 		return ixBasis
 	case gdpr.FieldStatus:
@@ -92,6 +88,19 @@ func indexField(f gdpr.Field) string {
 	return ""
 }
 
+// termPrefix is the index prefix of a single-valued term. EU status has no
+// index of its own: the country index is keyed by EU status first
+// (i/co/y:DE), so eu:yes walks the EU countries' keys one after another.
+func termPrefix(t gdpr.Term) []byte {
+	switch t.Field {
+	case gdpr.FieldCountry:
+		return indexPrefix(ixCountry, countryValue(t.Values[0]))
+	case gdpr.FieldEU:
+		return join(fieldPrefix(ixCountry), []byte(t.Values[0][:1]), []byte{':'})
+	}
+	return indexPrefix(indexField(t.Field), t.Values[0])
+}
+
 // planQuery chooses the keys to walk for q. A cursor stays with the index
 // it was read from: the counters that chose that index may have changed
 // since (a bulk change between its chunks, a write between two pages).
@@ -100,7 +109,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		if len(after) == 0 || t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
 			continue
 		}
-		if p := indexPrefix(indexField(t.Field), t.Values[0]); bytes.HasPrefix(after, p) {
+		if p := termPrefix(t); bytes.HasPrefix(after, p) {
 			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		}
 	}
@@ -118,8 +127,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		}
 	}
 	if best >= 0 {
-		t := q.Terms[best]
-		p := indexPrefix(indexField(t.Field), t.Values[0])
+		p := termPrefix(q.Terms[best])
 		return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 	}
 	for _, t := range q.Terms {
@@ -138,9 +146,6 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 			p := indexPrefix(ixCreated, string(day))
 			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 		}
-	}
-	if len(q.Terms) == 0 && len(q.Words) > 0 {
-		return plan{start: prefixSearch, end: prefixEnd(prefixSearch), bySearch: true}, nil
 	}
 	return plan{start: prefixContact, end: prefixEnd(prefixContact)}, nil
 }
@@ -173,17 +178,6 @@ func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, 
 		last = item.KeyCopy(last[:0])
 		var rec contactRec
 		switch {
-		case p.bySearch:
-			ok, err := s.wordsMatch(item, q)
-			if err != nil {
-				return last, false, err
-			}
-			if !ok {
-				continue
-			}
-			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
-				return last, false, err
-			}
 		case p.byIndex && p.exact && idsOnly:
 			rec = contactRec{ID: gdpr.ContactID(idFromKey(k))}
 			if more, err := fn(last, &rec); err != nil || !more {
@@ -207,8 +201,8 @@ func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, 
 		if !q.MatchesTerms(&clear) {
 			continue
 		}
-		if len(q.Words) > 0 && !p.bySearch {
-			ok, err := s.searchMatches(txn, rec.ID, q)
+		if len(q.Words) > 0 {
+			ok, err := s.searchMatches(&rec, q)
 			if err != nil {
 				return last, false, err
 			}
@@ -224,39 +218,24 @@ func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, 
 	return last, true, nil
 }
 
-func (s *Store) searchMatches(txn *badger.Txn, id gdpr.ContactID, q gdpr.Query) (bool, error) {
-	item, err := txn.Get(searchKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil // anonymized: nothing left to match
+// searchMatches checks the bare words on a contact's sealed search text.
+// An anonymized contact has none left and matches no word.
+func (s *Store) searchMatches(rec *contactRec, q gdpr.Query) (bool, error) {
+	if len(rec.Search) == 0 || rec.Slot == 0 {
+		return false, nil
+	}
+	key, err := s.keys.key(rec.Slot)
+	if errors.Is(err, errKeyDestroyed) {
+		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return s.wordsMatch(item, q)
-}
-
-func (s *Store) wordsMatch(item *badger.Item, q gdpr.Query) (bool, error) {
-	var ok bool
-	err := item.Value(func(v []byte) error {
-		if len(v) < 4 {
-			return fmt.Errorf("search entry %x is damaged", item.Key())
-		}
-		slot := Slot(binary.BigEndian.Uint32(v[:4]))
-		key, err := s.keys.key(slot)
-		if errors.Is(err, errKeyDestroyed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		text, err := unseal(key, v[4:], contactAAD(gdpr.ContactID(idFromKey(item.Key())), "search"))
-		if err != nil {
-			return err
-		}
-		ok = q.MatchesWords(string(text))
-		return nil
-	})
-	return ok, err
+	text, err := unseal(key, rec.Search, contactAAD(rec.ID, "search"))
+	if err != nil {
+		return false, err
+	}
+	return q.MatchesWords(string(text)), nil
 }
 
 // Contacts returns up to limit contacts matching q after the cursor, with
