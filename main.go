@@ -1071,8 +1071,8 @@ func (a *app) sweepCommand() *cobra.Command {
 		Short: "List, then with --apply erase, EU contacts that have no lawful basis",
 		Long: `sweep lists the EU/EEA contacts that hold no lawful basis (with
 --include-unknown, also those whose country is not recorded, which the
-checklist counts as EU). With --apply they are anonymized one by one, each in
-its own transaction, so an interrupted sweep keeps what it did and running it
+checklist counts as EU). With --apply they are anonymized, in
+transactions of 200, so an interrupted sweep keeps what it did and running it
 again finishes the rest. Contacts with an unpaid balance or an open contract
 are skipped and listed. The time of a finished --apply is recorded for the
 checklist item basis-sweep. At a terminal, --apply asks for confirmation.`,
@@ -1118,21 +1118,31 @@ checklist item basis-sweep. At a terminal, --apply asks for confirmation.`,
 					}
 				}
 				op := a.operatorName()
-				for i, c := range all {
+				const chunk = 200
+				for i := 0; i < len(all); i += chunk {
 					if err := cmd.Context().Err(); err != nil {
 						return fmt.Errorf("sweep stopped after %d of %d; run it again to finish: %w", i, len(all), err)
 					}
-					if _, err := s.Anonymize(op, c.ID, store.AnonymizeOptions{}); err != nil {
-						if errors.Is(err, store.ErrObligation) {
-							out.Skipped = append(out.Skipped, sweepSkip{Contact: c.ID, Reason: err.Error()})
-							continue
-						}
+					ids := make([]gdpr.ContactID, 0, chunk)
+					for _, c := range all[i:min(i+chunk, len(all))] {
+						ids = append(ids, c.ID)
+					}
+					done, skipped, err := s.AnonymizeMany(op, ids)
+					if err != nil {
 						return fmt.Errorf("sweep: %w", err)
 					}
-					out.Anonymized++
-					if stderrIsTerminal() && (i+1)%100 == 0 {
-						fmt.Fprintf(a.stderr, "\rsweep: %d of %d", i+1, len(all))
+					out.Anonymized += len(done)
+					for _, id := range ids {
+						if err, ok := skipped[id]; ok {
+							out.Skipped = append(out.Skipped, sweepSkip{Contact: id, Reason: err.Error()})
+						}
 					}
+					if stderrIsTerminal() && !asJSON {
+						fmt.Fprintf(a.stderr, "\rsweep: %s of %s", gdpr.Thousands(int64(min(i+chunk, len(all)))), gdpr.Thousands(int64(len(all))))
+					}
+				}
+				if stderrIsTerminal() && !asJSON && len(all) > 0 {
+					fmt.Fprintln(a.stderr)
 				}
 				if err := s.RecordSweep(op, a.now(), int64(out.Anonymized)); err != nil {
 					return err

@@ -59,10 +59,93 @@ type Anonymized struct {
 // fact and date of the erasure. Every address it had goes on the
 // suppression list.
 func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOptions) (Anonymized, error) {
+	var res Anonymized
+	err := s.write(operator, func(t *tx) error {
+		reqSlots, err := t.requestSlots()
+		if err != nil {
+			return err
+		}
+		res, err = t.anonymize(id, opts, reqSlots)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, s.shredNow(id)
+}
+
+// AnonymizeMany erases several contacts in one transaction and destroys
+// their keys with one sync of the keyring: the sweep's unit of work. A
+// contact with an obligation is not erased; its error is returned in
+// skipped and the others go ahead.
+func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID) (done []Anonymized, skipped map[gdpr.ContactID]error, err error) {
+	skipped = map[gdpr.ContactID]error{}
+	err = s.write(operator, func(t *tx) error {
+		done, skipped = done[:0], map[gdpr.ContactID]error{}
+		reqSlots, err := t.requestSlots()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			res, err := t.anonymize(id, AnonymizeOptions{}, reqSlots)
+			if errors.Is(err, ErrObligation) {
+				skipped[id] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			done = append(done, res)
+		}
+		return nil
+	})
+	if err != nil || len(done) == 0 {
+		return nil, skipped, err
+	}
+	return done, skipped, s.shredNow(done[0].Contact)
+}
+
+// shredNow destroys the keys that committed erasures marked. A rotation of
+// the master key must not copy a key being destroyed, hence the lock.
+func (s *Store) shredNow(id gdpr.ContactID) error {
+	s.mu.Lock()
+	err := s.finishShred()
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("contact %s is anonymized, but destroying its keys failed (it will be retried on the next start): %w", id, err)
+	}
+	return nil
+}
+
+// requestSlots maps each contact to the key slots of its requests, read
+// once per transaction.
+func (t *tx) requestSlots() (map[gdpr.ContactID][]Slot, error) {
+	out := map[gdpr.ContactID][]Slot{}
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := decodeRequest(v)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Contact != 0 {
+			out[rec.Contact] = append(out[rec.Contact], rec.Slot)
+		}
+	}
+	return out, nil
+}
+
+// anonymize is one erasure inside a transaction. It changes nothing when it
+// fails, so a caller may skip the contact and go on.
+func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gdpr.ContactID][]Slot) (Anonymized, error) {
+	s := t.s
 	res := Anonymized{Contact: id}
 	var shred []Slot
-	err := s.write(operator, func(t *tx) error {
-		shred = shred[:0]
+	err := func() error {
 		rec, err := t.getContactRec(id)
 		if err != nil {
 			return err
@@ -130,12 +213,7 @@ func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOpti
 		}
 		shred = append(shred, rec.Slot)
 		// The requests about the person hold their words too.
-		if err := t.eachRequestOf(id, func(rr requestRec) error {
-			shred = append(shred, rr.Slot)
-			return nil
-		}); err != nil {
-			return err
-		}
+		shred = append(shred, reqSlots[id]...)
 		for _, sl := range shred {
 			if err := t.set(shredKey(sl), nil); err != nil {
 				return err
@@ -162,40 +240,9 @@ func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOpti
 			t.audit("request.close", r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
 		}
 		return nil
-	})
-	if err != nil {
-		return res, err
-	}
+	}()
 	res.KeysShred = len(shred)
-	s.mu.Lock() // a master-key rotation must not copy a key being destroyed
-	err = s.finishShred()
-	s.mu.Unlock()
-	if err != nil {
-		return res, fmt.Errorf("contact %s is anonymized, but destroying its keys failed (it will be retried on the next start): %w", id, err)
-	}
-	return res, nil
-}
-
-// eachRequestOf calls fn for every request about a contact.
-func (t *tx) eachRequestOf(id gdpr.ContactID, fn func(requestRec) error) error {
-	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		v, err := it.Item().ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		rec, err := decodeRequest(v)
-		if err != nil {
-			return err
-		}
-		if rec.Contact == id {
-			if err := fn(rec); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return res, err
 }
 
 // finishShred destroys the keys of committed erasures and clears their
