@@ -24,14 +24,7 @@ func TestConsentRecordValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := tt.rec.Validate()
-		switch {
-		case tt.wantErr == "" && err != nil:
-			t.Errorf("%s: Validate() = %v, want nil", tt.name, err)
-		case tt.wantErr != "" && err == nil:
-			t.Errorf("%s: Validate() = nil, want an error about %q", tt.name, tt.wantErr)
-		case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
-			t.Errorf("%s: Validate() = %q, want it to mention %q", tt.name, err, tt.wantErr)
-		}
+		checkErr(t, tt.name+": Validate()", err, tt.wantErr)
 	}
 }
 
