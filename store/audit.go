@@ -95,6 +95,31 @@ func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, er
 	return out, err
 }
 
+// AuditOf returns every entry about one record (e.g. "C12"), oldest first,
+// from the audit index by record: the contact's audit trail, and the
+// access package's, without walking the whole log.
+func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := join(prefixAuditRec, []byte(record), []byte{0})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := getValue(txn, auditKey(idFromKey(it.Item().Key())))
+			if err != nil {
+				return fmt.Errorf("audit index names a missing entry: %w", err)
+			}
+			var rec auditRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode audit entry: %w", err)
+			}
+			out = append(out, s.auditEntry(rec))
+		}
+		return nil
+	})
+	return out, err
+}
+
 // EachAudit calls fn for every entry, oldest first (for export).
 func (s *Store) EachAudit(fn func(AuditEntry) error) error {
 	return eachJSON(s.db, prefixAudit, func(v []byte) error {

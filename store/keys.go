@@ -24,6 +24,7 @@ import (
 //	r/<id>                            request (JSON, sealed subject fields)
 //	q/due/<yyyymmdd>\x00<type>\x00<id> open requests by due date
 //	a/<seq>                           audit entry (hash-chained)
+//	ar/<record>\x00<seq>              audit entries by record (C12, R3, settings, …)
 //	p/<kind>\x00<version>             policy / consent-text version
 //	sr/<source>                       source rule
 //	k/<item id>                       checklist record
@@ -44,6 +45,7 @@ var (
 	prefixRequest  = []byte("r/")
 	prefixDue      = []byte("q/due/")
 	prefixAudit    = []byte("a/")
+	prefixAuditRec = []byte("ar/")
 	prefixPolicy   = []byte("p/")
 	prefixRule     = []byte("sr/")
 	prefixCheck    = []byte("k/")
@@ -92,6 +94,10 @@ func join(parts ...[]byte) []byte {
 func contactKey(id gdpr.ContactID) []byte { return join(prefixContact, u64(uint64(id))) }
 func requestKey(id gdpr.RequestID) []byte { return join(prefixRequest, u64(uint64(id))) }
 func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
+
+func auditRecordKey(record string, seq uint64) []byte {
+	return join(prefixAuditRec, []byte(record), []byte{0}, u64(seq))
+}
 func counterKey(name string) []byte       { return join(prefixCounter, []byte(name)) }
 func ruleKey(source string) []byte        { return join(prefixRule, []byte(source)) }
 func checkKey(id string) []byte           { return join(prefixCheck, []byte(id)) }

@@ -226,6 +226,13 @@ func (t *tx) flushAudit() error {
 		if err := t.set(auditKey(e.Seq), stored); err != nil {
 			return err
 		}
+		if e.Record != "" {
+			// The entries about one record, for its audit trail and the
+			// access package, without walking the whole log.
+			if err := t.set(auditRecordKey(e.Record, e.Seq), nil); err != nil {
+				return err
+			}
+		}
 		t.hash = h
 	}
 	if len(t.entries) > 0 {
