@@ -8,16 +8,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"os/user"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -56,15 +58,7 @@ type app struct {
 	now      func() time.Time
 }
 
-// memoryLimit is the soft heap limit gdprdesk runs under unless GOMEMLIMIT
-// says otherwise: the garbage collector works harder instead of letting a
-// million-row import or a bulk change grow past the targets of SPEC §7.
-const memoryLimit = 320 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
 	os.Exit(a.run(os.Args[1:]))
 }
@@ -929,8 +923,11 @@ func (a *app) exportCommand() *cobra.Command {
 		Use:   "export",
 		Short: "Export contacts (and, later, access packages)",
 		Args:  noArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return usagef("export needs a subcommand: contacts") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("export needs a subcommand: access or contacts")
+		},
 	}
+	cmd.AddCommand(a.exportAccessCommand())
 	var format, query, out string
 	var marketing bool
 	contacts := &cobra.Command{
@@ -1188,4 +1185,129 @@ the address): write why, not who.`,
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the address may come back (required)")
 	return cmd
+}
+
+func (a *app) exportAccessCommand() *cobra.Command {
+	var format, out, password, request string
+	var eml bool
+	cmd := &cobra.Command{
+		Use:   "access (ID|EMAIL)",
+		Short: "Write everything held on one person (right of access, Art. 15; portability, Art. 20)",
+		Long: `export access writes an access package: the profile, lawful bases with their
+evidence, consent history with the exact wording agreed to, requests, the audit
+entries about the person, and a plain-language sheet of who you are, why you
+hold the data, who receives it, how long you keep it and the person's rights.
+
+Formats: xlsx (one sheet per section; --password encrypts it), csv (a zip of
+one CSV per section) or json (documented in docs/access-package.md). --eml also
+writes a ready-to-send email draft with the package attached. With --request,
+the package's SHA-256 and time are recorded on the access or portability
+request.`,
+		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext := map[string]string{"xlsx": ".xlsx", "csv": ".zip", "json": ".json"}[format]
+			if ext == "" {
+				return usagef("--format must be xlsx, csv or json, got %q", format)
+			}
+			if password != "" && format != "xlsx" {
+				return usagef("--password works with --format xlsx only")
+			}
+			var reqID gdpr.RequestID
+			if request != "" {
+				id, err := gdpr.ParseRequestID(request)
+				if err != nil {
+					return usageError{err}
+				}
+				reqID = id
+			}
+			return a.withStore(func(s *store.Store) error {
+				c, err := s.FindContact(args[0])
+				if err != nil {
+					return err
+				}
+				if out == "" {
+					out = "access-" + c.ID.String() + "-" + a.now().Format("2006-01-02") + ext
+				}
+				now := a.now()
+				pkg, err := exporters.BuildAccessPackage(s, c.ID, now)
+				if err != nil {
+					return err
+				}
+				var buf bytes.Buffer
+				switch format {
+				case "xlsx":
+					err = exporters.WriteAccessXLSX(&buf, pkg, password)
+				case "csv":
+					err = exporters.WriteAccessCSVZip(&buf, pkg)
+				default:
+					err = exporters.WriteAccessJSON(&buf, pkg)
+				}
+				if err != nil {
+					return err
+				}
+				if err := writeNew(out, buf.Bytes()); err != nil {
+					return err
+				}
+				sum := sha256.Sum256(buf.Bytes())
+				fmt.Fprintf(a.stdout, "Wrote the access package for %s to %s (SHA-256 %x).\n", c.ID, out, sum)
+				if eml {
+					tmpl, err := fs.ReadFile(assets.FS, "templates/access-email.txt")
+					if err != nil {
+						return fmt.Errorf("read email template: %w", err)
+					}
+					var mail bytes.Buffer
+					if err := exporters.WriteAccessEML(&mail, pkg, string(tmpl), filepath.Base(out), buf.Bytes(), now); err != nil {
+						return err
+					}
+					emlPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".eml"
+					if err := writeNew(emlPath, mail.Bytes()); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Wrote the email draft to %s.\n", emlPath)
+				}
+				if reqID != 0 {
+					err := s.UpdateRequest(a.operatorName(), reqID, "request.export", fmt.Sprintf("access package %s, sha256 %x", format, sum), func(r *gdpr.Request) error {
+						if r.Type != gdpr.RequestAccess && r.Type != gdpr.RequestPortability {
+							return fmt.Errorf("request %s is a %s request, not access or portability", r.ID, r.Type)
+						}
+						if r.Contact != c.ID {
+							return fmt.Errorf("request %s is not about %s", r.ID, c.ID)
+						}
+						r.ExportSHA256, r.ExportedAt = fmt.Sprintf("%x", sum), now.UTC()
+						return nil
+					})
+					if err != nil {
+						return fmt.Errorf("the package was written, but linking it to %s failed: %w", reqID, err)
+					}
+					fmt.Fprintf(a.stdout, "Linked to %s.\n", reqID)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "xlsx", "xlsx, csv (zip) or json")
+	f.StringVar(&out, "out", "", "file to write (default access-ID-DATE.EXT; must not exist)")
+	f.StringVar(&password, "password", "", "encrypt the XLSX with this password (tell it to the person another way)")
+	f.BoolVar(&eml, "eml", false, "also write an email draft (.eml) with the package attached")
+	f.StringVar(&request, "request", "", "the access or portability request this answers, e.g. R7")
+	return cmd
+}
+
+// writeNew writes a file that must not exist yet, readable by the owner only.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w (choose a new file name)", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

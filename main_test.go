@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -504,5 +506,54 @@ func TestReadmitLetsAnErasedAddressBack(t *testing.T) {
 	}
 	if rep, _ := importJSON(t, dir, file); rep.Created != 1 || rep.Suppressed != 0 {
 		t.Errorf("import after readmit: %+v, want the address created again", rep)
+	}
+}
+
+func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
+	dir := demoDir(t)
+	r := gdprdesk(t, "request", "add", "--data", dir, "--type", "access", "--contact", "C3")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	id := strings.TrimSpace(r.stdout)
+	out := filepath.Join(t.TempDir(), "pkg.json")
+	r = gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out, "--eml", "--request", id)
+	if r.code != 0 {
+		t.Fatalf("export access: exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Schema string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Schema != "gdprdesk.access/v1" {
+		t.Errorf("package schema %q, %v", pkg.Schema, err)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".eml"); err != nil {
+		t.Errorf("no email draft: %v", err)
+	}
+	list := gdprdesk(t, "request", "list", "--data", dir, "--json")
+	var reqs struct {
+		Requests []requestJSON `json:"requests"`
+	}
+	_ = json.Unmarshal([]byte(list.stdout), &reqs)
+	sum := sha256.Sum256(b)
+	found := false
+	for _, rq := range reqs.Requests {
+		if rq.ID.String() == id {
+			found = true
+			if rq.ExportSHA256 != hex.EncodeToString(sum[:]) || rq.ExportedAt.IsZero() {
+				t.Errorf("request %s records export %q at %v, want the file's SHA-256 %x", id, rq.ExportSHA256, rq.ExportedAt, sum)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not listed", id)
+	}
+	// A file that exists is never overwritten.
+	if r := gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out); r.code != exitFailure {
+		t.Errorf("overwriting an existing file: exit %d", r.code)
 	}
 }

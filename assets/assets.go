@@ -6,5 +6,5 @@ import "embed"
 
 // FS is the embedded file tree (demo/...).
 //
-//go:embed demo
+//go:embed demo templates
 var FS embed.FS

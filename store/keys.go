@@ -98,12 +98,12 @@ func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
 func auditRecordKey(record string, seq uint64) []byte {
 	return join(prefixAuditRec, []byte(record), []byte{0}, u64(seq))
 }
-func counterKey(name string) []byte       { return join(prefixCounter, []byte(name)) }
-func ruleKey(source string) []byte        { return join(prefixRule, []byte(source)) }
-func checkKey(id string) []byte           { return join(prefixCheck, []byte(id)) }
-func operatorKey(name string) []byte      { return join(prefixOperator, []byte(name)) }
-func emailKey(h []byte) []byte            { return join(prefixEmail, h) }
-func suppressKey(h []byte) []byte         { return join(prefixSuppress, h) }
+func counterKey(name string) []byte  { return join(prefixCounter, []byte(name)) }
+func ruleKey(source string) []byte   { return join(prefixRule, []byte(source)) }
+func checkKey(id string) []byte      { return join(prefixCheck, []byte(id)) }
+func operatorKey(name string) []byte { return join(prefixOperator, []byte(name)) }
+func emailKey(h []byte) []byte       { return join(prefixEmail, h) }
+func suppressKey(h []byte) []byte    { return join(prefixSuppress, h) }
 
 func policyKey(kind gdpr.PolicyKind, version int) []byte {
 	return join(prefixPolicy, []byte(kind), []byte{0}, u64(uint64(version)))

@@ -1,0 +1,696 @@
+package exporters
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// An access package (SPEC §6, Art. 15 and Art. 20) is everything held on one
+// person: the profile, the lawful bases with their evidence, the consent
+// history with the exact wording agreed to, the requests and their outcomes,
+// the audit entries about the person, and a plain-language "about" part
+// built from the settings. BuildAccessPackage gathers it once; the writers
+// (XLSX, CSV zip, JSON, and the email draft around any of them) only lay it
+// out. docs/access-package.md documents every layout.
+
+// AccessSchema names the layout of the JSON access package. A change that
+// is not purely additive gets a new version.
+const AccessSchema = "gdprdesk.access/v1"
+
+// AccessSource is what an access package reads from the store
+// (*store.Store satisfies it).
+type AccessSource interface {
+	Contact(id gdpr.ContactID) (gdpr.Contact, error)
+	Requests(f store.RequestFilter) ([]gdpr.Request, error)
+	AuditOf(record string) ([]store.AuditEntry, error)
+	Settings() (gdpr.Settings, error)
+	PolicyVersions() ([]gdpr.PolicyVersion, error)
+}
+
+var _ AccessSource = (*store.Store)(nil)
+
+// AccessPackage is everything held on one person, as of GeneratedAt. Its
+// JSON form is the JSON access package; field names are documented in
+// docs/access-package.md. Slices are never nil, so the JSON always has
+// every key.
+type AccessPackage struct {
+	Schema      string         `json:"schema"` // AccessSchema
+	GeneratedAt time.Time      `json:"generated_at"`
+	Contact     gdpr.ContactID `json:"contact"`
+	// Anonymized is true when the person was erased: the package then holds
+	// only what remains, which identifies nobody.
+	Anonymized bool               `json:"anonymized"`
+	About      AccessAbout        `json:"about"`
+	Profile    AccessProfile      `json:"profile"`
+	Bases      []AccessBasis      `json:"lawful_bases"`
+	Consents   []AccessConsent    `json:"consents"`
+	Requests   []AccessRequest    `json:"requests"`
+	Audit      []AccessAuditEntry `json:"audit"`
+}
+
+// AccessParty is the controller, the DPO or the EU representative.
+type AccessParty struct {
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Address string `json:"address"`
+}
+
+// AccessRecipient is a third party that receives the data.
+type AccessRecipient struct {
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Contact string `json:"contact"`
+}
+
+// AccessRight is one right of the person, in plain words.
+type AccessRight struct {
+	Right   string `json:"right"`   // stable id: access, rectification, …
+	Title   string `json:"title"`   // e.g. "Right of access"
+	Article string `json:"article"` // e.g. "Art. 15 GDPR"
+	Text    string `json:"text"`
+}
+
+// AccessAbout is the plain-language part: who the controller is, why the
+// data is used, who receives it, how long it is kept, where it came from
+// and the person's rights. Empty settings are left empty here; the sheets
+// say in words that they were not recorded.
+type AccessAbout struct {
+	Notice           string            `json:"notice"` // what this package is (and, if so, that the person was anonymized)
+	Controller       AccessParty       `json:"controller"`
+	DPO              AccessParty       `json:"dpo"`
+	EURepresentative AccessParty       `json:"eu_representative"`
+	PrivacyPolicyURL string            `json:"privacy_policy_url"`
+	Purposes         string            `json:"purposes"`
+	Recipients       []AccessRecipient `json:"recipients"`
+	Retention        string            `json:"retention"`
+	DataSource       string            `json:"data_source"`      // the contact's source label, e.g. "webform:newsletter"
+	DataSourceText   string            `json:"data_source_text"` // the same in plain words
+	HowToAsk         string            `json:"how_to_ask"`       // how to use the rights
+	Rights           []AccessRight     `json:"rights"`
+}
+
+// AccessProfile is every field of the contact. For an anonymized contact
+// the personal fields are empty and created_at keeps only the year (1
+// January of it).
+type AccessProfile struct {
+	ID           gdpr.ContactID    `json:"id"`
+	FirstName    string            `json:"first_name"`
+	LastName     string            `json:"last_name"`
+	Email        string            `json:"email"`
+	PastEmails   []string          `json:"past_emails"`
+	Phone        string            `json:"phone"`
+	Street       string            `json:"street"`
+	City         string            `json:"city"`
+	Region       string            `json:"region"`
+	PostalCode   string            `json:"postal_code"`
+	Country      string            `json:"country"`      // ISO 3166-1 alpha-2, "" unknown
+	CountryName  string            `json:"country_name"` // English short name
+	Company      string            `json:"company"`
+	Notes        string            `json:"notes"`
+	Custom       map[string]string `json:"custom"`
+	Status       string            `json:"status"` // active, restricted or anonymized
+	Source       string            `json:"source"`
+	Tags         []string          `json:"tags"`
+	BalanceCents int64             `json:"balance_cents"`
+	OpenContract bool              `json:"open_contract"`
+	CreatedAt    time.Time         `json:"created_at,omitzero"`
+	UpdatedAt    time.Time         `json:"updated_at,omitzero"`
+	AnonymizedAt time.Time         `json:"anonymized_at,omitzero"`
+}
+
+// AccessBasis is one lawful basis the person's data is processed on.
+type AccessBasis struct {
+	Basis    gdpr.Basis `json:"basis"`   // e.g. consent
+	Label    string     `json:"label"`   // e.g. "Consent"
+	Meaning  string     `json:"meaning"` // what it means, in plain words
+	Source   string     `json:"source"`
+	Evidence string     `json:"evidence"`
+	At       time.Time  `json:"at,omitzero"`
+	By       string     `json:"by"`
+}
+
+// The states of an AccessText.
+const (
+	TextFound       = "found"        // the version is stored: Text is the exact wording
+	TextNotRecorded = "not_recorded" // the consent record names no version
+	TextNotFound    = "not_found"    // the record names a version the store does not hold
+)
+
+// AccessText is the wording (consent text or privacy policy) in force when a
+// consent was given or withdrawn.
+type AccessText struct {
+	Version     int       `json:"version"` // 0: not recorded
+	State       string    `json:"state"`   // TextFound, TextNotRecorded or TextNotFound
+	EffectiveAt time.Time `json:"effective_at,omitzero"`
+	SHA256      string    `json:"sha256"`
+	// Verified is true when Text still matches SHA256.
+	Verified bool   `json:"verified"`
+	Text     string `json:"text"`
+}
+
+// AccessConsent is one grant or withdrawal of consent.
+type AccessConsent struct {
+	Purpose       string     `json:"purpose"`
+	Granted       bool       `json:"granted"` // false: withdrawn
+	At            time.Time  `json:"at"`
+	Method        string     `json:"method"`
+	ConsentText   AccessText `json:"consent_text"`
+	PrivacyPolicy AccessText `json:"privacy_policy"`
+}
+
+// AccessRequest is one data-subject request of the person.
+type AccessRequest struct {
+	ID            gdpr.RequestID      `json:"id"`
+	Type          gdpr.RequestType    `json:"type"`
+	Received      time.Time           `json:"received"` // a date: midnight UTC
+	Channel       gdpr.Channel        `json:"channel"`
+	Status        gdpr.RequestStatus  `json:"status"`
+	Due           time.Time           `json:"due"` // a date: midnight UTC
+	ClosedAt      time.Time           `json:"closed_at,omitzero"`
+	Outcome       string              `json:"outcome"`
+	Note          string              `json:"note"`
+	Verified      *gdpr.Verification  `json:"verified"`
+	Extension     *gdpr.Extension     `json:"extension"`
+	Notifications []gdpr.Notification `json:"notifications"`
+	ExportSHA256  string              `json:"export_sha256"`
+	ExportedAt    time.Time           `json:"exported_at,omitzero"`
+	AnonymizedAt  time.Time           `json:"anonymized_at,omitzero"`
+}
+
+// AccessAuditEntry is one audit-log entry about the person: about the
+// contact record or about one of the person's requests.
+type AccessAuditEntry struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Operator string    `json:"operator"`
+	Action   string    `json:"action"`
+	Record   string    `json:"record"`
+	Detail   string    `json:"detail"`
+	Personal string    `json:"personal"` // the sealed part (e.g. old and new values of an edit), when it exists
+	// PersonalErased is true when the sealed part was destroyed with the
+	// person's key on anonymization.
+	PersonalErased bool `json:"personal_erased"`
+}
+
+// BuildAccessPackage gathers everything held on contact id as of now.
+func BuildAccessPackage(src AccessSource, id gdpr.ContactID, now time.Time) (*AccessPackage, error) {
+	c, err := src.Contact(id)
+	if err != nil {
+		return nil, fmt.Errorf("access package: %w", err)
+	}
+	reqs, err := src.Requests(store.RequestFilter{Contact: id})
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: read requests: %w", id, err)
+	}
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].ID < reqs[j].ID })
+	audit, err := accessAudit(src, id, reqs)
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: read audit log: %w", id, err)
+	}
+	st, err := src.Settings()
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: %w", id, err)
+	}
+	versions, err := src.PolicyVersions()
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: read policy versions: %w", id, err)
+	}
+
+	p := &AccessPackage{
+		Schema:      AccessSchema,
+		GeneratedAt: now.UTC(),
+		Contact:     c.ID,
+		Anonymized:  c.Status == gdpr.ContactAnonymized,
+		Profile:     accessProfile(&c),
+		Bases:       make([]AccessBasis, 0, len(c.Bases)),
+		Consents:    make([]AccessConsent, 0, len(c.Consents)),
+		Requests:    make([]AccessRequest, 0, len(reqs)),
+		Audit:       audit,
+	}
+	for _, b := range c.Bases {
+		p.Bases = append(p.Bases, AccessBasis{Basis: b.Basis, Label: b.Basis.Label(), Meaning: basisMeaning(b.Basis),
+			Source: b.Source, Evidence: b.Evidence, At: b.At.UTC(), By: b.By})
+	}
+	consents := append([]gdpr.ConsentRecord(nil), c.Consents...)
+	sort.SliceStable(consents, func(i, j int) bool { return consents[i].At.Before(consents[j].At) })
+	for _, r := range consents {
+		p.Consents = append(p.Consents, AccessConsent{Purpose: r.Purpose, Granted: r.Granted, At: r.At.UTC(), Method: r.Method,
+			ConsentText:   accessText(versions, gdpr.PolicyConsent, r.ConsentVersion),
+			PrivacyPolicy: accessText(versions, gdpr.PolicyPrivacy, r.PolicyVersion)})
+	}
+	for _, r := range reqs {
+		ar := AccessRequest{ID: r.ID, Type: r.Type, Received: r.Received.UTC(), Channel: r.Channel, Status: r.Status,
+			Due: r.Due.UTC(), ClosedAt: r.ClosedAt.UTC(), Outcome: r.Outcome, Note: r.Note, Verified: r.Verified,
+			Extension: r.Extension, Notifications: r.Notifications, ExportSHA256: r.ExportSHA256,
+			ExportedAt: r.ExportedAt.UTC(), AnonymizedAt: r.AnonymizedAt.UTC()}
+		if ar.Notifications == nil {
+			ar.Notifications = []gdpr.Notification{}
+		}
+		p.Requests = append(p.Requests, ar)
+	}
+	p.About = accessAbout(&c, st, p, now)
+	return p, nil
+}
+
+// accessAudit returns the entries about the contact and about each of its
+// requests, oldest first, each once.
+func accessAudit(src AccessSource, id gdpr.ContactID, reqs []gdpr.Request) ([]AccessAuditEntry, error) {
+	records := []string{id.String()}
+	for _, r := range reqs {
+		records = append(records, r.ID.String())
+	}
+	seen := map[uint64]bool{}
+	out := []AccessAuditEntry{}
+	for _, rec := range records {
+		entries, err := src.AuditOf(rec)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if seen[e.Seq] {
+				continue
+			}
+			seen[e.Seq] = true
+			out = append(out, AccessAuditEntry{Seq: e.Seq, At: e.At.UTC(), Operator: e.Operator, Action: e.Action,
+				Record: e.Record, Detail: e.Detail, Personal: e.Personal, PersonalErased: e.Erased})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out, nil
+}
+
+func accessProfile(c *gdpr.Contact) AccessProfile {
+	p := AccessProfile{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email,
+		PastEmails: append([]string{}, c.PastEmails...), Phone: c.Phone, Street: c.Street, City: c.City,
+		Region: c.Region, PostalCode: c.PostalCode, Country: c.Country, CountryName: gdpr.CountryName(c.Country),
+		Company: c.Company, Notes: c.Notes, Custom: make(map[string]string, len(c.Custom)),
+		Status: string(c.Status), Source: c.Source, Tags: append([]string{}, c.Tags...),
+		BalanceCents: c.Balance, OpenContract: c.OpenContract,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), AnonymizedAt: c.AnonymizedAt.UTC()}
+	for k, v := range c.Custom {
+		p.Custom[k] = v
+	}
+	return p
+}
+
+// accessText finds the version a consent record names.
+func accessText(versions []gdpr.PolicyVersion, kind gdpr.PolicyKind, version int) AccessText {
+	if version <= 0 {
+		return AccessText{State: TextNotRecorded}
+	}
+	for _, v := range versions {
+		if v.Kind == kind && v.Version == version {
+			return AccessText{Version: version, State: TextFound, EffectiveAt: v.EffectiveAt.UTC(), SHA256: v.SHA256,
+				Verified: v.Verify() == nil, Text: v.Text}
+		}
+	}
+	return AccessText{Version: version, State: TextNotFound}
+}
+
+func party(p gdpr.Person) AccessParty {
+	return AccessParty{Name: strings.TrimSpace(p.Name), Email: strings.TrimSpace(p.Email), Address: strings.TrimSpace(p.Address)}
+}
+
+func (p AccessParty) filled() bool { return p.Name != "" || p.Email != "" || p.Address != "" }
+
+// lines is the party as one block of text: name, email and address, one a
+// line.
+func (p AccessParty) lines() string {
+	var out []string
+	for _, s := range []string{p.Name, p.Email, p.Address} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.Time) AccessAbout {
+	a := AccessAbout{
+		Controller:       party(st.Controller),
+		DPO:              party(st.DPO),
+		EURepresentative: party(st.EURep),
+		PrivacyPolicyURL: strings.TrimSpace(st.PrivacyPolicyURL),
+		Purposes:         strings.TrimSpace(st.Purposes),
+		Retention:        strings.TrimSpace(st.Retention),
+		Recipients:       make([]AccessRecipient, 0, len(st.Recipients)),
+		DataSource:       c.Source,
+		DataSourceText:   sourceWords(c.Source),
+		Rights:           accessRights(),
+	}
+	for _, r := range st.Recipients {
+		a.Recipients = append(a.Recipients, AccessRecipient{Name: r.Name, Role: r.Role, Contact: r.Contact})
+	}
+	who := a.Controller.Name
+	if who == "" {
+		who = "the business that sent you this file"
+	}
+	when := now.UTC().Format("2 January 2006, 15:04 UTC")
+	switch {
+	case p.Anonymized:
+		a.Notice = fmt.Sprintf("Your record (%s) was anonymized on %s: your name, contact details and everything else "+
+			"that identified you were erased for good and cannot be recovered. This file, made on %s by %s, "+
+			"shows what remains. It identifies nobody and is kept only so that our counts still add up.",
+			c.ID, c.AnonymizedAt.UTC().Format("2 January 2006"), when, who)
+	default:
+		a.Notice = fmt.Sprintf("This is everything %s holds about you in its customer records (record %s), as of %s. "+
+			"You are entitled to it under your right of access (Art. 15 GDPR). Each part is in a sheet or file of its own.",
+			who, c.ID, when)
+		if c.Status == gdpr.ContactRestricted {
+			a.Notice += " Your record is restricted: we keep it, but we do not use it for marketing."
+		}
+	}
+	contact := a.Controller.Email
+	switch {
+	case contact != "" && a.DPO.Email != "":
+		a.HowToAsk = fmt.Sprintf("Write to us at %s, or to our Data Protection Officer at %s.", contact, a.DPO.Email)
+	case contact != "":
+		a.HowToAsk = fmt.Sprintf("Write to us at %s.", contact)
+	case a.DPO.Email != "":
+		a.HowToAsk = fmt.Sprintf("Write to our Data Protection Officer at %s.", a.DPO.Email)
+	default:
+		a.HowToAsk = "Reply to the message that brought you this file."
+	}
+	a.HowToAsk += " It costs nothing, and we answer within one month."
+	return a
+}
+
+// accessRights are the person's rights in plain words (own wording).
+func accessRights() []AccessRight {
+	return []AccessRight{
+		{"access", "Right of access", "Art. 15 GDPR",
+			"You may ask us at any time what we hold about you, why, and who gets it, and receive a copy, like this one."},
+		{"rectification", "Right to rectification", "Art. 16 GDPR",
+			"If anything here is wrong or incomplete, tell us and we will correct it."},
+		{"erasure", "Right to erasure", "Art. 17 GDPR",
+			"You may ask us to delete your data. We will, unless a law or a contract still running obliges us to keep part of it; then we tell you what and why."},
+		{"restriction", "Right to restriction", "Art. 18 GDPR",
+			"You may ask us to keep your data but stop using it, for example while we check a correction you asked for."},
+		{"objection", "Right to object", "Art. 21 GDPR",
+			"You may object to our use of your data for our legitimate interests, and to marketing at any time; marketing then stops for good."},
+		{"portability", "Right to data portability", "Art. 20 GDPR",
+			"You may have the data you gave us in a machine-readable file (such as the JSON or CSV form of this package) to take elsewhere, or ask us to send it to another business."},
+		{"withdraw_consent", "Right to withdraw consent", "Art. 7(3) GDPR",
+			"Where we rely on your consent, you may withdraw it at any time, as easily as you gave it. What we did before stays lawful."},
+		{"complaint", "Right to complain", "Art. 77 GDPR",
+			"If you think we handle your data wrongly, you may complain to a data protection authority, in particular in the EU country where you live or work or where the problem happened."},
+	}
+}
+
+// basisMeaning says what a lawful basis means for the person.
+func basisMeaning(b gdpr.Basis) string {
+	switch b {
+	case gdpr.BasisConsent:
+		return "You agreed to this use of your data. You may withdraw your consent at any time."
+	case gdpr.BasisContract:
+		return "We need the data to deliver what you bought or asked for, or to prepare a contract with you."
+	case gdpr.BasisLegalObligation:
+		return "A law obliges us to keep or use the data (for example tax and accounting records)."
+	case gdpr.BasisVitalInterests:
+		return "The data is needed to protect someone's life or health."
+	case gdpr.BasisPublicTask:
+		return "The data is needed for a task in the public interest or an official duty."
+	case gdpr.BasisLegitimateInterests:
+		return "We have a legitimate business reason that we weighed against your interests. You may object to it."
+	}
+	return ""
+}
+
+// sourceWords says in plain words where the person's data came from.
+func sourceWords(src string) string {
+	var s string
+	switch {
+	case src == "":
+		return "No source was recorded when your details were added."
+	case src == gdpr.SourceImport:
+		s = "Your details came from a list we imported from an earlier system."
+	case src == gdpr.SourceManual:
+		s = "Our staff entered your details by hand."
+	case src == gdpr.SourcePurchase:
+		s = "You bought something from us."
+	case src == gdpr.SourceInPerson:
+		s = "You gave us your details in person."
+	case strings.HasPrefix(src, "webform:"):
+		s = fmt.Sprintf("You filled in our web form %q.", strings.TrimPrefix(src, "webform:"))
+	default:
+		return fmt.Sprintf("Recorded as %q.", src)
+	}
+	return s + fmt.Sprintf(" (Recorded as %q.)", src)
+}
+
+// The sheets (XLSX) and files (CSV) of an access package share one layout:
+// a table per section, built here from the package. A cell is a string, an
+// accessTime, an int64, or nil (empty). Strings are neutralized by the
+// writers, not here.
+
+type accessTime struct {
+	t   time.Time
+	day bool // a date without a time of day
+}
+
+type accessTable struct {
+	sheet  string // worksheet name
+	file   string // CSV file name in the zip
+	header []string
+	rows   [][]any
+}
+
+// The section names, in order: worksheet and CSV file.
+var accessSections = []struct{ sheet, file string }{
+	{"About", "about.csv"},
+	{"Profile", "profile.csv"},
+	{"Lawful bases", "bases.csv"},
+	{"Consents", "consents.csv"},
+	{"Requests", "requests.csv"},
+	{"Audit", "audit.csv"},
+}
+
+func timeCell(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return accessTime{t: t.UTC()}
+}
+
+func dayCell(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return accessTime{t: t.UTC(), day: true}
+}
+
+func textCellOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// tables lays the package out as its six sections.
+func (p *AccessPackage) tables() []accessTable {
+	return []accessTable{p.aboutTable(), p.profileTable(), p.basesTable(), p.consentsTable(), p.requestsTable(), p.auditTable()}
+}
+
+func (p *AccessPackage) aboutTable() accessTable {
+	a := &p.About
+	t := accessTable{sheet: accessSections[0].sheet, file: accessSections[0].file, header: []string{"Topic", "Details"}}
+	add := func(topic string, v any) { t.rows = append(t.rows, []any{topic, v}) }
+	orSay := func(s, missing string) string {
+		if s == "" {
+			return missing
+		}
+		return s
+	}
+	add("This file", a.Notice)
+	add("Made on (UTC)", timeCell(p.GeneratedAt))
+	add("Who is responsible for your data (the controller)",
+		orSay(a.Controller.lines(), "Not recorded in our settings: reply to the message that brought you this file."))
+	if a.DPO.filled() {
+		add("Our Data Protection Officer", a.DPO.lines())
+	} else {
+		add("Our Data Protection Officer", "We have not appointed a Data Protection Officer. Write to us directly (see above).")
+	}
+	if a.EURepresentative.filled() {
+		add("Our representative in the EU", a.EURepresentative.lines())
+	}
+	add("Why we use your data", orSay(a.Purposes, "Not yet described in our records. Ask us and we will tell you."))
+	if len(a.Recipients) == 0 {
+		add("Who receives your data", "Nobody outside our business, as far as our records show.")
+	} else {
+		var lines []string
+		for _, r := range a.Recipients {
+			l := r.Name
+			if r.Role != "" {
+				l += " (" + r.Role + ")"
+			}
+			if r.Contact != "" {
+				l += ", " + r.Contact
+			}
+			lines = append(lines, l)
+		}
+		add("Who receives your data", strings.Join(lines, "\n"))
+	}
+	add("How long we keep it", orSay(a.Retention, "Not yet stated in our records. Ask us and we will tell you."))
+	add("Where your data came from", a.DataSourceText)
+	if a.PrivacyPolicyURL != "" {
+		add("Our privacy policy", a.PrivacyPolicyURL)
+	}
+	add("What this file holds", fmt.Sprintf("Profile: your details as we hold them. Lawful bases: %d. Consent records: %d. "+
+		"Requests you made: %d. Log entries about you: %d.", len(p.Bases), len(p.Consents), len(p.Requests), len(p.Audit)))
+	add("How to use your rights", a.HowToAsk)
+	for _, r := range a.Rights {
+		add(r.Title+" ("+r.Article+")", r.Text)
+	}
+	return t
+}
+
+func (p *AccessPackage) profileTable() accessTable {
+	pr := &p.Profile
+	t := accessTable{sheet: accessSections[1].sheet, file: accessSections[1].file, header: []string{"Field", "Value"}}
+	add := func(field string, v any) {
+		if p.Anonymized && v == nil {
+			return // an anonymized record: only what remains
+		}
+		t.rows = append(t.rows, []any{field, v})
+	}
+	country := pr.Country
+	if pr.CountryName != "" {
+		country += " (" + pr.CountryName + ")"
+	}
+	add("Record", pr.ID.String())
+	add("First name", textCellOrNil(pr.FirstName))
+	add("Last name", textCellOrNil(pr.LastName))
+	add("Email", textCellOrNil(pr.Email))
+	add("Earlier emails", textCellOrNil(strings.Join(pr.PastEmails, "\n")))
+	add("Phone", textCellOrNil(pr.Phone))
+	add("Street", textCellOrNil(pr.Street))
+	add("City", textCellOrNil(pr.City))
+	add("Region", textCellOrNil(pr.Region))
+	add("Postal code", textCellOrNil(pr.PostalCode))
+	add("Country", textCellOrNil(country))
+	add("Company", textCellOrNil(pr.Company))
+	add("Notes", textCellOrNil(pr.Notes))
+	add("Status", pr.Status)
+	add("Source", textCellOrNil(pr.Source))
+	add("Tags", textCellOrNil(strings.Join(pr.Tags, ", ")))
+	if p.Anonymized {
+		if !pr.CreatedAt.IsZero() {
+			add("Added in (year)", int64(pr.CreatedAt.Year()))
+		}
+		add("Anonymized on (UTC)", timeCell(pr.AnonymizedAt))
+		return t
+	}
+	add("Unpaid balance (cents)", pr.BalanceCents)
+	add("Open contract", map[bool]string{true: "yes", false: "no"}[pr.OpenContract])
+	add("Added on (UTC)", timeCell(pr.CreatedAt))
+	add("Last changed (UTC)", timeCell(pr.UpdatedAt))
+	names := make([]string, 0, len(pr.Custom))
+	for k := range pr.Custom {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		add("Custom: "+k, textCellOrNil(pr.Custom[k]))
+	}
+	return t
+}
+
+func (p *AccessPackage) basesTable() accessTable {
+	t := accessTable{sheet: accessSections[2].sheet, file: accessSections[2].file,
+		header: []string{"Lawful basis", "What it means", "Source", "Evidence", "Recorded on (UTC)", "Recorded by"}}
+	for _, b := range p.Bases {
+		t.rows = append(t.rows, []any{b.Label, b.Meaning, textCellOrNil(b.Source), textCellOrNil(b.Evidence), timeCell(b.At), textCellOrNil(b.By)})
+	}
+	return t
+}
+
+// versionWords is the version column of a consent: the number, or why there
+// is none.
+func versionWords(x AccessText) any {
+	switch x.State {
+	case TextFound:
+		return int64(x.Version)
+	case TextNotFound:
+		return fmt.Sprintf("version %d (not found in our records)", x.Version)
+	}
+	return "not recorded"
+}
+
+func textWords(x AccessText) any {
+	if x.State != TextFound {
+		return nil
+	}
+	if !x.Verified {
+		return x.Text + "\n\n[Warning: this stored text no longer matches its SHA-256 fingerprint.]"
+	}
+	return x.Text
+}
+
+func (p *AccessPackage) consentsTable() accessTable {
+	t := accessTable{sheet: accessSections[3].sheet, file: accessSections[3].file,
+		header: []string{"Purpose", "Given or withdrawn", "When (UTC)", "How",
+			"Consent wording version", "Consent wording in force from (UTC)", "Consent wording", "Consent wording SHA-256",
+			"Privacy policy version", "Privacy policy in force from (UTC)", "Privacy policy", "Privacy policy SHA-256"}}
+	for _, c := range p.Consents {
+		given := "withdrawn"
+		if c.Granted {
+			given = "given"
+		}
+		t.rows = append(t.rows, []any{c.Purpose, given, timeCell(c.At), textCellOrNil(c.Method),
+			versionWords(c.ConsentText), timeCell(c.ConsentText.EffectiveAt), textWords(c.ConsentText), textCellOrNil(c.ConsentText.SHA256),
+			versionWords(c.PrivacyPolicy), timeCell(c.PrivacyPolicy.EffectiveAt), textWords(c.PrivacyPolicy), textCellOrNil(c.PrivacyPolicy.SHA256)})
+	}
+	return t
+}
+
+func (p *AccessPackage) requestsTable() accessTable {
+	t := accessTable{sheet: accessSections[4].sheet, file: accessSections[4].file,
+		header: []string{"Request", "Type", "Received", "Channel", "Status", "Due", "Closed on (UTC)", "Outcome",
+			"Identity checked", "Extension", "Recipients told (UTC)", "Package sent (SHA-256)", "Note"}}
+	const stamp = "2006-01-02 15:04"
+	for _, r := range p.Requests {
+		var verified, ext, sent string
+		if v := r.Verified; v != nil {
+			verified = strings.TrimSpace(fmt.Sprintf("by %s on %s: %s", v.By, v.At.UTC().Format(stamp), v.How))
+		}
+		if e := r.Extension; e != nil {
+			ext = fmt.Sprintf("extended to %s: %s (you were told on %s)", e.Due.UTC().Format(time.DateOnly), e.Reason, e.ToldAt.UTC().Format(time.DateOnly))
+		}
+		var told []string
+		for _, n := range r.Notifications {
+			told = append(told, fmt.Sprintf("%s on %s", n.Recipient, n.At.UTC().Format(stamp)))
+		}
+		if r.ExportSHA256 != "" {
+			sent = r.ExportSHA256
+			if !r.ExportedAt.IsZero() {
+				sent += " on " + r.ExportedAt.UTC().Format(stamp)
+			}
+		}
+		outcome := r.Outcome
+		if !r.AnonymizedAt.IsZero() {
+			outcome = strings.TrimSpace(outcome + "\n(record anonymized on " + r.AnonymizedAt.UTC().Format(stamp) + " UTC)")
+		}
+		t.rows = append(t.rows, []any{r.ID.String(), string(r.Type), dayCell(r.Received), string(r.Channel), strings.ReplaceAll(string(r.Status), "_", " "),
+			dayCell(r.Due), timeCell(r.ClosedAt), textCellOrNil(outcome), textCellOrNil(verified), textCellOrNil(ext),
+			textCellOrNil(strings.Join(told, "\n")), textCellOrNil(sent), textCellOrNil(r.Note)})
+	}
+	return t
+}
+
+func (p *AccessPackage) auditTable() accessTable {
+	t := accessTable{sheet: accessSections[5].sheet, file: accessSections[5].file,
+		header: []string{"Entry", "When (UTC)", "By", "Action", "Record", "What happened", "Personal details"}}
+	for _, e := range p.Audit {
+		personal := textCellOrNil(e.Personal)
+		if e.PersonalErased {
+			personal = "(erased with your personal data)"
+		}
+		t.rows = append(t.rows, []any{int64(e.Seq), timeCell(e.At), textCellOrNil(e.Operator), e.Action, textCellOrNil(e.Record), textCellOrNil(e.Detail), personal})
+	}
+	return t
+}
