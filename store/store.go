@@ -106,7 +106,7 @@ func Open(dir string, opts Options) (*Store, error) {
 // 64 MB memtables, a 256 MB block cache) alone exceed the memory targets of
 // SPEC §7.
 func badgerOptions(dir string, log io.Writer) badger.Options {
-	return badger.DefaultOptions(dir).
+	opts := badger.DefaultOptions(dir).
 		WithLogger(quietLogger{w: log}).
 		WithMemTableSize(32 << 20).
 		WithNumMemtables(3).
@@ -120,7 +120,14 @@ func badgerOptions(dir string, log io.Writer) badger.Options {
 		WithCompression(options.Snappy).
 		// Writers are serialized by Store.mu, so Badger need not track
 		// read sets to detect conflicts.
-		WithDetectConflicts(false)
+		WithDetectConflicts(false).
+		WithBaseTableSize(4 << 20)
+	// Tables of one size at every level: by default each level's tables are
+	// twice the size of the one above, and a compaction at the deepest
+	// level builds 64 MB tables in memory — the largest part of the heap
+	// during a million-row import.
+	opts.TableSizeMultiplier = 1
+	return opts
 }
 
 func lockDir(dir string) (*os.File, error) {
