@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
 // AuditEntry is one entry of the hash-chained audit log, as shown to an
@@ -71,7 +72,7 @@ func (f AuditFilter) match(r *auditRec) bool {
 // before (0: from the newest).
 func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Reverse = true
 		opts.Prefix = prefixAudit
@@ -100,7 +101,7 @@ func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, er
 // access package's, without walking the whole log.
 func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		prefix := join(prefixAuditRec, []byte(record), []byte{0})
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
@@ -122,7 +123,7 @@ func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
 
 // EachAudit calls fn for every entry, oldest first (for export).
 func (s *Store) EachAudit(fn func(AuditEntry) error) error {
-	return eachJSON(s.db, prefixAudit, func(v []byte) error {
+	return s.eachJSON(prefixAudit, func(v []byte) error {
 		var rec auditRec
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("decode audit entry: %w", err)
@@ -137,6 +138,9 @@ type VerifyReport struct {
 	Contacts int64    // contacts recounted
 	Requests int64    // requests recounted
 	Problems []string // empty when everything holds
+
+	// What the records imply, for the index check.
+	wantIndex, wantEmail int64
 }
 
 // OK reports whether the log and the counters verified.
@@ -147,13 +151,39 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // Each problem names the entry or counter at fault.
 func (s *Store) VerifyAudit() (VerifyReport, error) {
 	var rep VerifyReport
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		if err := verifyChain(txn, &rep); err != nil {
 			return err
 		}
-		return s.verifyCounters(txn, &rep)
+		if err := s.verifyCounters(txn, &rep); err != nil {
+			return err
+		}
+		verifyIndexes(txn, &rep)
+		return nil
 	})
 	return rep, err
+}
+
+// verifyIndexes compares the number of index and email look-up entries
+// with what the contact records imply: an entry left behind by a change, or
+// one missing, shows up as a difference. (Counting keeps the check to one
+// keys-only walk; it cannot tell which contact is at fault.)
+func verifyIndexes(txn *badger.Txn, rep *VerifyReport) {
+	count := func(prefix []byte) int64 {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		var n int64
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return n
+	}
+	if n := count(prefixIndex); n != rep.wantIndex {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("contact indexes hold %d entries but the contacts imply %d: the indexes are out of step with the records", n, rep.wantIndex))
+	}
+	if n := count(prefixEmail); n != rep.wantEmail {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("the email look-up holds %d entries but there are %d contacts with an email", n, rep.wantEmail))
+	}
 }
 
 func verifyChain(txn *badger.Txn, rep *VerifyReport) error {
@@ -229,6 +259,10 @@ func recount(txn *badger.Txn, rep *VerifyReport) (map[string]int64, error) {
 		for _, n := range contactContributions(&c) {
 			want[n]++
 		}
+		rep.wantIndex += int64(len(indexEntries(&c)))
+		if c.Status != gdpr.ContactAnonymized {
+			rep.wantEmail++
+		}
 	}
 	it.Close()
 	it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true, PrefetchSize: 100})
@@ -278,7 +312,7 @@ func (s *Store) verifyCounters(txn *badger.Txn, rep *VerifyReport) error {
 // Recount returns every counter recomputed from the records and the
 // maintained values, for tests and repair tools.
 func (s *Store) Recount() (recounted, maintained map[string]int64, err error) {
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		var rep VerifyReport
 		if recounted, err = recount(txn, &rep); err != nil {
 			return err
@@ -295,7 +329,7 @@ func (s *Store) Recount() (recounted, maintained map[string]int64, err error) {
 // IsEmpty reports whether the store holds no contacts and no requests.
 func (s *Store) IsEmpty() (bool, error) {
 	empty := true
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		for _, p := range [][]byte{prefixContact, prefixRequest} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
 			it.Rewind()

@@ -161,7 +161,7 @@ func (t *tx) changeBasis(q gdpr.Query, id gdpr.ContactID, ch BasisChange) (bool,
 
 // matchingIDs reads the ids of up to n contacts matching q after cursor.
 func (s *Store) matchingIDs(q gdpr.Query, after Cursor, n int) (ids []gdpr.ContactID, next Cursor, exhausted bool, err error) {
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		var last []byte
 		last, exhausted, err = s.scan(txn, q, after, true, func(_ []byte, rec *contactRec) (bool, error) {
 			ids = append(ids, rec.ID)

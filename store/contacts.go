@@ -246,7 +246,7 @@ func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
 // Contact returns a contact with its personal data.
 func (s *Store) Contact(id gdpr.ContactID) (gdpr.Contact, error) {
 	var c gdpr.Contact
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		rec, err := readContactRec(txn, id)
 		if err != nil {
 			return err
@@ -275,7 +275,7 @@ func (s *Store) ContactByEmail(email string) (gdpr.Contact, error) {
 		return gdpr.Contact{}, err
 	}
 	var id gdpr.ContactID
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		v, err := getValue(txn, emailKey(s.emailHash(norm)))
 		if err != nil {
 			return err
@@ -359,27 +359,31 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 			}
 		}
 		changed, sealedDiff, err := diffContacts(&old, &c)
-		if err != nil {
+		if err != nil || len(changed) == 0 {
 			return err
 		}
-		if len(changed) == 0 {
-			return nil
-		}
-		key, err := s.keys.key(rec.Slot)
-		if err != nil {
-			return err
-		}
-		newRec, err := sealContact(&c, rec.Slot, key)
-		if err != nil {
-			return err
-		}
-		oldClear := rec.clear()
-		if err := t.putClear(&oldClear, &newRec); err != nil {
-			return err
-		}
-		t.audit("contact.edit", id.String(), "changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)
-		return nil
+		return t.replaceContact(&rec, &c, "contact.edit", "changed "+strings.Join(changed, ", "), sealedDiff)
 	})
+}
+
+// replaceContact reseals an edited contact under its key, moves its index
+// entries and counters, and audits the change with the old and new values
+// sealed in the entry.
+func (t *tx) replaceContact(rec *contactRec, c *gdpr.Contact, action, detail string, sealedDiff []byte) error {
+	key, err := t.key(rec.Slot)
+	if err != nil {
+		return err
+	}
+	newRec, err := sealContact(c, rec.Slot, key)
+	if err != nil {
+		return err
+	}
+	oldClear := rec.clear()
+	if err := t.putClear(&oldClear, &newRec); err != nil {
+		return err
+	}
+	t.audit(action, rec.ID.String(), detail, sealedDiff, rec.Slot)
+	return nil
 }
 
 // validateContact is the domain's Validate plus the bases and consent

@@ -67,7 +67,7 @@ type Counts struct {
 // due-date index of open requests (keys only, open requests only).
 func (s *Store) Counts() (Counts, error) {
 	var c Counts
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		m, err := readCounters(txn)
 		if err != nil {
 			return err
@@ -126,7 +126,7 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 	for _, r := range rules {
 		snap.RuledSource[r.Source] = true
 	}
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		m, err := readCounters(txn)
 		if err != nil {
 			return err

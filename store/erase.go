@@ -248,8 +248,11 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 // finishShred destroys the keys of committed erasures and clears their
 // markers. Open calls it too, to finish an erasure a crash interrupted.
 func (s *Store) finishShred() error {
+	if s.db == nil {
+		return errClosed
+	}
 	var slots []Slot
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixShred})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -39,7 +39,7 @@ type MergeFunc func(dst *gdpr.Contact, src gdpr.Contact) (changed []string)
 func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
 	out := make([]ImportOutcome, len(items))
 	if dryRun {
-		err := s.db.View(func(txn *badger.Txn) error {
+		err := s.view(func(txn *badger.Txn) error {
 			seen := map[string]bool{}
 			for i, it := range items {
 				h := s.emailHash(it.Contact.Email)
@@ -161,18 +161,6 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	if err != nil {
 		return false, err
 	}
-	key, err := t.s.keys.key(rec.Slot)
-	if err != nil {
-		return false, err
-	}
-	newRec, err := sealContact(&c, rec.Slot, key)
-	if err != nil {
-		return false, err
-	}
-	oldClear := rec.clear()
-	if err := t.putClear(&oldClear, &newRec); err != nil {
-		return false, err
-	}
-	t.audit("contact.import-update", id.String(), "import changed "+strings.Join(changed, ", "), sealedDiff, rec.Slot)
-	return true, nil
+	err = t.replaceContact(&rec, &c, "contact.import-update", "import changed "+strings.Join(changed, ", "), sealedDiff)
+	return err == nil, err
 }

@@ -245,7 +245,7 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 	if limit <= 0 {
 		return page, errors.New("page size must be positive")
 	}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		var shown []byte
 		_, _, err := s.scan(txn, q, after, false, func(key []byte, rec *contactRec) (bool, error) {
 			if len(page.Contacts) == limit {
@@ -272,7 +272,7 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 // one indexed term (instant at any size), else by walking the query.
 func (s *Store) Count(q gdpr.Query) (int64, error) {
 	var n int64
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		if q.Empty() {
 			var err error
 			n, err = readCounter(txn, cntContacts)
@@ -302,7 +302,7 @@ func ParseQuery(text string) (gdpr.Query, error) { return gdpr.ParseQuery(string
 // bulk change never walks the query twice.
 func (s *Store) estimate(q gdpr.Query) (int64, error) {
 	var n int64
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		if n, err = readCounter(txn, cntContacts); err != nil {
 			return err

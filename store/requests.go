@@ -199,7 +199,7 @@ func readRequestRec(txn *badger.Txn, id gdpr.RequestID) (requestRec, error) {
 // Request returns one request.
 func (s *Store) Request(id gdpr.RequestID) (gdpr.Request, error) {
 	var r gdpr.Request
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		rec, err := readRequestRec(txn, id)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ type RequestFilter struct {
 func (s *Store) Requests(f RequestFilter) ([]gdpr.Request, error) {
 	var out []gdpr.Request
 	now := s.now()
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -15,7 +15,7 @@ import (
 // Settings returns the compliance settings (zero values when never saved).
 func (s *Store) Settings() (gdpr.Settings, error) {
 	var st gdpr.Settings
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		b, err := getValue(txn, keySettings)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -131,7 +131,7 @@ func (s *Store) AddPolicyVersion(operator string, kind gdpr.PolicyKind, text str
 // PolicyVersions returns every version, by kind then version.
 func (s *Store) PolicyVersions() ([]gdpr.PolicyVersion, error) {
 	var out []gdpr.PolicyVersion
-	err := eachJSON(s.db, prefixPolicy, func(b []byte) error {
+	err := s.eachJSON(prefixPolicy, func(b []byte) error {
 		var pv gdpr.PolicyVersion
 		if err := json.Unmarshal(b, &pv); err != nil {
 			return fmt.Errorf("decode policy version: %w", err)
@@ -175,7 +175,7 @@ func (s *Store) DeleteSourceRule(operator, source string) error {
 // SourceRules returns every source rule, by source.
 func (s *Store) SourceRules() ([]gdpr.SourceRule, error) {
 	var out []gdpr.SourceRule
-	err := eachJSON(s.db, prefixRule, func(b []byte) error {
+	err := s.eachJSON(prefixRule, func(b []byte) error {
 		var r gdpr.SourceRule
 		if err := json.Unmarshal(b, &r); err != nil {
 			return fmt.Errorf("decode source rule: %w", err)
@@ -189,7 +189,7 @@ func (s *Store) SourceRules() ([]gdpr.SourceRule, error) {
 // ChecklistRecords returns what the owner recorded on checklist items.
 func (s *Store) ChecklistRecords() (map[string]gdpr.ItemRecord, error) {
 	out := map[string]gdpr.ItemRecord{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixCheck, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -297,7 +297,7 @@ func (s *Store) RemoveOperator(operator, name string) error {
 // Operators lists the registered operators by name.
 func (s *Store) Operators() ([]Operator, error) {
 	var out []Operator
-	err := eachJSON(s.db, prefixOperator, func(b []byte) error {
+	err := s.eachJSON(prefixOperator, func(b []byte) error {
 		var op Operator
 		if err := json.Unmarshal(b, &op); err != nil {
 			return fmt.Errorf("decode operator: %w", err)
@@ -315,7 +315,7 @@ func (s *Store) IsSuppressed(email string) (bool, error) {
 		return false, err
 	}
 	var found bool
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.view(func(txn *badger.Txn) error {
 		_, err := txn.Get(suppressKey(s.emailHash(norm)))
 		if err == nil {
 			found = true
@@ -329,8 +329,8 @@ func (s *Store) IsSuppressed(email string) (bool, error) {
 	return found, err
 }
 
-func eachJSON(db *badger.DB, prefix []byte, fn func([]byte) error) error {
-	return db.View(func(txn *badger.Txn) error {
+func (s *Store) eachJSON(prefix []byte, fn func([]byte) error) error {
+	return s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -56,6 +56,10 @@ type Store struct {
 
 	hmacSecret []byte
 
+	// life guards db against Close: readers hold it shared, Close
+	// exclusively, so a read on a closed store is an error, not a crash.
+	life sync.RWMutex
+
 	mu        sync.Mutex // serializes writers; guards the fields below
 	auditSeq  uint64
 	auditHash []byte
@@ -193,7 +197,22 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.life.Lock()
+	defer s.life.Unlock()
 	return s.closeAll()
+}
+
+// errClosed is returned by every method of a closed store.
+var errClosed = errors.New("store is closed")
+
+// view runs fn in a read transaction of the open store.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.db == nil {
+		return errClosed
+	}
+	return s.db.View(fn)
 }
 
 func (s *Store) closeAll() error {

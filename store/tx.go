@@ -53,7 +53,7 @@ func (s *Store) write(operator string, fn func(*tx) error) error {
 
 func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	if s.db == nil {
-		return errors.New("store is closed")
+		return errClosed
 	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
