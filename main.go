@@ -308,6 +308,19 @@ func (a *app) fillDemo(ctx context.Context, s *store.Store, n int, seed uint64) 
 			if i == len(dr.Steps)-1 {
 				note = dr.Outcome
 			}
+			// A completed erasure of a known contact is an erasure: the
+			// contact is anonymized and the request completed with it; one
+			// with an unpaid invoice is denied, as the owner would.
+			if st == gdpr.StatusCompleted && r.Type == gdpr.RequestErasure && r.Contact != 0 {
+				_, err := s.Anonymize(op, r.Contact, store.AnonymizeOptions{Request: id})
+				if errors.Is(err, store.ErrObligation) {
+					st, note = gdpr.StatusDenied, "outstanding invoice or contract; the person was told why"
+				} else if err != nil {
+					return fmt.Errorf("demo erasure: %w", err)
+				} else {
+					continue
+				}
+			}
 			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
 				if st == gdpr.StatusInProgress && r.Verified == nil {
 					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: a.now()}

@@ -289,7 +289,8 @@ func (d *Demo) Requests(contacts int) []DemoRequest {
 			dr.ContactNo = 0
 			dr.Request.SubjectEmail = fmt.Sprintf("unknown.sender%d@example.net", i)
 		}
-		switch i % 6 {
+		// Statuses cycle against types, so every type meets every status.
+		switch (i + i/len(types)) % 6 {
 		case 0: // new
 		case 1:
 			dr.Steps = []gdpr.RequestStatus{gdpr.StatusVerifying}
