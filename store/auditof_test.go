@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -30,4 +31,33 @@ func TestAuditOfListsOneRecordsEntriesInOrder(t *testing.T) {
 	if other, _ := s.AuditOf("C999"); len(other) != 0 {
 		t.Errorf("AuditOf of an unknown record = %d entries", len(other))
 	}
+}
+
+// An import audits each chunk of new contacts in one entry, and every
+// contact of the chunk finds that entry in its trail.
+func TestImportChunkEntryIsInEveryContactsTrail(t *testing.T) {
+	s, _ := newStore(t)
+	items := []ImportItem{
+		{Line: 2, Contact: gdpr.Contact{Email: "one@example.com", Status: gdpr.ContactActive}},
+		{Line: 3, Contact: gdpr.Contact{Email: "two@example.com", Status: gdpr.ContactActive}},
+		{Line: 5, Contact: gdpr.Contact{Email: "three@example.com", Status: gdpr.ContactActive}},
+	}
+	before := len(allAudit(t, s))
+	if _, err := s.ImportContacts("anna", items, exMerge, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(allAudit(t, s)) - before; n != 1 {
+		t.Errorf("import of 3 new contacts wrote %d audit entries, want 1", n)
+	}
+	for _, email := range []string{"one@example.com", "two@example.com", "three@example.com"} {
+		c, err := s.ContactByEmail(email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trail, err := s.AuditOf(c.ID.String())
+		if err != nil || len(trail) != 1 || trail[0].Action != "contact.import" || !strings.Contains(trail[0].Detail, "lines 2–5") {
+			t.Errorf("trail of %s = %+v, %v; want the chunk's import entry", c.ID, trail, err)
+		}
+	}
+	checkVerified(t, s)
 }

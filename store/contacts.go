@@ -127,7 +127,7 @@ func (s *Store) CreateContacts(operator string, cs []gdpr.Contact) ([]gdpr.Conta
 				return err
 			}
 			c.ID = gdpr.ContactID(n)
-			if err := t.putNewContact(&c, slots[i], h); err != nil {
+			if err := t.putNewContact(&c, slots[i], h, true); err != nil {
 				return err
 			}
 			ids = append(ids, c.ID)
@@ -149,7 +149,9 @@ func (s *Store) CreateContact(operator string, c gdpr.Contact) (gdpr.ContactID, 
 	return ids[0], nil
 }
 
-func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte) error {
+// putNewContact stores a new contact with its indexes and counters, and,
+// when audited, its own audit entry (an import audits a whole chunk in one).
+func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte, audited bool) error {
 	key, err := t.s.keys.key(slot)
 	if err != nil {
 		return err
@@ -170,6 +172,9 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte) error {
 		}
 	}
 	t.countAll(nil, contactContributions(c))
+	if !audited {
+		return nil
+	}
 	var bases []string
 	for _, b := range c.Bases {
 		bases = append(bases, string(b.Basis))

@@ -90,6 +90,8 @@ func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeF
 			slotOf[i] = slots[j]
 		}
 		rules := map[string]*gdpr.SourceRule{}
+		var created []string
+		firstLine, lastLine := 0, 0
 		for i, it := range items {
 			if out[i] == ImportSuppressed {
 				continue
@@ -117,10 +119,22 @@ func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeF
 				return err
 			}
 			c.ID = gdpr.ContactID(n)
-			if err := t.putNewContact(&c, slotOf[i], hashes[i]); err != nil {
+			if err := t.putNewContact(&c, slotOf[i], hashes[i], false); err != nil {
 				return err
 			}
 			out[i] = ImportCreated
+			created = append(created, c.ID.String())
+			if firstLine == 0 {
+				firstLine = it.Line
+			}
+			lastLine = it.Line
+		}
+		if len(created) > 0 {
+			// One entry for the chunk's new contacts (their ids follow one
+			// another), indexed under each, instead of one entry apiece: a
+			// million-row import writes a tenth fewer keys.
+			t.auditAbout("contact.import", created[0], fmt.Sprintf("import created %d contact(s) %s–%s from file lines %d–%d",
+				len(created), created[0], created[len(created)-1], firstLine, lastLine), created[1:])
 		}
 		return nil
 	})

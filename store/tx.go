@@ -175,7 +175,11 @@ type auditRec struct {
 	Sealed   []byte    `json:"sealed,omitempty"`
 	Slot     Slot      `json:"slot,omitempty"`
 	Prev     []byte    `json:"prev"`
-	Hash     []byte    `json:"hash,omitempty"`
+	Hash     []byte    `json:"hash,omitempty"` // must stay the last field: see flushAudit
+
+	// about lists further records the entry concerns (the contacts of an
+	// import chunk); it is indexed, not stored in the entry.
+	about []string
 }
 
 // chainHash is SHA-256 over the entry with its own hash left out; the entry
@@ -191,6 +195,13 @@ func chainHash(e auditRec) ([]byte, error) {
 }
 
 // audit records an entry. personal, when given, is sealed under slot's key.
+// auditAbout records one entry about several records, each of which finds
+// it in its audit trail.
+func (t *tx) auditAbout(action, record, detail string, about []string) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+		Record: record, Detail: detail, about: about})
+}
+
 func (t *tx) audit(action, record, detail string, personal []byte, slot Slot) {
 	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
 		Record: record, Detail: detail, Sealed: personal, Slot: slot})
@@ -226,10 +237,13 @@ func (t *tx) flushAudit() error {
 		if err := t.set(auditKey(e.Seq), stored); err != nil {
 			return err
 		}
-		if e.Record != "" {
-			// The entries about one record, for its audit trail and the
-			// access package, without walking the whole log.
-			if err := t.set(auditRecordKey(e.Record, e.Seq), nil); err != nil {
+		// The entries about one record, for its audit trail and the access
+		// package, without walking the whole log.
+		for _, r := range append([]string{e.Record}, e.about...) {
+			if r == "" {
+				continue
+			}
+			if err := t.set(auditRecordKey(r, e.Seq), nil); err != nil {
 				return err
 			}
 		}
