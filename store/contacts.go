@@ -116,7 +116,7 @@ func (s *Store) CreateContacts(operator string, cs []gdpr.Contact) ([]gdpr.Conta
 			}
 			seen[c.Email] = i
 			h := s.emailHash(c.Email)
-			if _, err := t.txn.Get(suppressKey(h)); err == nil {
+			if t.isSuppressed(h) {
 				return fmt.Errorf("%s%w; re-admit the address first if they asked to be added again", position(i, len(cs)), ErrSuppressed)
 			}
 			if _, err := t.txn.Get(emailKey(h)); err == nil {
@@ -347,7 +347,7 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		}
 		if c.Email != old.Email {
 			h := s.emailHash(c.Email)
-			if _, err := t.txn.Get(suppressKey(h)); err == nil {
+			if t.isSuppressed(h) {
 				return fmt.Errorf("%w; re-admit the address first", ErrSuppressed)
 			}
 			if v, err := getValue(t.txn, emailKey(h)); err == nil && gdpr.ContactID(idFromKey(v)) != id {

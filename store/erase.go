@@ -195,7 +195,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 				continue
 			}
 			h := s.emailHash(e)
-			if err := t.set(suppressKey(h), []byte(t.now.Format(time.RFC3339))); err != nil {
+			if err := t.setSuppressed(h, true); err != nil {
 				return err
 			}
 			res.Suppressed++
@@ -290,12 +290,10 @@ func (s *Store) Readmit(operator, email, reason string) error {
 	}
 	return s.write(operator, func(t *tx) error {
 		h := s.emailHash(norm)
-		if _, err := t.txn.Get(suppressKey(h)); errors.Is(err, badger.ErrKeyNotFound) {
+		if !t.isSuppressed(h) {
 			return fmt.Errorf("this address is not on the suppression list: %w", ErrNotFound)
-		} else if err != nil {
-			return err
 		}
-		if err := t.del(suppressKey(h)); err != nil {
+		if err := t.setSuppressed(h, false); err != nil {
 			return err
 		}
 		t.audit("suppression.readmit", "suppression", "an erased address was re-admitted: "+reason, nil, 0)

@@ -210,3 +210,31 @@ func TestReadmitNeedsAReasonAndIsAudited(t *testing.T) {
 		t.Errorf("creating a re-admitted address: %v", err)
 	}
 }
+
+// The suppression list survives a restart: it is read back on Open.
+func TestSuppressionSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	clk := newClock(t0)
+	s, err := Open(dir, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateContact("anna", gdpr.Contact{Email: "gone@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Anonymize("anna", id, AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, dir, clk)
+	if _, err := s.CreateContact("anna", gdpr.Contact{Email: "GONE@example.com"}); !errors.Is(err, ErrSuppressed) {
+		t.Errorf("after reopen, an erased address was accepted: %v", err)
+	}
+	outs, err := s.ImportContacts("anna", []ImportItem{{Line: 2, Contact: gdpr.Contact{Email: "gone@example.com", Status: gdpr.ContactActive}}}, exMerge, false)
+	if err != nil || outs[0] != ImportSuppressed {
+		t.Errorf("after reopen, import of an erased address: %v, %v", outs, err)
+	}
+}

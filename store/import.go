@@ -70,7 +70,7 @@ func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeF
 		hashes := make([][]byte, len(items))
 		for i, it := range items {
 			hashes[i] = s.emailHash(it.Contact.Email)
-			if _, err := t.txn.Get(suppressKey(hashes[i])); err == nil {
+			if t.isSuppressed(hashes[i]) {
 				out[i] = ImportSuppressed
 				continue
 			}

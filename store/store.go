@@ -63,6 +63,10 @@ type Store struct {
 	mu        sync.Mutex // serializes writers; guards the fields below
 	auditSeq  uint64
 	auditHash []byte
+	// suppressed mirrors the x/ keys (the suppression list is small: one
+	// entry per address of an erased person), so that creating and
+	// importing contacts checks it without a Badger look-up per row.
+	suppressed map[string]bool
 }
 
 // Open opens or creates the store in dir. A directory that another process
@@ -97,6 +101,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if err := s.init(); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if err := s.loadSuppressed(); err != nil {
+		return fail(fmt.Errorf("open store %s: read the suppression list: %w", dir, err))
 	}
 	// Finish an erasure that a crash interrupted between its commit and the
 	// destruction of its keys.
@@ -200,6 +207,18 @@ func (s *Store) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
 	return s.closeAll()
+}
+
+func (s *Store) loadSuppressed() error {
+	s.suppressed = map[string]bool{}
+	return s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSuppress})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			s.suppressed[string(it.Item().Key()[len(prefixSuppress):])] = true
+		}
+		return nil
+	})
 }
 
 // errClosed is returned by every method of a closed store.

@@ -24,6 +24,29 @@ type tx struct {
 	seq      uint64 // audit head as this transaction advances it
 	hash     []byte
 	keys     map[Slot][]byte // data keys unwrapped by this transaction
+	// suppression changes, applied to Store.suppressed after the commit
+	suppress map[string]bool
+}
+
+// isSuppressed reports whether an email hash is on the suppression list,
+// counting this transaction's own changes.
+func (t *tx) isSuppressed(h []byte) bool {
+	if v, ok := t.suppress[string(h)]; ok {
+		return v
+	}
+	return t.s.suppressed[string(h)]
+}
+
+// setSuppressed puts an email hash on the suppression list (or takes it off).
+func (t *tx) setSuppressed(h []byte, on bool) error {
+	if t.suppress == nil {
+		t.suppress = map[string]bool{}
+	}
+	t.suppress[string(h)] = on
+	if on {
+		return t.set(suppressKey(h), []byte(t.now.Format(time.RFC3339)))
+	}
+	return t.del(suppressKey(h))
 }
 
 // key unwraps a subject's data key once per transaction: a bulk change
@@ -81,6 +104,13 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
+	for h, on := range t.suppress {
+		if on {
+			s.suppressed[h] = true
+		} else {
+			delete(s.suppressed, h)
+		}
+	}
 	return nil
 }
 
