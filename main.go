@@ -479,11 +479,10 @@ running it again finishes the rest.`,
 			}
 			return a.withStore(func(s *store.Store) error {
 				res, err := s.ApplyBasis(cmd.Context(), a.operatorName(), q, store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence},
-					func(p store.BulkProgress) {
-						if p.Total >= 20_000 {
-							fmt.Fprintf(a.stderr, "tag: %s of %s\n", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
-						}
-					})
+					a.bulkProgress("tag"))
+				if stderrIsTerminal() {
+					fmt.Fprintln(a.stderr)
+				}
 				if err != nil {
 					return err
 				}
@@ -836,6 +835,17 @@ func (a *app) auditCommand() *cobra.Command {
 }
 
 // ---- import and export ----
+
+// bulkProgress reports a bulk change on one line of a terminal (nothing
+// when stderr is a file or a pipe, so scripts see only the result).
+func (a *app) bulkProgress(what string) func(store.BulkProgress) {
+	if !stderrIsTerminal() {
+		return nil
+	}
+	return func(p store.BulkProgress) {
+		fmt.Fprintf(a.stderr, "\r%s: %s of at most %s contacts", what, gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+	}
+}
 
 func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
 

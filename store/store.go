@@ -124,6 +124,8 @@ func badgerOptions(dir string, log io.Writer) badger.Options {
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).
 		WithNumCompactors(2).
+		WithNumLevelZeroTables(10).
+		WithNumLevelZeroTablesStall(30).
 		WithValueLogFileSize(256 << 20).
 		WithMetricsEnabled(false).
 		// Snappy, Badger's default, kept on purpose: sealed values do not
