@@ -82,10 +82,9 @@ func customUnion(cs []gdpr.Contact) []string {
 	return customNames(names)
 }
 
-func writeCSV(t *testing.T, cs []gdpr.Contact) []byte {
+// writeAll writes every contact through a new writer and closes it.
+func writeAll(t *testing.T, w ContactWriter, err error, cs []gdpr.Contact) {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := NewCSVContactWriter(&buf, customUnion(cs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +96,13 @@ func writeCSV(t *testing.T, cs []gdpr.Contact) []byte {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func writeCSV(t *testing.T, cs []gdpr.Contact) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewCSVContactWriter(&buf, customUnion(cs))
+	writeAll(t, w, err, cs)
 	if err := w.Write(&cs[0]); err == nil {
 		t.Error("Write after Close succeeded")
 	}
@@ -278,17 +284,7 @@ func TestXLSXWithOpenpyxl(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := NewXLSXContactWriter(out, customUnion(cs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range cs {
-		if err := w.Write(&cs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, w, err, cs)
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -291,17 +291,7 @@ func (s *Store) verifyCounters(txn *badger.Txn, rep *VerifyReport) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	for n := range want {
-		names = append(names, n)
-	}
-	for n := range have {
-		if _, ok := want[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range counterNames(want, have) {
 		if want[n] != have[n] {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("counter %s is %d but a recount gives %d", n, have[n], want[n]))
 		}
@@ -341,4 +331,19 @@ func (s *Store) IsEmpty() (bool, error) {
 		return nil
 	})
 	return empty, err
+}
+
+// counterNames lists the names in either map, sorted.
+func counterNames(a, b map[string]int64) []string {
+	names := make([]string, 0, len(a))
+	for n := range a {
+		names = append(names, n)
+	}
+	for n := range b {
+		if _, ok := a[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -152,17 +151,7 @@ func checkCounters(tb testing.TB, s *Store, when string) {
 		tb.Fatalf("%s: Recount: %v", when, err)
 	}
 	re, have = nonZero(re), nonZero(have)
-	var names []string
-	for n := range re {
-		names = append(names, n)
-	}
-	for n := range have {
-		if _, ok := re[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range counterNames(re, have) {
 		if re[n] != have[n] {
 			tb.Errorf("%s: counter %s is %d, recount gives %d", when, n, have[n], re[n])
 		}
