@@ -271,9 +271,16 @@ func (r *Request) Move(to RequestStatus, note string, now time.Time) error {
 	return nil
 }
 
+// Unnotified reports whether a completed rectification or erasure records
+// no notification of the recipients (Art. 19). Whether that matters depends
+// on there being recipients: see NeedsNotifications.
+func (r Request) Unnotified() bool {
+	return r.Status == StatusCompleted && r.Type.NotifiesRecipients() && len(r.Notifications) == 0
+}
+
 // NeedsNotifications reports whether a completed request still lacks the
 // recipient notifications of Art. 19 (checklist item rectify-recipients).
 // With no recipients configured there is nobody to tell.
 func (r Request) NeedsNotifications(recipients int) bool {
-	return r.Status == StatusCompleted && r.Type.NotifiesRecipients() && recipients > 0 && len(r.Notifications) == 0
+	return recipients > 0 && r.Unnotified()
 }

@@ -172,7 +172,7 @@ func BenchmarkCreateContacts(b *testing.B) {
 // is removed again, untimed, so every iteration changes 100,000 contacts.
 func BenchmarkApplyBasis100k(b *testing.B) {
 	sizes := []int{100_000, 1_000_000}
-	q, err := ParseQuery("tag:" + bulkTag)
+	q, err := gdpr.ParseQuery("tag:" + bulkTag)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func BenchmarkApplyBasis100k(b *testing.B) {
 // at 1,000,000; the cost should not grow with the store).
 func BenchmarkFirstPageIndexed(b *testing.B) {
 	sizes := []int{2_000, 100_000, 1_000_000}
-	q, err := ParseQuery("country:DE")
+	q, err := gdpr.ParseQuery("country:DE")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -248,7 +248,7 @@ func requestContributions(r *gdpr.Request) []string {
 	if r.Status.Open() {
 		out = append(out, cntRequestsOpen, cntPrefixReqOpen+string(r.Type))
 	}
-	if r.NeedsNotifications(1) {
+	if r.Unnotified() {
 		out = append(out, cntUnnotified)
 	}
 	return out

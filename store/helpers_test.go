@@ -63,7 +63,7 @@ func newStore(tb testing.TB) (*Store, *clock) {
 
 func mustQuery(tb testing.TB, text string) gdpr.Query {
 	tb.Helper()
-	q, err := ParseQuery(text)
+	q, err := gdpr.ParseQuery(text)
 	if err != nil {
 		tb.Fatalf("ParseQuery(%q): %v", text, err)
 	}

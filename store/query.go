@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -291,10 +290,6 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 	})
 	return n, err
 }
-
-// ParseQuery parses a query and is a convenience for callers that take the
-// query as text.
-func ParseQuery(text string) (gdpr.Query, error) { return gdpr.ParseQuery(strings.TrimSpace(text)) }
 
 // estimate is an upper bound of Count read from counters only: the exact
 // count for an empty or one-term query, else the smallest counter of its
