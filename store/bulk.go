@@ -44,6 +44,33 @@ type BulkResult struct {
 // progress after each, and stops between chunks when ctx is cancelled.
 // Re-running it is safe: contacts already as asked are left alone.
 func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch BasisChange, progress func(BulkProgress)) (BulkResult, error) {
+	total, err := s.estimate(q)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	var cursor Cursor
+	return s.applyBasis(ctx, operator, q, ch, total, func() ([]gdpr.ContactID, bool, error) {
+		ids, next, exhausted, err := s.matchingIDs(q, cursor, BulkChunk)
+		cursor = next
+		return ids, exhausted, err
+	}, progress)
+}
+
+// ApplyBasisTo is ApplyBasis on a list of contacts (the rows an owner marked
+// one by one). Unknown and anonymized ids are counted as unchanged.
+func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch BasisChange, progress func(BulkProgress)) (BulkResult, error) {
+	rest := ids
+	return s.applyBasis(ctx, operator, gdpr.Query{}, ch, int64(len(ids)), func() ([]gdpr.ContactID, bool, error) {
+		n := min(len(rest), BulkChunk)
+		chunk := rest[:n]
+		rest = rest[n:]
+		return chunk, len(rest) == 0, nil
+	}, progress)
+}
+
+// applyBasis runs a bulk basis change over the chunks next hands out, one
+// transaction per chunk.
+func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, ch BasisChange, total int64, next func() ([]gdpr.ContactID, bool, error), progress func(BulkProgress)) (BulkResult, error) {
 	var res BulkResult
 	if _, err := gdpr.ParseBasis(string(ch.Basis)); err != nil {
 		return res, err
@@ -51,17 +78,12 @@ func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, c
 	if ch.Source = gdpr.NormalizeSource(ch.Source); ch.Source == "" {
 		ch.Source = gdpr.SourceManual
 	}
-	total, err := s.estimate(q)
-	if err != nil {
-		return res, err
-	}
-	var cursor Cursor
 	for {
 		if err := ctx.Err(); err != nil {
 			res.Cancelled = true
 			return res, nil
 		}
-		ids, next, exhausted, err := s.matchingIDs(q, cursor, BulkChunk)
+		ids, exhausted, err := next()
 		if err != nil {
 			return res, err
 		}
@@ -95,7 +117,6 @@ func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, c
 		if exhausted {
 			return res, nil
 		}
-		cursor = next
 	}
 }
 

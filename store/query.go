@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -22,8 +23,9 @@ type Cursor []byte
 // Page is one page of contacts matching a query, in index order.
 type Page struct {
 	Contacts []gdpr.Contact
-	Next     Cursor // pass to the next call to continue
-	More     bool   // false when the query is exhausted
+	Keys     []Cursor // the position of each contact, for paging from any row
+	Next     Cursor   // pass to the next call to continue
+	More     bool     // false when the query is exhausted
 }
 
 type plan struct {
@@ -152,26 +154,49 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 // scan walks the contacts matching q after the cursor, calling fn for each
 // until fn returns false. It returns the last key read.
 func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
-	p, err := planQuery(txn, q, after)
+	return s.scanDir(txn, q, after, false, idsOnly, fn)
+}
+
+// scanDir is scan in either direction: backward walks the matches before
+// the cursor (nil: from the end), nearest first.
+func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, idsOnly bool, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
+	p, err := planQuery(txn, q, from)
 	if err != nil {
 		return nil, false, err
 	}
 	opts := badger.DefaultIteratorOptions
 	opts.PrefetchValues = !p.byIndex
 	opts.PrefetchSize = 64
+	opts.Reverse = backward
 	it := txn.NewIterator(opts)
 	defer it.Close()
-	seek := p.start
-	if len(after) > 0 {
-		if bytes.Compare(after, p.start) < 0 || (p.end != nil && bytes.Compare(after, p.end) >= 0) {
-			return nil, false, errors.New("cursor does not belong to this query")
-		}
-		seek = append(append([]byte(nil), after...), 0)
+	if len(from) > 0 && (bytes.Compare(from, p.start) < 0 || (p.end != nil && bytes.Compare(from, p.end) >= 0)) {
+		return nil, false, errors.New("cursor does not belong to this query")
+	}
+	var seek []byte
+	switch {
+	case !backward && len(from) == 0:
+		seek = p.start
+	case !backward:
+		seek = append(append([]byte(nil), from...), 0)
+	case len(from) > 0:
+		seek = from // a reverse seek lands on the cursor itself, skipped below
+	case p.end != nil:
+		seek = p.end
+	default:
+		seek = []byte{0xff, 0xff, 0xff, 0xff}
 	}
 	for it.Seek(seek); it.Valid(); it.Next() {
 		item := it.Item()
 		k := item.Key()
-		if p.end != nil && bytes.Compare(k, p.end) >= 0 {
+		if backward {
+			if bytes.Compare(k, p.start) < 0 {
+				break
+			}
+			if bytes.Compare(k, seek) >= 0 {
+				continue
+			}
+		} else if p.end != nil && bytes.Compare(k, p.end) >= 0 {
 			break
 		}
 		last = item.KeyCopy(last[:0])
@@ -256,6 +281,7 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 				return false, err
 			}
 			page.Contacts = append(page.Contacts, c)
+			page.Keys = append(page.Keys, Cursor(bytes.Clone(key)))
 			shown = append(shown[:0], key...)
 			return true, nil
 		})
@@ -264,6 +290,39 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 		}
 		return err
 	})
+	return page, err
+}
+
+// ContactsBefore returns up to limit contacts matching q that come before
+// the cursor (nil: the last ones), in index order like Contacts, so a
+// windowed list can page upward and jump to the end without counting.
+// More reports that earlier contacts remain.
+func (s *Store) ContactsBefore(q gdpr.Query, before Cursor, limit int) (Page, error) {
+	var page Page
+	if limit <= 0 {
+		return page, errors.New("page size must be positive")
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		_, _, err := s.scanDir(txn, q, before, true, false, func(key []byte, rec *contactRec) (bool, error) {
+			if len(page.Contacts) == limit {
+				page.More = true
+				return false, nil
+			}
+			c, err := s.unseal(rec)
+			if err != nil {
+				return false, err
+			}
+			page.Contacts = append(page.Contacts, c)
+			page.Keys = append(page.Keys, Cursor(bytes.Clone(key)))
+			return true, nil
+		})
+		return err
+	})
+	slices.Reverse(page.Contacts)
+	slices.Reverse(page.Keys)
+	if len(page.Keys) > 0 {
+		page.Next = page.Keys[len(page.Keys)-1]
+	}
 	return page, err
 }
 
