@@ -1,0 +1,72 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the desk. The help overlay (?) and the
+// short help in the footer are generated from it, so a key and its
+// description never drift apart.
+type KeyMap struct {
+	// Global.
+	Tab, ShiftTab     key.Binding
+	Screen            [6]key.Binding
+	Help, Quit, Force key.Binding
+	Back              key.Binding
+
+	// Lists.
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+	Open                                  key.Binding
+	Filter                                key.Binding
+
+	// Contacts.
+	Mark, MarkAll, ClearMarks, Bulk key.Binding
+
+	// Contact view.
+	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
+
+	// Dialogs.
+	Confirm, Cancel key.Binding
+}
+
+// DefaultKeyMap returns the desk's keys.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Tab:      b("tab", "next screen", "tab"),
+		ShiftTab: b("shift+tab", "previous screen", "shift+tab"),
+		Screen: [6]key.Binding{
+			b("1", "dashboard", "1"), b("2", "contacts", "2"), b("3", "requests", "3"),
+			b("4", "checklist", "4"), b("5", "settings", "5"), b("6", "audit", "6"),
+		},
+		Help:  b("?", "help", "?"),
+		Quit:  b("q", "quit", "q", "ctrl+c"),
+		Force: b("ctrl+c", "quit", "ctrl+c"),
+		Back:  b("esc", "back", "esc"),
+
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "space+shift"),
+		Home:     b("home/g", "first", "home", "g"),
+		End:      b("end/G", "last", "end", "G"),
+		Open:     b("enter", "open", "enter"),
+		Filter:   b("/", "filter", "/"),
+
+		Mark:       b("space", "mark row", "space"),
+		MarkAll:    b("A", "mark all matching", "A"),
+		ClearMarks: b("x", "clear marks", "x"),
+		Bulk:       b("b", "lawful basis for marked", "b"),
+
+		Edit:       b("e", "edit (rectify)", "e"),
+		Consent:    b("c", "record consent", "c"),
+		Withdraw:   b("w", "withdraw consent", "w"),
+		Restrict:   b("r", "restrict / lift", "r"),
+		Anonymize:  b("D", "anonymize", "D"),
+		Export:     b("p", "export access package", "p"),
+		NewRequest: b("n", "new request", "n"),
+
+		Confirm: b("y", "confirm", "y"),
+		Cancel:  b("n/esc", "cancel", "n", "esc"),
+	}
+}
