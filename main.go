@@ -28,10 +28,12 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
+	"github.com/gdprdesk/gdprdesk/ui"
 )
 
 // Exit codes of SPEC §4.
@@ -96,10 +98,7 @@ the terminal UI on your data directory.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(a.stdout, "The terminal UI is not built yet. Meanwhile: 'gdprdesk contacts', 'gdprdesk checklist', 'gdprdesk request list', or 'gdprdesk --help'.")
-			return nil
-		},
+		RunE:          func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -110,6 +109,32 @@ the terminal UI on your data directory.`,
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand())
 	return root
+}
+
+// runTUI opens the terminal UI on the data directory. Badger's own
+// warnings are dropped while it runs, as they would draw over the screen.
+func (a *app) runTUI(ctx context.Context) error {
+	if !stdinIsTerminal() || !term.IsTerminal(int(os.Stdout.Fd())) {
+		return usagef("the terminal UI needs a terminal; for scripts use the commands (gdprdesk --help lists them)")
+	}
+	dir, err := a.dataDir()
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(dir, store.Options{Now: a.now})
+	if err != nil {
+		return err
+	}
+	wd, _ := os.Getwd()
+	m := ui.New(ui.Options{Store: s, Operator: a.operatorName(), Now: a.now, ExportDir: wd})
+	_, runErr := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if err := s.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+		return fmt.Errorf("terminal UI: %w", runErr)
+	}
+	return nil
 }
 
 func noArgs(_ *cobra.Command, args []string) error {
@@ -219,7 +244,9 @@ mixes with your real data. A directory that is not empty is refused.`,
 				return fmt.Errorf("data directory %s is not empty: demo only fills a new directory (choose another with --data, or remove this one)", dir)
 			}
 			a.dataFlag = dir
-			if err := a.withStore(func(s *store.Store) error { return a.fillDemo(cmd.Context(), s, n, seed) }); err != nil {
+			if err := a.withStore(func(s *store.Store) error {
+				return ui.FillDemo(cmd.Context(), s, ui.DemoOptions{Contacts: n, Seed: seed, Operator: a.operatorName(), Now: a.now, Progress: a.stderr})
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Demo data directory %s: %s contacts. Open it with: gdprdesk --data %s\n", dir, gdpr.Thousands(int64(n)), dir)
@@ -248,95 +275,6 @@ func (a *app) demoDir() (string, error) {
 		base = filepath.Join(home, ".local", "share")
 	}
 	return filepath.Join(base, "gdprdesk-demo"), nil
-}
-
-func (a *app) fillDemo(ctx context.Context, s *store.Store, n int, seed uint64) error {
-	op := a.operatorName()
-	d, err := exporters.NewDemo(assets.FS, n, seed, a.now())
-	if err != nil {
-		return err
-	}
-	if err := s.SaveSettings(op, d.Settings()); err != nil {
-		return err
-	}
-	for _, r := range d.SourceRules() {
-		if err := s.SetSourceRule(op, r); err != nil {
-			return err
-		}
-	}
-	policies, err := d.Policies(assets.FS)
-	if err != nil {
-		return err
-	}
-	for _, p := range policies {
-		if _, err := s.AddPolicyVersion(op, p.Kind, p.Text, p.EffectiveAt); err != nil {
-			return err
-		}
-	}
-	step := max(n/10, 50_000)
-	for made := 0; d.Remaining() > 0; {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("demo stopped after %d contacts: %w", made, err)
-		}
-		batch := d.NextContacts(store.BulkChunk)
-		if _, err := s.CreateContacts(op, batch); err != nil {
-			return fmt.Errorf("create demo contacts: %w", err)
-		}
-		before := made
-		made += len(batch)
-		if n >= 100_000 && made/step != before/step {
-			fmt.Fprintf(a.stderr, "demo: %s of %s contacts\n", gdpr.Thousands(int64(made)), gdpr.Thousands(int64(n)))
-		}
-	}
-	for _, dr := range d.Requests(n) {
-		r := dr.Request
-		r.Contact = gdpr.ContactID(dr.ContactNo)
-		id, err := s.AddRequest(op, r)
-		if err != nil {
-			return fmt.Errorf("create demo request: %w", err)
-		}
-		if dr.Extend != "" {
-			err := s.UpdateRequest(op, id, "request.extend", "extended by two months", func(r *gdpr.Request) error {
-				return r.Extend(dr.Extend, time.Time{}, a.now(), a.now(), op, nil)
-			})
-			if err != nil {
-				return fmt.Errorf("extend demo request: %w", err)
-			}
-		}
-		for i, st := range dr.Steps {
-			note := ""
-			if i == len(dr.Steps)-1 {
-				note = dr.Outcome
-			}
-			// A completed erasure of a known contact is an erasure: the
-			// contact is anonymized and the request completed with it; one
-			// with an unpaid invoice is denied, as the owner would.
-			if st == gdpr.StatusCompleted && r.Type == gdpr.RequestErasure && r.Contact != 0 {
-				_, err := s.Anonymize(op, r.Contact, store.AnonymizeOptions{Request: id})
-				if errors.Is(err, store.ErrObligation) {
-					st, note = gdpr.StatusDenied, "outstanding invoice or contract; the person was told why"
-				} else if err != nil {
-					return fmt.Errorf("demo erasure: %w", err)
-				} else {
-					continue
-				}
-			}
-			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
-				if st == gdpr.StatusInProgress && r.Verified == nil {
-					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: a.now()}
-				}
-				return r.Move(st, note, a.now())
-			}); err != nil {
-				return fmt.Errorf("advance demo request: %w", err)
-			}
-		}
-	}
-	for id, rec := range d.ChecklistRecords() {
-		if err := s.SetChecklistItem(op, id, rec); err != nil {
-			return fmt.Errorf("demo checklist: %w", err)
-		}
-	}
-	return nil
 }
 
 // ---- contacts ----
@@ -1228,7 +1166,7 @@ the package's SHA-256 and time are recorded on the access or portability
 request.`,
 		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ext := map[string]string{"xlsx": ".xlsx", "csv": ".zip", "json": ".json"}[format]
+			ext := exporters.AccessExt(format)
 			if ext == "" {
 				return usagef("--format must be xlsx, csv or json, got %q", format)
 			}
@@ -1257,15 +1195,7 @@ request.`,
 					return err
 				}
 				var buf bytes.Buffer
-				switch format {
-				case "xlsx":
-					err = exporters.WriteAccessXLSX(&buf, pkg, password)
-				case "csv":
-					err = exporters.WriteAccessCSVZip(&buf, pkg)
-				default:
-					err = exporters.WriteAccessJSON(&buf, pkg)
-				}
-				if err != nil {
+				if err := exporters.WriteAccess(&buf, pkg, format, password); err != nil {
 					return err
 				}
 				if err := writeNew(out, buf.Bytes()); err != nil {

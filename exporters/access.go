@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -693,4 +694,35 @@ func (p *AccessPackage) auditTable() accessTable {
 		t.rows = append(t.rows, []any{int64(e.Seq), timeCell(e.At), textCellOrNil(e.Operator), e.Action, textCellOrNil(e.Record), textCellOrNil(e.Detail), personal})
 	}
 	return t
+}
+
+// AccessExt is the file extension of an access-package format (xlsx; csv,
+// a zip of one CSV per section; json), or "" for an unknown format.
+func AccessExt(format string) string {
+	switch format {
+	case FormatXLSX:
+		return ".xlsx"
+	case FormatCSV:
+		return ".zip"
+	case FormatJSON:
+		return ".json"
+	}
+	return ""
+}
+
+// WriteAccess writes a package in a format (xlsx, csv or json); a password
+// encrypts the XLSX and is refused for the others.
+func WriteAccess(w io.Writer, p *AccessPackage, format, password string) error {
+	if password != "" && format != FormatXLSX {
+		return fmt.Errorf("a password works with the xlsx format only")
+	}
+	switch format {
+	case FormatXLSX:
+		return WriteAccessXLSX(w, p, password)
+	case FormatCSV:
+		return WriteAccessCSVZip(w, p)
+	case FormatJSON:
+		return WriteAccessJSON(w, p)
+	}
+	return fmt.Errorf("unknown access package format %q: use xlsx, csv or json", format)
 }

@@ -18,6 +18,7 @@ type ContactSource interface {
 const (
 	FormatCSV  = "csv"
 	FormatXLSX = "xlsx"
+	FormatJSON = "json" // access packages only
 )
 
 const exportPage = 1000

@@ -70,6 +70,21 @@ func (b Basis) Label() string {
 	return string(b)
 }
 
+// Short is a basis's name in a narrow table column.
+func (b Basis) Short() string {
+	switch b {
+	case BasisLegalObligation:
+		return "legal"
+	case BasisVitalInterests:
+		return "vital"
+	case BasisPublicTask:
+		return "public"
+	case BasisLegitimateInterests:
+		return "LI"
+	}
+	return string(b)
+}
+
 // BasisAssignment records that a contact holds a basis: where it came from,
 // the evidence behind it, when and by whom (SPEC §2). Evidence may name the
 // person, so the store seals it with the contact's personal data.

@@ -130,3 +130,21 @@ func TestSourceRuleValidate(t *testing.T) {
 		checkErr(t, tt.name+": Validate()", err, tt.wantErr)
 	}
 }
+
+// Short names are unique, so a table column never confuses two bases.
+func TestBasisShortNamesAreDistinct(t *testing.T) {
+	seen := map[string]Basis{}
+	for _, b := range Bases() {
+		s := b.Short()
+		if s == "" || len(s) > 8 {
+			t.Errorf("Basis(%q).Short() = %q: empty or too wide for the column", b, s)
+		}
+		if other, dup := seen[s]; dup {
+			t.Errorf("%q and %q share the short name %q", b, other, s)
+		}
+		seen[s] = b
+	}
+	if BasisLegitimateInterests.Short() != "LI" {
+		t.Errorf("legitimate interests is %q, want LI", BasisLegitimateInterests.Short())
+	}
+}

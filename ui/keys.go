@@ -23,6 +23,9 @@ type KeyMap struct {
 	// Contact view.
 	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
 
+	// Requests, checklist, audit.
+	FilterType, FilterStatus, Tick, Verify key.Binding
+
 	// Dialogs.
 	Confirm, Cancel key.Binding
 }
@@ -53,10 +56,10 @@ func DefaultKeyMap() KeyMap {
 		Open:     b("enter", "open", "enter"),
 		Filter:   b("/", "filter", "/"),
 
-		Mark:       b("space", "mark row", "space"),
-		MarkAll:    b("A", "mark all matching", "A"),
+		Mark:       b("space", "mark", "space"),
+		MarkAll:    b("A", "mark all", "A"),
 		ClearMarks: b("x", "clear marks", "x"),
-		Bulk:       b("b", "lawful basis for marked", "b"),
+		Bulk:       b("b", "set basis", "b"),
 
 		Edit:       b("e", "edit (rectify)", "e"),
 		Consent:    b("c", "record consent", "c"),
@@ -65,6 +68,11 @@ func DefaultKeyMap() KeyMap {
 		Anonymize:  b("D", "anonymize", "D"),
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
+
+		FilterType:   b("t", "filter by type", "t"),
+		FilterStatus: b("s", "open / all / closed", "s"),
+		Tick:         b("space", "tick / untick", "space"),
+		Verify:       b("v", "verify the chain", "v"),
 
 		Confirm: b("y", "confirm", "y"),
 		Cancel:  b("n/esc", "cancel", "n", "esc"),

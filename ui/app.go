@@ -1,0 +1,406 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// screen is one tab of the desk. Screens are pointers changed in place by
+// Update; View renders exactly width×height cells' worth of lines.
+type screen interface {
+	Title() string
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View(width, height int) string
+	// Help is the screen's key bindings in its current state, most used
+	// first: the footer shows the first few, ? shows them all.
+	Help() []key.Binding
+	// Capturing is true while the screen takes typed text (a filter, a
+	// form): global keys such as q and the number keys go to it.
+	Capturing() bool
+	// Busy names an operation still running, so quitting asks first.
+	Busy() string
+}
+
+// stopper is a screen whose running operation can be stopped cleanly.
+type stopper interface{ Stop() tea.Cmd }
+
+// Model is the root of the UI: the tab bar, the active screen, the status
+// line, the help overlay and the quit confirmation.
+type Model struct {
+	c       *common
+	screens []screen
+	active  int
+
+	width, height int
+	counts        store.Counts
+	message       string
+	messageErr    bool
+	showHelp      bool
+	confirmQuit   bool
+	quitting      bool
+	empty         bool
+	help          help.Model
+}
+
+// New builds the UI over a store.
+func New(o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Operator == "" {
+		o.Operator = "owner"
+	}
+	if o.Role == "" {
+		o.Role = store.RoleAdmin
+	}
+	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
+		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap()}
+	m := &Model{c: c, width: 80, height: 24, help: help.New()}
+	m.screens = []screen{
+		newDashboard(c), newContacts(c), newRequests(c),
+		newChecklist(c), newSettings(c), newAudit(c),
+	}
+	return m
+}
+
+// countsMsg carries the maintained counters for the status line.
+type countsMsg struct {
+	counts store.Counts
+	empty  bool
+}
+
+func (m *Model) loadCounts() tea.Msg {
+	cs, err := m.c.store.Counts()
+	if err != nil {
+		return statusMsg{text: "read counters: " + err.Error(), err: true}
+	}
+	empty := cs.Contacts == 0
+	if empty {
+		if e, err := m.c.store.IsEmpty(); err == nil {
+			empty = e
+		}
+	}
+	return countsMsg{counts: cs, empty: empty}
+}
+
+// Init loads the counters and the first screen.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.loadCounts}
+	for _, s := range m.screens {
+		cmds = append(cmds, s.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message: keys to the active screen (after the global
+// keys), everything else to every screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m, m.broadcast(msg)
+	case statusMsg:
+		m.message, m.messageErr = msg.text, msg.err
+		return m, nil
+	case countsMsg:
+		m.counts, m.empty = msg.counts, msg.empty
+		return m, m.broadcast(msg)
+	case changedMsg:
+		return m, tea.Batch(m.loadCounts, m.broadcast(msg))
+	case switchMsg:
+		m.active = msg.to
+		return m, m.screens[msg.to].Update(msg)
+	case doneMsg:
+		cmd := m.broadcast(msg)
+		if m.quitting && m.busy() == "" {
+			return m, tea.Quit
+		}
+		return m, cmd
+	case tea.KeyPressMsg:
+		// A message stays until the next key, then the footer shows the
+		// keys again.
+		m.message, m.messageErr = "", false
+		return m, m.key(msg)
+	case tea.MouseWheelMsg:
+		return m, m.screens[m.active].Update(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range m.screens {
+		cmds = append(cmds, s.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) busy() string {
+	for _, s := range m.screens {
+		if b := s.Busy(); b != "" {
+			return b
+		}
+	}
+	return ""
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.keys
+	if m.quitting {
+		return nil
+	}
+	if m.confirmQuit {
+		switch {
+		case key.Matches(msg, k.Confirm):
+			m.quitting = true
+			var cmds []tea.Cmd
+			for _, s := range m.screens {
+				if st, ok := s.(stopper); ok && s.Busy() != "" {
+					cmds = append(cmds, st.Stop())
+				}
+			}
+			if len(cmds) == 0 {
+				return tea.Quit
+			}
+			m.message = "stopping after the current chunk…"
+			return tea.Batch(cmds...)
+		case key.Matches(msg, k.Cancel):
+			m.confirmQuit = false
+		}
+		return nil
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Help, k.Back) || msg.String() == "q" {
+			m.showHelp = false
+			return nil
+		}
+		if !key.Matches(msg, k.Force) {
+			return nil
+		}
+	}
+	cur := m.screens[m.active]
+	if key.Matches(msg, k.Force) || (!cur.Capturing() && key.Matches(msg, k.Quit)) {
+		if b := m.busy(); b != "" {
+			m.confirmQuit = true
+			return nil
+		}
+		return tea.Quit
+	}
+	if cur.Capturing() {
+		return cur.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.Tab):
+		return m.switchTo((m.active + 1) % len(m.screens))
+	case key.Matches(msg, k.ShiftTab):
+		return m.switchTo((m.active + len(m.screens) - 1) % len(m.screens))
+	}
+	for i, b := range k.Screen {
+		if key.Matches(msg, b) {
+			return m.switchTo(i)
+		}
+	}
+	return cur.Update(msg)
+}
+
+// switchMsg moves to a screen, optionally with something for it to do
+// (the checklist sends the contacts screen a filter).
+type switchMsg struct {
+	to     int
+	filter string
+}
+
+func (m *Model) switchTo(i int) tea.Cmd {
+	m.active = i
+	return m.screens[i].Update(switchMsg{to: i})
+}
+
+// Screen numbers, in tab order.
+const (
+	tabDashboard = iota
+	tabContacts
+	tabRequests
+	tabChecklist
+	tabSettings
+	tabAudit
+)
+
+// View draws the tab bar, the screen, the footer and the status line.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "gdprdesk"
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := max(m.width, 20), max(m.height, 6)
+	st := m.c.styles
+	tabs := m.tabBar(w)
+	footer := m.footer(w)
+	statusLine := m.statusLine(w)
+	bodyH := h - 4
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.helpView(w, bodyH)
+	case m.empty && m.active != tabSettings && m.active != tabChecklist && m.active != tabAudit:
+		body = m.welcome(w, bodyH)
+	default:
+		body = m.screens[m.active].View(w, bodyH)
+	}
+	if m.confirmQuit {
+		text := fmt.Sprintf("%s is running.\nQuit anyway? It stops after the current chunk;\nwhat is done stays done, the rest is untouched.\n\n%s quit   %s keep working",
+			m.busy(), st.Key.Render("y"), st.Key.Render("n"))
+		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, st.Dialog.Render(text))
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, tabs, rule(w), fit(body, w, bodyH), footer, statusLine)
+}
+
+func rule(w int) string { return strings.Repeat("─", w) }
+
+// fit pads or cuts s to exactly h lines of at most w cells.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) tabBar(w int) string {
+	st := m.c.styles
+	var parts []string
+	for i, s := range m.screens {
+		label := fmt.Sprintf("%d %s", i+1, s.Title())
+		if i == m.active {
+			parts = append(parts, st.TabActive.Render(label))
+		} else {
+			parts = append(parts, st.Tab.Render(label))
+		}
+	}
+	bar := strings.Join(parts, "")
+	if lipgloss.Width(bar) > w {
+		// Narrow terminal: numbers and the active title only.
+		parts = parts[:0]
+		for i, s := range m.screens {
+			if i == m.active {
+				parts = append(parts, st.TabActive.Render(fmt.Sprintf("%d %s", i+1, s.Title())))
+			} else {
+				parts = append(parts, st.Tab.Render(fmt.Sprint(i+1)))
+			}
+		}
+		bar = strings.Join(parts, "")
+	}
+	return ansi.Truncate(bar, w, "")
+}
+
+func (m *Model) footer(w int) string {
+	st := m.c.styles
+	var parts []string
+	if m.confirmQuit {
+		return ""
+	}
+	if m.showHelp {
+		return st.Subtle.Render("? or esc closes the help")
+	}
+	if m.message != "" {
+		if m.messageErr {
+			return ansi.Truncate(st.Error.Render("✗ "+m.message), w, "…")
+		}
+		return ansi.Truncate(st.Message.Render("✓ "+m.message), w, "…")
+	}
+	for _, b := range m.screens[m.active].Help() {
+		if !b.Enabled() {
+			continue
+		}
+		part := st.Key.Render(b.Help().Key) + " " + st.Subtle.Render(b.Help().Desc)
+		if lipgloss.Width(strings.Join(append(parts, part), "  "))+12 > w {
+			break
+		}
+		parts = append(parts, part)
+	}
+	parts = append(parts, st.Key.Render("?")+" "+st.Subtle.Render("all keys"))
+	return ansi.Truncate(strings.Join(parts, "  "), w, "…")
+}
+
+func (m *Model) statusLine(w int) string {
+	st := m.c.styles
+	left := fmt.Sprintf("%s (%s) · %s · %s contacts", m.c.operator, m.c.role, m.c.store.Dir(), gdpr.Thousands(m.counts.Contacts))
+	if m.counts.Overdue > 0 {
+		left += " · " + st.Error.Render(fmt.Sprintf("%d overdue", m.counts.Overdue))
+	}
+	return ansi.Truncate(st.Status.Render(left), w, "…")
+}
+
+// helpView lists every key: the global ones, then the screen's.
+func (m *Model) helpView(w, h int) string {
+	st := m.c.styles
+	k := m.c.keys
+	global := []key.Binding{k.Screen[0], k.Screen[1], k.Screen[2], k.Screen[3], k.Screen[4], k.Screen[5], k.Tab, k.ShiftTab, k.Help, k.Quit}
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Keys: "+m.screens[m.active].Title()) + "\n\n")
+	col := func(title string, bs []key.Binding) []string {
+		lines := []string{st.Header.Render(title)}
+		for _, x := range bs {
+			if !x.Enabled() {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%-10s %s", st.Key.Render(x.Help().Key), x.Help().Desc))
+		}
+		return lines
+	}
+	left := col("This screen", m.screens[m.active].Help())
+	right := col("Everywhere", global)
+	if w >= 70 {
+		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,
+			lipgloss.NewStyle().Width(w/2).Render(strings.Join(left, "\n")),
+			strings.Join(right, "\n")))
+	} else {
+		b.WriteString(strings.Join(left, "\n") + "\n\n" + strings.Join(right, "\n"))
+	}
+	return b.String()
+}
+
+// welcome is the first screen of an empty store.
+func (m *Model) welcome(w, h int) string {
+	st := m.c.styles
+	text := st.Title.Render("Welcome to gdprdesk") + "\n\n" +
+		"This data directory is empty. To start:\n\n" +
+		"  • import your customer list (a CSV exported from your CRM):\n" +
+		"      " + st.Key.Render("gdprdesk import contacts.csv --source \"crm export\"") + "\n" +
+		"  • or try the desk with demo data:\n" +
+		"      " + st.Key.Render("gdprdesk demo") + "\n\n" +
+		"Meanwhile, fill in your roles and policies under " + st.Key.Render("5 Settings") + "\n" +
+		"and see what the law asks of you under " + st.Key.Render("4 Checklist") + ".\n\n" +
+		st.Subtle.Render("q quits · ? shows every key")
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Box.Render(text))
+}
+
+// doneMsg ends a background operation; the app quits after it when the
+// owner asked to quit while it ran.
+type doneMsg struct {
+	what string
+}

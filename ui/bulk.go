@@ -1,0 +1,302 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// markedSet is what a bulk change applies to: a query (every contact
+// matching a filter) or ids marked one by one.
+type markedSet struct {
+	query *gdpr.Query
+	text  string
+	ids   []gdpr.ContactID
+	n     int64
+}
+
+func (m markedSet) describe() string {
+	switch {
+	case m.query != nil && m.text != "":
+		return fmt.Sprintf("the %s contacts matching %s", gdpr.Thousands(m.n), m.text)
+	case m.query != nil:
+		return fmt.Sprintf("all %s contacts", gdpr.Thousands(m.n))
+	}
+	return fmt.Sprintf("the %s marked contacts", gdpr.Thousands(m.n))
+}
+
+// bulk is the bulk lawful-basis change: a small form, a confirmation that
+// says how many contacts change, then a background run with a progress bar
+// that can be cancelled (whole chunks are done, the rest untouched).
+type bulk struct {
+	c      *common
+	set    markedSet
+	form   *huh.Form
+	op     string
+	basis  gdpr.Basis
+	source string
+	evid   string
+
+	confirming bool
+	willChange int64 // -1 while counting
+	running    bool
+	closed     bool
+	cancelFn   context.CancelFunc
+	progress   store.BulkProgress
+	updates    chan tea.Msg
+}
+
+func newBulk(c *common, set markedSet) *bulk {
+	b := &bulk{c: c, set: set, op: "add", basis: gdpr.BasisConsent, source: "manual", willChange: -1}
+	basisOpts := make([]huh.Option[gdpr.Basis], 0, 6)
+	for _, x := range gdpr.Bases() {
+		basisOpts = append(basisOpts, huh.NewOption(x.Label(), x))
+	}
+	b.form = huh.NewForm(huh.NewGroup(
+		huh.NewSelect[string]().Title("Change").
+			Options(huh.NewOption("Add a lawful basis", "add"), huh.NewOption("Remove a lawful basis", "remove")).
+			Value(&b.op),
+		huh.NewSelect[gdpr.Basis]().Title("Lawful basis (Art. 6(1))").Options(basisOpts...).Value(&b.basis),
+		huh.NewInput().Title("Source").Description("where the basis comes from, e.g. webinar, crm import").Value(&b.source),
+		huh.NewInput().Title("Evidence").Description("what shows it holds, e.g. \"webinar signup 2024\" (needed to add)").
+			Value(&b.evid).Validate(func(s string) error {
+			if b.op == "add" && strings.TrimSpace(s) == "" {
+				return errors.New("say what the evidence is: an auditor will ask")
+			}
+			return nil
+		}),
+	)).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	return b
+}
+
+func (b *bulk) init() tea.Cmd { return b.form.Init() }
+
+func (b *bulk) capturing() bool { return !b.running && !b.closed }
+
+func (b *bulk) help() []key.Binding {
+	k := b.c.keys
+	if b.confirming {
+		return []key.Binding{k.Confirm, k.Cancel}
+	}
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
+		key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+func (b *bulk) change() store.BasisChange {
+	return store.BasisChange{Basis: b.basis, Remove: b.op == "remove", Source: b.source, Evidence: strings.TrimSpace(b.evid)}
+}
+
+// bulkCountMsg says how many marked contacts the change would change.
+type bulkCountMsg struct {
+	n   int64
+	err error
+}
+
+// bulkMsg reports progress of a running change.
+type bulkMsg struct{ p store.BulkProgress }
+
+// bulkDoneMsg ends a run.
+type bulkDoneMsg struct {
+	res store.BulkResult
+	err error
+}
+
+// countChanges works out how many contacts the change would touch, from
+// counts (a query mark) or by reading the marked contacts.
+func (b *bulk) countChanges() tea.Msg {
+	st, ch := b.c.store, b.change()
+	if b.set.query != nil {
+		q := *b.set.query
+		all, err := st.Count(q)
+		if err != nil {
+			return bulkCountMsg{err: err}
+		}
+		with := q
+		with.Terms = append(append([]gdpr.Term(nil), q.Terms...), gdpr.Term{Field: gdpr.FieldBasis, Values: []string{string(ch.Basis)}})
+		holding, err := st.Count(with)
+		if err != nil {
+			return bulkCountMsg{err: err}
+		}
+		if ch.Remove {
+			return bulkCountMsg{n: holding}
+		}
+		anon := q
+		anon.Terms = append(append([]gdpr.Term(nil), q.Terms...), gdpr.Term{Field: gdpr.FieldStatus, Values: []string{string(gdpr.ContactAnonymized)}})
+		gone, err := st.Count(anon)
+		if err != nil {
+			return bulkCountMsg{err: err}
+		}
+		return bulkCountMsg{n: all - holding - gone}
+	}
+	var n int64
+	for _, id := range b.set.ids {
+		c, err := st.Contact(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return bulkCountMsg{err: err}
+		}
+		if c.Status != gdpr.ContactAnonymized && c.HasBasis(ch.Basis) == ch.Remove {
+			n++
+		}
+	}
+	return bulkCountMsg{n: n}
+}
+
+// start runs the change in the background; progress arrives as messages
+// read one at a time from a channel, so the UI stays responsive.
+func (b *bulk) start() tea.Cmd {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancelFn = cancel
+	b.running = true
+	b.progress = store.BulkProgress{Total: b.set.n}
+	b.updates = make(chan tea.Msg, 16)
+	st, op, ch, set, out := b.c.store, b.c.operator, b.change(), b.set, b.updates
+	go func() {
+		report := func(p store.BulkProgress) {
+			select {
+			case out <- bulkMsg{p: p}:
+			default: // the UI is behind; the next report carries the figures
+			}
+		}
+		var res store.BulkResult
+		var err error
+		if set.query != nil {
+			res, err = st.ApplyBasis(ctx, op, *set.query, ch, report)
+		} else {
+			res, err = st.ApplyBasisTo(ctx, op, set.ids, ch, report)
+		}
+		out <- bulkDoneMsg{res: res, err: err}
+		close(out)
+	}()
+	return b.next()
+}
+
+func (b *bulk) next() tea.Cmd {
+	ch := b.updates
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+func (b *bulk) cancel() {
+	if b.cancelFn != nil {
+		b.cancelFn()
+	}
+}
+
+func (b *bulk) update(msg tea.Msg) tea.Cmd {
+	k := b.c.keys
+	switch msg := msg.(type) {
+	case bulkCountMsg:
+		if msg.err != nil {
+			b.closed = true
+			return failed("count the change", msg.err)
+		}
+		b.willChange = msg.n
+		return nil
+	case bulkMsg:
+		b.progress = msg.p
+		return b.next()
+	case bulkDoneMsg:
+		b.running, b.closed = false, true
+		b.cancel()
+		verb, prep := "Added", "to"
+		if b.change().Remove {
+			verb, prep = "Removed", "from"
+		}
+		done := func() tea.Msg { return doneMsg{what: "bulk"} }
+		if msg.err != nil {
+			return tea.Batch(failed("bulk change stopped", msg.err), changed, done)
+		}
+		text := fmt.Sprintf("%s %s %s %s contacts (%s already as asked)", verb, b.basis, prep,
+			gdpr.Thousands(msg.res.Changed), gdpr.Thousands(msg.res.Unchanged))
+		if msg.res.Cancelled {
+			text = "Cancelled: " + text + "; the rest is untouched"
+		}
+		return tea.Batch(status(text), changed, done)
+	case tea.KeyPressMsg:
+		if b.confirming {
+			switch {
+			case key.Matches(msg, k.Confirm):
+				if b.willChange < 0 {
+					return status("still counting…")
+				}
+				b.confirming = false
+				return b.start()
+			case key.Matches(msg, k.Cancel):
+				b.closed = true
+				return status("nothing changed")
+			}
+			return nil
+		}
+		if msg.String() == "esc" {
+			b.closed = true
+			return status("nothing changed")
+		}
+	}
+	if b.confirming || b.running {
+		return nil
+	}
+	f, cmd := b.form.Update(msg)
+	if ff, ok := f.(*huh.Form); ok {
+		b.form = ff
+	}
+	switch b.form.State {
+	case huh.StateCompleted:
+		b.confirming = true
+		return b.countChanges
+	case huh.StateAborted:
+		b.closed = true
+		return status("nothing changed")
+	}
+	return cmd
+}
+
+func (b *bulk) view(w, h int) string {
+	st := b.c.styles
+	title := st.Title.Render("Lawful basis for " + b.set.describe())
+	if b.confirming {
+		ch := b.change()
+		verb, prep := "Add", "to"
+		if ch.Remove {
+			verb, prep = "Remove", "from"
+		}
+		n := "counting…"
+		if b.willChange >= 0 {
+			n = gdpr.Thousands(b.willChange)
+		}
+		body := fmt.Sprintf("%s %s (%s) %s %s contacts?\n\nSource: %s\nEvidence: %s\n\nEach changed contact gets an audit entry. Contacts that already\nare as asked, and anonymized ones, are left alone.\n\n%s go   %s cancel",
+			verb, st.Key.Render(string(ch.Basis)), ch.Basis.Label(), prep, st.Big.Render(n),
+			dash(gdpr.NormalizeSource(ch.Source)), dash(ch.Evidence), st.Key.Render("y"), st.Key.Render("n/esc"))
+		return title + "\n\n" + st.Dialog.Render(body)
+	}
+	b.form.WithWidth(min(w-2, 72)).WithHeight(max(h-3, 8))
+	return title + "\n\n" + b.form.View()
+}
+
+func (b *bulk) progressLine(w int) string {
+	st := b.c.styles
+	p := b.progress
+	pct := 0
+	if p.Total > 0 {
+		pct = int(min(p.Done*100/p.Total, 100))
+	}
+	return st.Title.Render("Applying ") + progressBar(pct, min(30, w/3)) +
+		fmt.Sprintf(" %s of %s · %s changed · esc cancels", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total), gdpr.Thousands(p.Changed))
+}

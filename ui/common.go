@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// Store is what the screens need from the store; *store.Store satisfies it,
+// and tests use a real store in a temporary directory.
+type Store interface {
+	exporters.AccessSource
+
+	Dir() string
+	Counts() (store.Counts, error)
+	IsEmpty() (bool, error)
+	Contacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
+	ContactsBefore(q gdpr.Query, before store.Cursor, limit int) (store.Page, error)
+	Count(q gdpr.Query) (int64, error)
+	UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdpr.Contact) error) error
+	SetContactStatus(operator string, id gdpr.ContactID, status gdpr.ContactStatus, reason string) error
+	Anonymize(operator string, id gdpr.ContactID, opts store.AnonymizeOptions) (store.Anonymized, error)
+	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
+	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
+	AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, error)
+	UpdateRequest(operator string, id gdpr.RequestID, action, detail string, fn func(r *gdpr.Request) error) error
+	Requests(f store.RequestFilter) ([]gdpr.Request, error)
+	Audit(f store.AuditFilter, before uint64, limit int) ([]store.AuditEntry, error)
+	Checklist() (items []gdpr.ItemStatus, done, applicable int, err error)
+	SourceRules() ([]gdpr.SourceRule, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Options configure the UI.
+type Options struct {
+	Store    Store
+	Operator string     // who is at the keyboard (audit entries name them)
+	Role     store.Role // what they may do; empty is admin (the local owner)
+	// Now returns the current time; tests fix it so screens are golden.
+	Now func() time.Time
+	// ExportDir is where access packages are written (default: the
+	// current directory).
+	ExportDir string
+}
+
+// common is what every screen shares: the store, who works, the clock,
+// styles and keys. It is handed down, never global.
+type common struct {
+	store     Store
+	operator  string
+	role      store.Role
+	now       func() time.Time
+	exportDir string
+	styles    Styles
+	keys      KeyMap
+}
+
+// may reports whether the operator's role allows a change, and if not, why:
+// the reason is shown instead of silently doing nothing.
+func (c *common) may(action string) (bool, string) {
+	switch c.role {
+	case store.RoleViewer:
+		return false, "viewers cannot " + action
+	case store.RoleStaff:
+		switch action {
+		case "anonymize", "change settings", "manage operators":
+			return false, "staff cannot " + action + "; ask an admin"
+		}
+	}
+	return true, ""
+}
+
+// statusMsg sets the status line's message.
+type statusMsg struct {
+	text string
+	err  bool
+}
+
+func status(text string) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text} }
+}
+
+func failed(what string, err error) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: what + ": " + err.Error(), err: true} }
+}
+
+// changedMsg says the data changed: every screen reloads what it shows.
+type changedMsg struct{}
+
+func changed() tea.Msg { return changedMsg{} }

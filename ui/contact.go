@@ -1,0 +1,602 @@
+package ui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// contactView is one contact on one screen: profile, lawful bases with
+// their evidence, consent history with the wording versions, requests and
+// the audit trail, and the actions an owner takes on a person.
+type contactView struct {
+	c      *common
+	id     gdpr.ContactID
+	loaded bool
+	err    error
+
+	contact  gdpr.Contact
+	requests []gdpr.Request
+	audit    []store.AuditEntry
+	policies []gdpr.PolicyVersion
+
+	scroll int
+	dialog *dialog
+	closed bool
+}
+
+func newContactView(c *common, id gdpr.ContactID) *contactView {
+	return &contactView{c: c, id: id}
+}
+
+// contactMsg carries a loaded contact.
+type contactMsg struct {
+	id       gdpr.ContactID
+	contact  gdpr.Contact
+	requests []gdpr.Request
+	audit    []store.AuditEntry
+	policies []gdpr.PolicyVersion
+	err      error
+}
+
+// contactActionMsg ends an action on the open contact.
+type contactActionMsg struct {
+	text string
+	err  error
+}
+
+func (v *contactView) Init() tea.Cmd { return v.load }
+
+func (v *contactView) load() tea.Msg {
+	st, id := v.c.store, v.id
+	m := contactMsg{id: id}
+	if m.contact, m.err = st.Contact(id); m.err != nil {
+		return m
+	}
+	if m.requests, m.err = st.Requests(store.RequestFilter{Contact: id}); m.err != nil {
+		return m
+	}
+	if m.audit, m.err = st.AuditOf(id.String()); m.err != nil {
+		return m
+	}
+	m.policies, m.err = st.PolicyVersions()
+	return m
+}
+
+func (v *contactView) capturing() bool { return v.dialog != nil }
+
+func (v *contactView) help() []key.Binding {
+	if v.dialog != nil {
+		return v.dialog.help()
+	}
+	k := v.c.keys
+	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Up, k.Down}
+	if v.contact.Status == gdpr.ContactAnonymized {
+		return []key.Binding{k.Back, k.Up, k.Down}
+	}
+	return bs
+}
+
+func (v *contactView) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case contactMsg:
+		if msg.id != v.id {
+			return nil
+		}
+		v.loaded, v.err = true, msg.err
+		if msg.err == nil {
+			v.contact, v.requests, v.audit, v.policies = msg.contact, msg.requests, msg.audit, msg.policies
+		}
+		return nil
+	case contactActionMsg:
+		if msg.err != nil {
+			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
+		}
+		return tea.Batch(status(msg.text), changed)
+	case changedMsg:
+		return v.load
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelUp {
+			v.scroll = max(v.scroll-3, 0)
+		} else if msg.Button == tea.MouseWheelDown {
+			v.scroll += 3
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return v.key(msg)
+	}
+	if v.dialog != nil {
+		return v.dialog.update(msg)
+	}
+	return nil
+}
+
+func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
+	if v.dialog != nil {
+		cmd := v.dialog.update(msg)
+		if v.dialog.closed {
+			v.dialog = nil
+		}
+		return cmd
+	}
+	k := v.c.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		v.closed = true
+		return nil
+	case key.Matches(msg, k.Up):
+		v.scroll = max(v.scroll-1, 0)
+		return nil
+	case key.Matches(msg, k.Down):
+		v.scroll++
+		return nil
+	case key.Matches(msg, k.PageDown):
+		v.scroll += 10
+		return nil
+	case key.Matches(msg, k.PageUp):
+		v.scroll = max(v.scroll-10, 0)
+		return nil
+	}
+	if !v.loaded || v.err != nil {
+		return nil
+	}
+	if v.contact.Status == gdpr.ContactAnonymized {
+		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest} {
+			if key.Matches(msg, b) {
+				return status("this contact is anonymized: nothing personal is left to act on")
+			}
+		}
+		return nil
+	}
+	var open func() *dialog
+	action := ""
+	switch {
+	case key.Matches(msg, k.Edit):
+		open, action = v.editDialog, "edit contacts"
+	case key.Matches(msg, k.Consent):
+		open, action = v.consentDialog, "record consent"
+	case key.Matches(msg, k.Withdraw):
+		open, action = v.withdrawDialog, "record consent"
+	case key.Matches(msg, k.Restrict):
+		open, action = v.restrictDialog, "restrict contacts"
+	case key.Matches(msg, k.Anonymize):
+		open, action = v.anonymizeDialog, "anonymize"
+	case key.Matches(msg, k.Export):
+		open, action = v.exportDialog, "export access packages"
+	case key.Matches(msg, k.NewRequest):
+		open, action = v.requestDialog, "log requests"
+	default:
+		return nil
+	}
+	if ok, why := v.c.may(action); !ok {
+		return status(why)
+	}
+	d := open()
+	if d == nil {
+		return status("no consent is in force for " + v.id.String() + ": nothing to withdraw")
+	}
+	v.dialog = d
+	return d.init()
+}
+
+// act runs a store change in the background and reports it.
+func (v *contactView) act(fn func() (string, error)) tea.Cmd {
+	return func() tea.Msg {
+		text, err := fn()
+		return contactActionMsg{text: text, err: err}
+	}
+}
+
+func (v *contactView) editDialog() *dialog {
+	c := v.contact
+	e := struct{ first, last, email, phone, street, city, postal, region, company, country, notes string }{
+		c.FirstName, c.LastName, c.Email, c.Phone, c.Street, c.City, c.PostalCode, c.Region, c.Company, c.Country, c.Notes}
+	in := func(title string, p *string) huh.Field { return huh.NewInput().Title(title).Value(p).Inline(true) }
+	op, id, st := v.c.operator, v.id, v.c.store
+	return newDialog("Rectify "+id.String()+" (Art. 16): the old values are kept, sealed, in the audit log",
+		func() tea.Cmd {
+			return v.act(func() (string, error) {
+				country, err := gdpr.NormalizeCountry(e.country)
+				if err != nil {
+					return "", err
+				}
+				err = st.UpdateContact(op, id, func(c *gdpr.Contact) error {
+					c.FirstName, c.LastName, c.Email, c.Phone = strings.TrimSpace(e.first), strings.TrimSpace(e.last), e.email, strings.TrimSpace(e.phone)
+					c.Street, c.City, c.PostalCode, c.Region = strings.TrimSpace(e.street), strings.TrimSpace(e.city), strings.TrimSpace(e.postal), strings.TrimSpace(e.region)
+					c.Company, c.Country, c.Notes = strings.TrimSpace(e.company), country, strings.TrimSpace(e.notes)
+					return nil
+				})
+				if err != nil {
+					return "", fmt.Errorf("rectify %s: %w", id, err)
+				}
+				return "Saved the rectification of " + id.String() + " (audited)", nil
+			})
+		},
+		in("First name ", &e.first), in("Last name  ", &e.last),
+		huh.NewInput().Title("Email      ").Value(&e.email).Inline(true).Validate(func(s string) error {
+			_, err := gdpr.NormalizeEmail(s)
+			return err
+		}),
+		in("Phone      ", &e.phone), in("Street     ", &e.street), in("City       ", &e.city),
+		in("Postal code", &e.postal), in("Region     ", &e.region), in("Company    ", &e.company),
+		huh.NewInput().Title("Country    ").Value(&e.country).Inline(true).Validate(func(s string) error {
+			_, err := gdpr.NormalizeCountry(s)
+			return err
+		}),
+		in("Notes      ", &e.notes),
+	)
+}
+
+// latestVersion is the newest version of a policy kind, 0 if none.
+func latestVersion(ps []gdpr.PolicyVersion, kind gdpr.PolicyKind) int {
+	v := 0
+	for _, p := range ps {
+		if p.Kind == kind && p.Version > v {
+			v = p.Version
+		}
+	}
+	return v
+}
+
+func (v *contactView) consentDialog() *dialog {
+	purpose, method := "newsletter", "recorded at the desk by "+v.c.operator
+	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
+	cv, pv := latestVersion(v.policies, gdpr.PolicyConsent), latestVersion(v.policies, gdpr.PolicyPrivacy)
+	desc := fmt.Sprintf("against consent text v%d and privacy policy v%d (Settings keeps the wording)", cv, pv)
+	if cv == 0 {
+		desc = "no consent text is recorded yet: add it under Settings, or this consent has no proof of wording"
+	}
+	return newDialog("Record consent for "+id.String()+" (Art. 7)", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			rec := gdpr.ConsentRecord{Purpose: strings.TrimSpace(purpose), Granted: true, At: now().UTC(), Method: strings.TrimSpace(method), ConsentVersion: cv, PolicyVersion: pv}
+			if err := st.UpdateContact(op, id, func(c *gdpr.Contact) error {
+				c.Consents = append(c.Consents, rec)
+				return nil
+			}); err != nil {
+				return "", fmt.Errorf("record consent: %w", err)
+			}
+			return fmt.Sprintf("Recorded consent to %s for %s", rec.Purpose, id), nil
+		})
+	},
+		huh.NewInput().Title("Purpose").Description(desc).Value(&purpose).Validate(nonEmpty("the purpose")),
+		huh.NewInput().Title("How it was given").Description("where and how, e.g. signed form at the shop").Value(&method).Validate(nonEmpty("how consent was given")),
+	)
+}
+
+func nonEmpty(what string) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return fmt.Errorf("%s is needed", what)
+		}
+		return nil
+	}
+}
+
+func (v *contactView) withdrawDialog() *dialog {
+	var granted []string
+	for _, r := range v.contact.Consents {
+		if gdpr.ConsentGiven(v.contact.Consents, r.Purpose) && !contains(granted, r.Purpose) {
+			granted = append(granted, r.Purpose)
+		}
+	}
+	if len(granted) == 0 {
+		return nil
+	}
+	purpose := granted[0]
+	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
+	return newDialog("Withdraw consent for "+id.String()+" (Art. 7(3)): the history is kept", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			rec := gdpr.ConsentRecord{Purpose: purpose, Granted: false, At: now().UTC(), Method: "withdrawal recorded at the desk by " + op}
+			if err := st.UpdateContact(op, id, func(c *gdpr.Contact) error {
+				c.Consents = append(c.Consents, rec)
+				return nil
+			}); err != nil {
+				return "", fmt.Errorf("withdraw consent: %w", err)
+			}
+			return fmt.Sprintf("Recorded the withdrawal of consent to %s for %s", purpose, id), nil
+		})
+	}, huh.NewSelect[string]().Title("Purpose").Options(huh.NewOptions(granted...)...).Value(&purpose))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *contactView) restrictDialog() *dialog {
+	op, id, st := v.c.operator, v.id, v.c.store
+	if v.contact.Status == gdpr.ContactRestricted {
+		lift := true
+		return newDialog("Lift the restriction of "+id.String(), func() tea.Cmd {
+			if !lift {
+				return status("nothing changed")
+			}
+			return v.act(func() (string, error) {
+				if err := st.SetContactStatus(op, id, gdpr.ContactActive, ""); err != nil {
+					return "", fmt.Errorf("lift restriction: %w", err)
+				}
+				return "Lifted the restriction of " + id.String(), nil
+			})
+		}, huh.NewConfirm().Title("Process this contact normally again (marketing included)?").Value(&lift))
+	}
+	reason := ""
+	return newDialog("Restrict "+id.String()+" (Art. 18 / Art. 21): no marketing until lifted", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			if err := st.SetContactStatus(op, id, gdpr.ContactRestricted, strings.TrimSpace(reason)); err != nil {
+				return "", fmt.Errorf("restrict: %w", err)
+			}
+			return "Restricted " + id.String(), nil
+		})
+	}, huh.NewInput().Title("Reason").Description("e.g. contests accuracy, objected to marketing (no personal details)").Value(&reason).Validate(nonEmpty("a reason")))
+}
+
+func (v *contactView) anonymizeDialog() *dialog {
+	c := v.contact
+	op, id, st := v.c.operator, v.id, v.c.store
+	var linked gdpr.RequestID
+	for _, r := range v.requests {
+		if r.Type == gdpr.RequestErasure && r.Status.Open() {
+			linked = r.ID
+			break
+		}
+	}
+	var obligations []string
+	if c.Balance > 0 {
+		obligations = append(obligations, fmt.Sprintf("unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
+	}
+	if c.OpenContract {
+		obligations = append(obligations, "an open contract")
+	}
+	sure, reason := false, ""
+	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
+	if linked != 0 {
+		desc += fmt.Sprintf(" Completes erasure request %s.", linked)
+	}
+	fields := []huh.Field{huh.NewNote().Title("Anonymize (Art. 17) — cannot be undone").Description(desc)}
+	if len(obligations) > 0 {
+		fields = append(fields, huh.NewInput().Title("Obligation: "+strings.Join(obligations, " and ")).
+			Description("Art. 17(3) may let you keep the data. To erase anyway, give the reason (kept in the audit log; no personal details)").
+			Value(&reason).Validate(nonEmpty("a reason to erase despite the obligation")))
+	}
+	fields = append(fields, huh.NewConfirm().Title("Anonymize "+c.Name()+"?").Affirmative("Anonymize").Negative("Keep").Value(&sure))
+	return newDialog("Anonymize "+id.String(), func() tea.Cmd {
+		if !sure {
+			return status("kept " + id.String() + "; nothing changed")
+		}
+		return v.act(func() (string, error) {
+			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason)})
+			if err != nil {
+				return "", fmt.Errorf("anonymize %s: %w", id, err)
+			}
+			text := fmt.Sprintf("Anonymized %s: %d address(es) suppressed, keys destroyed", id, res.Suppressed)
+			if linked != 0 {
+				text += "; " + linked.String() + " completed"
+			}
+			return text, nil
+		})
+	}, fields...)
+}
+
+func (v *contactView) exportDialog() *dialog {
+	format := exporters.FormatXLSX
+	id := v.id
+	return newDialog("Export the access package of "+id.String()+" (Art. 15 / Art. 20)", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			path, sum, err := writeAccessPackage(v.c, id, format)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Wrote %s (SHA-256 %.12s…)", path, sum), nil
+		})
+	}, huh.NewSelect[string]().Title("Format").Options(
+		huh.NewOption("XLSX — one sheet per section, opens in any spreadsheet", exporters.FormatXLSX),
+		huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
+		huh.NewOption("JSON — machine-readable (portability)", exporters.FormatJSON),
+	).Value(&format))
+}
+
+// writeAccessPackage writes a contact's package into the export directory
+// under a name that does not exist yet, and returns its path and SHA-256.
+func writeAccessPackage(c *common, id gdpr.ContactID, format string) (string, string, error) {
+	pkg, err := exporters.BuildAccessPackage(c.store, id, c.now())
+	if err != nil {
+		return "", "", fmt.Errorf("build the access package of %s: %w", id, err)
+	}
+	var buf bytes.Buffer
+	if err := exporters.WriteAccess(&buf, pkg, format, ""); err != nil {
+		return "", "", fmt.Errorf("write the access package of %s: %w", id, err)
+	}
+	dir := c.exportDir
+	if dir == "" {
+		dir = "."
+	}
+	base := "access-" + id.String() + "-" + c.now().Format("2006-01-02")
+	ext := exporters.AccessExt(format)
+	for n := 1; n < 1000; n++ {
+		name := base + ext
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		path := filepath.Join(dir, name)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("create %s: %w", path, err)
+		}
+		_, werr := f.Write(buf.Bytes())
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			os.Remove(path)
+			return "", "", fmt.Errorf("write %s: %w", path, werr)
+		}
+		return path, fmt.Sprintf("%x", sha256.Sum256(buf.Bytes())), nil
+	}
+	return "", "", fmt.Errorf("too many access packages of %s today in %s", id, dir)
+}
+
+func (v *contactView) requestDialog() *dialog {
+	typ, channel, note := gdpr.RequestAccess, gdpr.ChannelEmail, ""
+	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
+	var types []huh.Option[gdpr.RequestType]
+	for _, t := range gdpr.RequestTypes() {
+		types = append(types, huh.NewOption(string(t), t))
+	}
+	var channels []huh.Option[gdpr.Channel]
+	for _, c := range gdpr.Channels() {
+		channels = append(channels, huh.NewOption(string(c), c))
+	}
+	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			r := gdpr.NewRequest(typ, channel, gdpr.Day(now()), nil)
+			r.Contact, r.Note = id, strings.TrimSpace(note)
+			rid, err := st.AddRequest(op, r)
+			if err != nil {
+				return "", fmt.Errorf("log the request: %w", err)
+			}
+			return fmt.Sprintf("Logged %s (%s), due %s", rid, typ, r.Due.Format("2006-01-02")), nil
+		})
+	},
+		huh.NewSelect[gdpr.RequestType]().Title("Type").Options(types...).Value(&typ),
+		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
+		huh.NewInput().Title("Note").Description("what was asked (sealed with the request)").Value(&note),
+	)
+}
+
+// View renders the contact, scrolled.
+func (v *contactView) View(w, h int) string {
+	st := v.c.styles
+	if v.dialog != nil {
+		return v.dialog.view(st, w, h)
+	}
+	if !v.loaded {
+		return st.Subtle.Render("loading " + v.id.String() + "…")
+	}
+	if v.err != nil {
+		return st.Error.Render(v.err.Error()) + "\n\n" + st.Subtle.Render("esc goes back")
+	}
+	lines := v.lines(w)
+	v.scroll = min(v.scroll, max(len(lines)-h, 0))
+	return strings.Join(lines[v.scroll:], "\n")
+}
+
+func (v *contactView) lines(w int) []string {
+	st := v.c.styles
+	c := v.contact
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	head := st.Title.Render(c.ID.String()+" "+c.Name()) + "  " + st.Subtle.Render(string(c.Status))
+	if c.Status == gdpr.ContactAnonymized {
+		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
+	}
+	add(head, "")
+	kv := func(label, value string) string {
+		return st.Label.Render(fmt.Sprintf("%-9s", label)) + " " + dash(value)
+	}
+	address := strings.TrimSpace(strings.Join(nonBlank(c.Street, strings.TrimSpace(c.PostalCode+" "+c.City), c.Region), ", "))
+	country := c.Country
+	if country != "" {
+		country += " " + gdpr.CountryName(c.Country) + " (" + string(c.EU()) + " EU/EEA)"
+	}
+	left := []string{kv("Email", c.Email), kv("Phone", c.Phone), kv("Company", c.Company), kv("Address", address), kv("Country", country)}
+	right := []string{kv("Source", c.Source), kv("Tags", strings.Join(c.Tags, ", ")), kv("Created", c.CreatedAt.Format("2006-01-02")), kv("Updated", c.UpdatedAt.Format("2006-01-02")), kv("Notes", c.Notes)}
+	if len(c.PastEmails) > 0 {
+		left = append(left, kv("Earlier", strings.Join(c.PastEmails, ", ")))
+	}
+	if c.Balance > 0 || c.OpenContract {
+		ob := []string{}
+		if c.Balance > 0 {
+			ob = append(ob, fmt.Sprintf("balance %d.%02d", c.Balance/100, c.Balance%100))
+		}
+		if c.OpenContract {
+			ob = append(ob, "open contract")
+		}
+		right = append(right, kv("Owes", st.Warn.Render(strings.Join(ob, ", "))))
+	}
+	if w >= 100 {
+		half := w / 2
+		for i := range max(len(left), len(right)) {
+			l, r := "", ""
+			if i < len(left) {
+				l = left[i]
+			}
+			if i < len(right) {
+				r = right[i]
+			}
+			add(cell(l, half) + r)
+		}
+	} else {
+		add(left...)
+		add(right...)
+	}
+
+	add("", st.Header.Render("Lawful bases (Art. 6)"))
+	if len(c.Bases) == 0 {
+		add(st.Warn.Render("  none — without a basis this contact may not be processed; b on the list adds one"))
+	}
+	for _, b := range c.Bases {
+		ev := ""
+		if b.Evidence != "" {
+			ev = " · \"" + b.Evidence + "\""
+		}
+		add(fmt.Sprintf("  %-20s source %s%s · %s by %s", b.Basis.Label(), dash(b.Source), ev, b.At.Format("2006-01-02"), dash(b.By)))
+	}
+
+	add("", st.Header.Render("Consent history (Art. 7)"))
+	if len(c.Consents) == 0 {
+		add(st.Subtle.Render("  no consent recorded"))
+	}
+	for _, r := range c.Consents {
+		what := st.Good.Render("granted  ")
+		if !r.Granted {
+			what = st.Warn.Render("withdrawn")
+		}
+		wording := st.Warn.Render("no wording recorded")
+		if r.ConsentVersion > 0 || r.PolicyVersion > 0 {
+			wording = fmt.Sprintf("consent text v%d, policy v%d", r.ConsentVersion, r.PolicyVersion)
+		}
+		add(fmt.Sprintf("  %s %s %-12s %s · %s", r.At.Format("2006-01-02"), what, r.Purpose, wording, dash(r.Method)))
+	}
+
+	add("", st.Header.Render("Requests"))
+	if len(v.requests) == 0 {
+		add(st.Subtle.Render("  none"))
+	}
+	for _, r := range v.requests {
+		add("  " + requestLine(st, r, v.c.now()))
+	}
+
+	add("", st.Header.Render("Audit trail"))
+	for _, e := range v.audit {
+		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
+	}
+	return out
+}
+
+func nonBlank(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

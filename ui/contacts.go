@@ -1,0 +1,581 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+	"github.com/gdprdesk/gdprdesk/ui/components"
+)
+
+// contacts is the contacts screen: a filter bar over a windowed table that
+// reads only what it shows from the store, marks, and the bulk lawful-basis
+// change. The contact view (contact.go) opens over it.
+type contacts struct {
+	c *common
+
+	filter    textinput.Model
+	filtering bool
+	query     gdpr.Query
+	queryText string
+	queryErr  string
+	qgen      int
+	endAsked  bool
+
+	win          *components.Window[gdpr.Contact]
+	width, bodyH int // the screen's size, from the last resize
+
+	// Marks are rows marked one by one, or a query: "every contact matching
+	// this filter" is a mark of its own, never a million ids in memory.
+	marks     map[gdpr.ContactID]bool
+	markOrder []gdpr.ContactID
+	markQuery *gdpr.Query
+	markText  string
+	markCount int64
+
+	bulk   *bulk
+	detail *contactView
+}
+
+func newContacts(c *common) *contacts {
+	ti := textinput.New()
+	ti.Prompt = "/ "
+	ti.Placeholder = "filter: eu:yes basis:none, country:DE, tag:vip, or words"
+	ti.CharLimit = 500
+	return &contacts{c: c, filter: ti, win: components.NewWindow[gdpr.Contact](17), width: 80, bodyH: 20, marks: map[gdpr.ContactID]bool{}}
+}
+
+func (s *contacts) Title() string { return "Contacts" }
+
+func (s *contacts) Capturing() bool {
+	return s.filtering || (s.bulk != nil && s.bulk.capturing()) || (s.detail != nil && s.detail.capturing())
+}
+
+func (s *contacts) Busy() string {
+	if s.bulk != nil && s.bulk.running {
+		return "A bulk lawful-basis change"
+	}
+	return ""
+}
+
+// Stop cancels a running bulk change; it ends after its current chunk.
+func (s *contacts) Stop() tea.Cmd {
+	if s.bulk != nil {
+		s.bulk.cancel()
+	}
+	return nil
+}
+
+func (s *contacts) Help() []key.Binding {
+	k := s.c.keys
+	if s.detail != nil {
+		return s.detail.help()
+	}
+	if s.bulk != nil && !s.bulk.running {
+		return s.bulk.help()
+	}
+	if s.filtering {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing"))}
+	}
+	bulkKey := k.Bulk
+	if !s.hasMarks() {
+		bulkKey.SetHelp("b", "set basis (mark first)")
+	}
+	bs := []key.Binding{k.Filter, k.Open, k.Mark, k.MarkAll, bulkKey, k.ClearMarks, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	if s.bulk != nil && s.bulk.running {
+		bs = append([]key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the bulk change"))}, bs...)
+	}
+	return bs
+}
+
+// pageMsg answers a window fetch.
+type pageMsg struct {
+	fetch components.Fetch
+	page  store.Page
+	err   error
+}
+
+// countMsg answers a count of the filter's matches.
+type countMsg struct {
+	gen int
+	n   int64
+	err error
+}
+
+func (s *contacts) Init() tea.Cmd { return s.reload() }
+
+// reload starts the list over for the current query.
+func (s *contacts) reload() tea.Cmd {
+	s.qgen++
+	s.endAsked = false
+	return tea.Batch(s.fetch(s.win.Reset()), s.count())
+}
+
+func (s *contacts) count() tea.Cmd {
+	q, gen, st := s.query, s.qgen, s.c.store
+	return func() tea.Msg {
+		n, err := st.Count(q)
+		return countMsg{gen: gen, n: n, err: err}
+	}
+}
+
+func (s *contacts) fetch(fs ...components.Fetch) tea.Cmd {
+	var cmds []tea.Cmd
+	q, st := s.query, s.c.store
+	for _, f := range fs {
+		cmds = append(cmds, func() tea.Msg {
+			var p store.Page
+			var err error
+			if f.Backward {
+				p, err = st.ContactsBefore(q, f.From, f.Limit)
+			} else {
+				p, err = st.Contacts(q, f.From, f.Limit)
+			}
+			return pageMsg{fetch: f, page: p, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+func (s *contacts) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pageMsg:
+		if msg.err != nil {
+			return failed("read contacts", msg.err)
+		}
+		keys := make([][]byte, len(msg.page.Keys))
+		for i, k := range msg.page.Keys {
+			keys[i] = k
+		}
+		return s.fetch(s.win.Load(msg.fetch, msg.page.Contacts, keys, msg.page.More)...)
+	case countMsg:
+		if msg.gen != s.qgen {
+			return nil
+		}
+		if msg.err != nil {
+			return failed("count contacts", msg.err)
+		}
+		s.win.SetTotal(msg.n)
+		if s.endAsked {
+			s.endAsked = false
+			return s.fetch(s.win.End()...)
+		}
+		return nil
+	case changedMsg:
+		s.qgen++
+		cmds := []tea.Cmd{s.fetch(s.win.Refresh()), s.count()}
+		if s.markQuery != nil {
+			cmds = append(cmds, s.countMarks())
+		}
+		if s.detail != nil {
+			cmds = append(cmds, s.detail.Update(msg))
+		}
+		return tea.Batch(cmds...)
+	case tea.WindowSizeMsg:
+		s.width, s.bodyH = msg.Width, msg.Height-4
+		return s.fetch(s.win.SetHeight(s.tableRows())...)
+	case markCountMsg:
+		if s.markQuery != nil && msg.text == s.markText {
+			s.markCount = msg.n
+		}
+		return nil
+	case switchMsg:
+		if msg.to == tabContacts && msg.filter != "" {
+			return s.setFilter(msg.filter)
+		}
+		return nil
+	case bulkMsg, bulkDoneMsg, bulkCountMsg:
+		if s.bulk == nil {
+			return nil
+		}
+		cmd := s.bulk.update(msg)
+		if s.bulk.closed {
+			s.bulk = nil
+		}
+		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
+	case contactMsg, contactActionMsg:
+		if s.detail != nil {
+			return s.detail.Update(msg)
+		}
+		return nil
+	case tea.MouseWheelMsg:
+		if s.detail != nil {
+			return s.detail.Update(msg)
+		}
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			return s.fetch(s.win.Move(-3)...)
+		case tea.MouseWheelDown:
+			return s.fetch(s.win.Move(3)...)
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	}
+	if s.detail != nil {
+		return s.detail.Update(msg)
+	}
+	if s.bulk != nil {
+		return s.bulk.update(msg)
+	}
+	if s.filtering {
+		var cmd tea.Cmd
+		s.filter, cmd = s.filter.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// setFilter applies a filter text; a bad term keeps the old list and says
+// what is wrong, inline.
+func (s *contacts) setFilter(text string) tea.Cmd {
+	q, err := gdpr.ParseQuery(text)
+	if err != nil {
+		s.queryErr = err.Error()
+		return nil
+	}
+	s.filter.SetValue(text)
+	s.query, s.queryText, s.queryErr = q, strings.TrimSpace(text), ""
+	return s.reload()
+}
+
+func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.keys
+	if s.detail != nil {
+		cmd := s.detail.Update(msg)
+		if s.detail.closed {
+			s.detail = nil
+		}
+		return cmd
+	}
+	if s.bulk != nil && !s.bulk.running {
+		cmd := s.bulk.update(msg)
+		if s.bulk.closed {
+			s.bulk = nil
+		}
+		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
+	}
+	if s.filtering {
+		switch msg.String() {
+		case "enter":
+			s.filtering = false
+			s.filter.Blur()
+			return s.setFilter(s.filter.Value())
+		case "esc":
+			s.filtering = false
+			s.filter.Blur()
+			s.filter.SetValue(s.queryText)
+			s.queryErr = ""
+			return nil
+		}
+		var cmd tea.Cmd
+		s.filter, cmd = s.filter.Update(msg)
+		return cmd
+	}
+	if s.bulk != nil && s.bulk.running && key.Matches(msg, k.Back) {
+		s.bulk.cancel()
+		return status("cancelling: the change stops after the current chunk")
+	}
+	page := int64(max(s.win.Height()-1, 1))
+	switch {
+	case key.Matches(msg, k.Filter):
+		s.filtering = true
+		return s.filter.Focus()
+	case key.Matches(msg, k.Back):
+		if s.queryText != "" {
+			return s.setFilter("")
+		}
+	case key.Matches(msg, k.Up):
+		return s.fetch(s.win.Move(-1)...)
+	case key.Matches(msg, k.Down):
+		return s.fetch(s.win.Move(1)...)
+	case key.Matches(msg, k.PageUp):
+		return s.fetch(s.win.Move(-page)...)
+	case key.Matches(msg, k.PageDown):
+		return s.fetch(s.win.Move(page)...)
+	case key.Matches(msg, k.Home):
+		return s.fetch(s.win.Home()...)
+	case key.Matches(msg, k.End):
+		if s.win.Total() < 0 {
+			s.endAsked = true
+			return status("counting the matches…")
+		}
+		return s.fetch(s.win.End()...)
+	case key.Matches(msg, k.Mark):
+		return s.toggleMark()
+	case key.Matches(msg, k.MarkAll):
+		return s.markAll()
+	case key.Matches(msg, k.ClearMarks):
+		if !s.hasMarks() {
+			return status("no marks to clear")
+		}
+		s.clearMarks()
+		return status("marks cleared")
+	case key.Matches(msg, k.Bulk):
+		if ok, why := s.c.may("change lawful bases"); !ok {
+			return status(why)
+		}
+		if s.bulk != nil && s.bulk.running {
+			return status("a bulk change is already running")
+		}
+		if !s.hasMarks() {
+			return status("mark contacts first: space marks a row, A marks every contact matching the filter")
+		}
+		s.bulk = newBulk(s.c, s.markedSet())
+		return s.bulk.init()
+	case key.Matches(msg, k.Open):
+		c, ok := s.win.Selected()
+		if !ok {
+			return nil
+		}
+		s.detail = newContactView(s.c, c.ID)
+		return s.detail.Init()
+	}
+	return nil
+}
+
+// tableRows is how many rows the table shows: the body less the filter
+// bar, the info line, the header and, while a bulk change runs, its
+// progress line.
+func (s *contacts) tableRows() int {
+	n := s.bodyH - 3
+	if s.bulk != nil && s.bulk.running {
+		n--
+	}
+	return max(n, 1)
+}
+
+func (s *contacts) hasMarks() bool { return s.markQuery != nil || len(s.marks) > 0 }
+
+func (s *contacts) clearMarks() {
+	s.marks, s.markOrder = map[gdpr.ContactID]bool{}, nil
+	s.markQuery, s.markText, s.markCount = nil, "", 0
+}
+
+func (s *contacts) isMarked(c *gdpr.Contact) bool {
+	if s.markQuery != nil {
+		return c.Status != gdpr.ContactAnonymized && s.markQuery.Matches(c)
+	}
+	return s.marks[c.ID]
+}
+
+func (s *contacts) toggleMark() tea.Cmd {
+	c, ok := s.win.Selected()
+	if !ok {
+		return nil
+	}
+	if s.markQuery != nil {
+		return status("every contact matching the filter is marked; x clears the marks to mark rows one by one")
+	}
+	if s.marks[c.ID] {
+		delete(s.marks, c.ID)
+		for i, id := range s.markOrder {
+			if id == c.ID {
+				s.markOrder = append(s.markOrder[:i:i], s.markOrder[i+1:]...)
+				break
+			}
+		}
+	} else {
+		s.marks[c.ID] = true
+		s.markOrder = append(s.markOrder, c.ID)
+	}
+	return s.fetch(s.win.Move(1)...)
+}
+
+type markCountMsg struct {
+	text string
+	n    int64
+}
+
+func (s *contacts) markAll() tea.Cmd {
+	q := s.query
+	s.marks, s.markOrder = map[gdpr.ContactID]bool{}, nil
+	s.markQuery, s.markText, s.markCount = &q, s.queryText, s.win.Total()
+	what := "every contact"
+	if s.queryText != "" {
+		what = "every contact matching " + s.queryText
+	}
+	return tea.Batch(status("marked "+what+" (x clears)"), s.countMarks())
+}
+
+func (s *contacts) countMarks() tea.Cmd {
+	q, text, st := *s.markQuery, s.markText, s.c.store
+	return func() tea.Msg {
+		n, err := st.Count(q)
+		if err != nil {
+			return statusMsg{text: "count marked: " + err.Error(), err: true}
+		}
+		return markCountMsg{text: text, n: n}
+	}
+}
+
+func (s *contacts) markedSet() markedSet {
+	if s.markQuery != nil {
+		return markedSet{query: s.markQuery, text: s.markText, n: s.markCount}
+	}
+	return markedSet{ids: append([]gdpr.ContactID(nil), s.markOrder...), n: int64(len(s.markOrder))}
+}
+
+// columns lays the table out for a width.
+type column struct {
+	title string
+	width int
+	cell  func(c *gdpr.Contact) string
+}
+
+func (s *contacts) columns(w int) []column {
+	basis := func(c *gdpr.Contact) string {
+		if len(c.Bases) == 0 {
+			return "—"
+		}
+		var names []string
+		for _, b := range c.Bases {
+			names = append(names, b.Basis.Short())
+		}
+		return strings.Join(names, ",")
+	}
+	fixed := []column{
+		{"ID", 7, func(c *gdpr.Contact) string { return c.ID.String() }},
+		{"Ctry", 4, func(c *gdpr.Contact) string { return dash(c.Country) }},
+		{"Basis", 12, basis},
+		{"Status", 10, func(c *gdpr.Contact) string { return string(c.Status) }},
+	}
+	wide := w >= 110
+	if wide {
+		fixed = append(fixed,
+			column{"Source", 16, func(c *gdpr.Contact) string { return dash(c.Source) }},
+			column{"Created", 10, func(c *gdpr.Contact) string { return c.CreatedAt.Format("2006-01-02") }})
+	}
+	used := 2
+	for _, col := range fixed {
+		used += col.width + 1
+	}
+	rest := max(w-used-2, 20)
+	nameW := rest * 2 / 5
+	cols := []column{fixed[0],
+		{"Name", nameW, func(c *gdpr.Contact) string {
+			if c.Status == gdpr.ContactAnonymized {
+				return "(anonymized)"
+			}
+			return dash(c.Name())
+		}},
+		{"Email", rest - nameW, func(c *gdpr.Contact) string { return dash(c.Email) }},
+	}
+	return append(cols, fixed[1:]...)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func cell(s string, w int) string {
+	s = ansi.Truncate(s, w, "…")
+	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
+}
+
+func (s *contacts) View(w, h int) string {
+	if s.detail != nil {
+		return s.detail.View(w, h)
+	}
+	st := s.c.styles
+	var lines []string
+	if s.filtering {
+		s.filter.SetWidth(w - 4)
+		lines = append(lines, s.filter.View())
+	} else if s.queryText != "" {
+		lines = append(lines, st.Key.Render("/ ")+s.queryText)
+	} else {
+		lines = append(lines, st.Subtle.Render("/ filter: eu:yes basis:none, country:DE, tag:vip, source:webinar, or words"))
+	}
+	info := s.info()
+	if s.queryErr != "" {
+		info = st.Error.Render(s.queryErr)
+	}
+	lines = append(lines, info)
+	if s.bulk != nil && s.bulk.running {
+		lines = append(lines, s.bulk.progressLine(w))
+	}
+	if s.bulk != nil && !s.bulk.running {
+		return strings.Join(lines, "\n") + "\n" + s.bulk.view(w, h-len(lines))
+	}
+	cols := s.columns(w)
+	var head strings.Builder
+	head.WriteString("  ")
+	for _, col := range cols {
+		head.WriteString(cell(col.title, col.width) + " ")
+	}
+	lines = append(lines, st.Header.Render(strings.TrimRight(head.String(), " ")))
+	rows := s.win.Height()
+	switch {
+	case !s.win.Loaded():
+		lines = append(lines, st.Subtle.Render("  loading…"))
+	case s.win.Empty():
+		if s.queryText != "" {
+			lines = append(lines, st.Subtle.Render("  no contact matches "+s.queryText+" (esc clears the filter)"))
+		} else {
+			lines = append(lines, st.Subtle.Render("  no contacts yet: import a CSV with gdprdesk import FILE"))
+		}
+	}
+	for i := s.win.Top(); i < s.win.Top()+int64(rows) && s.win.Loaded(); i++ {
+		c, ok := s.win.Row(i)
+		if !ok {
+			if s.win.Total() < 0 || i < s.win.Total() {
+				lines = append(lines, st.Subtle.Render("  …"))
+			}
+			continue
+		}
+		var b strings.Builder
+		if s.isMarked(&c) {
+			b.WriteString(st.Marked.Render("✓ "))
+		} else {
+			b.WriteString("  ")
+		}
+		for _, col := range cols {
+			b.WriteString(cell(col.cell(&c), col.width) + " ")
+		}
+		line := strings.TrimRight(b.String(), " ")
+		if i == s.win.Cursor() {
+			line = st.Selected.Render(cell(line, w))
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// info is the line under the filter: matches, position, marks.
+func (s *contacts) info() string {
+	st := s.c.styles
+	total := "counting…"
+	if n := s.win.Total(); n >= 0 {
+		total = gdpr.Thousands(n)
+		if s.queryText != "" {
+			total += " match"
+		} else {
+			total += " contacts"
+		}
+		if n > 0 {
+			total += fmt.Sprintf(" · row %s", gdpr.Thousands(s.win.Cursor()+1))
+		}
+	}
+	marks := st.Subtle.Render("no marks")
+	switch {
+	case s.markQuery != nil:
+		what := "all"
+		if s.markText != "" {
+			what = "all matching " + s.markText
+		}
+		marks = st.Marked.Render(fmt.Sprintf("✓ %s marked (%s)", gdpr.Thousands(s.markCount), what))
+	case len(s.marks) > 0:
+		marks = st.Marked.Render(fmt.Sprintf("✓ %s marked", gdpr.Thousands(int64(len(s.marks)))))
+	}
+	return total + " · " + marks
+}

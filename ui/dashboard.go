@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// dashboard is the first screen: how ready the business is, how many
+// contacts lack what, and what is due next. Everything on it comes from
+// maintained counters and short lists, so it is instant at any size.
+type dashboard struct {
+	c        *common
+	counts   store.Counts
+	done     int
+	total    int
+	next     []gdpr.Request
+	activity []store.AuditEntry
+	loaded   bool
+}
+
+func newDashboard(c *common) *dashboard { return &dashboard{c: c} }
+
+func (d *dashboard) Title() string   { return "Dashboard" }
+func (d *dashboard) Capturing() bool { return false }
+func (d *dashboard) Busy() string    { return "" }
+func (d *dashboard) Help() []key.Binding {
+	k := d.c.keys
+	return []key.Binding{k.Screen[1], k.Screen[2], k.Screen[3]}
+}
+
+type dashboardMsg struct {
+	counts      store.Counts
+	done, total int
+	next        []gdpr.Request
+	activity    []store.AuditEntry
+}
+
+func (d *dashboard) Init() tea.Cmd { return d.load }
+
+func (d *dashboard) load() tea.Msg {
+	var m dashboardMsg
+	var err error
+	if m.counts, err = d.c.store.Counts(); err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	if _, m.done, m.total, err = d.c.store.Checklist(); err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	reqs, err := d.c.store.Requests(store.RequestFilter{})
+	if err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	for _, r := range reqs {
+		if r.Status.Open() && len(m.next) < 5 {
+			m.next = append(m.next, r)
+		}
+	}
+	if m.activity, err = d.c.store.Audit(store.AuditFilter{}, 0, 8); err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	return m
+}
+
+func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dashboardMsg:
+		d.counts, d.done, d.total, d.next, d.activity = msg.counts, msg.done, msg.total, msg.next, msg.activity
+		d.loaded = true
+	case changedMsg:
+		return d.load
+	case switchMsg:
+		if msg.to == tabDashboard {
+			return d.load
+		}
+	}
+	return nil
+}
+
+func (d *dashboard) View(w, h int) string {
+	st := d.c.styles
+	if !d.loaded {
+		return st.Subtle.Render("loading…")
+	}
+	cs := d.counts
+	pct := gdpr.ReadinessPercent(d.done, d.total)
+	bar := progressBar(pct, 20)
+	readiness := st.Title.Render("Readiness") + "\n" +
+		st.Big.Render(fmt.Sprintf("%d%%", pct)) + " " + bar + "\n" +
+		st.Subtle.Render(fmt.Sprintf("%d of %d checklist items done", d.done, d.total))
+
+	line := func(label string, n int64, warn bool) string {
+		v := fmt.Sprintf("%10s", gdpr.Thousands(n))
+		if warn && n > 0 {
+			v = st.Warn.Render(v)
+		}
+		return fmt.Sprintf("%-22s %s", label, v)
+	}
+	contacts := st.Title.Render("Contacts") + "\n" + strings.Join([]string{
+		line("total", cs.Contacts, false),
+		line("in the EU/EEA", cs.EU, false),
+		line("without a basis", cs.WithoutBasis, true),
+		line("  EU, without a basis", cs.EUWithoutBasis, true),
+		line("restricted", cs.Restricted, false),
+		line("anonymized", cs.Anonymized, false),
+	}, "\n")
+
+	overdue := gdpr.Thousands(cs.Overdue)
+	if cs.Overdue > 0 {
+		overdue = st.Error.Render(overdue + " overdue")
+	} else {
+		overdue += " overdue"
+	}
+	requests := st.Title.Render("Requests") + "\n" +
+		fmt.Sprintf("%s open · %s", gdpr.Thousands(cs.OpenRequests), overdue) + "\n"
+	if len(d.next) == 0 {
+		requests += st.Subtle.Render("nothing due")
+	}
+	now := d.c.now()
+	for _, r := range d.next {
+		requests += "\n" + requestLine(st, r, now)
+	}
+
+	var act strings.Builder
+	act.WriteString(st.Title.Render("Recent activity"))
+	for _, e := range d.activity {
+		fmt.Fprintf(&act, "\n%s %-16s %-8s %s", st.Subtle.Render(e.At.UTC().Format("01-02 15:04")), e.Action, e.Record, st.Subtle.Render(e.Operator))
+	}
+
+	colW := max(w/2-1, 30)
+	if w < 70 {
+		return clipLines(strings.Join([]string{readiness, contacts, requests, act.String()}, "\n\n"), w)
+	}
+	left := lipgloss.NewStyle().Width(colW).Render(clipLines(readiness+"\n\n"+contacts, colW))
+	right := clipLines(requests+"\n\n"+act.String(), w-colW-1)
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", right)
+}
+
+// clipLines cuts every line of s to w cells, so nothing wraps.
+func clipLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// requestLine is one request in a list: id, type, days left (red once
+// overdue, which is also said in words, so it reads without colour).
+func requestLine(st Styles, r gdpr.Request, now time.Time) string {
+	left := gdpr.DaysLeft(r.Due, now)
+	var due string
+	switch {
+	case !r.Status.Open():
+		due = st.Subtle.Render(string(r.Status))
+	case left < 0:
+		due = st.Error.Render(fmt.Sprintf("overdue %dd", -left))
+	case left == 0:
+		due = st.Warn.Render("due today")
+	case left <= 7:
+		due = st.Warn.Render(fmt.Sprintf("%dd left", left))
+	default:
+		due = fmt.Sprintf("%dd left", left)
+	}
+	return fmt.Sprintf("%-5s %-13s %s %s", r.ID, r.Type, r.Due.Format("01-02"), due)
+}
+
+// progressBar draws pct (0–100) in width cells with plain characters, so it
+// reads without colour.
+func progressBar(pct, width int) string {
+	full := min(max(pct*width/100, 0), width)
+	return "[" + strings.Repeat("█", full) + strings.Repeat("░", width-full) + "]"
+}

@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+)
+
+// dialog is a small form over a screen: a title, a huh form, and what to do
+// with the answers. esc cancels and changes nothing.
+type dialog struct {
+	title  string
+	form   *huh.Form
+	submit func() tea.Cmd
+	closed bool
+}
+
+func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog {
+	f := huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	return &dialog{title: title, form: f, submit: submit}
+}
+
+func (d *dialog) init() tea.Cmd { return d.form.Init() }
+
+func (d *dialog) help() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / done")),
+		key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+func (d *dialog) update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
+		d.closed = true
+		return status("cancelled; nothing changed")
+	}
+	f, cmd := d.form.Update(msg)
+	if ff, ok := f.(*huh.Form); ok {
+		d.form = ff
+	}
+	switch d.form.State {
+	case huh.StateCompleted:
+		d.closed = true
+		return d.submit()
+	case huh.StateAborted:
+		d.closed = true
+		return status("cancelled; nothing changed")
+	}
+	return cmd
+}
+
+func (d *dialog) view(st Styles, w, h int) string {
+	d.form.WithWidth(min(w-4, 76)).WithHeight(max(h-2, 6))
+	return st.Title.Render(d.title) + "\n\n" + d.form.View()
+}
