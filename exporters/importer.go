@@ -79,6 +79,11 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 			return check, nil
 		}
 	}
+	// A store that can run the file as one import (store.BeginImport) skips
+	// the look-up of addresses it knows to be new.
+	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok && !run.DryRun {
+		sink = b.BeginImport()
+	}
 	seen := map[[16]byte]int{}
 	flush := func(items []store.ImportItem) error {
 		outcomes, err := sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)
