@@ -117,7 +117,11 @@ func (v *contactView) Update(msg tea.Msg) tea.Cmd {
 		return v.key(msg)
 	}
 	if v.dialog != nil {
-		return v.dialog.update(msg)
+		cmd := v.dialog.update(msg)
+		if v.dialog.closed {
+			v.dialog = nil
+		}
+		return cmd
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/assets"
@@ -112,8 +114,9 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 			}
 		}
 	}
-	for id, rec := range d.ChecklistRecords() {
-		if err := s.SetChecklistItem(op, id, rec); err != nil {
+	records := d.ChecklistRecords()
+	for _, id := range slices.Sorted(maps.Keys(records)) { // in order: the audit log is the same every time
+		if err := s.SetChecklistItem(op, id, records[id]); err != nil {
 			return fmt.Errorf("demo checklist: %w", err)
 		}
 	}

@@ -31,6 +31,9 @@ func (d *dialog) help() []key.Binding {
 }
 
 func (d *dialog) update(msg tea.Msg) tea.Cmd {
+	if d.closed {
+		return nil // submitted or cancelled: late messages must not submit again
+	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
 		d.closed = true
 		return status("cancelled; nothing changed")

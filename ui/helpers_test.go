@@ -1,0 +1,242 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// testNow is the fixed clock of every UI test, so screens are golden.
+var testNow = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return testNow }
+
+// namedStore shows a fixed data directory name, so golden screens do not
+// depend on the temporary directory.
+type namedStore struct{ *store.Store }
+
+func (namedStore) Dir() string { return "/srv/gdprdesk" }
+
+// openDemo makes a demo store of n contacts in a new directory.
+func openDemo(tb testing.TB, n int) *store.Store {
+	tb.Helper()
+	dir := tb.TempDir()
+	s, err := store.Open(dir, store.Options{Now: fixedNow})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if n > 0 {
+		if err := FillDemo(context.Background(), s, DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return s
+}
+
+// sharedDemo is one 2,000-contact demo store for the tests that only read.
+type sharedDemo struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func (d *sharedDemo) open(tb testing.TB) *store.Store {
+	tb.Helper()
+	d.once.Do(func() {
+		d.dir, d.err = os.MkdirTemp("", "gdprdesk-ui-demo-")
+		if d.err != nil {
+			return
+		}
+		s, err := store.Open(d.dir, store.Options{Now: fixedNow})
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.err = FillDemo(context.Background(), s, DemoOptions{Contacts: 2000, Seed: 1, Operator: "owner", Now: fixedNow})
+		if err := s.Close(); d.err == nil {
+			d.err = err
+		}
+	})
+	if d.err != nil {
+		tb.Fatal(d.err)
+	}
+	s, err := store.Open(d.dir, store.Options{Now: fixedNow})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newTestModel(s *store.Store, opts ...func(*Options)) *Model {
+	o := Options{Store: namedStore{s}, Operator: "owner", Now: fixedNow, ExportDir: os.TempDir()}
+	for _, f := range opts {
+		f(&o)
+	}
+	return New(o)
+}
+
+// driver runs the model the way Bubble Tea does, but synchronously: every
+// command runs, and its message is fed back, until nothing is pending.
+// Cursor blinks are dropped so a focused input does not tick forever.
+type driver struct {
+	tb   testing.TB
+	m    *Model
+	quit bool
+}
+
+func drive(tb testing.TB, m *Model, w, h int) *driver {
+	tb.Helper()
+	d := &driver{tb: tb, m: m}
+	d.send(tea.WindowSizeMsg{Width: w, Height: h})
+	d.run(m.Init())
+	return d
+}
+
+func (d *driver) send(msgs ...tea.Msg) {
+	d.tb.Helper()
+	for _, msg := range msgs {
+		_, cmd := d.m.Update(msg)
+		d.run(cmd)
+	}
+}
+
+// keys sends key presses: single characters, or names like "enter".
+func (d *driver) keys(keys ...string) {
+	d.tb.Helper()
+	for _, k := range keys {
+		d.send(keyMsg(k))
+	}
+}
+
+// typeText sends each rune of s as a key press.
+func (d *driver) typeText(s string) {
+	d.tb.Helper()
+	for _, r := range s {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	if len(r) != 1 {
+		panic("unknown key " + k)
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+func (d *driver) run(cmd tea.Cmd) {
+	d.tb.Helper()
+	if cmd == nil {
+		return
+	}
+	results := make(chan tea.Msg, 64)
+	pending := 0
+	start := func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		pending++
+		go func() { results <- c() }()
+	}
+	var handle func(msg tea.Msg)
+	handle = func(msg tea.Msg) {
+		if msg == nil {
+			return
+		}
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				start(c)
+			}
+			return
+		case tea.QuitMsg:
+			d.quit = true
+			return
+		}
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			for i := range v.Len() { // a sequence: in order
+				if c := v.Index(i).Interface().(tea.Cmd); c != nil {
+					handle(c())
+				}
+			}
+			return
+		}
+		if strings.HasPrefix(fmt.Sprintf("%T", msg), "cursor.") {
+			return
+		}
+		_, next := d.m.Update(msg)
+		start(next)
+	}
+	start(cmd)
+	for pending > 0 {
+		select {
+		case msg := <-results:
+			pending--
+			handle(msg)
+		case <-time.After(20 * time.Second):
+			d.tb.Fatalf("%d commands did not finish", pending)
+		}
+	}
+}
+
+// screen is what the terminal shows, without colours.
+func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
+
+func (d *driver) mustShow(texts ...string) {
+	d.tb.Helper()
+	out := d.screen()
+	for _, t := range texts {
+		if !strings.Contains(out, t) {
+			d.tb.Fatalf("the screen does not show %q:\n%s", t, out)
+		}
+	}
+}
+
+func writeFileForTest(tb testing.TB, dir, name, text string) string {
+	tb.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
