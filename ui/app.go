@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -64,7 +65,7 @@ func New(o Options) *Model {
 		o.Role = store.RoleAdmin
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
-		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap()}
+		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64)}
 	m := &Model{c: c, width: 80, height: 24, help: help.New()}
 	m.screens = []screen{
 		newDashboard(c), newContacts(c), newRequests(c),
@@ -95,7 +96,7 @@ func (m *Model) loadCounts() tea.Msg {
 
 // Init loads the counters and the first screen.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadCounts}
+	cmds := []tea.Cmd{m.c.io(m.loadCounts)}
 	for _, s := range m.screens {
 		cmds = append(cmds, s.Init())
 	}
@@ -106,6 +107,12 @@ func (m *Model) Init() tea.Cmd {
 // keys), everything else to every screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case ioMsg:
+		m.c.inflight.Add(-1)
+		if msg.msg == nil {
+			return m, nil
+		}
+		return m.Update(msg.msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
@@ -116,7 +123,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.counts, m.empty = msg.counts, msg.empty
 		return m, m.broadcast(msg)
 	case changedMsg:
-		return m, tea.Batch(m.loadCounts, m.broadcast(msg))
+		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(msg))
 	case switchMsg:
 		m.active = msg.to
 		return m, m.screens[msg.to].Update(msg)

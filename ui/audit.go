@@ -38,9 +38,12 @@ type auditMsg struct {
 	err     error
 }
 
-func (s *auditScreen) Init() tea.Cmd { return s.load }
+func (s *auditScreen) Init() tea.Cmd { return s.load() }
 
-func (s *auditScreen) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (s *auditScreen) load() tea.Cmd { return s.c.io(s.read) }
+
+func (s *auditScreen) read() tea.Msg {
 	es, err := s.c.store.Audit(store.AuditFilter{}, 0, auditPage+1)
 	more := len(es) > auditPage
 	if more {
@@ -57,10 +60,10 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.entries, s.more, s.loaded = msg.entries, msg.more, true
 	case changedMsg:
-		return s.load
+		return s.load()
 	case switchMsg:
 		if msg.to == tabAudit {
-			return s.load
+			return s.load()
 		}
 	case tea.KeyPressMsg:
 		s.cur.move(s.c.keys, msg, len(s.entries), s.height)

@@ -185,13 +185,13 @@ func (b *bulk) start() tea.Cmd {
 
 func (b *bulk) next() tea.Cmd {
 	ch := b.updates
-	return func() tea.Msg {
+	return b.c.io(func() tea.Msg {
 		msg, ok := <-ch
 		if !ok {
 			return nil
 		}
 		return msg
-	}
+	})
 }
 
 func (b *bulk) cancel() {
@@ -260,7 +260,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 	switch b.form.State {
 	case huh.StateCompleted:
 		b.confirming = true
-		return b.countChanges
+		return b.c.io(b.countChanges)
 	case huh.StateAborted:
 		b.closed = true
 		return status("nothing changed")

@@ -43,9 +43,12 @@ type checklistMsg struct {
 	err         error
 }
 
-func (s *checklist) Init() tea.Cmd { return s.load }
+func (s *checklist) Init() tea.Cmd { return s.load() }
 
-func (s *checklist) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (s *checklist) load() tea.Cmd { return s.c.io(s.read) }
+
+func (s *checklist) read() tea.Msg {
 	items, done, total, err := s.c.store.Checklist()
 	return checklistMsg{items: items, done: done, total: total, err: err}
 }
@@ -58,10 +61,10 @@ func (s *checklist) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.items, s.done, s.total, s.loaded = msg.items, msg.done, msg.total, true
 	case changedMsg:
-		return s.load
+		return s.load()
 	case switchMsg:
 		if msg.to == tabChecklist {
-			return s.load
+			return s.load()
 		}
 	case tea.KeyPressMsg:
 		s.cur.move(s.c.keys, msg, len(s.items), s.height)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
 	"time"
@@ -59,7 +60,23 @@ type common struct {
 	exportDir string
 	styles    Styles
 	keys      KeyMap
+
+	// inflight counts commands that read or write the store and have not
+	// finished: tests wait for it to reach zero (a blinking cursor's
+	// timer is the only other kind of command, and never ends).
+	inflight *atomic.Int64
 }
+
+// io wraps a command that does store or file work, so it is counted in
+// flight from the moment it is made until the root model has taken its
+// message.
+func (c *common) io(fn func() tea.Msg) tea.Cmd {
+	c.inflight.Add(1)
+	return func() tea.Msg { return ioMsg{fn()} }
+}
+
+// ioMsg carries the message of an io command.
+type ioMsg struct{ msg tea.Msg }
 
 // may reports whether the operator's role allows a change, and if not, why:
 // the reason is shown instead of silently doing nothing.

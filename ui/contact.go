@@ -56,9 +56,12 @@ type contactActionMsg struct {
 	err  error
 }
 
-func (v *contactView) Init() tea.Cmd { return v.load }
+func (v *contactView) Init() tea.Cmd { return v.load() }
 
-func (v *contactView) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (v *contactView) load() tea.Cmd { return v.c.io(v.read) }
+
+func (v *contactView) read() tea.Msg {
 	st, id := v.c.store, v.id
 	m := contactMsg{id: id}
 	if m.contact, m.err = st.Contact(id); m.err != nil {
@@ -105,7 +108,7 @@ func (v *contactView) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(status(msg.text), changed)
 	case changedMsg:
-		return v.load
+		return v.load()
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelUp {
 			v.scroll = max(v.scroll-3, 0)
@@ -196,10 +199,10 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // act runs a store change in the background and reports it.
 func (v *contactView) act(fn func() (string, error)) tea.Cmd {
-	return func() tea.Msg {
+	return v.c.io(func() tea.Msg {
 		text, err := fn()
 		return contactActionMsg{text: text, err: err}
-	}
+	})
 }
 
 func (v *contactView) editDialog() *dialog {

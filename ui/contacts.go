@@ -119,17 +119,17 @@ func (s *contacts) reload() tea.Cmd {
 
 func (s *contacts) count() tea.Cmd {
 	q, gen, st := s.query, s.qgen, s.c.store
-	return func() tea.Msg {
+	return s.c.io(func() tea.Msg {
 		n, err := st.Count(q)
 		return countMsg{gen: gen, n: n, err: err}
-	}
+	})
 }
 
 func (s *contacts) fetch(fs ...components.Fetch) tea.Cmd {
 	var cmds []tea.Cmd
 	q, st := s.query, s.c.store
 	for _, f := range fs {
-		cmds = append(cmds, func() tea.Msg {
+		cmds = append(cmds, s.c.io(func() tea.Msg {
 			var p store.Page
 			var err error
 			if f.Backward {
@@ -138,7 +138,7 @@ func (s *contacts) fetch(fs ...components.Fetch) tea.Cmd {
 				p, err = st.Contacts(q, f.From, f.Limit)
 			}
 			return pageMsg{fetch: f, page: p, err: err}
-		})
+		}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -406,13 +406,13 @@ func (s *contacts) markAll() tea.Cmd {
 
 func (s *contacts) countMarks() tea.Cmd {
 	q, text, st := *s.markQuery, s.markText, s.c.store
-	return func() tea.Msg {
+	return s.c.io(func() tea.Msg {
 		n, err := st.Count(q)
 		if err != nil {
 			return statusMsg{text: "count marked: " + err.Error(), err: true}
 		}
 		return markCountMsg{text: text, n: n}
-	}
+	})
 }
 
 func (s *contacts) markedSet() markedSet {

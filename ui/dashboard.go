@@ -43,9 +43,12 @@ type dashboardMsg struct {
 	activity    []store.AuditEntry
 }
 
-func (d *dashboard) Init() tea.Cmd { return d.load }
+func (d *dashboard) Init() tea.Cmd { return d.load() }
 
-func (d *dashboard) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (d *dashboard) load() tea.Cmd { return d.c.io(d.read) }
+
+func (d *dashboard) read() tea.Msg {
 	var m dashboardMsg
 	var err error
 	if m.counts, err = d.c.store.Counts(); err != nil {
@@ -75,10 +78,10 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		d.counts, d.done, d.total, d.next, d.activity = msg.counts, msg.done, msg.total, msg.next, msg.activity
 		d.loaded = true
 	case changedMsg:
-		return d.load
+		return d.load()
 	case switchMsg:
 		if msg.to == tabDashboard {
-			return d.load
+			return d.load()
 		}
 	}
 	return nil

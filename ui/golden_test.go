@@ -76,6 +76,7 @@ func TestGoldenWelcome(t *testing.T) {
 type probe struct {
 	mu     sync.Mutex
 	screen string
+	idle   bool // no store work was in flight when the screen was drawn
 }
 
 type probeMsg struct{}
@@ -86,6 +87,7 @@ func startProgram(t *testing.T, m *Model, w, h int) (*teatest.TestModel, *probe)
 		if _, ok := msg.(probeMsg); ok {
 			p.mu.Lock()
 			p.screen = ansi.Strip(m.(*Model).render())
+			p.idle = m.(*Model).c.inflight.Load() == 0
 			p.mu.Unlock()
 		}
 		return msg
@@ -94,15 +96,18 @@ func startProgram(t *testing.T, m *Model, w, h int) (*teatest.TestModel, *probe)
 	return tm, p
 }
 
-// waitFor waits until the screen shows text.
+// waitFor waits until the screen shows text, no store work is in flight,
+// and the screen stays the same over two probes (late messages landed).
 func (p *probe) waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
+	last := ""
 	for time.Now().Before(deadline) {
 		tm.Send(probeMsg{})
 		time.Sleep(15 * time.Millisecond)
 		p.mu.Lock()
-		ok := strings.Contains(p.screen, text)
+		ok := strings.Contains(p.screen, text) && p.idle && p.screen == last
+		last = p.screen
 		p.mu.Unlock()
 		if ok {
 			return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -94,6 +93,9 @@ type driver struct {
 	tb   testing.TB
 	m    *Model
 	quit bool
+	// hook, when set, sees every message before the model does and may
+	// press keys at that moment (to cancel a run midway, say).
+	hook func(msg tea.Msg) []string
 }
 
 func drive(tb testing.TB, m *Model, w, h int) *driver {
@@ -142,6 +144,10 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "up":
 		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "down":
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "pgdown":
@@ -204,17 +210,35 @@ func (d *driver) run(cmd tea.Cmd) {
 		if strings.HasPrefix(fmt.Sprintf("%T", msg), "cursor.") {
 			return
 		}
+		if d.hook != nil {
+			inner := msg
+			if io, ok := msg.(ioMsg); ok {
+				inner = io.msg
+			}
+			for _, k := range d.hook(inner) {
+				_, c := d.m.Update(keyMsg(k))
+				start(c)
+			}
+		}
 		_, next := d.m.Update(msg)
 		start(next)
 	}
 	start(cmd)
+	deadline := time.Now().Add(30 * time.Second)
 	for pending > 0 {
 		select {
 		case msg := <-results:
 			pending--
 			handle(msg)
-		case <-time.After(20 * time.Second):
-			d.tb.Fatalf("%d commands did not finish", pending)
+		case <-time.After(5 * time.Millisecond):
+			// What is left is only timers (a cursor's blink) once no
+			// store or file work is in flight: stop waiting for them.
+			if d.m.c.inflight.Load() == 0 && len(results) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				d.tb.Fatalf("%d commands did not finish", pending)
+			}
 		}
 	}
 }
@@ -230,13 +254,4 @@ func (d *driver) mustShow(texts ...string) {
 			d.tb.Fatalf("the screen does not show %q:\n%s", t, out)
 		}
 	}
-}
-
-func writeFileForTest(tb testing.TB, dir, name, text string) string {
-	tb.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }

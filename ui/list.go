@@ -52,4 +52,3 @@ func (c *cursor) visible(n, height int) (from, to int) {
 	c.clamp(n, height)
 	return c.top, min(c.top+height, n)
 }
-

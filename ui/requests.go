@@ -39,9 +39,12 @@ type requestsMsg struct {
 	err  error
 }
 
-func (s *requests) Init() tea.Cmd { return s.load }
+func (s *requests) Init() tea.Cmd { return s.load() }
 
-func (s *requests) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (s *requests) load() tea.Cmd { return s.c.io(s.read) }
+
+func (s *requests) read() tea.Msg {
 	list, err := s.c.store.Requests(store.RequestFilter{})
 	return requestsMsg{list: list, err: err}
 }
@@ -77,10 +80,10 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		s.all, s.loaded = msg.list, true
 		s.filter()
 	case changedMsg:
-		return s.load
+		return s.load()
 	case switchMsg:
 		if msg.to == tabRequests {
-			return s.load
+			return s.load()
 		}
 	case tea.WindowSizeMsg:
 		s.height = max(msg.Height-4-3, 1)

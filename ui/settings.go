@@ -37,9 +37,12 @@ type settingsMsg struct {
 	err      error
 }
 
-func (s *settings) Init() tea.Cmd { return s.load }
+func (s *settings) Init() tea.Cmd { return s.load() }
 
-func (s *settings) load() tea.Msg {
+// load reads what the screen shows, in the background.
+func (s *settings) load() tea.Cmd { return s.c.io(s.read) }
+
+func (s *settings) read() tea.Msg {
 	var m settingsMsg
 	if m.s, m.err = s.c.store.Settings(); m.err != nil {
 		return m
@@ -59,7 +62,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.s, s.rules, s.policies, s.loaded = msg.s, msg.rules, msg.policies, true
 	case changedMsg:
-		return s.load
+		return s.load()
 	case tea.KeyPressMsg:
 		k := s.c.keys
 		switch {

@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+func counts(t *testing.T, s *store.Store) store.Counts {
+	t.Helper()
+	c, err := s.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// consistent checks what a cancelled or finished run must leave: the audit
+// chain verifies and every counter equals a recount.
+func consistent(t *testing.T, s *store.Store) {
+	t.Helper()
+	rep, err := s.VerifyAudit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("audit verify failed: %+v", rep)
+	}
+	re, kept, err := s.Recount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range re {
+		if kept[k] != v {
+			t.Errorf("counter %s = %d, recount %d", k, kept[k], v)
+		}
+	}
+}
+
+func filter(d *driver, q string) {
+	d.keys("/", "ctrl+u")
+	d.typeText(q)
+	d.keys("enter")
+}
+
+// The flow of the issue: filter the EU contacts without a basis, mark them
+// all, add consent with evidence; the store and the dashboard agree.
+func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
+	s := openDemo(t, 600)
+	d := drive(t, newTestModel(s), 100, 30)
+	before := counts(t, s)
+	q, _ := gdpr.ParseQuery("eu:yes basis:none")
+	want, err := s.Count(q)
+	if err != nil || want == 0 {
+		t.Fatalf("fixture: %d EU contacts without basis (%v)", want, err)
+	}
+	d.keys("2")
+	filter(d, "eu:yes basis:none")
+	d.mustShow(gdpr.Thousands(want) + " match")
+	d.keys("A")
+	d.mustShow("marked (all matching eu:yes basis:none)")
+	d.keys("b")
+	d.mustShow("Lawful basis for the")
+	d.keys("enter", "enter") // add, consent
+	d.keys("ctrl+u")
+	d.typeText("webinar")
+	d.keys("enter")
+	d.typeText("webinar signup 2024")
+	d.keys("enter")
+	d.mustShow("Add consent (Consent) to")
+	d.keys("y")
+	if n, _ := s.Count(q); n != 0 {
+		// Anonymized contacts match basis:none and are never given a basis.
+		anon, _ := gdpr.ParseQuery("eu:yes basis:none status:anonymized")
+		if a, _ := s.Count(anon); a != n {
+			t.Fatalf("%d EU contacts still lack a basis (%d of them anonymized)", n, a)
+		}
+	}
+	after := counts(t, s)
+	if after.EUWithoutBasis >= before.EUWithoutBasis {
+		t.Errorf("EU without basis %d → %d: nothing changed", before.EUWithoutBasis, after.EUWithoutBasis)
+	}
+	d.mustShow("Added consent to")
+	d.keys("1")
+	d.mustShow("EU, without a basis", gdpr.Thousands(after.EUWithoutBasis))
+	line := ""
+	for _, l := range strings.Split(d.screen(), "\n") {
+		if strings.Contains(l, "EU, without a basis") {
+			line = l
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(line[:min(len(line), 40)]), gdpr.Thousands(after.EUWithoutBasis)) {
+		t.Errorf("dashboard line %q does not show %d", line, after.EUWithoutBasis)
+	}
+	// The evidence went with the basis.
+	page, err := s.Contacts(mustParse(t, "basis:consent source:webinar"), nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consistent(t, s)
+	_ = page
+}
+
+func mustParse(t *testing.T, q string) gdpr.Query {
+	t.Helper()
+	p, err := gdpr.ParseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A bulk run cancelled after its first chunk leaves whole chunks done and
+// the rest untouched, and the store verifies.
+func TestFlowCancelBulkMidway(t *testing.T) {
+	s := openDemo(t, 2000)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2", "A", "b", "down", "enter") // remove…
+	d.keys("down", "enter")                // …contract
+	d.keys("enter", "enter")               // source, evidence (not needed to remove)
+	d.mustShow("Remove contract")
+	holding, _ := s.Count(mustParse(t, "basis:contract"))
+	progressed := 0
+	d.hook = func(msg tea.Msg) []string {
+		if _, ok := msg.(bulkMsg); ok {
+			progressed++
+			if progressed == 1 {
+				return []string{"esc"}
+			}
+		}
+		return nil
+	}
+	d.keys("y")
+	d.hook = nil
+	if progressed == 0 {
+		t.Fatal("no progress was reported")
+	}
+	d.mustShow("Cancelled:")
+	left, _ := s.Count(mustParse(t, "basis:contract"))
+	if left == 0 || left >= holding {
+		t.Errorf("contract holders %d → %d: want some removed and some kept after a cancel", holding, left)
+	}
+	consistent(t, s)
+	if d.m.busy() != "" {
+		t.Error("the app still reports a running operation")
+	}
+}
+
+// Rows marked one by one get the basis; nothing else changes.
+func TestFlowMarkRowsOneByOne(t *testing.T) {
+	s := openDemo(t, 300)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2")
+	filter(d, "basis:none")
+	first, _ := d.m.screens[tabContacts].(*contacts).win.Selected()
+	d.keys("space", "space") // marks two rows, moving down
+	d.mustShow("✓ 2 marked")
+	d.keys("b", "enter", "down", "down", "enter", "enter") // add, legal obligation, source
+	d.typeText("tax records")
+	d.keys("enter")
+	d.mustShow("Add legal_obligation (Legal obligation) to 2 contacts?")
+	d.keys("y")
+	c, err := s.Contact(first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.HasBasis(gdpr.BasisLegalObligation) {
+		t.Errorf("%s did not get the basis", first.ID)
+	}
+	if n, _ := s.Count(mustParse(t, "basis:legal_obligation")); n != 2 {
+		t.Errorf("%d contacts hold legal obligation, want 2", n)
+	}
+	consistent(t, s)
+}
+
+// A bad filter term is reported inline and the list stays as it was.
+func TestFlowBadFilterIsExplainedInline(t *testing.T) {
+	s := openDemo(t, 100)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2")
+	filter(d, "country:DE")
+	filter(d, "colour:blue")
+	d.mustShow("colour", "/ country:DE")
+	filter(d, "country:Atlantis")
+	d.mustShow("Atlantis")
+}
+
+// The contact view: rectify, restrict, record consent, export the access
+// package, log a request, then anonymize with a confirmation that names
+// the person.
+func TestFlowContactActions(t *testing.T) {
+	s := openDemo(t, 200)
+	out := t.TempDir()
+	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir = out }), 120, 40)
+	d.keys("2")
+	filter(d, "status:active")
+	sel, _ := d.m.screens[tabContacts].(*contacts).win.Selected()
+	id := sel.ID
+	d.keys("enter")
+	d.mustShow(id.String()+" ", "Lawful bases (Art. 6)", "Audit trail")
+
+	// Rectify: change the city.
+	d.keys("e")
+	d.mustShow("Rectify " + id.String())
+	for range 5 { // first, last, email, phone, street
+		d.keys("enter")
+	}
+	d.keys("ctrl+u")
+	d.typeText("Lübeck")
+	for range 6 {
+		d.keys("enter")
+	}
+	c, _ := s.Contact(id)
+	if c.City != "Lübeck" {
+		t.Fatalf("city is %q after the rectification", c.City)
+	}
+	d.mustShow("Saved the rectification", "Lübeck", "contact.edit")
+
+	// Restrict with a reason, then consent.
+	d.keys("r")
+	d.typeText("contests accuracy")
+	d.keys("enter")
+	if c, _ := s.Contact(id); c.Status != gdpr.ContactRestricted {
+		t.Fatalf("status %s after restrict", c.Status)
+	}
+	d.keys("c", "enter", "enter")
+	if c, _ := s.Contact(id); !gdpr.ConsentGiven(c.Consents, "newsletter") {
+		t.Fatal("no newsletter consent recorded")
+	}
+	d.mustShow("granted", "consent text v")
+
+	// Export the access package as JSON.
+	d.keys("p", "down", "down", "enter")
+	d.mustShow("Wrote " + out)
+	files, _ := filepath.Glob(filepath.Join(out, "access-"+id.String()+"-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("access packages written: %v", files)
+	}
+	if b, _ := os.ReadFile(files[0]); !strings.Contains(string(b), "gdprdesk.access/v1") {
+		t.Error("the package is not an access package")
+	}
+
+	// A new erasure request, then anonymize: the request is completed.
+	d.keys("n", "down", "down", "enter", "enter")
+	d.typeText("asked on the phone")
+	d.keys("enter")
+	reqs, _ := s.Requests(store.RequestFilter{Contact: id})
+	if len(reqs) == 0 || reqs[len(reqs)-1].Type != gdpr.RequestErasure {
+		t.Fatalf("requests of %s: %+v", id, reqs)
+	}
+	c, _ = s.Contact(id)
+	d.keys("D")
+	d.mustShow("Anonymize "+id.String(), c.Email, "cannot be undone")
+	if c.Balance > 0 || c.OpenContract {
+		d.typeText("paid in full on the phone")
+		d.keys("enter")
+	}
+	d.keys("left", "enter")
+	got, _ := s.Contact(id)
+	if got.Status != gdpr.ContactAnonymized || got.Email != "" {
+		t.Fatalf("after anonymize: status %s, email %q", got.Status, got.Email)
+	}
+	reqs, _ = s.Requests(store.RequestFilter{Contact: id})
+	for _, r := range reqs {
+		if r.Type == gdpr.RequestErasure && r.Status != gdpr.StatusCompleted {
+			t.Errorf("erasure request %s is %s after the erasure", r.ID, r.Status)
+		}
+	}
+	d.mustShow("(anonymized)")
+	consistent(t, s)
+}
+
+// A viewer sees why an action is refused instead of nothing happening.
+func TestFlowViewerIsToldWhy(t *testing.T) {
+	s := openDemo(t, 50)
+	d := drive(t, newTestModel(s, func(o *Options) { o.Role = store.RoleViewer }), 100, 30)
+	d.keys("2", "A", "b")
+	d.mustShow("viewers cannot change lawful bases")
+	d.keys("enter", "D")
+	d.mustShow("viewers cannot anonymize")
+}
+
+// Quitting while a bulk change runs asks first, then stops it cleanly.
+func TestFlowQuitDuringBulkAsks(t *testing.T) {
+	s := openDemo(t, 2000)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2", "A", "b", "enter", "enter", "enter")
+	d.typeText("signed forms")
+	d.keys("enter")
+	asked := false
+	d.hook = func(msg tea.Msg) []string {
+		if _, ok := msg.(bulkMsg); ok && !asked {
+			asked = true
+			return []string{"q"}
+		}
+		return nil
+	}
+	d.keys("y")
+	if !asked {
+		t.Fatal("no progress was reported")
+	}
+	// The question was asked and the run went on, unanswered, to the end.
+	if d.quit {
+		t.Fatal("q quit at once while a change was running")
+	}
+	if !d.m.confirmQuit {
+		t.Fatal("q did not ask for confirmation")
+	}
+	d.keys("y")
+	if !d.quit {
+		t.Error("y did not quit")
+	}
+	consistent(t, s)
+}
