@@ -241,6 +241,18 @@ mixes with your real data. A directory that is not empty is refused.`,
 				return err
 			}
 			if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+				// The default demo directory, filled by an earlier run, is
+				// opened again rather than refused: the README's first
+				// command must keep working.
+				_, statErr := os.Stat(filepath.Join(dir, "db"))
+				if !a.explicitDir() && statErr == nil {
+					fmt.Fprintf(a.stdout, "Opening the demo filled earlier in %s (remove the directory for a fresh one).\n", dir)
+					a.dataFlag = dir
+					if noTUI {
+						return nil
+					}
+					return a.runTUI(cmd.Context())
+				}
 				return fmt.Errorf("data directory %s is not empty: demo only fills a new directory (choose another with --data, or remove this one)", dir)
 			}
 			a.dataFlag = dir
@@ -251,7 +263,7 @@ mixes with your real data. A directory that is not empty is refused.`,
 			}
 			fmt.Fprintf(a.stdout, "Demo data directory %s: %s contacts. Open it with: gdprdesk --data %s\n", dir, gdpr.Thousands(int64(n)), dir)
 			if !noTUI {
-				return a.rootCommand().RunE(cmd, nil)
+				return a.runTUI(cmd.Context())
 			}
 			return nil
 		},
@@ -262,8 +274,11 @@ mixes with your real data. A directory that is not empty is refused.`,
 	return cmd
 }
 
+// explicitDir reports whether the owner named a data directory.
+func (a *app) explicitDir() bool { return a.dataFlag != "" || os.Getenv("GDPRDESK_DATA") != "" }
+
 func (a *app) demoDir() (string, error) {
-	if a.dataFlag != "" || os.Getenv("GDPRDESK_DATA") != "" {
+	if a.explicitDir() {
 		return a.dataDir()
 	}
 	base := os.Getenv("XDG_DATA_HOME")

@@ -35,12 +35,19 @@ type result struct {
 
 func gdprdesk(t *testing.T, args ...string) result {
 	t.Helper()
+	return gdprdeskIn(t, t.TempDir(), args...)
+}
+
+// gdprdeskIn runs the command with XDG_DATA_HOME set to home, where the
+// default demo directory lives.
+func gdprdeskIn(t *testing.T, home string, args ...string) result {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "XDG_DATA_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "XDG_DATA_HOME="+home)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -125,6 +132,31 @@ func TestDemoFillsOnceAndRefusesAgain(t *testing.T) {
 	if overdue == 0 {
 		t.Error("demo has no overdue request")
 	}
+}
+
+// The README's first command works every time: the default demo directory,
+// once filled, is opened again instead of refused.
+func TestDemoDefaultDirectoryOpensAgain(t *testing.T) {
+	home := t.TempDir()
+	if r := gdprdeskIn(t, home, "demo", "--no-tui", "--contacts", "50"); r.code != 0 {
+		t.Fatalf("first demo: exit %d\n%s", r.code, r.stderr)
+	}
+	r := gdprdeskIn(t, home, "demo", "--no-tui", "--contacts", "50")
+	if r.code != 0 || !strings.Contains(r.stdout, "Opening the demo filled earlier") {
+		t.Fatalf("second demo: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	if got := listJSON(t, filepath.Join(home, "gdprdesk-demo"), ""); got.Count != 50 {
+		t.Errorf("the demo holds %d contacts after the second run, want 50", got.Count)
+	}
+}
+
+// Without a terminal the UI says what to do instead, in one line.
+func TestTUINeedsATerminal(t *testing.T) {
+	r := gdprdesk(t, "--data", t.TempDir())
+	if r.code != exitUsage {
+		t.Errorf("exit %d, want %d", r.code, exitUsage)
+	}
+	oneErrorLine(t, r, "needs a terminal")
 }
 
 func TestDemoIsDeterministic(t *testing.T) {
