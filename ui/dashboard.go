@@ -33,7 +33,7 @@ func (d *dashboard) Capturing() bool { return false }
 func (d *dashboard) Busy() string    { return "" }
 func (d *dashboard) Help() []key.Binding {
 	k := d.c.keys
-	return []key.Binding{k.Screen[1], k.Screen[2], k.Screen[3]}
+	return []key.Binding{k.ShowUnbased, k.Screen[1], k.Screen[2], k.Screen[3]}
 }
 
 type dashboardMsg struct {
@@ -83,6 +83,10 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		if msg.to == tabDashboard {
 			return d.load()
 		}
+	case tea.KeyPressMsg:
+		if key.Matches(msg, d.c.keys.ShowUnbased) {
+			return func() tea.Msg { return switchMsg{to: tabContacts, filter: "eu:yes basis:none"} }
+		}
 	}
 	return nil
 }
@@ -110,7 +114,7 @@ func (d *dashboard) View(w, h int) string {
 		line("total", cs.Contacts, false),
 		line("in the EU/EEA", cs.EU, false),
 		line("without a basis", cs.WithoutBasis, true),
-		line("  EU, without a basis", cs.EUWithoutBasis, true),
+		line("  EU, without a basis", cs.EUWithoutBasis, true) + st.Subtle.Render("  w shows"),
 		line("restricted", cs.Restricted, false),
 		line("anonymized", cs.Anonymized, false),
 	}, "\n")

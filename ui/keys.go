@@ -23,6 +23,9 @@ type KeyMap struct {
 	// Contact view.
 	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
 
+	// Dashboard.
+	ShowUnbased key.Binding
+
 	// Requests, checklist, audit.
 	FilterType, FilterStatus, Tick, Verify key.Binding
 
@@ -68,6 +71,8 @@ func DefaultKeyMap() KeyMap {
 		Anonymize:  b("D", "anonymize", "D"),
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
+
+		ShowUnbased: b("w", "EU contacts without a basis", "w"),
 
 		FilterType:   b("t", "filter by type", "t"),
 		FilterStatus: b("s", "open / all / closed", "s"),
