@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -231,9 +232,9 @@ func (d *driver) run(cmd tea.Cmd) {
 			pending--
 			handle(msg)
 		case <-time.After(5 * time.Millisecond):
-			// What is left is only timers (a cursor's blink) once no
-			// store or file work is in flight: stop waiting for them.
-			if d.m.c.inflight.Load() == 0 && len(results) == 0 {
+			// What is left may be only timers (a cursor's blink): stop
+			// waiting once every pending command is blocked in one.
+			if d.m.c.inflight.Load() == 0 && len(results) == 0 && timersOnly(pending) {
 				return
 			}
 			if time.Now().After(deadline) {
@@ -241,6 +242,20 @@ func (d *driver) run(cmd tea.Cmd) {
 			}
 		}
 	}
+}
+
+// timersOnly reports whether the driver's pending commands are all Bubble
+// Tea timers (Tick, Every, a cursor blink), from the goroutines' stacks.
+func timersOnly(pending int) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	timers := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "(*driver).run.func") && (strings.Contains(g, "bubbletea/v2.Tick.func") || strings.Contains(g, "bubbletea/v2.Every.func") || strings.Contains(g, "bubbles/v2/cursor.(*Model).Blink.func")) {
+			timers++
+		}
+	}
+	return timers == pending
 }
 
 // screen is what the terminal shows, without colours.
