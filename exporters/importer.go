@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -59,9 +58,6 @@ type ImportReport struct {
 	Columns    []ColumnMap `json:"columns"`
 }
 
-// importGCPercent is the collector's GOGC while an import writes.
-const importGCPercent = 50
-
 // importChunk is how many rows go into one store transaction.
 const importChunk = store.BulkChunk
 
@@ -86,16 +82,8 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	// A store that can run the file as one import (store.BeginImport) skips
 	// the look-up of addresses it knows to be new.
 	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok && !run.DryRun {
-		im := b.BeginImport()
-		defer im.Close()
-		sink = im
+		sink = b.BeginImport()
 	}
-	// The collector runs at half the default heap growth while the file is
-	// written (restored after): Badger's table builders come and go by the
-	// tens of megabytes, and the default lets the heap grow to twice its
-	// live size (docs/PERFORMANCE.md, import). A hard memory limit was tried
-	// before and made the collector thrash.
-	defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
 	seen := map[[16]byte]int{}
 	flush := func(items []store.ImportItem) error {
 		outcomes, err := sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)

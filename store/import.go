@@ -4,14 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -66,50 +59,11 @@ type Import struct {
 	fresh   bool
 	created map[uint64]struct{}
 	seq     uint64 // audit head after this run's last chunk
-
-	tables string // the Badger directory, as /proc/self/maps names it
-	stop   chan struct{}
-	done   sync.WaitGroup
 }
 
 // BeginImport starts an import run; feed it the file's chunks in order
-// through Import.ImportContacts, then Close it.
+// through Import.ImportContacts.
 func (s *Store) BeginImport() *Import { return &Import{s: s} }
-
-// Close ends the run (it stops trimming the tables' mappings).
-func (im *Import) Close() {
-	if im.stop != nil {
-		close(im.stop)
-		im.done.Wait()
-		im.stop = nil
-	}
-}
-
-// startTrimming trims the tables' mappings every trimEvery until Close.
-func (im *Import) startTrimming() {
-	if im == nil || im.stop != nil || runtime.GOOS != "linux" {
-		return
-	}
-	im.stop = make(chan struct{})
-	im.done.Add(1)
-	go func(stop <-chan struct{}) {
-		defer im.done.Done()
-		tick := time.NewTicker(trimEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				im.s.life.RLock()
-				if im.s.db != nil {
-					im.trimTables()
-				}
-				im.s.life.RUnlock()
-			}
-		}
-	}(im.stop)
-}
 
 // ImportContacts imports one chunk of the run, exactly as
 // Store.ImportContacts does.
@@ -180,7 +134,6 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		})
 		return out, err
 	}
-	im.startTrimming()
 	var made [][]byte // the addresses the chunk created
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -338,83 +291,4 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	}
 	err = t.replaceContact(&rec, &c, "contact.import-update", "import changed "+strings.Join(changed, ", "), sealedDiff)
 	return err == nil, err
-}
-
-// trimEvery is how often an import run lets go of the table pages it has
-// mapped (see trimTables).
-const trimEvery = 200 * time.Millisecond
-
-// trimTables drops this process's mappings of the store's table files, so
-// that a long import's resident set is its heap, not the tables it wrote.
-// Badger writes each table through a shared memory map and keeps it mapped:
-// every table written stays in the resident set until it is deleted, about
-// 400 MB after 1,000,000 rows. MADV_DONTNEED on a shared file mapping only
-// unmaps pages: they stay in the page cache and a later read maps them
-// again, so nothing is lost or changed. To be sure every range advised is
-// still that table, the tables are pinned by an iterator first, and only
-// tables listed both before and after the pin are trimmed (a table listed
-// at both times was in the tree when the iterator took its references, so
-// it cannot be unmapped until the iterator closes). Linux only; elsewhere,
-// and on any error, it does nothing. Called with the store open (life held).
-func (im *Import) trimTables() {
-	if runtime.GOOS != "linux" {
-		return
-	}
-	db := im.s.db
-	if im.tables == "" {
-		dir, err := filepath.Abs(filepath.Join(im.s.dir, "db"))
-		if err == nil {
-			dir, err = filepath.EvalSymlinks(dir)
-		}
-		if err != nil {
-			return
-		}
-		im.tables = dir + string(filepath.Separator)
-	}
-	ids := func() map[uint64]bool {
-		m := map[uint64]bool{}
-		for _, t := range db.Tables() {
-			m[t.ID] = true
-		}
-		return m
-	}
-	before := ids()
-	txn := db.NewTransaction(false)
-	defer txn.Discard()
-	it := txn.NewIterator(badger.IteratorOptions{})
-	defer it.Close()
-	after := ids()
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(maps), "\n") {
-		// address perms offset dev inode path
-		f := strings.Fields(line)
-		if len(f) != 6 || len(f[1]) != 4 || f[1][3] != 's' {
-			continue
-		}
-		name, ok := strings.CutPrefix(f[5], im.tables)
-		if !ok {
-			continue
-		}
-		num, ok := strings.CutSuffix(name, ".sst")
-		if !ok {
-			continue
-		}
-		id, err := strconv.ParseUint(num, 10, 64)
-		if err != nil || !before[id] || !after[id] {
-			continue
-		}
-		lo, hi, ok := strings.Cut(f[0], "-")
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || end <= start {
-			continue
-		}
-		syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), syscall.MADV_DONTNEED)
-	}
 }
