@@ -26,8 +26,10 @@ type KeyMap struct {
 	// Dashboard.
 	ShowUnbased key.Binding
 
-	// Requests, checklist, audit.
-	FilterType, FilterStatus, Tick, Verify key.Binding
+	// Requests, checklist, settings, audit.
+	FilterType, FilterStatus, Tick, Verify   key.Binding
+	Add, Delete, NA, Note, Fix               key.Binding
+	VerifyID, Extend, Deny, Notify, Complete key.Binding
 
 	// Dialogs.
 	Confirm, Cancel key.Binding
@@ -78,6 +80,16 @@ func DefaultKeyMap() KeyMap {
 		FilterStatus: b("s", "open / all / closed", "s"),
 		Tick:         b("space", "tick / untick", "space"),
 		Verify:       b("v", "verify the chain", "v"),
+		Add:          b("a", "add", "a"),
+		Delete:       b("d", "delete", "d"),
+		NA:           b("n", "not applicable (with reason)", "n"),
+		Note:         b("o", "note", "o"),
+		Fix:          b("f", "go fix it", "f"),
+		VerifyID:     b("v", "verify identity", "v"),
+		Extend:       b("x", "extend (once, with reason)", "x"),
+		Deny:         b("d", "deny (with reason)", "d"),
+		Notify:       b("t", "recipients told", "t"),
+		Complete:     b("c", "complete (outcome note)", "c"),
 
 		Confirm: b("y", "confirm", "y"),
 		Cancel:  b("n/esc", "cancel", "n", "esc"),
