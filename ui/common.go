@@ -34,6 +34,16 @@ type Store interface {
 	Audit(f store.AuditFilter, before uint64, limit int) ([]store.AuditEntry, error)
 	Checklist() (items []gdpr.ItemStatus, done, applicable int, err error)
 	SourceRules() ([]gdpr.SourceRule, error)
+	SetSourceRule(operator string, r gdpr.SourceRule) error
+	DeleteSourceRule(operator, source string) error
+	SaveSettings(operator string, st gdpr.Settings) error
+	AddPolicyVersion(operator string, kind gdpr.PolicyKind, text string, effective time.Time) (gdpr.PolicyVersion, error)
+	SetChecklistItem(operator, id string, rec gdpr.ItemRecord) error
+	ChecklistRecords() (map[string]gdpr.ItemRecord, error)
+	VerifyAudit() (store.VerifyReport, error)
+	Request(id gdpr.RequestID) (gdpr.Request, error)
+	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
+	FindContact(ref string) (gdpr.Contact, error)
 }
 
 var _ Store = (*store.Store)(nil)
