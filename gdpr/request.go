@@ -27,6 +27,25 @@ func RequestTypes() []RequestType {
 }
 
 // ParseRequestType reads a request type case-insensitively.
+// Label names a request type for the owner, with its article.
+func (t RequestType) Label() string {
+	switch t {
+	case RequestAccess:
+		return "Access (Art. 15)"
+	case RequestPortability:
+		return "Portability (Art. 20)"
+	case RequestErasure:
+		return "Erasure (Art. 17)"
+	case RequestRectification:
+		return "Rectification (Art. 16)"
+	case RequestRestriction:
+		return "Restriction (Art. 18)"
+	case RequestObjection:
+		return "Objection (Art. 21)"
+	}
+	return string(t)
+}
+
 func ParseRequestType(s string) (RequestType, error) {
 	v := RequestType(strings.ToLower(strings.TrimSpace(s)))
 	for _, t := range RequestTypes() {

@@ -374,14 +374,14 @@ func (v *contactView) anonymizeDialog() *dialog {
 	if linked != 0 {
 		desc += fmt.Sprintf(" Completes erasure request %s.", linked)
 	}
-	fields := []huh.Field{huh.NewNote().Title("Anonymize (Art. 17) — cannot be undone").Description(desc)}
+	var fields []huh.Field
 	if len(obligations) > 0 {
 		fields = append(fields, huh.NewInput().Title("Obligation: "+strings.Join(obligations, " and ")).
 			Description("Art. 17(3) may let you keep the data. To erase anyway, give the reason (kept in the audit log; no personal details)").
 			Value(&reason).Validate(nonEmpty("a reason to erase despite the obligation")))
 	}
 	fields = append(fields, huh.NewConfirm().Title("Anonymize "+c.Name()+"?").Affirmative("Anonymize").Negative("Keep").Value(&sure))
-	return newDialog("Anonymize "+id.String(), func() tea.Cmd {
+	d := newDialog("Anonymize "+id.String()+" (Art. 17) — this cannot be undone", func() tea.Cmd {
 		if !sure {
 			return status("kept " + id.String() + "; nothing changed")
 		}
@@ -397,6 +397,8 @@ func (v *contactView) anonymizeDialog() *dialog {
 			return text, nil
 		})
 	}, fields...)
+	d.body = desc
+	return d
 }
 
 func (v *contactView) exportDialog() *dialog {

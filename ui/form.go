@@ -4,12 +4,14 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 )
 
 // dialog is a small form over a screen: a title, a huh form, and what to do
 // with the answers. esc cancels and changes nothing.
 type dialog struct {
 	title  string
+	body   string // shown above the form, wrapped to the width
 	form   *huh.Form
 	submit func() tea.Cmd
 	closed bool
@@ -54,6 +56,10 @@ func (d *dialog) update(msg tea.Msg) tea.Cmd {
 }
 
 func (d *dialog) view(st Styles, w, h int) string {
-	d.form.WithWidth(min(w-4, 76)).WithHeight(max(h-2, 6))
-	return st.Title.Render(d.title) + "\n\n" + d.form.View()
+	head := st.Title.Render(d.title) + "\n\n"
+	if d.body != "" {
+		head += lipgloss.NewStyle().Width(min(w-2, 78)).Render(d.body) + "\n\n"
+	}
+	d.form.WithWidth(min(w-4, 76)).WithHeight(max(h-lipgloss.Height(head), 6))
+	return head + d.form.View()
 }

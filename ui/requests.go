@@ -1,17 +1,22 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
 // requests is the request inbox: soonest due first, overdue in red and in
-// words, days left, filters by type and status.
+// words, days left, filters by type and status. enter opens a request on
+// the steps its type needs (requestView); n logs a new one.
 type requests struct {
 	c      *common
 	all    []gdpr.Request
@@ -21,17 +26,31 @@ type requests struct {
 	cur    cursor
 	height int
 	loaded bool
+	dialog *dialog
+	detail *requestView
 }
 
 func newRequests(c *common) *requests { return &requests{c: c, height: 10} }
 
-func (s *requests) Title() string   { return "Requests" }
-func (s *requests) Capturing() bool { return false }
-func (s *requests) Busy() string    { return "" }
+func (s *requests) Title() string { return "Requests" }
+
+func (s *requests) Capturing() bool {
+	return s.dialog != nil || (s.detail != nil && s.detail.capturing())
+}
+
+func (s *requests) Busy() string { return "" }
 
 func (s *requests) Help() []key.Binding {
+	if s.dialog != nil {
+		return s.dialog.help()
+	}
+	if s.detail != nil {
+		return s.detail.help()
+	}
 	k := s.c.keys
-	return []key.Binding{k.FilterType, k.FilterStatus, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	newReq := k.NewRequest
+	newReq.SetHelp("n", "new request")
+	return []key.Binding{k.Open, newReq, k.FilterType, k.FilterStatus, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 }
 
 type requestsMsg struct {
@@ -79,32 +98,147 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.all, s.loaded = msg.list, true
 		s.filter()
+		return nil
 	case changedMsg:
-		return s.load()
+		cmds := []tea.Cmd{s.load()}
+		if s.detail != nil {
+			cmds = append(cmds, s.detail.load())
+		}
+		return tea.Batch(cmds...)
 	case switchMsg:
 		if msg.to == tabRequests {
 			return s.load()
 		}
+		return nil
 	case tea.WindowSizeMsg:
-		s.height = max(msg.Height-4-3, 1)
-	case tea.KeyPressMsg:
-		k := s.c.keys
-		switch {
-		case key.Matches(msg, k.FilterType):
-			s.typ = (s.typ + 1) % (len(gdpr.RequestTypes()) + 1)
-			s.filter()
-		case key.Matches(msg, k.FilterStatus):
-			s.state = (s.state + 1) % 3
-			s.filter()
-		default:
-			s.cur.move(s.c.keys, msg, len(s.shown), s.height)
+		s.height = max(msg.Height-4-2, 1)
+		return nil
+	case requestMsg, requestActionMsg, contactActionMsg:
+		if s.detail != nil {
+			return s.detail.update(msg)
 		}
+		if am, ok := msg.(requestActionMsg); ok { // a request logged from the inbox
+			if am.err != nil {
+				return func() tea.Msg { return statusMsg{text: am.err.Error(), err: true} }
+			}
+			return tea.Batch(status(am.text), changed)
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	}
+	if s.dialog != nil {
+		cmd := s.dialog.update(msg)
+		if s.dialog.closed {
+			s.dialog = nil
+		}
+		return cmd
+	}
+	if s.detail != nil {
+		return s.detail.update(msg)
 	}
 	return nil
 }
 
+func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
+	if s.dialog != nil {
+		cmd := s.dialog.update(msg)
+		if s.dialog.closed {
+			s.dialog = nil
+		}
+		return cmd
+	}
+	if s.detail != nil {
+		cmd := s.detail.update(msg)
+		if s.detail.closed {
+			s.detail = nil
+		}
+		return cmd
+	}
+	k := s.c.keys
+	switch {
+	case key.Matches(msg, k.FilterType):
+		s.typ = (s.typ + 1) % (len(gdpr.RequestTypes()) + 1)
+		s.filter()
+	case key.Matches(msg, k.FilterStatus):
+		s.state = (s.state + 1) % 3
+		s.filter()
+	case key.Matches(msg, k.NewRequest):
+		if ok, why := s.c.may("log requests"); !ok {
+			return status(why)
+		}
+		s.dialog = s.newRequestDialog()
+		return s.dialog.init()
+	case key.Matches(msg, k.Open):
+		if s.cur.sel < len(s.shown) {
+			s.detail = newRequestView(s.c, s.shown[s.cur.sel].ID)
+			return s.detail.load()
+		}
+	default:
+		s.cur.move(k, msg, len(s.shown), s.height)
+	}
+	return nil
+}
+
+// newRequestDialog logs a request: type, who (a contact found by id or
+// email, or a raw email when nobody matches), channel, received date, note.
+func (s *requests) newRequestDialog() *dialog {
+	typ, channel := gdpr.RequestAccess, gdpr.ChannelEmail
+	subject, received, note := "", s.c.now().Format(time.DateOnly), ""
+	op, st := s.c.operator, s.c.store
+	var types []huh.Option[gdpr.RequestType]
+	for _, t := range gdpr.RequestTypes() {
+		types = append(types, huh.NewOption(t.Label(), t))
+	}
+	var channels []huh.Option[gdpr.Channel]
+	for _, c := range gdpr.Channels() {
+		channels = append(channels, huh.NewOption(string(c), c))
+	}
+	return newDialog("New request", func() tea.Cmd {
+		return s.c.io(func() tea.Msg {
+			day, err := time.Parse(time.DateOnly, strings.TrimSpace(received))
+			if err != nil {
+				return requestActionMsg{err: errors.New("received date: use YYYY-MM-DD")}
+			}
+			r := gdpr.NewRequest(typ, channel, day, nil)
+			r.Note = strings.TrimSpace(note)
+			who := strings.TrimSpace(subject)
+			if c, err := st.FindContact(who); err == nil {
+				r.Contact = c.ID
+			} else if email, eerr := gdpr.NormalizeEmail(who); eerr == nil {
+				r.SubjectEmail = email
+			} else {
+				return requestActionMsg{err: fmt.Errorf("%q is neither a contact id nor an email address", who)}
+			}
+			id, err := st.AddRequest(op, r)
+			if err != nil {
+				return requestActionMsg{err: fmt.Errorf("log the request: %w", err)}
+			}
+			return requestActionMsg{text: fmt.Sprintf("Logged %s (%s), due %s", id, typ, r.Due.Format(time.DateOnly))}
+		})
+	},
+		huh.NewSelect[gdpr.RequestType]().Title("Type").Options(types...).Value(&typ),
+		huh.NewInput().Title("Who").Description("a contact id (C42) or the email address the request came from").Value(&subject).Validate(nonEmpty("who asked")),
+		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
+		huh.NewInput().Title("Received").Description("YYYY-MM-DD; the one-month deadline runs from this day").Value(&received).Validate(func(v string) error {
+			_, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+			if err != nil {
+				return errors.New("use YYYY-MM-DD")
+			}
+			return nil
+		}),
+		huh.NewInput().Title("Note").Description("what was asked (sealed)").Value(&note),
+	)
+}
+
 func (s *requests) View(w, h int) string {
 	st := s.c.styles
+	if s.dialog != nil {
+		return s.dialog.view(st, w, h)
+	}
+	if s.detail != nil {
+		return s.detail.view(w, h)
+	}
 	if !s.loaded {
 		return st.Subtle.Render("loading…")
 	}
@@ -114,36 +248,525 @@ func (s *requests) View(w, h int) string {
 	}
 	which := []string{"open", "open and closed", "closed"}[s.state]
 	lines := []string{fmt.Sprintf("%s requests, %s · %d shown · soonest due first", which, t, len(s.shown)),
-		st.Header.Render(fmt.Sprintf("%-6s %-13s %-10s %-11s %-12s %s", "ID", "Type", "Received", "Due", "Status", "Days"))}
+		st.Header.Render(fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", "ID", "Type", "Who", "Received", "Due", "Status", "Days"))}
 	rows := max(h-len(lines), 1)
-	s.height = rows
 	if len(s.shown) == 0 {
-		lines = append(lines, st.Subtle.Render("  no requests here (t and s change the filter)"))
+		lines = append(lines, st.Subtle.Render("  no requests here (t and s change the filter, n logs one)"))
 	}
 	now := s.c.now()
-	from, to := s.cur.visible(len(s.shown), rows)
+	c := s.cur
+	from, to := c.visible(len(s.shown), rows)
 	for i := from; i < to; i++ {
 		r := s.shown[i]
-		days := ""
-		switch left := gdpr.DaysLeft(r.Due, now); {
-		case !r.Status.Open():
-			days = st.Subtle.Render("closed " + r.ClosedAt.Format("2006-01-02"))
-		case left < 0:
-			days = st.Error.Render(fmt.Sprintf("overdue by %d days", -left))
-		case left == 0:
-			days = st.Warn.Render("due today")
-		default:
-			days = fmt.Sprintf("%d days left", left)
+		who := "email"
+		if r.Contact != 0 {
+			who = r.Contact.String()
 		}
-		ext := ""
-		if r.Extension != nil {
-			ext = " (extended)"
-		}
-		line := fmt.Sprintf("%-6s %-13s %-10s %-11s %-12s %s%s", r.ID, r.Type, r.Received.Format("2006-01-02"), r.Due.Format("2006-01-02"), r.Status, days, ext)
-		if i == s.cur.sel {
+		line := fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", r.ID, r.Type, who, r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), r.Status, daysWords(st, r, now))
+		if i == c.sel {
 			line = st.Selected.Render(cell(line, w))
 		}
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// daysWords says how a request stands against its deadline, in words (so
+// it reads without colour) and colour.
+func daysWords(st Styles, r gdpr.Request, now time.Time) string {
+	ext := ""
+	if r.Extension != nil {
+		ext = " (extended)"
+	}
+	switch left := gdpr.DaysLeft(r.Due, now); {
+	case !r.Status.Open():
+		return st.Subtle.Render("closed " + r.ClosedAt.Format(time.DateOnly))
+	case left < 0:
+		return st.Error.Render(fmt.Sprintf("overdue by %d days", -left)) + ext
+	case left == 0:
+		return st.Warn.Render("due today") + ext
+	default:
+		return fmt.Sprintf("%d days left", left) + ext
+	}
+}
+
+// requestView is one request and the steps its type needs. Only the steps
+// the law and the request's state allow are offered; a step that is not
+// possible says why instead of doing nothing.
+type requestView struct {
+	c        *common
+	id       gdpr.RequestID
+	loaded   bool
+	err      error
+	r        gdpr.Request
+	contact  *gdpr.Contact
+	settings gdpr.Settings
+	audit    []store.AuditEntry
+	dialog   *dialog
+	closed   bool
+	scroll   int
+}
+
+func newRequestView(c *common, id gdpr.RequestID) *requestView {
+	return &requestView{c: c, id: id}
+}
+
+type requestMsg struct {
+	id       gdpr.RequestID
+	r        gdpr.Request
+	contact  *gdpr.Contact
+	settings gdpr.Settings
+	audit    []store.AuditEntry
+	err      error
+}
+
+// requestActionMsg ends a step on the open request.
+type requestActionMsg struct {
+	text string
+	err  error
+}
+
+func (v *requestView) load() tea.Cmd {
+	st, id := v.c.store, v.id
+	return v.c.io(func() tea.Msg {
+		m := requestMsg{id: id}
+		if m.r, m.err = st.Request(id); m.err != nil {
+			return m
+		}
+		if m.r.Contact != 0 {
+			c, err := st.Contact(m.r.Contact)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				m.err = err
+				return m
+			}
+			if err == nil {
+				m.contact = &c
+			}
+		}
+		if m.settings, m.err = st.Settings(); m.err != nil {
+			return m
+		}
+		m.audit, m.err = st.AuditOf(id.String())
+		return m
+	})
+}
+
+func (v *requestView) capturing() bool { return v.dialog != nil }
+
+// step is one thing the owner can do on the request now, or the reason it
+// cannot be done.
+type step struct {
+	b       key.Binding
+	blocked string
+	open    func() *dialog
+	action  string // for the role check
+}
+
+func (v *requestView) steps() []step {
+	k := v.c.keys
+	r, now := v.r, v.c.now()
+	var out []step
+	add := func(b key.Binding, desc, action, blocked string, open func() *dialog) {
+		b.SetHelp(b.Help().Key, desc)
+		out = append(out, step{b: b, blocked: blocked, open: open, action: action})
+	}
+	told := r.Type == gdpr.RequestRectification || r.Type == gdpr.RequestErasure
+	if !r.Status.Open() {
+		if told {
+			add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+		}
+		return out
+	}
+	verifyBlocked := ""
+	if r.Verified != nil {
+		verifyBlocked = "identity already verified by " + r.Verified.By
+	}
+	add(k.VerifyID, "verify identity", "work requests", verifyBlocked, v.verifyDialog)
+	extBlocked := ""
+	switch {
+	case r.Extension != nil:
+		extBlocked = "already extended once: Art. 12(3) allows one extension"
+	case gdpr.Overdue(r.Due, now):
+		extBlocked = "the due date " + r.Due.Format(time.DateOnly) + " has passed: an extension must be made before it"
+	}
+	add(k.Extend, "extend once, with reason", "work requests", extBlocked, v.extendDialog)
+	needContact := ""
+	if v.contact == nil {
+		needContact = "no contact matches this request: nothing is held on the person; complete or deny it with a note"
+	} else if v.contact.Status == gdpr.ContactAnonymized && r.Type != gdpr.RequestErasure {
+		needContact = "the contact is anonymized: nothing personal is left"
+	}
+	switch r.Type {
+	case gdpr.RequestAccess, gdpr.RequestPortability:
+		add(k.Export, "export the access package", "export access packages", v.needVerified(needContact), v.exportDialog)
+	case gdpr.RequestErasure:
+		add(k.Anonymize, "anonymize the contact", "anonymize", v.needVerified(needContact), v.anonymizeDialog)
+	case gdpr.RequestRectification:
+		add(k.Edit, "edit the contact (rectify)", "edit contacts", v.needVerified(needContact), v.editDialog)
+		add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+	case gdpr.RequestRestriction, gdpr.RequestObjection:
+		if v.contact != nil && v.contact.Status == gdpr.ContactRestricted {
+			add(k.Restrict, "lift the restriction", "restrict contacts", "", v.restrictDialog)
+		} else {
+			add(k.Restrict, "restrict the contact (no marketing)", "restrict contacts", v.needVerified(needContact), v.restrictDialog)
+		}
+	}
+	add(k.Complete, "complete, with an outcome note", "work requests", "", v.completeDialog)
+	add(k.Deny, "deny, with the reason (Art. 12(4))", "work requests", "", v.denyDialog)
+	return out
+}
+
+func (v *requestView) needVerified(blocked string) string {
+	if blocked != "" {
+		return blocked
+	}
+	if v.r.Verified == nil && v.r.Channel != gdpr.ChannelOptoutLink {
+		return "verify the person's identity first (v): Art. 12(6)"
+	}
+	return ""
+}
+
+func (v *requestView) notifyBlocked() string {
+	if len(v.settings.Recipients) == 0 {
+		return "no recipients are recorded under Settings: there is nobody to tell"
+	}
+	return ""
+}
+
+func (v *requestView) help() []key.Binding {
+	if v.dialog != nil {
+		return v.dialog.help()
+	}
+	k := v.c.keys
+	out := []key.Binding{k.Back}
+	for _, s := range v.steps() {
+		if s.blocked == "" {
+			out = append(out, s.b)
+		}
+	}
+	return append(out, k.Up, k.Down)
+}
+
+func (v *requestView) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case requestMsg:
+		if msg.id != v.id {
+			return nil
+		}
+		v.loaded, v.err = true, msg.err
+		if msg.err == nil {
+			v.r, v.contact, v.settings, v.audit = msg.r, msg.contact, msg.settings, msg.audit
+		}
+		return nil
+	case requestActionMsg:
+		if msg.err != nil {
+			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
+		}
+		return tea.Batch(status(msg.text), changed)
+	case contactActionMsg: // the rectification form reuses the contact view's
+		if msg.err != nil {
+			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
+		}
+		return tea.Batch(status(msg.text), changed)
+	case tea.KeyPressMsg:
+		return v.key(msg)
+	}
+	if v.dialog != nil {
+		cmd := v.dialog.update(msg)
+		if v.dialog.closed {
+			v.dialog = nil
+		}
+		return cmd
+	}
+	return nil
+}
+
+func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
+	if v.dialog != nil {
+		cmd := v.dialog.update(msg)
+		if v.dialog.closed {
+			v.dialog = nil
+		}
+		return cmd
+	}
+	k := v.c.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		v.closed = true
+		return nil
+	case key.Matches(msg, k.Up):
+		v.scroll = max(v.scroll-1, 0)
+		return nil
+	case key.Matches(msg, k.Down):
+		v.scroll++
+		return nil
+	}
+	if !v.loaded || v.err != nil {
+		return nil
+	}
+	for _, s := range v.steps() {
+		if !key.Matches(msg, s.b) {
+			continue
+		}
+		if s.blocked != "" {
+			return status(s.blocked)
+		}
+		if ok, why := v.c.may(s.action); !ok {
+			return status(why)
+		}
+		v.dialog = s.open()
+		return v.dialog.init()
+	}
+	return nil
+}
+
+// act runs a step in the background and reports it.
+func (v *requestView) act(fn func() (string, error)) tea.Cmd {
+	return v.c.io(func() tea.Msg {
+		text, err := fn()
+		return requestActionMsg{text: text, err: err}
+	})
+}
+
+// updateRequest changes the request through fn, audited as action.
+func (v *requestView) updateRequest(action, detail string, fn func(r *gdpr.Request) error) error {
+	return v.c.store.UpdateRequest(v.c.operator, v.id, action, detail, fn)
+}
+
+func (v *requestView) verifyDialog() *dialog {
+	how := "reply from the address on file"
+	op, now := v.c.operator, v.c.now
+	return newDialog("Verify the identity of who asked "+v.id.String()+" (Art. 12(6))", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			err := v.updateRequest("request.verify", "identity verified", func(r *gdpr.Request) error {
+				r.Verified = &gdpr.Verification{By: op, How: strings.TrimSpace(how), At: now().UTC()}
+				if r.Status == gdpr.StatusNew || r.Status == gdpr.StatusVerifying {
+					return r.Move(gdpr.StatusInProgress, "", now())
+				}
+				return nil
+			})
+			if err != nil {
+				return "", fmt.Errorf("verify %s: %w", v.id, err)
+			}
+			return "Identity verified; " + v.id.String() + " is in progress", nil
+		})
+	}, huh.NewInput().Title("How").Description("e.g. reply from the address on file, ID shown at the shop (no ID numbers here)").Value(&how).Validate(nonEmpty("how the identity was checked")))
+}
+
+func (v *requestView) extendDialog() *dialog {
+	reason, told := "", v.c.now().Format(time.DateOnly)
+	op, now := v.c.operator, v.c.now
+	return newDialog("Extend "+v.id.String()+" by up to two months (Art. 12(3), once)", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			toldAt, err := time.Parse(time.DateOnly, strings.TrimSpace(told))
+			if err != nil {
+				return "", errors.New("told on: use YYYY-MM-DD")
+			}
+			var due time.Time
+			err = v.updateRequest("request.extend", "extended", func(r *gdpr.Request) error {
+				if err := r.Extend(strings.TrimSpace(reason), time.Time{}, toldAt, now(), op, nil); err != nil {
+					return err
+				}
+				due = r.Due
+				return nil
+			})
+			if err != nil {
+				return "", fmt.Errorf("extend %s: %w", v.id, err)
+			}
+			return fmt.Sprintf("Extended %s: now due %s", v.id, due.Format(time.DateOnly)), nil
+		})
+	},
+		huh.NewInput().Title("Reason").Description("why the request is complex or numerous (the person is told)").Value(&reason).Validate(nonEmpty("a reason")),
+		huh.NewInput().Title("Person told on").Description("YYYY-MM-DD, within the first month").Value(&told),
+	)
+}
+
+func (v *requestView) exportDialog() *dialog {
+	format := exporters.FormatXLSX
+	id, cid, op, now := v.id, v.r.Contact, v.c.operator, v.c.now
+	return newDialog("Export the access package for "+id.String(), func() tea.Cmd {
+		return v.act(func() (string, error) {
+			path, sum, err := writeAccessPackage(v.c, cid, format)
+			if err != nil {
+				return "", err
+			}
+			err = v.c.store.UpdateRequest(op, id, "request.export", fmt.Sprintf("access package %s, sha256 %s", format, sum), func(r *gdpr.Request) error {
+				r.ExportSHA256, r.ExportedAt = sum, now().UTC()
+				return nil
+			})
+			if err != nil {
+				return "", fmt.Errorf("the package was written to %s, but linking it to %s failed: %w", path, id, err)
+			}
+			return fmt.Sprintf("Wrote %s and linked it to %s (SHA-256 %.12s…); send it, then complete the request", path, id, sum), nil
+		})
+	}, huh.NewSelect[string]().Title("Format").Options(
+		huh.NewOption("XLSX — one sheet per section", exporters.FormatXLSX),
+		huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
+		huh.NewOption("JSON — machine-readable (portability, Art. 20)", exporters.FormatJSON),
+	).Value(&format))
+}
+
+// contactDialog borrows the contact view's dialogs, so a request step and
+// the contacts screen edit a person the same way.
+func (v *requestView) contactDialog(pick func(*contactView) *dialog) *dialog {
+	cv := &contactView{c: v.c, id: v.contact.ID, contact: *v.contact, loaded: true}
+	if v.r.Type == gdpr.RequestErasure {
+		cv.requests = []gdpr.Request{v.r}
+	}
+	return pick(cv)
+}
+
+func (v *requestView) anonymizeDialog() *dialog {
+	return v.contactDialog((*contactView).anonymizeDialog)
+}
+
+func (v *requestView) editDialog() *dialog {
+	return v.contactDialog((*contactView).editDialog)
+}
+
+func (v *requestView) restrictDialog() *dialog {
+	return v.contactDialog((*contactView).restrictDialog)
+}
+
+func (v *requestView) notifyDialog() *dialog {
+	var names []string
+	for _, r := range v.settings.Recipients {
+		names = append(names, r.Name)
+	}
+	chosen := append([]string(nil), names...)
+	when := v.c.now().Format(time.DateOnly)
+	op := v.c.operator
+	return newDialog("Recipients told of the "+string(v.r.Type)+" (Art. 19)", func() tea.Cmd {
+		return v.act(func() (string, error) {
+			at, err := time.Parse(time.DateOnly, strings.TrimSpace(when))
+			if err != nil {
+				return "", errors.New("told on: use YYYY-MM-DD")
+			}
+			if len(chosen) == 0 {
+				return "", errors.New("choose at least one recipient")
+			}
+			err = v.updateRequest("request.notify", "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
+				for _, n := range chosen {
+					r.Notifications = append(r.Notifications, gdpr.Notification{Recipient: n, At: at.UTC(), By: op})
+				}
+				return nil
+			})
+			if err != nil {
+				return "", fmt.Errorf("record notifications on %s: %w", v.id, err)
+			}
+			return fmt.Sprintf("Recorded that %d recipient(s) were told", len(chosen)), nil
+		})
+	},
+		huh.NewMultiSelect[string]().Title("Told").Description("space toggles; the recipients come from Settings").Options(huh.NewOptions(names...)...).Value(&chosen),
+		huh.NewInput().Title("On").Description("YYYY-MM-DD").Value(&when),
+	)
+}
+
+func (v *requestView) completeDialog() *dialog {
+	note := ""
+	desc := "what was done, e.g. package sent by email on 2026-11-29"
+	if (v.r.Type == gdpr.RequestAccess || v.r.Type == gdpr.RequestPortability) && v.r.ExportSHA256 == "" {
+		desc = "no package was exported for this request: say why (e.g. nothing held)"
+	}
+	if v.r.Type == gdpr.RequestErasure && v.contact != nil && v.contact.Status != gdpr.ContactAnonymized {
+		desc = "the contact is not anonymized: say why the erasure is complete (or use D)"
+	}
+	return newDialog("Complete "+v.id.String(), func() tea.Cmd {
+		return v.act(func() (string, error) {
+			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusCompleted, strings.TrimSpace(note)); err != nil {
+				return "", fmt.Errorf("complete %s: %w", v.id, err)
+			}
+			return "Completed " + v.id.String(), nil
+		})
+	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")))
+}
+
+func (v *requestView) denyDialog() *dialog {
+	reason := ""
+	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
+	if v.contact != nil && (v.contact.Balance > 0 || v.contact.OpenContract) {
+		desc = "the contact has an unpaid balance or open contract (Art. 17(3)); " + desc
+	}
+	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
+		return v.act(func() (string, error) {
+			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusDenied, strings.TrimSpace(reason)); err != nil {
+				return "", fmt.Errorf("deny %s: %w", v.id, err)
+			}
+			return "Denied " + v.id.String(), nil
+		})
+	}, huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")))
+}
+
+func (v *requestView) view(w, h int) string {
+	st := v.c.styles
+	if v.dialog != nil {
+		return v.dialog.view(st, w, h)
+	}
+	if !v.loaded {
+		return st.Subtle.Render("loading " + v.id.String() + "…")
+	}
+	if v.err != nil {
+		return st.Error.Render(v.err.Error()) + "\n\n" + st.Subtle.Render("esc goes back")
+	}
+	r := v.r
+	now := v.c.now()
+	var lines []string
+	add := func(l ...string) { lines = append(lines, l...) }
+	kv := func(label, value string) string {
+		return st.Label.Render(fmt.Sprintf("%-10s", label)) + " " + dash(value)
+	}
+	add(st.Title.Render(fmt.Sprintf("%s %s request", r.ID, r.Type.Label()))+"  "+string(r.Status)+"  "+daysWords(st, r, now), "")
+	who := r.SubjectEmail + " (no contact matched)"
+	if v.contact != nil {
+		who = v.contact.ID.String() + " " + v.contact.Name()
+		if v.contact.Status == gdpr.ContactAnonymized {
+			who = v.contact.ID.String() + " (anonymized)"
+		}
+	}
+	add(kv("Who", who),
+		kv("Received", r.Received.Format(time.DateOnly)+" by "+string(r.Channel)),
+		kv("Due", r.Due.Format(time.DateOnly)),
+		kv("Note", r.Note))
+	if r.Verified != nil {
+		how := r.Verified.How
+		if how == "" {
+			how = "(how: erased with the person)"
+		}
+		add(kv("Verified", how+" · by "+r.Verified.By+" on "+r.Verified.At.Format(time.DateOnly)))
+	} else {
+		add(kv("Verified", st.Warn.Render("not yet")))
+	}
+	if r.Extension != nil {
+		add(kv("Extended", r.Extension.Reason+" · told "+r.Extension.ToldAt.Format(time.DateOnly)+" · by "+r.Extension.By))
+	}
+	if r.ExportSHA256 != "" {
+		add(kv("Exported", r.ExportedAt.Format("2006-01-02 15:04")+" · SHA-256 "+r.ExportSHA256))
+	}
+	if !r.AnonymizedAt.IsZero() {
+		add(kv("Erased", fmt.Sprintf("%s · audit entry %d", r.AnonymizedAt.Format(time.DateOnly), r.AnonymizeEvent)))
+	}
+	for _, n := range r.Notifications {
+		add(kv("Told", n.Recipient+" on "+n.At.Format(time.DateOnly)+" by "+n.By))
+	}
+	if r.Outcome != "" {
+		add(kv("Outcome", r.Outcome))
+	}
+	add("", st.Header.Render("Steps"))
+	steps := v.steps()
+	if len(steps) == 0 {
+		add(st.Subtle.Render("  closed: nothing left to do"))
+	}
+	for _, s := range steps {
+		line := fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc)
+		if s.blocked != "" {
+			line = st.Subtle.Render(fmt.Sprintf("  %-2s %s — %s", s.b.Help().Key, s.b.Help().Desc, s.blocked))
+		}
+		add(line)
+	}
+	add("", st.Header.Render("History"))
+	for _, e := range v.audit {
+		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
+	}
+	v.scroll = min(v.scroll, max(len(lines)-h, 0))
+	return strings.Join(lines[v.scroll:], "\n")
 }
