@@ -282,11 +282,11 @@ func daysWords(st Styles, r gdpr.Request, now time.Time) string {
 	case !r.Status.Open():
 		return st.Subtle.Render("closed " + r.ClosedAt.Format(time.DateOnly))
 	case left < 0:
-		return st.Error.Render(fmt.Sprintf("overdue by %d days", -left)) + ext
+		return st.Error.Render(fmt.Sprintf("%dd overdue", -left)) + ext
 	case left == 0:
 		return st.Warn.Render("due today") + ext
 	default:
-		return fmt.Sprintf("%d days left", left) + ext
+		return fmt.Sprintf("%dd left", left) + ext
 	}
 }
 
