@@ -38,6 +38,11 @@ type Options struct {
 	// Log receives Badger's warnings and errors (nothing personal is ever
 	// logged). Nil discards them.
 	Log io.Writer
+	// RemoteOnly refuses changes by names that are not registered
+	// operators: set by the SSH server, where every change comes from a
+	// session. Without it an unregistered name is the owner at the
+	// machine, with every right.
+	RemoteOnly bool
 
 	// uncompressed turns off Badger's table compression, so that tests that
 	// grep the raw files for personal data see every byte stored (Snappy
@@ -67,6 +72,41 @@ type Store struct {
 	// entry per address of an erased person), so that creating and
 	// importing contacts checks it without a Badger look-up per row.
 	suppressed map[string]bool
+
+	remoteOnly bool
+
+	subsMu sync.Mutex
+	subs   map[chan struct{}]bool
+}
+
+// Subscribe returns a channel that receives a signal after every committed
+// change (several changes may share one signal), and a function that ends
+// the subscription. Sessions over SSH use it to show each other's changes.
+func (s *Store) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	s.subsMu.Lock()
+	if s.subs == nil {
+		s.subs = map[chan struct{}]bool{}
+	}
+	s.subs[ch] = true
+	s.subsMu.Unlock()
+	return ch, func() {
+		s.subsMu.Lock()
+		delete(s.subs, ch)
+		s.subsMu.Unlock()
+	}
+}
+
+// notify signals every subscriber without waiting for any.
+func (s *Store) notify() {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default: // a signal is already pending
+		}
+	}
 }
 
 // Open opens or creates the store in dir. A directory that another process
@@ -82,7 +122,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, lock: lock, now: opts.Now}
+	s := &Store{dir: dir, lock: lock, now: opts.Now, remoteOnly: opts.RemoteOnly}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
 		return nil, err

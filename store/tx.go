@@ -85,6 +85,12 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	if action, record, role, err := t.refused(); err != nil {
+		return err
+	} else if action != "" {
+		txn.Discard()
+		return s.refuse(operator, action, record, role)
+	}
 	if err := t.flushCounters(); err != nil {
 		return fmt.Errorf("update counters: %w", err)
 	}
@@ -104,6 +110,7 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
+	s.notify()
 	for h, on := range t.suppress {
 		if on {
 			s.suppressed[h] = true
@@ -112,6 +119,24 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		}
 	}
 	return nil
+}
+
+// refuse audits a refused change in a transaction of its own and returns
+// ErrForbidden naming what was refused.
+func (s *Store) refuse(operator, action, record string, role Role) error {
+	who := string(role)
+	if who == "" {
+		who = "unregistered"
+	}
+	err := s.writeLocked(operator, func(t *tx) error {
+		t.entries = nil
+		t.audit("access.refused", record, action+" refused: role "+who, nil, 0)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit a refused %s: %w", action, err)
+	}
+	return fmt.Errorf("%s: %w (%s)", action, ErrForbidden, who)
 }
 
 func (t *tx) set(key, value []byte) error { return t.txn.Set(key, value) }
