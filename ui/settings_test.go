@@ -391,3 +391,30 @@ func TestGoldenSettings(t *testing.T) {
 		}
 	}
 }
+
+// Purposes and the privacy-policy address are edited in place; an address
+// that is not a web address is refused by the form.
+func TestSettingsPurposesAndURL(t *testing.T) {
+	s := openDemo(t, 0)
+	d := openSettings(t, s)
+	d.selectRow("Privacy policy")
+	d.keys("a")
+	d.mustShow("nothing to add here")
+	d.keys("e")
+	d.typeText("demo-shop.example/privacy")
+	d.keys("enter")
+	d.mustShow("write the full address")
+	d.keys("ctrl+u")
+	d.typeText("https://demo-shop.example/privacy")
+	d.keys("enter")
+	d.mustShow("Saved the privacy-policy address")
+	d.selectRow("Purposes")
+	d.keys("enter")
+	d.typeText("Delivering orders.")
+	d.keys("enter")
+	d.mustShow("Saved the purposes", "Delivering orders.")
+	got := readSettings(t, s)
+	if got.PrivacyPolicyURL != "https://demo-shop.example/privacy" || got.Purposes != "Delivering orders." {
+		t.Fatalf("settings = %+v", got)
+	}
+}
