@@ -51,6 +51,18 @@ type Model struct {
 	quitting      bool
 	empty         bool
 	help          help.Model
+	changes       <-chan struct{}
+}
+
+// elsewhereMsg says another session changed the store.
+type elsewhereMsg struct{}
+
+// watch waits for the next change made elsewhere.
+func (m *Model) watch() tea.Msg {
+	if _, ok := <-m.changes; !ok {
+		return nil
+	}
+	return elsewhereMsg{}
 }
 
 // New builds the UI over a store.
@@ -66,7 +78,7 @@ func New(o Options) *Model {
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64)}
-	m := &Model{c: c, width: 80, height: 24, help: help.New()}
+	m := &Model{c: c, width: 80, height: 24, help: help.New(), changes: o.Changes}
 	m.screens = []screen{
 		newDashboard(c), newContacts(c), newRequests(c),
 		newChecklist(c), newSettings(c), newAudit(c),
@@ -100,6 +112,9 @@ func (m *Model) Init() tea.Cmd {
 	for _, s := range m.screens {
 		cmds = append(cmds, s.Init())
 	}
+	if m.changes != nil {
+		cmds = append(cmds, m.watch)
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -124,6 +139,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.broadcast(msg)
 	case changedMsg:
 		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(msg))
+	case elsewhereMsg:
+		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(changedMsg{}), m.watch)
 	case switchMsg:
 		m.active = msg.to
 		return m, m.screens[msg.to].Update(msg)

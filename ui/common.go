@@ -58,6 +58,9 @@ type Options struct {
 	// ExportDir is where access packages are written (default: the
 	// current directory).
 	ExportDir string
+	// Changes signals changes made elsewhere (other sessions on the same
+	// store, Store.Subscribe); every screen then reloads. Nil: none.
+	Changes <-chan struct{}
 }
 
 // common is what every screen shares: the store, who works, the clock,
@@ -96,7 +99,7 @@ func (c *common) may(action string) (bool, string) {
 		return false, "viewers cannot " + action
 	case store.RoleStaff:
 		switch action {
-		case "anonymize", "change settings", "manage operators":
+		case "anonymize", "change settings", "manage operators", "change the checklist":
 			return false, "staff cannot " + action + "; ask an admin"
 		}
 	}

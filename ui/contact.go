@@ -207,42 +207,84 @@ func (v *contactView) act(fn func() (string, error)) tea.Cmd {
 
 func (v *contactView) editDialog() *dialog {
 	c := v.contact
-	e := struct{ first, last, email, phone, street, city, postal, region, company, country, notes string }{
-		c.FirstName, c.LastName, c.Email, c.Phone, c.Street, c.City, c.PostalCode, c.Region, c.Company, c.Country, c.Notes}
-	in := func(title string, p *string) huh.Field { return huh.NewInput().Title(title).Value(p).Inline(true) }
+	// The form starts from the values on screen; only the fields the owner
+	// changes are written, and a field someone else changed meanwhile (in
+	// another session) is a conflict: nothing is saved and the owner
+	// re-opens the contact to see the new values.
+	type field struct {
+		label string
+		value string
+		orig  string
+		get   func(*gdpr.Contact) *string
+	}
+	fs := []*field{
+		{label: "First name ", get: func(c *gdpr.Contact) *string { return &c.FirstName }},
+		{label: "Last name  ", get: func(c *gdpr.Contact) *string { return &c.LastName }},
+		{label: "Email      ", get: func(c *gdpr.Contact) *string { return &c.Email }},
+		{label: "Phone      ", get: func(c *gdpr.Contact) *string { return &c.Phone }},
+		{label: "Street     ", get: func(c *gdpr.Contact) *string { return &c.Street }},
+		{label: "City       ", get: func(c *gdpr.Contact) *string { return &c.City }},
+		{label: "Postal code", get: func(c *gdpr.Contact) *string { return &c.PostalCode }},
+		{label: "Region     ", get: func(c *gdpr.Contact) *string { return &c.Region }},
+		{label: "Company    ", get: func(c *gdpr.Contact) *string { return &c.Company }},
+		{label: "Country    ", get: func(c *gdpr.Contact) *string { return &c.Country }},
+		{label: "Notes      ", get: func(c *gdpr.Contact) *string { return &c.Notes }},
+	}
+	var inputs []huh.Field
+	for _, f := range fs {
+		f.orig = *f.get(&c)
+		f.value = f.orig
+		in := huh.NewInput().Title(f.label).Value(&f.value).Inline(true)
+		switch strings.TrimSpace(f.label) {
+		case "Email":
+			in = in.Validate(func(s string) error {
+				_, err := gdpr.NormalizeEmail(s)
+				return err
+			})
+		case "Country":
+			in = in.Validate(func(s string) error {
+				_, err := gdpr.NormalizeCountry(s)
+				return err
+			})
+		}
+		inputs = append(inputs, in)
+	}
 	op, id, st := v.c.operator, v.id, v.c.store
 	return newDialog("Rectify "+id.String()+" (Art. 16): the old values are kept, sealed, in the audit log",
 		func() tea.Cmd {
 			return v.act(func() (string, error) {
-				country, err := gdpr.NormalizeCountry(e.country)
-				if err != nil {
-					return "", err
-				}
-				err = st.UpdateContact(op, id, func(c *gdpr.Contact) error {
-					c.FirstName, c.LastName, c.Email, c.Phone = strings.TrimSpace(e.first), strings.TrimSpace(e.last), e.email, strings.TrimSpace(e.phone)
-					c.Street, c.City, c.PostalCode, c.Region = strings.TrimSpace(e.street), strings.TrimSpace(e.city), strings.TrimSpace(e.postal), strings.TrimSpace(e.region)
-					c.Company, c.Country, c.Notes = strings.TrimSpace(e.company), country, strings.TrimSpace(e.notes)
+				var changed []string
+				err := st.UpdateContact(op, id, func(cur *gdpr.Contact) error {
+					for _, f := range fs {
+						val := strings.TrimSpace(f.value)
+						if val == strings.TrimSpace(f.orig) {
+							continue
+						}
+						name := strings.ToLower(strings.TrimSpace(f.label))
+						if *f.get(cur) != f.orig {
+							return fmt.Errorf("%s of %s was changed by someone else while you edited it: open the contact again and re-apply your change", name, id)
+						}
+						if name == "country" {
+							norm, err := gdpr.NormalizeCountry(val)
+							if err != nil {
+								return err
+							}
+							val = norm
+						}
+						*f.get(cur) = val
+						changed = append(changed, name)
+					}
 					return nil
 				})
 				if err != nil {
 					return "", fmt.Errorf("rectify %s: %w", id, err)
 				}
-				return "Saved the rectification of " + id.String() + " (audited)", nil
+				if len(changed) == 0 {
+					return "Nothing was changed on " + id.String(), nil
+				}
+				return "Saved the rectification of " + id.String() + " (" + strings.Join(changed, ", ") + "; audited)", nil
 			})
-		},
-		in("First name ", &e.first), in("Last name  ", &e.last),
-		huh.NewInput().Title("Email      ").Value(&e.email).Inline(true).Validate(func(s string) error {
-			_, err := gdpr.NormalizeEmail(s)
-			return err
-		}),
-		in("Phone      ", &e.phone), in("Street     ", &e.street), in("City       ", &e.city),
-		in("Postal code", &e.postal), in("Region     ", &e.region), in("Company    ", &e.company),
-		huh.NewInput().Title("Country    ").Value(&e.country).Inline(true).Validate(func(s string) error {
-			_, err := gdpr.NormalizeCountry(s)
-			return err
-		}),
-		in("Notes      ", &e.notes),
-	)
+		}, inputs...)
 }
 
 // latestVersion is the newest version of a policy kind, 0 if none.
