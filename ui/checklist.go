@@ -312,13 +312,3 @@ func (s *checklist) detailLines(w int) []string {
 	}
 	return out
 }
-
-func sectionsOf(items []gdpr.ItemStatus) []gdpr.Section {
-	var out []gdpr.Section
-	for _, it := range items {
-		if len(out) == 0 || out[len(out)-1] != it.Section {
-			out = append(out, it.Section)
-		}
-	}
-	return out
-}
