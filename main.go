@@ -29,6 +29,7 @@ import (
 	"golang.org/x/term"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -107,7 +108,8 @@ the terminal UI on your data directory.`,
 	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
 	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
-		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand())
+		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
+		a.serveCommand(), a.operatorCommand())
 	return root
 }
 
@@ -135,6 +137,129 @@ func (a *app) runTUI(ctx context.Context) error {
 		return fmt.Errorf("terminal UI: %w", runErr)
 	}
 	return nil
+}
+
+// ---- serve and operators ----
+
+func (a *app) serveCommand() *cobra.Command {
+	var listen, hostKey string
+	var idle time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the desk over SSH to the registered operators",
+		Long: `serve runs the terminal UI over SSH: each operator connects with a plain
+'ssh -p 2222 NAME@host' and gets the same screens, with what their role allows
+(see 'gdprdesk operator'). Only public keys registered as operators get in;
+passwords are refused. Sessions share one store and see each other's changes.
+SIGINT or SIGTERM stops it cleanly: sessions are told, running bulk changes
+stop after their chunk, and the store is closed.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if idle < time.Minute {
+				return usagef("--idle-timeout must be at least 1m, got %s", idle)
+			}
+			dir, err := a.dataDir()
+			if err != nil {
+				return err
+			}
+			s, err := store.Open(dir, store.Options{Now: a.now, RemoteOnly: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ops, err := s.Operators()
+			if err != nil {
+				return err
+			}
+			if len(ops) == 0 {
+				return fmt.Errorf("no operators yet: add one first, e.g. gdprdesk operator add anna --key ~/.ssh/id_ed25519.pub --role admin")
+			}
+			if hostKey == "" {
+				hostKey = filepath.Join(dir, "ssh_host_ed25519")
+			}
+			exports := filepath.Join(dir, "exports")
+			if err := os.MkdirAll(exports, 0o700); err != nil {
+				return fmt.Errorf("create %s: %w", exports, err)
+			}
+			fmt.Fprintf(a.stdout, "Serving %s to %d operator(s) on %s (ctrl+c stops).\n", dir, len(ops), listen)
+			return ui.Serve(cmd.Context(), ui.ServeOptions{Store: s, Listen: listen, HostKey: hostKey,
+				IdleTimeout: idle, Now: a.now, ExportDir: exports, Log: a.stderr})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:2222", "address to listen on")
+	f.StringVar(&hostKey, "host-key", "", "the server's private host key (default DIR/ssh_host_ed25519, made once, 0600)")
+	f.DurationVar(&idle, "idle-timeout", 30*time.Minute, "close a session idle this long")
+	return cmd
+}
+
+func (a *app) operatorCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "operator", Short: "Manage who may connect over SSH (gdprdesk serve)"}
+	var keyArg, role string
+	add := &cobra.Command{
+		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer",
+		Short: "Register an operator: their public key decides who they are",
+		Args:  exactArgs(1, "the operator's name"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			r, err := store.ParseRole(role)
+			if err != nil {
+				return usageError{err}
+			}
+			k := strings.TrimSpace(keyArg)
+			if b, err := os.ReadFile(k); err == nil {
+				k = strings.TrimSpace(string(b))
+			}
+			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k)); err != nil {
+				return usagef("--key: not an SSH public key (give the key line, e.g. 'ssh-ed25519 AAAA…', or the .pub file)")
+			}
+			return a.withStore(func(s *store.Store) error {
+				if err := s.AddOperator(a.operatorName(), store.Operator{Name: args[0], Role: r, PublicKey: k}); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Operator %s (%s) added.\n", args[0], r)
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&keyArg, "key", "", "the operator's SSH public key, or a .pub file holding it")
+	add.Flags().StringVar(&role, "role", "staff", "admin, staff or viewer")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the operators",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			return a.withStore(func(s *store.Store) error {
+				ops, err := s.Operators()
+				if err != nil {
+					return err
+				}
+				if len(ops) == 0 {
+					fmt.Fprintln(a.stdout, "No operators yet.")
+				}
+				for _, op := range ops {
+					kind, _, _ := strings.Cut(op.PublicKey, " ")
+					fmt.Fprintf(a.stdout, "%-16s %-7s %-12s added %s by %s\n", op.Name, op.Role, kind, op.AddedAt.Format("2006-01-02"), op.AddedBy)
+				}
+				return nil
+			})
+		},
+	}
+	remove := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove an operator (their key no longer gets in)",
+		Args:  exactArgs(1, "the operator's name"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withStore(func(s *store.Store) error {
+				if err := s.RemoveOperator(a.operatorName(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Operator %s removed.\n", args[0])
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(add, list, remove)
+	return cmd
 }
 
 func noArgs(_ *cobra.Command, args []string) error {

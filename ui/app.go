@@ -139,6 +139,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.broadcast(msg)
 	case changedMsg:
 		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(msg))
+	case ShutdownMsg:
+		// The server is stopping: stop running work after its chunk, then
+		// quit once nothing runs.
+		m.quitting = true
+		m.message = "the server is stopping; your session ends now"
+		var cmds []tea.Cmd
+		for _, s := range m.screens {
+			if st, ok := s.(stopper); ok && s.Busy() != "" {
+				cmds = append(cmds, st.Stop())
+			}
+		}
+		if m.busy() == "" {
+			return m, tea.Quit
+		}
+		return m, tea.Batch(cmds...)
 	case elsewhereMsg:
 		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(changedMsg{}), m.watch)
 	case switchMsg:

@@ -114,7 +114,7 @@ func (d *dashboard) View(w, h int) string {
 		line("total", cs.Contacts, false),
 		line("in the EU/EEA", cs.EU, false),
 		line("without a basis", cs.WithoutBasis, true),
-		line("  EU, without a basis", cs.EUWithoutBasis, true) + st.Subtle.Render("  w shows"),
+		line("  EU, without a basis", cs.EUWithoutBasis, true) + st.Subtle.Render(" (w)"),
 		line("restricted", cs.Restricted, false),
 		line("anonymized", cs.Anonymized, false),
 	}, "\n")

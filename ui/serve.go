@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/activeterm"
+	bm "charm.land/wish/v2/bubbletea"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// ServeOptions configure the SSH server.
+type ServeOptions struct {
+	Store       *store.Store
+	Listen      string        // host:port; default 127.0.0.1:2222
+	HostKey     string        // private host key, generated (0600) when missing
+	IdleTimeout time.Duration // a session idle this long is closed; 0: 30 minutes
+	Now         func() time.Time
+	ExportDir   string    // where sessions write access packages
+	Log         io.Writer // one line per connection and refusal; never personal data
+	// Ready, when set, is called with the listening address (tests listen
+	// on port 0).
+	Ready func(net.Addr)
+}
+
+// operatorKey is the session context key of the authenticated operator.
+type operatorKey struct{}
+
+// Serve runs the desk over SSH until ctx ends: public-key authentication
+// only, against the operators registered in the store (the key decides who
+// the operator is); one Bubble Tea program per session, sized to the
+// client's terminal. On ctx's end every session is told, running bulk
+// changes stop after their chunk, and Serve returns when the sessions have
+// ended (or after 15 seconds).
+func Serve(ctx context.Context, o ServeOptions) error {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:2222"
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 30 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(o.Log, "%s "+format+"\n", append([]any{o.Now().UTC().Format(time.RFC3339)}, a...)...)
+	}
+	sv := &server{o: o, logf: logf, failures: map[string]int{}, programs: map[*tea.Program]bool{}}
+	srv, err := wish.NewServer(
+		wish.WithHostKeyPath(o.HostKey),
+		wish.WithPublicKeyAuth(sv.auth),
+		wish.WithIdleTimeout(o.IdleTimeout),
+		wish.WithMiddleware(
+			bm.MiddlewareWithProgramHandler(sv.program),
+			activeterm.Middleware(), // a session without a terminal is told and closed
+			sv.recoverer,
+		),
+	)
+	if err != nil {
+		return fmt.Errorf("start the SSH server: %w", err)
+	}
+	if err := os.Chmod(o.HostKey, 0o600); err != nil {
+		return fmt.Errorf("host key %s: %w", o.HostKey, err)
+	}
+	l, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Listen, err)
+	}
+	if o.Ready != nil {
+		o.Ready(l.Addr())
+	}
+	logf("listening on %s", l.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	select {
+	case err := <-done:
+		if errors.Is(err, ssh.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logf("stopping: telling %d session(s)", sv.count())
+	sv.stopAll()
+	sv.wait(15 * time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		srv.Close()
+	}
+	logf("stopped")
+	return nil
+}
+
+// server is the state shared by the sessions.
+type server struct {
+	o    ServeOptions
+	logf func(string, ...any)
+
+	mu       sync.Mutex
+	failures map[string]int // failed logins by remote host
+	programs map[*tea.Program]bool
+	ended    sync.WaitGroup
+}
+
+// auth accepts a key registered to an operator. Repeated failures from one
+// address are answered more and more slowly.
+func (sv *server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
+	host, _, _ := net.SplitHostPort(ctx.RemoteAddr().String())
+	ops, err := sv.o.Store.Operators()
+	if err != nil {
+		sv.logf("refused %s: cannot read operators", host)
+		return false
+	}
+	for _, op := range ops {
+		pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(op.PublicKey))
+		if err == nil && ssh.KeysEqual(pk, key) {
+			ctx.SetValue(operatorKey{}, op.Name)
+			sv.mu.Lock()
+			delete(sv.failures, host)
+			sv.mu.Unlock()
+			return true
+		}
+	}
+	sv.mu.Lock()
+	sv.failures[host]++
+	n := sv.failures[host]
+	sv.mu.Unlock()
+	sv.logf("refused a key from %s (%d failed so far)", host, n)
+	time.Sleep(min(time.Duration(n)*200*time.Millisecond, 3*time.Second))
+	return false
+}
+
+// program builds the session's UI for its operator, who must still be
+// registered (a removed operator's key no longer gets in).
+func (sv *server) program(sess ssh.Session) *tea.Program {
+	name, _ := sess.Context().Value(operatorKey{}).(string)
+	var op *store.Operator
+	if ops, err := sv.o.Store.Operators(); err == nil {
+		for i := range ops {
+			if ops[i].Name == name {
+				op = &ops[i]
+			}
+		}
+	}
+	if op == nil {
+		wish.Fatalln(sess, "gdprdesk: you are not an operator of this desk")
+		return nil
+	}
+	changes, stop := sv.o.Store.Subscribe()
+	m := New(Options{Store: sv.o.Store, Operator: op.Name, Role: op.Role, Now: sv.o.Now, ExportDir: sv.o.ExportDir, Changes: changes})
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
+	sv.mu.Lock()
+	sv.programs[p] = true
+	sv.ended.Add(1)
+	sv.mu.Unlock()
+	host, _, _ := net.SplitHostPort(sess.RemoteAddr().String())
+	sv.logf("session of %s (%s) from %s", op.Name, op.Role, host)
+	go func() {
+		<-sess.Context().Done()
+		stop()
+		sv.mu.Lock()
+		if sv.programs[p] {
+			delete(sv.programs, p)
+			sv.ended.Done()
+		}
+		sv.mu.Unlock()
+		sv.logf("session of %s ended", op.Name)
+	}()
+	return p
+}
+
+func (sv *server) count() int {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return len(sv.programs)
+}
+
+// stopAll tells every session the server is stopping: a running bulk
+// change stops after its chunk, and the program quits.
+func (sv *server) stopAll() {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	for p := range sv.programs {
+		p.Send(ShutdownMsg{})
+	}
+}
+
+func (sv *server) wait(limit time.Duration) {
+	done := make(chan struct{})
+	go func() { sv.ended.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		sv.logf("%d session(s) did not end in %s", sv.count(), limit)
+	}
+}
+
+// recoverer keeps a panic in one session from taking the server down; the
+// log line names the session's operator, never data.
+func (sv *server) recoverer(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer func() {
+			if r := recover(); r != nil {
+				name, _ := sess.Context().Value(operatorKey{}).(string)
+				sv.logf("a session of %s failed and was closed", strings.TrimSpace(name))
+			}
+		}()
+		next(sess)
+	}
+}
+
+// ShutdownMsg tells a session the server is stopping.
+type ShutdownMsg struct{}

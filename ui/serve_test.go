@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+func newKey(t *testing.T) (gossh.Signer, string) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))
+}
+
+// testServer is a running server over a demo store, with anna, an admin
+// registered before it started.
+type testServer struct {
+	*store.Store
+	addr string
+	anna gossh.Signer
+}
+
+func startServer(t *testing.T, n int) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := store.Open(dir, store.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := FillDemo(t.Context(), s, DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	anna, annaPub := newKey(t)
+	if err := s.AddOperator("owner", store.Operator{Name: "anna", Role: store.RoleAdmin, PublicKey: annaPub}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = store.Open(dir, store.Options{Now: fixedNow, RemoteOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServeOptions{Store: s, Listen: "127.0.0.1:0", HostKey: filepath.Join(dir, "host_key"),
+			Now: fixedNow, ExportDir: t.TempDir(), Ready: func(a net.Addr) { addr <- a.String() }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		s.Close()
+	})
+	select {
+	case a := <-addr:
+		return &testServer{Store: s, addr: a, anna: anna}
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	return nil
+}
+
+// terminal is an SSH session with a pseudo-terminal, whose output is
+// collected as it comes.
+type terminal struct {
+	sess *gossh.Session
+	in   interface{ Write([]byte) (int, error) }
+	mu   sync.Mutex
+	out  bytes.Buffer
+}
+
+func (tm *terminal) Write(p []byte) (int, error) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.out.Write(p)
+}
+
+func (tm *terminal) text() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return ansi.Strip(tm.out.String())
+}
+
+// waitFor waits until everything the session printed so far contains text.
+func (tm *terminal) waitFor(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(tm.text(), text) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the session did not show %q; it showed:\n%s", text, tm.text())
+}
+
+func (tm *terminal) send(s string) {
+	tm.in.Write([]byte(s))
+	time.Sleep(80 * time.Millisecond) // as a person types: one key, one frame
+}
+
+func dial(addr, user string, auth gossh.AuthMethod) (*gossh.Client, error) {
+	return gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{auth},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+}
+
+func openTerminal(t *testing.T, addr, user string, key gossh.Signer) *terminal {
+	t.Helper()
+	c, err := dial(addr, user, gossh.PublicKeys(key))
+	if err != nil {
+		t.Fatalf("%s: %v", user, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{sess: sess}
+	sess.Stdout = tm
+	in, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.in = in
+	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+func TestServeAuthenticatesByKeyOnly(t *testing.T) {
+	s := startServer(t, 100)
+	addr, annaKey := s.addr, s.anna
+	tm := openTerminal(t, addr, "anna", annaKey)
+	tm.waitFor(t, "Recent activity")
+	tm.waitFor(t, "anna (admin)")
+
+	// The key decides the operator, whatever user name is given.
+	tm2 := openTerminal(t, addr, "someone-else", annaKey)
+	tm2.waitFor(t, "anna (admin)")
+
+	stranger, _ := newKey(t)
+	if _, err := dial(addr, "anna", gossh.PublicKeys(stranger)); err == nil {
+		t.Error("an unregistered key got in")
+	}
+	if _, err := dial(addr, "anna", gossh.Password("hunter2")); err == nil {
+		t.Error("a password got in")
+	}
+	vicKey, vicPub := newKey(t)
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleViewer, PublicKey: vicPub}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := dial(addr, "vic", gossh.PublicKeys(vicKey)); err != nil {
+		t.Fatalf("vic before removal: %v", err)
+	} else {
+		c.Close()
+	}
+	if err := s.RemoveOperator("anna", "vic"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dial(addr, "vic", gossh.PublicKeys(vicKey)); err == nil {
+		t.Error("a removed operator got in")
+	}
+}
+
+// A viewer is stopped by the UI with a reason, and the store refuses and
+// audits a change made in the viewer's name anyway.
+func TestServeViewerCannotChange(t *testing.T) {
+	s := startServer(t, 100)
+	addr := s.addr
+	vicKey, vicPub := newKey(t)
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleViewer, PublicKey: vicPub}); err != nil {
+		t.Fatal(err)
+	}
+	tm := openTerminal(t, addr, "vic", vicKey)
+	tm.waitFor(t, "vic (viewer)")
+	tm.send("2")
+	tm.waitFor(t, "row 1")
+	tm.send("A")
+	tm.send("b")
+	tm.waitFor(t, "viewers cannot change lawful bases")
+	q, _ := gdpr.ParseQuery("country:DE")
+	if _, err := s.ApplyBasis(context.Background(), "vic", q, store.BasisChange{Basis: gdpr.BasisConsent, Evidence: "x"}, nil); err == nil {
+		t.Fatal("the store let a viewer tag")
+	}
+	es, _ := s.Audit(store.AuditFilter{Operator: "vic"}, 0, 1)
+	if len(es) != 1 || es[0].Action != "access.refused" {
+		t.Fatalf("the refusal was not audited: %+v", es)
+	}
+}
+
+// Two sessions on one store: a change made in one shows in the other.
+func TestServeSessionsSeeEachOther(t *testing.T) {
+	s := startServer(t, 300)
+	addr := s.addr
+	benKey, benPub := newKey(t)
+	if err := s.AddOperator("anna", store.Operator{Name: "ben", Role: store.RoleStaff, PublicKey: benPub}); err != nil {
+		t.Fatal(err)
+	}
+	anna := openTerminal(t, addr, "anna", s.anna)
+	ben := openTerminal(t, addr, "ben", benKey)
+	anna.waitFor(t, "Recent activity")
+	ben.waitFor(t, "Recent activity")
+	before, _ := s.Counts()
+	// anna gives every EU contact without a basis consent, from her keyboard.
+	anna.send("w")
+	anna.waitFor(t, "match · row 1")
+	anna.send("A")
+	anna.send("b")
+	anna.waitFor(t, "Lawful basis for")
+	anna.send("\r")
+	anna.send("\r")
+	anna.send("\r")
+	anna.send("signed forms")
+	anna.send("\r")
+	anna.waitFor(t, "Add consent")
+	anna.send("y")
+	anna.waitFor(t, "Added consent to")
+	after, _ := s.Counts()
+	if after.EUWithoutBasis >= before.EUWithoutBasis {
+		t.Fatalf("EU without basis %d → %d", before.EUWithoutBasis, after.EUWithoutBasis)
+	}
+	// ben, who did nothing, sees the new figure on his dashboard.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(ben.text(), "basis.add") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(ben.text(), "basis.add") {
+		t.Fatal("ben's dashboard did not show anna's change")
+	}
+}
