@@ -4,12 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -466,34 +463,13 @@ func equalSeqs(a, b []uint64) bool {
 // store: the log, a filtered log, an entry, a verification.
 // Refresh with: go test ./ui -run TestGoldenAudit -update
 func TestGoldenAudit(t *testing.T) {
-	steps := []struct {
-		name string
-		keys []string
-		wait string
-	}{
+	steps := []goldenStep{
 		{"list", []string{"6"}, "newest first · row 1"},
 		{"filtered", append([]string{"6", "/"}, append(strings.Split("record:R30", ""), "enter")...), "matches, newest first"},
 		{"entry", []string{"6", "down", "enter"}, "Hash"},
 		{"verified", []string{"6", "v"}, "Chain verified"},
 	}
-	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
-		for _, st := range steps {
-			t.Run(st.name+"-"+itoa(size.w)+"x"+itoa(size.h), func(t *testing.T) {
-				s := demo.open(t)
-				tm, p := startProgram(t, newTestModel(s), size.w, size.h)
-				p.waitFor(t, tm, "Recent activity")
-				for _, k := range st.keys {
-					tm.Send(keyMsg(k))
-				}
-				p.waitFor(t, tm, st.wait)
-				if err := tm.Quit(); err != nil {
-					t.Fatal(err)
-				}
-				m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-				golden.RequireEqual(t, []byte(ansi.Strip(m.render())))
-			})
-		}
-	}
+	runGoldenSteps(t, steps)
 }
 
 // A reload that lands while an older page is being read drops that page

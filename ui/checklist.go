@@ -75,11 +75,7 @@ func (s *checklist) set(it gdpr.ItemStatus, rec gdpr.ItemRecord, text string) te
 
 func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.dialog != nil {
-		cmd := s.dialog.update(msg)
-		if s.dialog.closed {
-			s.dialog = nil
-		}
-		return cmd
+		return stepDialog(&s.dialog, msg)
 	}
 	k := s.c.keys
 	it, ok := s.selected()
@@ -184,11 +180,7 @@ func (s *checklist) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	default:
 		if s.dialog != nil {
-			cmd := s.dialog.update(msg)
-			if s.dialog.closed {
-				s.dialog = nil
-			}
-			return cmd
+			return stepDialog(&s.dialog, msg)
 		}
 	}
 	return nil

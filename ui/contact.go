@@ -120,22 +120,14 @@ func (v *contactView) Update(msg tea.Msg) tea.Cmd {
 		return v.key(msg)
 	}
 	if v.dialog != nil {
-		cmd := v.dialog.update(msg)
-		if v.dialog.closed {
-			v.dialog = nil
-		}
-		return cmd
+		return stepDialog(&v.dialog, msg)
 	}
 	return nil
 }
 
 func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.dialog != nil {
-		cmd := v.dialog.update(msg)
-		if v.dialog.closed {
-			v.dialog = nil
-		}
-		return cmd
+		return stepDialog(&v.dialog, msg)
 	}
 	k := v.c.keys
 	switch {

@@ -24,6 +24,16 @@ func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog
 
 func (d *dialog) init() tea.Cmd { return d.form.Init() }
 
+// stepDialog sends msg to the open dialog *d and forgets the dialog once
+// it has closed (submitted or cancelled).
+func stepDialog(d **dialog, msg tea.Msg) tea.Cmd {
+	cmd := (*d).update(msg)
+	if (*d).closed {
+		*d = nil
+	}
+	return cmd
+}
+
 func (d *dialog) help() []key.Binding {
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / done")),

@@ -19,11 +19,7 @@ var demo sharedDemo
 // final frame (without colours) is compared with testdata/*.golden.
 // Refresh with: go test ./ui -run TestGolden -update
 func TestGolden(t *testing.T) {
-	steps := []struct {
-		name string
-		keys []string
-		wait string // text the screen shows once loaded
-	}{
+	steps := []goldenStep{
 		{"dashboard", nil, "Recent activity"},
 		{"contacts", []string{"2"}, "row 1"},
 		{"contacts-filtered", []string{"2", "/", "e", "u", ":", "y", "e", "s", " ", "b", "a", "s", "i", "s", ":", "n", "o", "n", "e", "enter"}, "match · row 1"},
@@ -40,6 +36,20 @@ func TestGolden(t *testing.T) {
 		{"audit", []string{"6"}, "newest first"},
 		{"help", []string{"2", "?"}, "Everywhere"},
 	}
+	runGoldenSteps(t, steps)
+}
+
+// goldenStep is keys pressed on the demo store and the text the screen
+// shows once they have taken effect.
+type goldenStep struct {
+	name string
+	keys []string
+	wait string
+}
+
+// runGoldenSteps runs each step under teatest at 80×24 and 120×40 and
+// compares the final frame, without colours, with its golden file.
+func runGoldenSteps(t *testing.T, steps []goldenStep) {
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		for _, st := range steps {
 			t.Run(st.name+"-"+itoa(size.w)+"x"+itoa(size.h), func(t *testing.T) {

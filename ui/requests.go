@@ -128,11 +128,7 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	}
 	if s.dialog != nil {
-		cmd := s.dialog.update(msg)
-		if s.dialog.closed {
-			s.dialog = nil
-		}
-		return cmd
+		return stepDialog(&s.dialog, msg)
 	}
 	if s.detail != nil {
 		return s.detail.update(msg)
@@ -142,11 +138,7 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 
 func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.dialog != nil {
-		cmd := s.dialog.update(msg)
-		if s.dialog.closed {
-			s.dialog = nil
-		}
-		return cmd
+		return stepDialog(&s.dialog, msg)
 	}
 	if s.detail != nil {
 		cmd := s.detail.update(msg)
@@ -472,22 +464,14 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 		return v.key(msg)
 	}
 	if v.dialog != nil {
-		cmd := v.dialog.update(msg)
-		if v.dialog.closed {
-			v.dialog = nil
-		}
-		return cmd
+		return stepDialog(&v.dialog, msg)
 	}
 	return nil
 }
 
 func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.dialog != nil {
-		cmd := v.dialog.update(msg)
-		if v.dialog.closed {
-			v.dialog = nil
-		}
-		return cmd
+		return stepDialog(&v.dialog, msg)
 	}
 	k := v.c.keys
 	switch {

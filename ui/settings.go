@@ -301,11 +301,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *settings) updateDialog(msg tea.Msg) tea.Cmd {
-	cmd := s.dialog.update(msg)
-	if s.dialog.closed {
-		s.dialog = nil
-	}
-	return cmd
+	return stepDialog(&s.dialog, msg)
 }
 
 func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -361,35 +358,14 @@ func mustJSON(t *testing.T, v gdpr.Settings) string {
 // The settings screen and its forms, at 80×24 and 120×40, on the demo
 // store. Refresh with: go test ./ui -run TestGoldenSettings -update
 func TestGoldenSettings(t *testing.T) {
-	steps := []struct {
-		name string
-		keys []string
-		wait string
-	}{
+	steps := []goldenStep{
 		{"list", []string{"5"}, "Source rules"},
 		{"list-end", []string{"5", "end"}, "› + new consent text version"},
 		{"dialog-dpo", []string{"5", "down", "enter"}, "Edit Data Protection Officer"},
 		{"dialog-rule", []string{"5", "end", "up", "up", "up", "up", "up", "up", "up", "a"}, "Add a source rule"},
 		{"version", []string{"5", "end", "up", "up", "up", "enter"}, "esc goes back"},
 	}
-	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
-		for _, st := range steps {
-			t.Run(st.name+"-"+itoa(size.w)+"x"+itoa(size.h), func(t *testing.T) {
-				s := demo.open(t)
-				tm, p := startProgram(t, newTestModel(s), size.w, size.h)
-				p.waitFor(t, tm, "Recent activity")
-				for _, k := range st.keys {
-					tm.Send(keyMsg(k))
-				}
-				p.waitFor(t, tm, st.wait)
-				if err := tm.Quit(); err != nil {
-					t.Fatal(err)
-				}
-				m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-				golden.RequireEqual(t, []byte(ansi.Strip(m.render())))
-			})
-		}
-	}
+	runGoldenSteps(t, steps)
 }
 
 // Purposes and the privacy-policy address are edited in place; an address
