@@ -265,31 +265,10 @@ func (s *Store) searchMatches(rec *contactRec, q gdpr.Query) (bool, error) {
 // Contacts returns up to limit contacts matching q after the cursor, with
 // their personal data, for display.
 func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
-	var page Page
-	if limit <= 0 {
-		return page, errors.New("page size must be positive")
+	page, err := s.readPage(q, after, false, limit)
+	if page.More {
+		page.Next = page.Keys[len(page.Keys)-1]
 	}
-	err := s.view(func(txn *badger.Txn) error {
-		var shown []byte
-		_, _, err := s.scan(txn, q, after, false, func(key []byte, rec *contactRec) (bool, error) {
-			if len(page.Contacts) == limit {
-				page.More = true
-				return false, nil
-			}
-			c, err := s.unseal(rec)
-			if err != nil {
-				return false, err
-			}
-			page.Contacts = append(page.Contacts, c)
-			page.Keys = append(page.Keys, Cursor(bytes.Clone(key)))
-			shown = append(shown[:0], key...)
-			return true, nil
-		})
-		if page.More {
-			page.Next = Cursor(shown)
-		}
-		return err
-	})
 	return page, err
 }
 
@@ -298,12 +277,24 @@ func (s *Store) Contacts(q gdpr.Query, after Cursor, limit int) (Page, error) {
 // windowed list can page upward and jump to the end without counting.
 // More reports that earlier contacts remain.
 func (s *Store) ContactsBefore(q gdpr.Query, before Cursor, limit int) (Page, error) {
+	page, err := s.readPage(q, before, true, limit)
+	slices.Reverse(page.Contacts)
+	slices.Reverse(page.Keys)
+	if len(page.Keys) > 0 {
+		page.Next = page.Keys[len(page.Keys)-1]
+	}
+	return page, err
+}
+
+// readPage reads up to limit contacts from the cursor in one direction,
+// nearest first, with each one's key.
+func (s *Store) readPage(q gdpr.Query, from Cursor, backward bool, limit int) (Page, error) {
 	var page Page
 	if limit <= 0 {
 		return page, errors.New("page size must be positive")
 	}
 	err := s.view(func(txn *badger.Txn) error {
-		_, _, err := s.scanDir(txn, q, before, true, false, func(key []byte, rec *contactRec) (bool, error) {
+		_, _, err := s.scanDir(txn, q, from, backward, false, func(key []byte, rec *contactRec) (bool, error) {
 			if len(page.Contacts) == limit {
 				page.More = true
 				return false, nil
@@ -318,11 +309,6 @@ func (s *Store) ContactsBefore(q gdpr.Query, before Cursor, limit int) (Page, er
 		})
 		return err
 	})
-	slices.Reverse(page.Contacts)
-	slices.Reverse(page.Keys)
-	if len(page.Keys) > 0 {
-		page.Next = page.Keys[len(page.Keys)-1]
-	}
 	return page, err
 }
 
