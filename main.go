@@ -56,6 +56,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 type app struct {
 	dataFlag string
 	operator string
+	keyFile  string
 	stdout   io.Writer
 	stderr   io.Writer
 	now      func() time.Time
@@ -107,6 +108,7 @@ the terminal UI on your data directory.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
 	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
+	pf.StringVar(&a.keyFile, "key-file", "", "encryption key of the data directory: 32 random bytes, or 64 hex digits, or base64 (default $GDPRDESK_KEY_FILE); a new directory is encrypted at rest")
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
 		a.serveCommand(), a.operatorCommand())
@@ -123,7 +125,11 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(dir, store.Options{Now: a.now})
+	opts, err := a.storeOptions(store.Options{Now: a.now})
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(dir, opts)
 	if err != nil {
 		return err
 	}
@@ -162,7 +168,11 @@ stop after their chunk, and the store is closed.`,
 			if err != nil {
 				return err
 			}
-			s, err := store.Open(dir, store.Options{Now: a.now, RemoteOnly: true})
+			opts, err := a.storeOptions(store.Options{Now: a.now, RemoteOnly: true})
+			if err != nil {
+				return err
+			}
+			s, err := store.Open(dir, opts)
 			if err != nil {
 				return err
 			}
@@ -315,7 +325,29 @@ func (a *app) open() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(dir, store.Options{Now: a.now, Log: a.stderr})
+	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(dir, opts)
+}
+
+// storeOptions adds the encryption key of --key-file, else of
+// $GDPRDESK_KEY_FILE, to opts.
+func (a *app) storeOptions(opts store.Options) (store.Options, error) {
+	path, from := a.keyFile, "--key-file"
+	if path == "" {
+		path, from = os.Getenv("GDPRDESK_KEY_FILE"), "GDPRDESK_KEY_FILE"
+	}
+	if path == "" {
+		return opts, nil
+	}
+	key, err := store.ReadKeyFile(path)
+	if err != nil {
+		return opts, fmt.Errorf("%s: %w", from, err)
+	}
+	opts.EncryptionKey = key
+	return opts, nil
 }
 
 // withStore opens the store, runs fn and closes it, reporting a close error

@@ -591,3 +591,72 @@ func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
 		t.Errorf("overwriting an existing file: exit %d", r.code)
 	}
 }
+
+// gdprdeskEnv runs the command like gdprdesk, with extra environment
+// variables.
+func gdprdeskEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE=", "XDG_DATA_HOME="+t.TempDir()), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func writeKeyFile(t *testing.T, contents []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "desk.key")
+	if err := os.WriteFile(path, contents, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func randomKey(t *testing.T) []byte {
+	t.Helper()
+	k := make([]byte, 32)
+	for i := range k {
+		k[i] = byte(sha256.Sum256([]byte(t.Name() + string(rune(i))))[0])
+	}
+	return k
+}
+
+// An encrypted data directory opens with its key (flag or environment),
+// and is refused with one line without it, with a wrong key, or with a
+// key file that holds no key.
+func TestKeyFileEncryptsAndIsRequired(t *testing.T) {
+	key := writeKeyFile(t, []byte(hex.EncodeToString(randomKey(t))+"\n"))
+	dir := filepath.Join(t.TempDir(), "D")
+	if r := gdprdeskEnv(t, nil, "demo", "--no-tui", "--contacts", "40", "--data", dir, "--key-file", key); r.code != 0 {
+		t.Fatalf("demo with --key-file: exit %d: %s", r.code, r.stderr)
+	}
+	if r := gdprdeskEnv(t, []string{"GDPRDESK_KEY_FILE=" + key}, "audit", "verify", "--data", dir); r.code != 0 {
+		t.Errorf("audit verify with GDPRDESK_KEY_FILE: exit %d: %s", r.code, r.stderr)
+	}
+	r := gdprdeskEnv(t, nil, "contacts", "--data", dir)
+	if r.code != exitFailure {
+		t.Errorf("without a key: exit %d, want 1", r.code)
+	}
+	oneErrorLine(t, r, "data directory "+dir+" is encrypted: give its key with --key-file or GDPRDESK_KEY_FILE")
+	wrong := writeKeyFile(t, bytes.Repeat([]byte{7}, 32))
+	r = gdprdeskEnv(t, nil, "contacts", "--data", dir, "--key-file", wrong)
+	oneErrorLine(t, r, "the key does not open it")
+	bad := writeKeyFile(t, []byte("secret\n"))
+	r = gdprdeskEnv(t, nil, "contacts", "--data", dir, "--key-file", bad)
+	oneErrorLine(t, r, "--key-file: key file "+bad+" holds 7 bytes, not a key")
+	plain := demoDir(t)
+	r = gdprdeskEnv(t, []string{"GDPRDESK_KEY_FILE=" + key}, "contacts", "--data", plain)
+	oneErrorLine(t, r, "is not encrypted, but a key was given")
+}

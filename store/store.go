@@ -43,6 +43,11 @@ type Options struct {
 	// session. Without it an unregistered name is the owner at the
 	// machine, with every right.
 	RemoteOnly bool
+	// EncryptionKey (32 bytes, see ReadKeyFile) turns on Badger's
+	// encryption at rest for a new store, and opens an encrypted one. A
+	// store is encrypted or not for life: the wrong key, a missing key, or
+	// a key for an unencrypted store is refused (encryption.go).
+	EncryptionKey []byte
 
 	// uncompressed turns off Badger's table compression, so that tests that
 	// grep the raw files for personal data see every byte stored (Snappy
@@ -127,15 +132,30 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.closeAll()
 		return nil, err
 	}
+	// Before anything else is touched: a store opened without its key, or
+	// with the wrong one, must stay exactly as it was.
+	if err := checkEncryption(dir, opts.EncryptionKey); err != nil {
+		return fail(fmt.Errorf("open store: %w", err))
+	}
 	s.keys, err = openKeyring(filepath.Join(dir, "keys"))
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
-	bopts := badgerOptions(filepath.Join(dir, "db"), opts.Log)
+	bopts := badgerOptions(filepath.Join(dir, "db"), opts.Log, opts.EncryptionKey)
 	if opts.uncompressed {
 		bopts = bopts.WithCompression(options.None)
 	}
-	s.db, err = badger.Open(bopts)
+	db, err := badger.Open(bopts)
+	if err == nil {
+		s.db = db // (on error Badger may return a half-made value: not ours to close)
+	}
+	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+		// The marker said otherwise (it was removed or copied over).
+		if opts.EncryptionKey == nil {
+			return fail(fmt.Errorf("open store: data directory %s %w (its marker %s is missing)", dir, ErrEncrypted, encryptionFile))
+		}
+		return fail(fmt.Errorf("open store: data directory %s: %w", dir, ErrWrongKey))
+	}
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
@@ -155,8 +175,9 @@ func Open(dir string, opts Options) (*Store, error) {
 
 // badgerOptions sizes Badger for a desk, not a server: the defaults (five
 // 64 MB memtables, a 256 MB block cache) alone exceed the memory targets of
-// SPEC §7.
-func badgerOptions(dir string, log io.Writer) badger.Options {
+// SPEC §7. A key turns on Badger's encryption at rest (which needs the
+// index cache set below: encrypted table indexes cannot be read in place).
+func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 	opts := badger.DefaultOptions(dir).
 		WithLogger(quietLogger{w: log}).
 		WithMemTableSize(32 << 20).
@@ -180,6 +201,9 @@ func badgerOptions(dir string, log io.Writer) badger.Options {
 	// level builds 64 MB tables in memory — the largest part of the heap
 	// during a million-row import.
 	opts.TableSizeMultiplier = 1
+	if len(key) > 0 {
+		opts = opts.WithEncryptionKey(key)
+	}
 	return opts
 }
 
