@@ -64,6 +64,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		wish.WithPublicKeyAuth(sv.auth),
 		wish.WithIdleTimeout(o.IdleTimeout),
 		wish.WithMiddleware(
+			sv.sessionEnded, // runs when the session's program has ended
 			bm.MiddlewareWithProgramHandler(sv.program),
 			activeterm.Middleware(), // a session without a terminal is told and closed
 			sv.recoverer,
@@ -167,20 +168,39 @@ func (sv *server) program(sess ssh.Session) *tea.Program {
 	sv.programs[p] = true
 	sv.ended.Add(1)
 	sv.mu.Unlock()
+	sess.Context().SetValue(programKey{}, p)
 	host, _, _ := net.SplitHostPort(sess.RemoteAddr().String())
 	sv.logf("session of %s (%s) from %s", op.Name, op.Role, host)
 	go func() {
-		<-sess.Context().Done()
+		<-sess.Context().Done() // the connection closed
 		stop()
-		sv.mu.Lock()
-		if sv.programs[p] {
-			delete(sv.programs, p)
-			sv.ended.Done()
-		}
-		sv.mu.Unlock()
-		sv.logf("session of %s ended", op.Name)
+		sv.forget(p)
 	}()
 	return p
+}
+
+// programKey is the session context key of the session's program.
+type programKey struct{}
+
+// sessionEnded is the innermost handler: the Bubble Tea middleware calls it when
+// the session's program has ended (quit, or its connection dropped).
+func (sv *server) sessionEnded(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if p, ok := sess.Context().Value(programKey{}).(*tea.Program); ok {
+			sv.forget(p)
+		}
+		next(sess)
+	}
+}
+
+// forget drops an ended program from the running ones, once.
+func (sv *server) forget(p *tea.Program) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.programs[p] {
+		delete(sv.programs, p)
+		sv.ended.Done()
+	}
 }
 
 func (sv *server) count() int {

@@ -37,6 +37,7 @@ type testServer struct {
 	*store.Store
 	addr string
 	anna gossh.Signer
+	stop func() error // stops the server (as SIGTERM does) and returns Serve's error
 }
 
 func startServer(t *testing.T, n int) *testServer {
@@ -64,16 +65,24 @@ func startServer(t *testing.T, n int) *testServer {
 		done <- Serve(ctx, ServeOptions{Store: s, Listen: "127.0.0.1:0", HostKey: filepath.Join(dir, "host_key"),
 			Now: fixedNow, ExportDir: t.TempDir(), Ready: func(a net.Addr) { addr <- a.String() }})
 	}()
+	var once sync.Once
+	var serveErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			serveErr = <-done
+		})
+		return serveErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("serve: %v", err)
 		}
 		s.Close()
 	})
 	select {
 	case a := <-addr:
-		return &testServer{Store: s, addr: a, anna: anna}
+		return &testServer{Store: s, addr: a, anna: anna, stop: stop}
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	case <-time.After(10 * time.Second):
@@ -252,5 +261,40 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	}
 	if !strings.Contains(ben.text(), "basis.add") {
 		t.Fatal("ben's dashboard did not show anna's change")
+	}
+}
+
+// A session that drops in the middle of a bulk change, and a server stopped
+// with sessions open, leave the store consistent.
+func TestServeDropAndStopLeaveTheStoreConsistent(t *testing.T) {
+	s := startServer(t, 3000)
+	tm := openTerminal(t, s.addr, "anna", s.anna)
+	tm.waitFor(t, "Recent activity")
+	tm.send("2")
+	tm.waitFor(t, "row 1")
+	tm.send("A")
+	tm.send("b")
+	tm.waitFor(t, "Lawful basis for")
+	tm.send("\r")
+	tm.send("\r")
+	tm.send("\r")
+	tm.send("paper forms")
+	tm.send("\r")
+	tm.waitFor(t, "Add consent")
+	tm.in.Write([]byte("y"))
+	tm.sess.Close() // the connection drops at once
+	other := openTerminal(t, s.addr, "anna", s.anna)
+	other.waitFor(t, "Recent activity")
+	start := time.Now()
+	if err := s.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	t.Logf("stopped in %s", time.Since(start))
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("stopping took %s", d)
+	}
+	rep, err := s.VerifyAudit()
+	if err != nil || !rep.OK() {
+		t.Fatalf("after the drop and the stop: %v %+v", err, rep)
 	}
 }
