@@ -52,6 +52,7 @@ type Model struct {
 	empty         bool
 	help          help.Model
 	changes       <-chan struct{}
+	crash         string // the report of a panic that stopped the UI
 }
 
 // elsewhereMsg says another session changed the store.
@@ -121,7 +122,23 @@ func (m *Model) Init() tea.Cmd {
 // Update routes a message: keys to the active screen (after the global
 // keys), everything else to every screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.crash != "" {
+		return m, tea.Quit
+	}
+	var next tea.Model = m
+	cmd := m.guard(func() tea.Cmd {
+		var c tea.Cmd
+		next, c = m.update(msg)
+		return c
+	})
+	return next, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case crashMsg:
+		m.crash = msg.report
+		return m, tea.Quit
 	case ioMsg:
 		m.c.inflight.Add(-1)
 		if msg.msg == nil {
@@ -279,7 +296,15 @@ const (
 
 // View draws the tab bar, the screen, the footer and the status line.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	var content string
+	m.guard(func() tea.Cmd {
+		content = m.render()
+		return nil
+	})
+	if m.crash != "" {
+		content = "gdprdesk stopped on an internal error; press any key."
+	}
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "gdprdesk"

@@ -85,7 +85,14 @@ type common struct {
 // message.
 func (c *common) io(fn func() tea.Msg) tea.Cmd {
 	c.inflight.Add(1)
-	return func() tea.Msg { return ioMsg{fn()} }
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = ioMsg{crashMsg{report: crashReport(r)}}
+			}
+		}()
+		return ioMsg{fn()}
+	}
 }
 
 // ioMsg carries the message of an io command.
