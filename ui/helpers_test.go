@@ -178,12 +178,24 @@ func (d *driver) run(cmd tea.Cmd) {
 	}
 	results := make(chan tea.Msg, 64)
 	pending := 0
+	var mu sync.Mutex
+	running := map[string]bool{} // goroutine ids of this run's commands
 	start := func(c tea.Cmd) {
 		if c == nil {
 			return
 		}
 		pending++
-		go func() { results <- c() }()
+		go func() {
+			id := goroutineID()
+			mu.Lock()
+			running[id] = true
+			mu.Unlock()
+			msg := c()
+			mu.Lock()
+			delete(running, id)
+			mu.Unlock()
+			results <- msg
+		}()
 	}
 	var handle func(msg tea.Msg)
 	handle = func(msg tea.Msg) {
@@ -234,7 +246,13 @@ func (d *driver) run(cmd tea.Cmd) {
 		case <-time.After(5 * time.Millisecond):
 			// What is left may be only timers (a cursor's blink): stop
 			// waiting once every pending command is blocked in one.
-			if d.m.c.inflight.Load() == 0 && len(results) == 0 && timersOnly(pending) {
+			mu.Lock()
+			ids := make(map[string]bool, len(running))
+			for id := range running {
+				ids[id] = true
+			}
+			mu.Unlock()
+			if d.m.c.inflight.Load() == 0 && len(results) == 0 && len(ids) == pending && timersOnly(ids) {
 				return
 			}
 			if time.Now().After(deadline) {
@@ -244,18 +262,29 @@ func (d *driver) run(cmd tea.Cmd) {
 	}
 }
 
-// timersOnly reports whether the driver's pending commands are all Bubble
-// Tea timers (Tick, Every, a cursor blink), from the goroutines' stacks.
-func timersOnly(pending int) bool {
+// timersOnly reports whether the given goroutines (this run's pending
+// commands) are all blocked in Bubble Tea timers (Tick, Every, a cursor
+// blink), from the goroutines' stacks. Timers left by earlier runs do not
+// count: only the ids given are looked at.
+func timersOnly(ids map[string]bool) bool {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	timers := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "(*driver).run.func") && (strings.Contains(g, "bubbletea/v2.Tick.func") || strings.Contains(g, "bubbletea/v2.Every.func") || strings.Contains(g, "bubbles/v2/cursor.(*Model).Blink.func")) {
+		id, _, _ := strings.Cut(strings.TrimPrefix(g, "goroutine "), " ")
+		if ids[id] && (strings.Contains(g, "bubbletea/v2.Tick.func") || strings.Contains(g, "bubbletea/v2.Every.func") || strings.Contains(g, "bubbles/v2/cursor.(*Model).Blink.func")) {
 			timers++
 		}
 	}
-	return timers == pending
+	return timers == len(ids)
+}
+
+// goroutineID is the running goroutine's number, from its stack header.
+func goroutineID() string {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf[:n]), "goroutine "), " ")
+	return id
 }
 
 // screen is what the terminal shows, without colours.
