@@ -10,7 +10,7 @@ import (
 // can return but a SIGBUS that kills the process. Refusing to open without
 // room for the memtables' write-ahead files and a compaction turns the
 // common case (a disk already full) into a clear message.
-const minFree = 256 << 20
+const minFree = 128 << 20
 
 // checkFree returns a clear error when dir's file system has less than
 // minFree bytes available to this user.
