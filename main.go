@@ -140,6 +140,13 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err := s.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
+	if report := m.Crash(); report != "" {
+		path := filepath.Join(dir, "crash-"+a.now().UTC().Format("20060102-150405")+".txt")
+		if err := writeNew(path, []byte(report)); err != nil {
+			return fmt.Errorf("the terminal UI stopped on an internal error, and its report could not be written: %w", err)
+		}
+		return fmt.Errorf("the terminal UI stopped on an internal error; nothing was lost. A report without personal data is in %s: please send it to us", path)
+	}
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		return fmt.Errorf("terminal UI: %w", runErr)
 	}
