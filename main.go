@@ -463,7 +463,7 @@ func (a *app) demoDir() (string, error) {
 func (a *app) contactsCommand() *cobra.Command {
 	var query string
 	var limit int
-	var asJSON bool
+	var asJSON, count bool
 	cmd := &cobra.Command{
 		Use:   "contacts",
 		Short: "List contacts matching a query",
@@ -489,12 +489,30 @@ by default; --json lists every match unless --limit is given.`,
 			if !cmd.Flags().Changed("limit") && !asJSON {
 				limit = 100
 			}
+			if count {
+				// From a maintained counter when the query is one term
+				// (instant at any size), else by walking the query.
+				return a.withStore(func(s *store.Store) error {
+					n, err := s.Count(q)
+					if err != nil {
+						return err
+					}
+					if asJSON {
+						return a.writeJSON(struct {
+							Count int64 `json:"count"`
+						}{n})
+					}
+					fmt.Fprintln(a.stdout, n)
+					return nil
+				})
+			}
 			return a.withStore(func(s *store.Store) error { return a.listContacts(s, q, limit, asJSON) })
 		},
 	}
 	cmd.Flags().StringVarP(&query, "query", "q", "", "filter, e.g. \"eu:yes basis:none\"")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many contacts (0: no limit; the table defaults to 100)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&count, "count", false, "print only how many contacts match")
 	return cmd
 }
 

@@ -838,3 +838,24 @@ func TestBackupWhileServing(t *testing.T) {
 		t.Errorf("restored online backup differs: %d vs %d contacts", a.Count, b.Count)
 	}
 }
+
+// contacts --count answers from the counters for one term and by walking
+// the query otherwise, and agrees with the listing.
+func TestContactsCount(t *testing.T) {
+	dir := demoDir(t)
+	for _, q := range []string{"country:DE", "eu:yes basis:none", "anna"} {
+		r := gdprdesk(t, "contacts", "--data", dir, "--query", q, "--count", "--json")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d %s", q, r.code, r.stderr)
+		}
+		var got struct {
+			Count int `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := listJSON(t, dir, q).Count; got.Count != want || want == 0 {
+			t.Errorf("%s: --count %d, listing %d", q, got.Count, want)
+		}
+	}
+}
