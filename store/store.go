@@ -144,6 +144,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	if err := removeEmptyLogs(filepath.Join(dir, "db")); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
 	bopts := badgerOptions(filepath.Join(dir, "db"), opts.Log, opts.EncryptionKey)
 	if opts.uncompressed {
 		bopts = bopts.WithCompression(options.None)
