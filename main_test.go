@@ -49,12 +49,19 @@ func gdprdesk(t *testing.T, args ...string) result {
 // default demo directory lives.
 func gdprdeskIn(t *testing.T, home string, args ...string) result {
 	t.Helper()
+	return runCLI(t, []string{"XDG_DATA_HOME=" + home}, args...)
+}
+
+// runCLI runs the real program (this test binary, re-executed) with a
+// clean gdprdesk environment plus env.
+func runCLI(t *testing.T, env []string, args ...string) result {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "XDG_DATA_HOME="+home)
+	cmd.Env = append(append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE="), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -603,23 +610,7 @@ func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
 // variables.
 func gdprdeskEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, args...)
-	cmd.Env = append(append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE=", "XDG_DATA_HOME="+t.TempDir()), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return result{code, out.String(), errb.String()}
+	return runCLI(t, append([]string{"XDG_DATA_HOME=" + t.TempDir()}, env...), args...)
 }
 
 func writeKeyFile(t *testing.T, contents []byte) string {

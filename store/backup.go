@@ -590,24 +590,15 @@ func (s *Store) Erasures() (Erasures, error) {
 	defer s.mu.Unlock()
 	e := Erasures{Installation: s.installation()}
 	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				it.Close()
-				return err
-			}
-			rec, err := decodeContact(v)
-			if err != nil {
-				it.Close()
-				return fmt.Errorf("contact record %x cannot be read: %w", it.Item().Key(), err)
-			}
+		err := eachContactRec(txn, func(rec *contactRec) {
 			if rec.Status == gdpr.ContactAnonymized {
 				e.Contacts = append(e.Contacts, rec.ID)
 			}
+		})
+		if err != nil {
+			return err
 		}
-		it.Close()
-		it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixSuppress})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSuppress})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			e.Suppressed = append(e.Suppressed, hex.EncodeToString(it.Item().Key()[len(prefixSuppress):]))
@@ -677,25 +668,16 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 	// Which contacts here are people erased there.
 	var ids []gdpr.ContactID
 	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				it.Close()
-				return err
-			}
-			rec, err := decodeContact(v)
-			if err != nil {
-				it.Close()
-				return fmt.Errorf("contact record %x cannot be read: %w", it.Item().Key(), err)
-			}
+		err := eachContactRec(txn, func(rec *contactRec) {
 			if rec.Status != gdpr.ContactAnonymized && (anonymized[rec.ID] || destroyed[rec.Slot]) {
 				ids = append(ids, rec.ID)
 				anonymized[rec.ID] = true
 			}
+		})
+		if err != nil {
+			return err
 		}
-		it.Close()
-		it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail, PrefetchValues: true})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			if !suppressed[string(it.Item().Key()[len(prefixEmail):])] {
@@ -781,4 +763,23 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 		}
 	}
 	return out, nil
+}
+
+// eachContactRec calls fn for every contact record; a record that cannot
+// be read is an error naming its key.
+func eachContactRec(txn *badger.Txn, fn func(rec *contactRec)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		rec, err := decodeContact(v)
+		if err != nil {
+			return fmt.Errorf("contact record %x cannot be read: %w", it.Item().Key(), err)
+		}
+		fn(&rec)
+	}
+	return nil
 }
