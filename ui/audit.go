@@ -290,20 +290,13 @@ func (s *auditScreen) page(msg auditPageMsg) tea.Cmd {
 func (s *auditScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.keys
 	if s.filtering {
-		switch msg.String() {
-		case "enter":
-			s.filtering = false
-			s.filter.Blur()
+		apply, cmd := editFilter(&s.filter, &s.filtering, s.filterText, msg)
+		if apply {
 			return s.setFilter(s.filter.Value())
-		case "esc":
-			s.filtering = false
-			s.filter.Blur()
-			s.filter.SetValue(s.filterText)
-			s.filterErr = ""
-			return nil
 		}
-		var cmd tea.Cmd
-		s.filter, cmd = s.filter.Update(msg)
+		if !s.filtering {
+			s.filterErr = ""
+		}
 		return cmd
 	}
 	if s.detail != nil {

@@ -262,20 +262,13 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	}
 	if s.filtering {
-		switch msg.String() {
-		case "enter":
-			s.filtering = false
-			s.filter.Blur()
+		apply, cmd := editFilter(&s.filter, &s.filtering, s.queryText, msg)
+		if apply {
 			return s.setFilter(s.filter.Value())
-		case "esc":
-			s.filtering = false
-			s.filter.Blur()
-			s.filter.SetValue(s.queryText)
-			s.queryErr = ""
-			return nil
 		}
-		var cmd tea.Cmd
-		s.filter, cmd = s.filter.Update(msg)
+		if !s.filtering {
+			s.queryErr = ""
+		}
 		return cmd
 	}
 	if s.bulk != nil && s.bulk.running && key.Matches(msg, k.Back) {
@@ -349,6 +342,25 @@ func (s *contacts) tableRows() int {
 		n--
 	}
 	return max(n, 1)
+}
+
+// editFilter handles a key while a filter line is edited: enter applies it
+// (apply), esc stops editing and puts back the filter in force, anything
+// else edits the line.
+func editFilter(in *textinput.Model, editing *bool, applied string, msg tea.KeyPressMsg) (apply bool, cmd tea.Cmd) {
+	switch msg.String() {
+	case "enter":
+		*editing = false
+		in.Blur()
+		return true, nil
+	case "esc":
+		*editing = false
+		in.Blur()
+		in.SetValue(applied)
+		return false, nil
+	}
+	*in, cmd = in.Update(msg)
+	return false, cmd
 }
 
 func (s *contacts) hasMarks() bool { return s.markQuery != nil || len(s.marks) > 0 }
