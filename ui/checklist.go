@@ -170,10 +170,7 @@ func (s *checklist) Update(msg tea.Msg) tea.Cmd {
 			return s.load()
 		}
 	case checklistSetMsg:
-		if msg.err != nil {
-			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
-		}
-		return tea.Batch(status(msg.text), changed)
+		return reported(msg.text, msg.err)
 	case tea.WindowSizeMsg:
 		s.height = max(msg.Height-4-10, 3) // a page: the body less the title, headings and the detail
 	case tea.KeyPressMsg:

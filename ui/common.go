@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"time"
 
@@ -125,6 +126,34 @@ func status(text string) tea.Cmd {
 
 func failed(what string, err error) tea.Cmd {
 	return func() tea.Msg { return statusMsg{text: what + ": " + err.Error(), err: true} }
+}
+
+// reported ends an action: its error on the status line, or its message
+// there and every screen told that the data changed.
+func reported(text string, err error) tea.Cmd {
+	if err != nil {
+		return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
+	}
+	return tea.Batch(status(text), changed)
+}
+
+// scrollKey moves a scrolled view for the list keys; it reports whether
+// the key was one of them.
+func scrollKey(k KeyMap, msg tea.KeyPressMsg, scroll *int) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		*scroll--
+	case key.Matches(msg, k.Down):
+		*scroll++
+	case key.Matches(msg, k.PageUp):
+		*scroll -= 10
+	case key.Matches(msg, k.PageDown):
+		*scroll += 10
+	default:
+		return false
+	}
+	*scroll = max(*scroll, 0)
+	return true
 }
 
 // changedMsg says the data changed: every screen reloads what it shows.

@@ -103,10 +103,7 @@ func (v *contactView) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case contactActionMsg:
-		if msg.err != nil {
-			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
-		}
-		return tea.Batch(status(msg.text), changed)
+		return reported(msg.text, msg.err)
 	case changedMsg:
 		return v.load()
 	case tea.MouseWheelMsg:
@@ -134,17 +131,7 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		v.closed = true
 		return nil
-	case key.Matches(msg, k.Up):
-		v.scroll = max(v.scroll-1, 0)
-		return nil
-	case key.Matches(msg, k.Down):
-		v.scroll++
-		return nil
-	case key.Matches(msg, k.PageDown):
-		v.scroll += 10
-		return nil
-	case key.Matches(msg, k.PageUp):
-		v.scroll = max(v.scroll-10, 0)
+	case scrollKey(k, msg, &v.scroll):
 		return nil
 	}
 	if !v.loaded || v.err != nil {

@@ -118,10 +118,7 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 			return s.detail.update(msg)
 		}
 		if am, ok := msg.(requestActionMsg); ok { // a request logged from the inbox
-			if am.err != nil {
-				return func() tea.Msg { return statusMsg{text: am.err.Error(), err: true} }
-			}
-			return tea.Batch(status(am.text), changed)
+			return reported(am.text, am.err)
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -451,15 +448,9 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case requestActionMsg:
-		if msg.err != nil {
-			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
-		}
-		return tea.Batch(status(msg.text), changed)
+		return reported(msg.text, msg.err)
 	case contactActionMsg: // the rectification form reuses the contact view's
-		if msg.err != nil {
-			return func() tea.Msg { return statusMsg{text: msg.err.Error(), err: true} }
-		}
-		return tea.Batch(status(msg.text), changed)
+		return reported(msg.text, msg.err)
 	case tea.KeyPressMsg:
 		return v.key(msg)
 	}
@@ -478,11 +469,7 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		v.closed = true
 		return nil
-	case key.Matches(msg, k.Up):
-		v.scroll = max(v.scroll-1, 0)
-		return nil
-	case key.Matches(msg, k.Down):
-		v.scroll++
+	case scrollKey(k, msg, &v.scroll):
 		return nil
 	}
 	if !v.loaded || v.err != nil {
