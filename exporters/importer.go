@@ -71,7 +71,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	rep := ImportReport{DryRun: run.DryRun, Strict: run.Strict, Errors: []RowError{}, Merges: []Merge{}, Warnings: []LineNote{}}
 	if run.Strict {
 		check := rep
-		if err := readRows(ctx, open, opts, &check, func([]store.ImportItem) error { return nil }, true); err != nil {
+		if err := readRows(ctx, open, opts, &check, func([]store.ImportItem, *store.Prepared) error { return nil }, nil, true); err != nil {
 			return check, err
 		}
 		if check.Rejected > 0 {
@@ -81,12 +81,20 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	}
 	// A store that can run the file as one import (store.BeginImport) skips
 	// the look-up of addresses it knows to be new.
+	var im *store.Import
 	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok && !run.DryRun {
-		sink = b.BeginImport()
+		im = b.BeginImport()
+		sink = im
 	}
 	seen := map[[16]byte]int{}
-	flush := func(items []store.ImportItem) error {
-		outcomes, err := sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)
+	flush := func(items []store.ImportItem, prep *store.Prepared) error {
+		var outcomes []store.ImportOutcome
+		var err error
+		if im != nil {
+			outcomes, err = im.ImportPrepared(run.Operator, items, prep, MergeContact)
+		} else {
+			outcomes, err = sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)
+		}
 		if err != nil {
 			return err
 		}
@@ -117,15 +125,19 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		}
 		return nil
 	}
-	err := readRows(ctx, open, opts, &rep, func(items []store.ImportItem) error {
+	var prepare func([]store.ImportItem) *store.Prepared
+	if im != nil {
+		prepare = func(items []store.ImportItem) *store.Prepared { return im.Prepare(run.Operator, items) }
+	}
+	err := readRows(ctx, open, opts, &rep, func(items []store.ImportItem, prep *store.Prepared) error {
 		for _, it := range items {
 			k := emailKey(it.Contact.Email)
 			if _, ok := seen[k]; !ok {
 				seen[k] = it.Line
 			}
 		}
-		return flush(items)
-	}, false)
+		return flush(items, prep)
+	}, prepare, false)
 	rep.Imported = err == nil && !run.DryRun
 	return rep, err
 }
@@ -142,8 +154,10 @@ func emailKey(email string) [16]byte {
 // readRows streams the file, records rejected rows and warnings in rep,
 // and hands valid rows to flush in chunks. Parsing runs on its own
 // goroutine, one chunk ahead of the store, so reading the file and writing
-// the store overlap on two cores.
-func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, flush func([]store.ImportItem) error, countOnly bool) error {
+// the store overlap on two cores; prepare, when given, runs on a third,
+// between the two (store.Import.Prepare: sealing the next chunk while the
+// store writes this one).
+func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, flush func([]store.ImportItem, *store.Prepared) error, prepare func([]store.ImportItem) *store.Prepared, countOnly bool) error {
 	f, err := open()
 	if err != nil {
 		return err
@@ -159,6 +173,7 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 	type chunk struct {
 		items []store.ImportItem
 		rows  int // rows read when the chunk was complete
+		prep  *store.Prepared
 	}
 	chunks := make(chan chunk, 1)
 	parsed := make(chan error, 1)
@@ -172,7 +187,7 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 		var items []store.ImportItem
 		send := func() bool {
 			select {
-			case chunks <- chunk{items, rows}:
+			case chunks <- chunk{items: items, rows: rows}:
 				items = nil
 				return true
 			case <-ctx.Done():
@@ -216,8 +231,22 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 		}
 		parsed <- nil
 	}()
+	ready := chunks
+	if prepare != nil {
+		prepared := make(chan chunk)
+		go func(in <-chan chunk) {
+			defer close(prepared)
+			for c := range in {
+				if ctx.Err() == nil {
+					c.prep = prepare(c.items)
+				}
+				prepared <- c
+			}
+		}(chunks)
+		ready = prepared
+	}
 	var flushErr error
-	for c := range chunks {
+	for c := range ready {
 		if flushErr != nil {
 			continue // drain, so the reader can finish
 		}
@@ -227,7 +256,7 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 			continue
 		}
 		rep.Rows = c.rows
-		if err := flush(c.items); err != nil {
+		if err := flush(c.items, c.prep); err != nil {
 			flushErr = err
 			cancel()
 		}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -21,6 +22,23 @@ var ErrDuplicate = errors.New("a contact with this email already exists")
 
 // prepareNew validates a new contact and fills what the store decides.
 func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) error {
+	return prepareContact(c, t.now, t.operator, func(source string) (*gdpr.SourceRule, error) {
+		rule, ok := rules[source]
+		if !ok {
+			var err error
+			if rule, err = t.sourceRule(source); err != nil {
+				return nil, err
+			}
+			rules[source] = rule
+		}
+		return rule, nil
+	})
+}
+
+// prepareContact validates a new contact and fills what the store decides:
+// normalized fields, its status, times, and the basis its source rule
+// (looked up through rule) gives.
+func prepareContact(c *gdpr.Contact, now time.Time, operator string, rule func(source string) (*gdpr.SourceRule, error)) error {
 	email, err := gdpr.NormalizeEmail(c.Email)
 	if err != nil {
 		return err
@@ -33,11 +51,11 @@ func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) erro
 		return errors.New("a new contact cannot be anonymized")
 	}
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = t.now
+		c.CreatedAt = now
 	}
 	// UTC, so the created-date index uses the same day as the stored record.
 	c.CreatedAt = c.CreatedAt.UTC()
-	c.UpdatedAt = t.now
+	c.UpdatedAt = now
 	c.Source = gdpr.NormalizeSource(c.Source)
 	c.Tags = uniqueTags(c.Tags)
 	c.Bases = uniqueBases(c.Bases)
@@ -45,34 +63,32 @@ func (t *tx) prepareNew(c *gdpr.Contact, rules map[string]*gdpr.SourceRule) erro
 		return err
 	}
 	if c.Source != "" {
-		rule, ok := rules[c.Source]
-		if !ok {
-			rule, err = t.sourceRule(c.Source)
-			if err != nil {
-				return err
-			}
-			rules[c.Source] = rule
+		r, err := rule(c.Source)
+		if err != nil {
+			return err
 		}
-		if rule != nil {
-			ev := rule.Evidence
+		if r != nil {
+			ev := r.Evidence
 			if ev == "" {
 				ev = "source rule: " + c.Source
 			}
-			c.AddBasis(gdpr.BasisAssignment{Basis: rule.Basis, Source: c.Source, Evidence: ev, At: t.now, By: t.operator})
+			c.AddBasis(gdpr.BasisAssignment{Basis: r.Basis, Source: c.Source, Evidence: ev, At: now, By: operator})
 		}
 	}
-	t.stampBases(c.Bases)
+	stampBases(c.Bases, now, operator)
 	return nil
 }
 
 // stampBases records when and by whom on assignments that do not say.
-func (t *tx) stampBases(bases []gdpr.BasisAssignment) {
+func (t *tx) stampBases(bases []gdpr.BasisAssignment) { stampBases(bases, t.now, t.operator) }
+
+func stampBases(bases []gdpr.BasisAssignment, now time.Time, operator string) {
 	for i := range bases {
 		if bases[i].At.IsZero() {
-			bases[i].At = t.now
+			bases[i].At = now
 		}
 		if bases[i].By == "" {
-			bases[i].By = t.operator
+			bases[i].By = operator
 		}
 	}
 }

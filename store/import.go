@@ -2,9 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -39,7 +41,7 @@ type MergeFunc func(dst *gdpr.Contact, src gdpr.Contact) (changed []string)
 // records) and the outcomes are what a real run would report. A file of
 // several chunks goes faster through BeginImport.
 func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
-	return s.importContacts(nil, operator, items, merge, dryRun)
+	return s.importContacts(nil, operator, items, nil, merge, dryRun)
 }
 
 // Import is one import run, chunk after chunk, as BeginImport starts it.
@@ -59,6 +61,216 @@ type Import struct {
 	fresh   bool
 	created map[uint64]struct{}
 	seq     uint64 // audit head after this run's last chunk
+
+	// Prepare's own state: it runs one chunk ahead on another goroutine
+	// (see Prepare), so it shares nothing with the fields above but the
+	// flag that tells it to stop.
+	prep      prepState
+	prepFails atomic.Bool
+}
+
+// prepState is what Prepare knows: whether the store held no address when
+// the run began, the next contact id if every chunk so far was new, and
+// every address (by 64-bit HMAC prefix) it has been given.
+type prepState struct {
+	started bool
+	ok      bool
+	baseSeq uint64 // the audit head when the run's first chunk was prepared
+	nextID  uint64
+	seen    map[uint64]struct{}
+	rules   map[string]*gdpr.SourceRule
+}
+
+// Prepared is a chunk of new contacts sealed, encoded and keyed ahead of
+// its transaction (see Import.Prepare).
+type Prepared struct {
+	items    []ImportItem
+	firstID  uint64
+	baseSeq  uint64 // for the run's first chunk: the audit head it assumed
+	hashes   [][]byte
+	records  [][]byte
+	indexes  [][][]byte
+	deltas   map[string]int64
+	newSlots bool
+}
+
+// Prepare does the work of a chunk that needs no transaction — validating,
+// keying, sealing and encoding each contact and naming its index entries —
+// so that a caller can run it for the next chunk while ImportPrepared
+// writes this one, on the second core. It prepares only the common case of
+// a large import: a run into a store that held no address, and a chunk
+// whose addresses are all new and distinct; for anything else it returns
+// nil and the chunk goes the ordinary way. What it assumed (no other
+// writer, the next id) is checked inside the chunk's transaction; if that
+// fails the preparation is dropped and the chunk imported normally, so a
+// preparation can cost time but never change an outcome. Prepare calls
+// must come one at a time, in the order of the chunks.
+func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
+	p := &im.prep
+	if im.prepFails.Load() {
+		return nil
+	}
+	if !p.started {
+		p.started = true
+		p.seen = map[uint64]struct{}{}
+		p.rules = map[string]*gdpr.SourceRule{}
+		err := im.s.view(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail})
+			it.Rewind()
+			empty := !it.Valid()
+			it.Close()
+			seq, err := getValue(txn, keyContactSeq)
+			switch {
+			case err == nil:
+				p.nextID = idFromKey(seq) + 1
+			case errors.Is(err, ErrNotFound):
+				p.nextID = 1
+			default:
+				return err
+			}
+			head, err := getValue(txn, keyAuditHead)
+			switch {
+			case err == nil && len(head) >= 8:
+				p.baseSeq = idFromKey(head[:8])
+			case err == nil || errors.Is(err, ErrNotFound):
+			default:
+				return err
+			}
+			it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRule, PrefetchValues: true})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				var r gdpr.SourceRule
+				if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
+					return fmt.Errorf("decode source rule: %w", err)
+				}
+				p.rules[string(it.Item().Key()[len(prefixRule):])] = &r
+			}
+			p.ok = empty
+			return nil
+		})
+		if err != nil {
+			p.ok = false
+		}
+	}
+	// Every address counts as seen, prepared or not, so that a later chunk
+	// repeating one is never taken for new.
+	hashes := make([][]byte, len(items))
+	distinct := p.ok
+	for i, it := range items {
+		h := im.s.emailHash(it.Contact.Email)
+		hashes[i] = h
+		k := hashPrefix(h)
+		if _, dup := p.seen[k]; dup {
+			distinct = false
+		}
+		p.seen[k] = struct{}{}
+	}
+	if !distinct {
+		p.ok = false // the ids that follow are no longer known
+		return nil
+	}
+	now := im.s.now().UTC()
+	rule := func(source string) (*gdpr.SourceRule, error) { return p.rules[source], nil }
+	slots, keys, err := im.s.keys.newKeysRaw(len(items))
+	if err != nil {
+		p.ok = false
+		return nil
+	}
+	pc := &Prepared{items: items, firstID: p.nextID, baseSeq: p.baseSeq, hashes: hashes,
+		records: make([][]byte, len(items)), indexes: make([][][]byte, len(items)),
+		deltas: map[string]int64{}, newSlots: true}
+	for i, it := range items {
+		c := cloneContact(it.Contact)
+		if err := prepareContact(&c, now, operator, rule); err != nil {
+			p.ok = false
+			return nil
+		}
+		c.ID = gdpr.ContactID(pc.firstID + uint64(i))
+		rec, err := sealContact(&c, slots[i], keys[i])
+		if err != nil {
+			p.ok = false
+			return nil
+		}
+		pc.records[i] = encodeContact(&rec)
+		pc.indexes[i] = indexEntries(&c)
+		for _, n := range contactContributions(&c) {
+			pc.deltas[n]++
+		}
+	}
+	p.nextID += uint64(len(items))
+	return pc
+}
+
+// ImportPrepared imports one chunk of the run as ImportContacts does, with
+// its preparation when that still holds.
+func (im *Import) ImportPrepared(operator string, items []ImportItem, p *Prepared, merge MergeFunc) ([]ImportOutcome, error) {
+	if p != nil && !sameItems(p.items, items) {
+		p = nil
+	}
+	return im.s.importContacts(im, operator, items, p, merge, false)
+}
+
+func sameItems(a, b []ImportItem) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// usePrepared writes a prepared chunk if what it assumed holds: the run is
+// still the only writer since its start, the next id is the one it used,
+// and no address has been suppressed meanwhile. It reports false (having
+// written nothing) otherwise.
+func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, error) {
+	if !im.fresh || (im.seq == 0 && t.seq != p.baseSeq) {
+		return false, nil
+	}
+	seq, err := getValue(t.txn, keyContactSeq)
+	var last uint64
+	if err == nil {
+		last = idFromKey(seq)
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	if last+1 != p.firstID {
+		return false, nil
+	}
+	for _, h := range p.hashes {
+		if t.isSuppressed(h) {
+			return false, nil
+		}
+	}
+	created := make([]string, len(p.items))
+	for i := range p.items {
+		id := gdpr.ContactID(p.firstID + uint64(i))
+		if err := t.set(contactKey(id), p.records[i]); err != nil {
+			return false, err
+		}
+		if err := t.set(emailKey(p.hashes[i]), u64(uint64(id))); err != nil {
+			return false, err
+		}
+		for _, k := range p.indexes[i] {
+			if err := t.set(k, nil); err != nil {
+				return false, err
+			}
+		}
+		out[i] = ImportCreated
+		created[i] = id.String()
+	}
+	for n, d := range p.deltas {
+		t.count(n, d)
+	}
+	t.newKeys = p.newSlots
+	if err := t.set(keyContactSeq, u64(p.firstID+uint64(len(p.items))-1)); err != nil {
+		return false, err
+	}
+	t.auditImported(created, p.items[0].Line, p.items[len(p.items)-1].Line)
+	return true, nil
+}
+
+// auditImported records one entry for a chunk's new contacts (their ids
+// follow one another), indexed under each, instead of one entry apiece: a
+// million-row import writes a tenth fewer keys.
+func (t *tx) auditImported(created []string, firstLine, lastLine int) {
+	t.auditAbout("contact.import", created[0], fmt.Sprintf("import created %d contact(s) %s–%s from file lines %d–%d",
+		len(created), created[0], created[len(created)-1], firstLine, lastLine), created[1:])
 }
 
 // BeginImport starts an import run; feed it the file's chunks in order
@@ -68,7 +280,7 @@ func (s *Store) BeginImport() *Import { return &Import{s: s} }
 // ImportContacts imports one chunk of the run, exactly as
 // Store.ImportContacts does.
 func (im *Import) ImportContacts(operator string, items []ImportItem, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
-	return im.s.importContacts(im, operator, items, merge, dryRun)
+	return im.s.importContacts(im, operator, items, nil, merge, dryRun)
 }
 
 func hashPrefix(h []byte) uint64 { return binary.BigEndian.Uint64(h) }
@@ -105,7 +317,7 @@ func (im *Import) begin(t *tx) {
 
 func (im *Import) drop() { im.fresh, im.created = false, nil }
 
-func (s *Store) importContacts(im *Import, operator string, items []ImportItem, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
+func (s *Store) importContacts(im *Import, operator string, items []ImportItem, prep *Prepared, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
 	out := make([]ImportOutcome, len(items))
 	if dryRun {
 		err := s.view(func(txn *badger.Txn) error {
@@ -139,6 +351,16 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 	defer s.mu.Unlock()
 	err := s.writeLocked(operator, func(t *tx) error {
 		im.begin(t)
+		if prep != nil {
+			ok, err := t.usePrepared(im, prep, out)
+			if err != nil || ok {
+				if ok {
+					made = prep.hashes
+				}
+				return err
+			}
+			im.prepFails.Store(true)
+		}
 		hashes := make([][]byte, len(items))
 		// first[h]: the first item of the chunk with address h; existing[i]:
 		// the contact that item's address belongs to, 0 for a new address.
@@ -232,11 +454,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 			if err := t.set(keyContactSeq, u64(lastID)); err != nil {
 				return err
 			}
-			// One entry for the chunk's new contacts (their ids follow one
-			// another), indexed under each, instead of one entry apiece: a
-			// million-row import writes a tenth fewer keys.
-			t.auditAbout("contact.import", created[0], fmt.Sprintf("import created %d contact(s) %s–%s from file lines %d–%d",
-				len(created), created[0], created[len(created)-1], firstLine, lastLine), created[1:])
+			t.auditImported(created, firstLine, lastLine)
 		}
 		return nil
 	})

@@ -174,8 +174,15 @@ func slotOffset(s Slot) int64 { return headerSize + int64(s-1)*slotSize }
 // that reference them, so a committed record never points at a key that a
 // power cut could lose.
 func (k *keyring) newKeys(n int) ([]Slot, error) {
+	slots, _, err := k.newKeysRaw(n)
+	return slots, err
+}
+
+// newKeysRaw is newKeys that also returns the new data keys, so that a
+// caller about to seal under them need not read and unwrap them again.
+func (k *keyring) newKeysRaw(n int) ([]Slot, [][]byte, error) {
 	if n == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	buf := make([]byte, n*slotSize)
 	k.rw.RLock()
@@ -185,25 +192,28 @@ func (k *keyring) newKeys(n int) ([]Slot, error) {
 	k.next += Slot(n)
 	k.mu.Unlock()
 	slots := make([]Slot, n)
-	dk := make([]byte, dataKeySize)
+	keys := make([][]byte, n)
+	raw := make([]byte, n*dataKeySize)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, nil, fmt.Errorf("generate data keys: %w", err)
+	}
 	for i := range n {
 		s := first + Slot(i)
 		slots[i] = s
-		if _, err := rand.Read(dk); err != nil {
-			return nil, fmt.Errorf("generate data key: %w", err)
-		}
+		dk := raw[i*dataKeySize : (i+1)*dataKeySize : (i+1)*dataKeySize]
+		keys[i] = dk
 		rec := buf[i*slotSize : (i+1)*slotSize]
 		rec[0] = slotLive
 		nonce := rec[4:16]
 		if _, err := rand.Read(nonce); err != nil {
-			return nil, fmt.Errorf("generate nonce: %w", err)
+			return nil, nil, fmt.Errorf("generate nonce: %w", err)
 		}
 		k.master.Seal(rec[16:16], nonce, dk, slotAAD(s))
 	}
 	if _, err := k.f.WriteAt(buf, slotOffset(first)); err != nil {
-		return nil, fmt.Errorf("write data keys: %w", err)
+		return nil, nil, fmt.Errorf("write data keys: %w", err)
 	}
-	return slots, nil
+	return slots, keys, nil
 }
 
 func (k *keyring) sync() error {
