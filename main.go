@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -1006,6 +1007,7 @@ reported with its line number; the good rows are imported unless --strict.
 			if _, err := os.Stat(path); err != nil {
 				return fmt.Errorf("cannot read %s: %w", path, err)
 			}
+			limitImportHeap()
 			return a.withStore(func(s *store.Store) error {
 				open := func() (io.ReadCloser, error) {
 					f, err := os.Open(path)
@@ -1698,4 +1700,19 @@ func (a *app) erasuresOf(dir string, opts store.Options) (store.Erasures, error)
 		return er, fmt.Errorf("--reapply-erasures-from %s: %w", dir, err)
 	}
 	return er, nil
+}
+
+// importHeapLimit is the soft limit of the Go heap while the import command
+// runs. Without it the collector lets the heap grow to twice what is live,
+// and Badger's table builders make a large import's live heap swing by a
+// few hundred megabytes: a million rows peaked at 540 MB of heap instead of
+// about 300 MB. A soft limit only makes the collector run sooner; it never
+// fails an allocation. It is set for this command alone (its own process),
+// never for the desk or the server, and GOMEMLIMIT overrides it.
+const importHeapLimit = 320 << 20
+
+func limitImportHeap() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(importHeapLimit)
+	}
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -102,11 +104,28 @@ func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, er
 func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.view(func(txn *badger.Txn) error {
+		var seqs []uint64
 		prefix := join(prefixAuditRec, []byte(record), []byte{0})
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := getValue(txn, auditKey(idFromKey(it.Item().Key())))
+			seqs = append(seqs, idFromKey(it.Item().Key()))
+		}
+		it.Close()
+		// An entry about a run of contacts (an import chunk) is indexed
+		// once, by the run's last id: the first key at or after this
+		// contact's id names the only run that can hold it.
+		if id, ok := contactRecord(record); ok {
+			seq, err := auditRangeOf(txn, id)
+			if err != nil {
+				return err
+			}
+			if seq != 0 && !slices.Contains(seqs, seq) {
+				seqs = append(seqs, seq)
+				slices.Sort(seqs)
+			}
+		}
+		for _, seq := range seqs {
+			v, err := getValue(txn, auditKey(seq))
 			if err != nil {
 				return fmt.Errorf("audit index names a missing entry: %w", err)
 			}
@@ -119,6 +138,38 @@ func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// contactRecord reads a record name that names a contact ("C12").
+func contactRecord(record string) (gdpr.ContactID, bool) {
+	if !strings.HasPrefix(record, "C") {
+		return 0, false
+	}
+	id, err := gdpr.ParseContactID(record)
+	return id, err == nil && id > 0
+}
+
+// auditRangeOf returns the entry about a run of contacts that includes id,
+// or 0.
+func auditRangeOf(txn *badger.Txn, id gdpr.ContactID) (uint64, error) {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAuditRange, PrefetchValues: true})
+	defer it.Close()
+	it.Seek(join(prefixAuditRange, u64(uint64(id))))
+	if !it.Valid() {
+		return 0, nil
+	}
+	k := it.Item().Key()
+	if len(k) != len(prefixAuditRange)+16 {
+		return 0, fmt.Errorf("audit range index: malformed key")
+	}
+	first, err := it.Item().ValueCopy(nil)
+	if err != nil {
+		return 0, err
+	}
+	if len(first) != 8 || gdpr.ContactID(idFromKey(first)) > id {
+		return 0, nil
+	}
+	return idFromKey(k), nil
 }
 
 // EachAudit calls fn for every entry, oldest first (for export).

@@ -61,3 +61,39 @@ func TestImportChunkEntryIsInEveryContactsTrail(t *testing.T) {
 	}
 	checkVerified(t, s)
 }
+
+// Each import chunk's entry is indexed once, by its last contact id; the
+// trail of a contact finds its own chunk's entry and no other, whether the
+// contact is first, in the middle or last of its chunk, or outside every
+// chunk.
+func TestImportChunkRangesDoNotLeak(t *testing.T) {
+	s, _ := newStore(t)
+	mustImport(t, s, importItems("a@example.org", "b@example.org", "c@example.org")) // C1–C3
+	solo := mustCreate(t, s, gdpr.Contact{Email: "solo@example.org"})[0]             // C4
+	mustImport(t, s, importItems("d@example.org", "e@example.org"))                  // C5–C6
+	if err := s.UpdateContact("anna", 2, func(c *gdpr.Contact) error { c.City = "Graz"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"C1": "contact.import[C1]", "C2": "contact.import[C1] contact.edit[C2]", "C3": "contact.import[C1]",
+		solo.String(): "contact.create[C4]",
+		"C5":          "contact.import[C5]", "C6": "contact.import[C5]",
+		"C7": "", "R1": "", "source web": "",
+	}
+	for record, w := range want {
+		trail, err := s.AuditOf(record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for i, e := range trail {
+			got = append(got, e.Action+"["+e.Record+"]")
+			if i > 0 && trail[i-1].Seq >= e.Seq {
+				t.Errorf("trail of %s is not in order: %+v", record, trail)
+			}
+		}
+		if strings.Join(got, " ") != w {
+			t.Errorf("trail of %s = %q, want %q", record, strings.Join(got, " "), w)
+		}
+	}
+}

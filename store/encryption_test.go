@@ -32,7 +32,7 @@ var plainValues = []string{"i/co/", "trade-fair-ljubljana", "vip-newsletter-2026
 // so they reach the tables and the value log, not only the memtable.
 func fillPlain(t *testing.T, dir string, key []byte) {
 	t.Helper()
-	s, err := Open(dir, Options{Now: newClock(t0).Now, EncryptionKey: key, uncompressed: true})
+	s, err := Open(dir, Options{Now: newClock(t0).Now, EncryptionKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func fillPlain(t *testing.T, dir string, key []byte) {
 		t.Fatal(err)
 	}
 	// Reopen once more, so that a flushed table is written and read back.
-	s, err = Open(dir, Options{Now: newClock(t0).Now, EncryptionKey: key, uncompressed: true})
+	s, err = Open(dir, Options{Now: newClock(t0).Now, EncryptionKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,13 +46,13 @@ func makeErasable(t *testing.T, dir string) (gdpr.ContactID, Slot) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		s, err := Open(dir, Options{Now: clk.Now, uncompressed: true})
+		s, err := Open(dir, Options{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
-	s, err := Open(dir, Options{Now: clk.Now, uncompressed: true})
+	s, err := Open(dir, Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestErasureLeavesNothingOnDisk(t *testing.T) {
 // the person is readable or on disk.
 func TestErasureSurvivesKill9(t *testing.T) {
 	if dir := os.Getenv("GDPRDESK_ERASE_CHILD"); dir != "" {
-		s, err := Open(dir, Options{Now: newClock(t0).Now, uncompressed: true})
+		s, err := Open(dir, Options{Now: newClock(t0).Now})
 		if err != nil {
 			os.Exit(3)
 		}

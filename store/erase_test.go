@@ -24,7 +24,7 @@ func exMerge(dst *gdpr.Contact, src gdpr.Contact) []string {
 func TestAnonymizeErasesForGood(t *testing.T) {
 	dir := t.TempDir()
 	clk := newClock(t0)
-	s, err := Open(dir, Options{Now: clk.Now, uncompressed: true})
+	s, err := Open(dir, Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,11 +46,14 @@ var (
 	prefixDue      = []byte("q/due/")
 	prefixAudit    = []byte("a/")
 	prefixAuditRec = []byte("ar/")
-	prefixPolicy   = []byte("p/")
-	prefixRule     = []byte("sr/")
-	prefixCheck    = []byte("k/")
-	prefixOperator = []byte("o/")
-	keySettings    = []byte("g/settings")
+	// ai/<last id>/<seq> = <first id>: one entry about a run of contacts
+	// with consecutive ids (an import chunk), found by its last id.
+	prefixAuditRange = []byte("ai/")
+	prefixPolicy     = []byte("p/")
+	prefixRule       = []byte("sr/")
+	prefixCheck      = []byte("k/")
+	prefixOperator   = []byte("o/")
+	keySettings      = []byte("g/settings")
 
 	keySchema      = []byte("m/schema")
 	keyHMACSecret  = []byte("m/hmac")
@@ -94,6 +97,10 @@ func join(parts ...[]byte) []byte {
 func contactKey(id gdpr.ContactID) []byte { return join(prefixContact, u64(uint64(id))) }
 func requestKey(id gdpr.RequestID) []byte { return join(prefixRequest, u64(uint64(id))) }
 func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
+
+func auditRangeKey(last gdpr.ContactID, seq uint64) []byte {
+	return join(prefixAuditRange, u64(uint64(last)), u64(seq))
+}
 
 func auditRecordKey(record string, seq uint64) []byte {
 	return join(prefixAuditRec, []byte(record), []byte{0}, u64(seq))

@@ -49,10 +49,10 @@ type Options struct {
 	// a key for an unencrypted store is refused (encryption.go).
 	EncryptionKey []byte
 
-	// uncompressed turns off Badger's table compression, so that tests that
-	// grep the raw files for personal data see every byte stored (Snappy
-	// would hide repeats of earlier bytes behind back-references).
-	uncompressed bool
+	// snappy writes tables compressed, as stores made before compression
+	// was turned off (badgerOptions) have them, so that tests can check
+	// such tables too.
+	snappy bool
 }
 
 // Store is an open data directory. Its methods are safe for concurrent use;
@@ -148,8 +148,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	bopts := badgerOptions(filepath.Join(dir, "db"), opts.Log, opts.EncryptionKey)
-	if opts.uncompressed {
-		bopts = bopts.WithCompression(options.None)
+	if opts.snappy {
+		bopts = bopts.WithCompression(options.Snappy)
 	}
 	db, err := badger.Open(bopts)
 	if err == nil {
@@ -195,9 +195,14 @@ func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 		WithNumLevelZeroTablesStall(30).
 		WithValueLogFileSize(256 << 20).
 		WithMetricsEnabled(false).
-		// Snappy, Badger's default, kept on purpose: sealed values do not
-		// compress, but index keys do (half the disk at 100,000 contacts).
-		WithCompression(options.Snappy).
+		// No compression: sealed values do not compress, and though index
+		// keys do (Snappy saves a quarter of the disk at 1,000,000
+		// contacts: 399 MB against 519 MB), a table builder keeps every
+		// block twice, raw and compressed, and Badger pools up to eight
+		// builders — 200 MB more heap during a large import. Tables
+		// written compressed by earlier versions stay readable: the
+		// setting is per table.
+		WithCompression(options.None).
 		// Writers are serialized by Store.mu, so Badger need not track
 		// read sets to detect conflicts.
 		WithDetectConflicts(false).

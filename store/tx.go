@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
 // tx is one write transaction: the records it changes, the counter deltas
@@ -232,9 +233,10 @@ type auditRec struct {
 	Prev     []byte    `json:"prev"`
 	Hash     []byte    `json:"hash,omitempty"` // must stay the last field: see flushAudit
 
-	// about lists further records the entry concerns (the contacts of an
-	// import chunk); it is indexed, not stored in the entry.
-	about []string
+	// contacts, when set, is a run of contacts with consecutive ids the
+	// entry is about (an import chunk's new contacts): indexed once by
+	// its last id (prefixAuditRange), not stored in the entry.
+	contacts [2]gdpr.ContactID
 }
 
 // chainHash is SHA-256 over the entry with its own hash left out; the entry
@@ -249,14 +251,14 @@ func chainHash(e auditRec) ([]byte, error) {
 	return h[:], nil
 }
 
-// audit records an entry. personal, when given, is sealed under slot's key.
-// auditAbout records one entry about several records, each of which finds
-// it in its audit trail.
-func (t *tx) auditAbout(action, record, detail string, about []string) {
+// auditContacts records one entry about the contacts first to last (ids
+// that follow one another), each of which finds it in its audit trail.
+func (t *tx) auditContacts(action string, first, last gdpr.ContactID, detail string) {
 	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
-		Record: record, Detail: detail, about: about})
+		Record: first.String(), Detail: detail, contacts: [2]gdpr.ContactID{first, last}})
 }
 
+// audit records an entry. personal, when given, is sealed under slot's key.
 func (t *tx) audit(action, record, detail string, personal []byte, slot Slot) {
 	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
 		Record: record, Detail: detail, Sealed: personal, Slot: slot})
@@ -294,11 +296,13 @@ func (t *tx) flushAudit() error {
 		}
 		// The entries about one record, for its audit trail and the access
 		// package, without walking the whole log.
-		for _, r := range append([]string{e.Record}, e.about...) {
-			if r == "" {
-				continue
+		if e.Record != "" {
+			if err := t.set(auditRecordKey(e.Record, e.Seq), nil); err != nil {
+				return err
 			}
-			if err := t.set(auditRecordKey(r, e.Seq), nil); err != nil {
+		}
+		if first, last := e.contacts[0], e.contacts[1]; last > first {
+			if err := t.set(auditRangeKey(last, e.Seq), u64(uint64(first))); err != nil {
 				return err
 			}
 		}
