@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/u64map"
 )
 
 // ImportItem is one contact read from an import file, normalized and valid.
@@ -50,19 +52,26 @@ func (s *Store) ImportContacts(operator string, items []ImportItem, merge MergeF
 // Each chunk is still one transaction with its audit entries; what the run
 // adds is memory: when the store held no contact's address at the start,
 // the run knows every address it has created since (by a 64-bit prefix of
-// the HMAC, so 1,000,000 rows cost about 20 MB), and a row whose address is
+// the HMAC, so 1,000,000 rows cost about 16 MB), and a row whose address is
 // not among them needs no look-up in the store. As soon as any other write
 // commits in between (the audit head moved), the run falls back to looking
-// every address up. An Import is not safe for concurrent use.
+// every address up. An Import is not safe for concurrent use, except that
+// Prepare may run beside ImportPrepared (see Prepare).
 type Import struct {
 	s       *Store
 	started bool
 	// fresh: every email look-up key in the store was written by this run,
-	// and created holds them all (a prefix can match another address: that
-	// only costs a look-up).
-	fresh   bool
-	created map[uint64]struct{}
-	seq     uint64 // audit head after this run's last chunk
+	// and addrs holds them all (a prefix can match another address, and
+	// addrs holds addresses prepared but not yet written: either only
+	// costs a look-up).
+	fresh bool
+	seq   uint64 // audit head after this run's last chunk
+
+	// addrs holds every address (by 64-bit HMAC prefix) the run has
+	// created or Prepare has been given, shared by both goroutines; nil
+	// once the run is no longer fresh.
+	addrsMu sync.Mutex
+	addrs   *u64map.Map[struct{}]
 
 	// Prepare's own state: it runs one chunk ahead on another goroutine
 	// (see Prepare), so it shares nothing with the fields above but the
@@ -74,14 +83,12 @@ type Import struct {
 }
 
 // prepState is what Prepare knows: whether the store held no address when
-// the run began, the next contact id if every chunk so far was new, and
-// every address (by 64-bit HMAC prefix) it has been given.
+// the run began and the next contact id if every chunk so far was new.
 type prepState struct {
 	started bool
 	ok      bool
 	baseSeq uint64 // the audit head when the run's first chunk was prepared
 	nextID  uint64
-	seen    map[uint64]struct{}
 	rules   map[string]*gdpr.SourceRule
 }
 
@@ -116,7 +123,6 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 	}
 	if !p.started {
 		p.started = true
-		p.seen = map[uint64]struct{}{}
 		p.rules = map[string]*gdpr.SourceRule{}
 		err := im.s.view(func(txn *badger.Txn) error {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail})
@@ -157,18 +163,25 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 		}
 	}
 	// Every address counts as seen, prepared or not, so that a later chunk
-	// repeating one is never taken for new.
+	// repeating one is never taken for new (and the chunk's own write
+	// looks it up).
 	hashes := make([][]byte, len(items))
-	distinct := p.ok
 	for i, it := range items {
-		h := im.s.emailHash(it.Contact.Email)
-		hashes[i] = h
+		hashes[i] = im.s.emailHash(it.Contact.Email)
+	}
+	distinct := p.ok
+	im.addrsMu.Lock()
+	if im.addrs == nil {
+		im.addrs = &u64map.Map[struct{}]{}
+	}
+	for _, h := range hashes {
 		k := hashPrefix(h)
-		if _, dup := p.seen[k]; dup {
+		if im.addrs.Has(k) {
 			distinct = false
 		}
-		p.seen[k] = struct{}{}
+		im.addrs.Put(k, struct{}{})
 	}
+	im.addrsMu.Unlock()
 	if !distinct {
 		p.ok = false // the ids that follow are no longer known
 		return nil
@@ -293,8 +306,9 @@ func (im *Import) known(h []byte) bool {
 	if im == nil || !im.fresh {
 		return true
 	}
-	_, ok := im.created[hashPrefix(h)]
-	return ok
+	im.addrsMu.Lock()
+	defer im.addrsMu.Unlock()
+	return im.addrs == nil || im.addrs.Has(hashPrefix(h))
 }
 
 // begin checks, inside the chunk's transaction, whether the run may skip
@@ -309,7 +323,11 @@ func (im *Import) begin(t *tx) {
 		it.Rewind()
 		im.fresh = !it.Valid()
 		it.Close()
-		im.created = map[uint64]struct{}{}
+		im.addrsMu.Lock()
+		if im.addrs == nil {
+			im.addrs = &u64map.Map[struct{}]{}
+		}
+		im.addrsMu.Unlock()
 		return
 	}
 	if t.seq != im.seq {
@@ -335,7 +353,12 @@ func (im *Import) reclaim() {
 	}
 }
 
-func (im *Import) drop() { im.fresh, im.created = false, nil }
+func (im *Import) drop() {
+	im.fresh = false
+	im.addrsMu.Lock()
+	im.addrs = nil
+	im.addrsMu.Unlock()
+}
 
 func (s *Store) importContacts(im *Import, operator string, items []ImportItem, prep *Prepared, merge MergeFunc, dryRun bool) ([]ImportOutcome, error) {
 	out := make([]ImportOutcome, len(items))
@@ -485,9 +508,13 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		} else {
 			im.seq = s.auditSeq
 			if im.fresh {
+				im.addrsMu.Lock()
 				for _, h := range made {
-					im.created[hashPrefix(h)] = struct{}{}
+					if im.addrs != nil {
+						im.addrs.Put(hashPrefix(h), struct{}{})
+					}
 				}
+				im.addrsMu.Unlock()
 			}
 		}
 	}

@@ -45,8 +45,8 @@ func TestImportRunFreshStore(t *testing.T) {
 	}
 	sameOutcomes(t, "chunk 2", mustImport(t, run, importItems("b@example.org", "c@example.org", "c@example.org", "a@example.org")),
 		ImportUpdated, ImportCreated, ImportUpdated, ImportUpdated)
-	if !run.fresh || len(run.created) != 3 {
-		t.Errorf("run: fresh %v, %d addresses known; want fresh with 3", run.fresh, len(run.created))
+	if !run.fresh || run.addrs.Len() != 3 {
+		t.Errorf("run: fresh %v, %d addresses known; want fresh with 3", run.fresh, run.addrs.Len())
 	}
 	if n := mustCount(t, s, ""); n != 3 {
 		t.Errorf("%d contacts, want 3", n)
