@@ -57,10 +57,21 @@ func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, c
 }
 
 // ApplyBasisTo is ApplyBasis on a list of contacts (the rows an owner marked
-// one by one). Unknown and anonymized ids are counted as unchanged.
+// one by one). Unknown and anonymized ids are counted as unchanged; an id
+// given twice is one contact.
 func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch BasisChange, progress func(BulkProgress)) (BulkResult, error) {
-	rest := ids
-	return s.applyBasis(ctx, operator, gdpr.Query{}, ch, int64(len(ids)), func() ([]gdpr.ContactID, bool, error) {
+	// Each id once: a chunk is prepared from a snapshot taken before the
+	// previous chunk's write (see applyBasis), so two chunks must never
+	// share a contact.
+	seen := make(map[gdpr.ContactID]bool, len(ids))
+	rest := make([]gdpr.ContactID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			rest = append(rest, id)
+		}
+	}
+	return s.applyBasis(ctx, operator, gdpr.Query{}, ch, int64(len(rest)), func() ([]gdpr.ContactID, bool, error) {
 		n := min(len(rest), BulkChunk)
 		chunk := rest[:n]
 		rest = rest[n:]
@@ -69,7 +80,14 @@ func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.Co
 }
 
 // applyBasis runs a bulk basis change over the chunks next hands out, one
-// transaction per chunk.
+// transaction per chunk. A chunk is read and worked out (records decoded,
+// evidence sealed, index and counter changes named, audit entries drafted)
+// on a second goroutine from a snapshot, while the previous chunk is
+// written; the write then replays it. The chunks' contacts are disjoint, so
+// a snapshot taken before the previous chunk's write reads them as they
+// are, unless someone else wrote in between: every change is audited, so
+// the audit head tells, and such a chunk is worked out again inside its
+// transaction.
 func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, ch BasisChange, total int64, next func() ([]gdpr.ContactID, bool, error), progress func(BulkProgress)) (BulkResult, error) {
 	var res BulkResult
 	if _, err := gdpr.ParseBasis(string(ch.Basis)); err != nil {
@@ -78,46 +96,139 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 	if ch.Source = gdpr.NormalizeSource(ch.Source); ch.Source == "" {
 		ch.Source = gdpr.SourceManual
 	}
+	type chunk struct {
+		ids       []gdpr.ContactID
+		prep      *basisPrep
+		exhausted bool
+		err       error
+	}
+	chunks := make(chan chunk)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for {
+			if ctx.Err() != nil {
+				return
+			}
+			ids, exhausted, err := next()
+			var c chunk
+			c.ids, c.exhausted, c.err = ids, exhausted, err
+			if err == nil && len(ids) > 0 {
+				c.prep, c.err = s.prepareBasis(operator, q, ch, ids)
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil || exhausted {
+				return
+			}
+		}
+	}()
+	var last runHead
 	for {
 		if err := ctx.Err(); err != nil {
 			res.Cancelled = true
 			return res, nil
 		}
-		ids, exhausted, err := next()
-		if err != nil {
-			return res, err
+		c, ok := <-chunks
+		if !ok {
+			res.Cancelled = ctx.Err() != nil
+			return res, nil
 		}
-		if len(ids) > 0 {
-			var changed, unchanged int64
-			err := s.write(operator, func(t *tx) error {
-				changed, unchanged = 0, 0
-				for _, id := range ids {
-					ok, err := t.changeBasis(q, id, ch)
-					if err != nil {
-						return err
-					}
-					if ok {
-						changed++
-					} else {
-						unchanged++
-					}
-				}
-				return nil
-			})
+		if c.err != nil {
+			return res, c.err
+		}
+		if len(c.ids) > 0 {
+			changed, unchanged, _, err := s.commitBasis(operator, q, ch, c.ids, c.prep, &last)
 			if err != nil {
 				return res, fmt.Errorf("bulk basis change after %d contacts: %w", res.Changed, err)
 			}
-			res.Matched += int64(len(ids))
+			res.Matched += int64(len(c.ids))
 			res.Changed += changed
 			res.Unchanged += unchanged
 			if progress != nil {
 				progress(BulkProgress{Done: res.Matched, Changed: res.Changed, Total: total})
 			}
 		}
-		if exhausted {
+		if c.exhausted {
 			return res, nil
 		}
 	}
+}
+
+// runHead is the audit head before and after a run's last write.
+type runHead struct{ base, end uint64 }
+
+// commitBasis writes one chunk: its preparation replayed if no one else
+// wrote since its snapshot but this run (last), else worked out anew.
+func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID, p *basisPrep, last *runHead) (changed, unchanged int64, replayed bool, err error) {
+	err = s.write(operator, func(t *tx) error {
+		base := t.seq
+		changed, unchanged, replayed = 0, 0, false
+		if p != nil && (p.head == t.seq || (p.head == last.base && t.seq == last.end)) {
+			if err := t.replay(p.t); err != nil {
+				return err
+			}
+			changed, unchanged, replayed = p.changed, p.unchanged, true
+		} else {
+			for _, id := range ids {
+				ok, err := t.changeBasis(q, id, ch)
+				if err != nil {
+					return err
+				}
+				if ok {
+					changed++
+				} else {
+					unchanged++
+				}
+			}
+		}
+		*last = runHead{base: base, end: base + uint64(len(t.entries))}
+		return nil
+	})
+	return changed, unchanged, replayed, err
+}
+
+// basisPrep is a chunk of a bulk basis change worked out from a snapshot
+// whose audit head was head: t holds what to write.
+type basisPrep struct {
+	head               uint64
+	t                  *tx
+	changed, unchanged int64
+}
+
+// prepareBasis works a chunk out from a snapshot, writing nothing.
+func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID) (*basisPrep, error) {
+	p := &basisPrep{}
+	err := s.view(func(txn *badger.Txn) error {
+		head, err := getValue(txn, keyAuditHead)
+		if err == nil && len(head) >= 8 {
+			p.head = idFromKey(head[:8])
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		log := []op{}
+		p.t = &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(), deltas: map[string]int64{}, log: &log}
+		for _, id := range ids {
+			ok, err := p.t.changeBasis(q, id, ch)
+			if err != nil {
+				return err
+			}
+			if ok {
+				p.changed++
+			} else {
+				p.unchanged++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bulk basis change: %w", err)
+	}
+	return p, nil
 }
 
 // changeBasis changes one contact, re-checking the query on the record as it

@@ -27,6 +27,43 @@ type tx struct {
 	keys     map[Slot][]byte // data keys unwrapped by this transaction
 	// suppression changes, applied to Store.suppressed after the commit
 	suppress map[string]bool
+	// log, when set, records sets and deletes instead of making them: the
+	// tx is a preparation read from a snapshot (see prepareBasis), to be
+	// replayed in a write transaction.
+	log *[]op
+}
+
+// op is a set or delete recorded by a preparing tx.
+type op struct {
+	key, value []byte
+	del        bool
+}
+
+// replay makes the changes a preparing tx recorded: its sets and deletes,
+// counter deltas, audit entries and the data keys it unwrapped.
+func (t *tx) replay(p *tx) error {
+	for _, o := range *p.log {
+		var err error
+		if o.del {
+			err = t.txn.Delete(o.key)
+		} else {
+			err = t.txn.Set(o.key, o.value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for n, d := range p.deltas {
+		t.count(n, d)
+	}
+	t.entries = append(t.entries, p.entries...)
+	for slot, k := range p.keys {
+		if t.keys == nil {
+			t.keys = map[Slot][]byte{}
+		}
+		t.keys[slot] = k
+	}
+	return nil
 }
 
 // isSuppressed reports whether an email hash is on the suppression list,
@@ -140,8 +177,21 @@ func (s *Store) refuse(operator, action, record string, role Role) error {
 	return fmt.Errorf("%s: %w (%s)", action, ErrForbidden, who)
 }
 
-func (t *tx) set(key, value []byte) error { return t.txn.Set(key, value) }
-func (t *tx) del(key []byte) error        { return t.txn.Delete(key) }
+func (t *tx) set(key, value []byte) error {
+	if t.log != nil {
+		*t.log = append(*t.log, op{key: key, value: value})
+		return nil
+	}
+	return t.txn.Set(key, value)
+}
+
+func (t *tx) del(key []byte) error {
+	if t.log != nil {
+		*t.log = append(*t.log, op{key: key, del: true})
+		return nil
+	}
+	return t.txn.Delete(key)
+}
 
 func (t *tx) setJSON(key []byte, v any) error {
 	b, err := json.Marshal(v)
