@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -78,8 +76,6 @@ type Import struct {
 	// flag that tells it to stop.
 	prep      prepState
 	prepFails atomic.Bool
-
-	reclaimed time.Time // when the run last gave back table pages
 }
 
 // prepState is what Prepare knows: whether the store held no address when
@@ -335,23 +331,11 @@ func (im *Import) begin(t *tx) {
 	}
 }
 
-// reclaimEvery is how often a run gives the kernel back the pages of the
-// tables it has written.
-// Four times a second keeps the pages of a million-row import under 100 MB
-// (docs/PERFORMANCE.md); each pass costs about a millisecond.
-const reclaimEvery = 250 * time.Millisecond
-
-// reclaim lets go of the table pages the run has written, every
-// reclaimEvery. Badger writes each table through a shared memory map and
-// keeps it mapped: without this every table written stays in the process's
-// resident set (about 400 MB after a million rows), though the run reads
-// few of them again (compactions read theirs back from disk).
-func (im *Import) reclaim() {
-	if now := time.Now(); now.Sub(im.reclaimed) >= reclaimEvery {
-		im.reclaimed = now
-		reclaimTables(filepath.Join(im.s.dir, "db"))
-	}
-}
+// reclaim lets go of the table pages the run has written (see
+// Store.reclaimPages). Without it every table written stays in the
+// process's resident set (about 400 MB after a million rows), though the
+// run reads few of them again (compactions read theirs back from disk).
+func (im *Import) reclaim() { im.s.reclaimPages(false) }
 
 func (im *Import) drop() {
 	im.fresh = false

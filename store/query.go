@@ -186,7 +186,18 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 	default:
 		seek = []byte{0xff, 0xff, 0xff, 0xff}
 	}
+	// A long scan (a free-text filter, an export) maps every table it
+	// passes; give the pages back as it goes and when it ends.
+	visited := 0
+	defer func() {
+		if visited >= reclaimScanEvery {
+			s.reclaimPages(true)
+		}
+	}()
 	for it.Seek(seek); it.Valid(); it.Next() {
+		if visited++; visited%reclaimScanEvery == 0 {
+			s.reclaimPages(false)
+		}
 		item := it.Item()
 		k := item.Key()
 		if backward {

@@ -22,10 +22,7 @@ import (
 // read of /proc/self/maps and the call is harmless too. Kernels before 5.4
 // refuse the advice; then nothing is reclaimed and nothing fails.
 func reclaimTables(dir string) {
-	dir, err := filepath.Abs(dir)
-	if err == nil {
-		dir, err = filepath.EvalSymlinks(dir)
-	}
+	dir, err := absDir(dir)
 	if err != nil {
 		return
 	}
@@ -58,4 +55,13 @@ func reclaimTables(dir string) {
 			return // an older kernel
 		}
 	}
+}
+
+// absDir is dir as /proc/self/maps names files in it.
+func absDir(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(dir)
 }
