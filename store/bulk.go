@@ -128,6 +128,9 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 		}
 	}()
 	var last runHead
+	// A run reads records all over the store; give the pages back at its
+	// end (not during: its reads would go to the disk).
+	defer s.reclaimPages(true)
 	for {
 		if err := ctx.Err(); err != nil {
 			res.Cancelled = true
