@@ -177,16 +177,9 @@ func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids [
 			}
 			changed, unchanged, replayed = p.changed, p.unchanged, true
 		} else {
-			for _, id := range ids {
-				ok, err := t.changeBasis(q, id, ch)
-				if err != nil {
-					return err
-				}
-				if ok {
-					changed++
-				} else {
-					unchanged++
-				}
+			var err error
+			if changed, unchanged, err = t.changeBases(q, ids, ch); err != nil {
+				return err
 			}
 		}
 		*last = runHead{base: base, end: base + uint64(len(t.entries))}
@@ -207,31 +200,35 @@ type basisPrep struct {
 func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID) (*basisPrep, error) {
 	p := &basisPrep{}
 	err := s.view(func(txn *badger.Txn) error {
-		head, err := getValue(txn, keyAuditHead)
-		if err == nil && len(head) >= 8 {
-			p.head = idFromKey(head[:8])
-		} else if err != nil && !errors.Is(err, ErrNotFound) {
+		var err error
+		if p.head, err = auditHeadSeq(txn); err != nil {
 			return err
 		}
 		log := []op{}
 		p.t = &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(), deltas: map[string]int64{}, log: &log}
-		for _, id := range ids {
-			ok, err := p.t.changeBasis(q, id, ch)
-			if err != nil {
-				return err
-			}
-			if ok {
-				p.changed++
-			} else {
-				p.unchanged++
-			}
-		}
-		return nil
+		p.changed, p.unchanged, err = p.t.changeBases(q, ids, ch)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bulk basis change: %w", err)
 	}
 	return p, nil
+}
+
+// changeBases changes each contact of a chunk and counts what it did.
+func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged int64, err error) {
+	for _, id := range ids {
+		ok, err := t.changeBasis(q, id, ch)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ok {
+			changed++
+		} else {
+			unchanged++
+		}
+	}
+	return changed, unchanged, nil
 }
 
 // changeBasis changes one contact, re-checking the query on the record as it

@@ -121,28 +121,15 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 		p.started = true
 		p.rules = map[string]*gdpr.SourceRule{}
 		err := im.s.view(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail})
-			it.Rewind()
-			empty := !it.Valid()
-			it.Close()
-			seq, err := getValue(txn, keyContactSeq)
-			switch {
-			case err == nil:
-				p.nextID = idFromKey(seq) + 1
-			case errors.Is(err, ErrNotFound):
-				p.nextID = 1
-			default:
+			last, err := seqValue(txn, keyContactSeq)
+			if err != nil {
 				return err
 			}
-			head, err := getValue(txn, keyAuditHead)
-			switch {
-			case err == nil && len(head) >= 8:
-				p.baseSeq = idFromKey(head[:8])
-			case err == nil || errors.Is(err, ErrNotFound):
-			default:
+			p.nextID = last + 1
+			if p.baseSeq, err = auditHeadSeq(txn); err != nil {
 				return err
 			}
-			it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRule, PrefetchValues: true})
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRule, PrefetchValues: true})
 			defer it.Close()
 			for it.Rewind(); it.Valid(); it.Next() {
 				var r gdpr.SourceRule
@@ -151,7 +138,7 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 				}
 				p.rules[string(it.Item().Key()[len(prefixRule):])] = &r
 			}
-			p.ok = empty
+			p.ok = noAddresses(txn)
 			return nil
 		})
 		if err != nil {
@@ -235,11 +222,8 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 	if !im.fresh || (im.seq == 0 && t.seq != p.baseSeq) {
 		return false, nil
 	}
-	seq, err := getValue(t.txn, keyContactSeq)
-	var last uint64
-	if err == nil {
-		last = idFromKey(seq)
-	} else if !errors.Is(err, ErrNotFound) {
+	last, err := seqValue(t.txn, keyContactSeq)
+	if err != nil {
 		return false, err
 	}
 	if last+1 != p.firstID {
@@ -315,10 +299,7 @@ func (im *Import) begin(t *tx) {
 	}
 	if !im.started {
 		im.started = true
-		it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail})
-		it.Rewind()
-		im.fresh = !it.Valid()
-		it.Close()
+		im.fresh = noAddresses(t.txn)
 		im.addrsMu.Lock()
 		if im.addrs == nil {
 			im.addrs = &u64map.Map[struct{}]{}
@@ -331,11 +312,13 @@ func (im *Import) begin(t *tx) {
 	}
 }
 
-// reclaim lets go of the table pages the run has written (see
-// Store.reclaimPages). Without it every table written stays in the
-// process's resident set (about 400 MB after a million rows), though the
-// run reads few of them again (compactions read theirs back from disk).
-func (im *Import) reclaim() { im.s.reclaimPages(false) }
+// noAddresses reports whether the store holds no email look-up key.
+func noAddresses(txn *badger.Txn) bool {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail})
+	defer it.Close()
+	it.Rewind()
+	return !it.Valid()
+}
 
 func (im *Import) drop() {
 	im.fresh = false
@@ -428,11 +411,8 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 			slotOf[i] = slots[j]
 		}
 		// Ids follow one another: the sequence is read and written once.
-		seq, err := getValue(t.txn, keyContactSeq)
-		var lastID uint64
-		if err == nil {
-			lastID = idFromKey(seq)
-		} else if !errors.Is(err, ErrNotFound) {
+		lastID, err := seqValue(t.txn, keyContactSeq)
+		if err != nil {
 			return err
 		}
 		rules := map[string]*gdpr.SourceRule{}
@@ -486,7 +466,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		return nil
 	})
 	if im != nil {
-		im.reclaim()
+		s.reclaimPages(false) // the tables the run wrote
 		if err != nil {
 			im.drop()
 		} else {

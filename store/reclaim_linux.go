@@ -36,11 +36,10 @@ func reclaimTables(dir string) {
 	for sc.Scan() {
 		// address perms offset dev inode path
 		line := sc.Bytes()
-		i := bytes.Index(line, prefix)
-		if i < 0 || !bytes.HasSuffix(line, []byte(".sst")) {
+		if !bytes.Contains(line, prefix) || !bytes.HasSuffix(line, []byte(".sst")) {
 			continue
 		}
-		addr, _, _ := strings.Cut(string(line[:bytes.IndexByte(line, ' ')]), " ")
+		addr, _, _ := strings.Cut(string(line), " ")
 		from, to, ok := strings.Cut(addr, "-")
 		if !ok {
 			continue

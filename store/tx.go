@@ -212,13 +212,35 @@ func (t *tx) getJSON(key []byte, v any) error {
 	return nil
 }
 
+// seqValue reads the last number of a sequence (contact or request ids),
+// 0 when none was given yet.
+func seqValue(txn *badger.Txn, key []byte) (uint64, error) {
+	v, err := getValue(txn, key)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return idFromKey(v), nil
+}
+
+// auditHeadSeq reads the number of the last audit entry, 0 for none.
+func auditHeadSeq(txn *badger.Txn) (uint64, error) {
+	head, err := getValue(txn, keyAuditHead)
+	if errors.Is(err, ErrNotFound) || (err == nil && len(head) < 8) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return idFromKey(head[:8]), nil
+}
+
 // nextSeq allocates the next number of a sequence (contact or request ids).
 func (t *tx) nextSeq(key []byte) (uint64, error) {
-	v, err := getValue(t.txn, key)
-	var n uint64
-	if err == nil {
-		n = idFromKey(v)
-	} else if !errors.Is(err, ErrNotFound) {
+	n, err := seqValue(t.txn, key)
+	if err != nil {
 		return 0, err
 	}
 	n++
