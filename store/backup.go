@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -661,6 +662,13 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 	for _, sl := range e.Destroyed {
 		destroyed[sl] = true
 	}
+	// The erasures below allocate keys (a search index chunk changes key
+	// with an erasure): none may take a number the other store destroyed.
+	if len(e.Destroyed) > 0 {
+		if err := s.keys.skipPast(slices.Max(e.Destroyed)); err != nil {
+			return out, fmt.Errorf("re-apply erasures: %w", err)
+		}
+	}
 	anonymized := map[gdpr.ContactID]bool{}
 	for _, id := range e.Contacts {
 		anonymized[id] = true
@@ -760,6 +768,11 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 		s.mu.Unlock()
 		if err != nil {
 			return out, fmt.Errorf("re-apply erasures: destroy keys (retried on the next start): %w", err)
+		}
+		// Some of those keys may have sealed chunks of the search index
+		// here (the other store changed them since).
+		if err := s.repairSearch(); err != nil {
+			return out, fmt.Errorf("re-apply erasures: %w", err)
 		}
 	}
 	return out, nil

@@ -30,7 +30,10 @@ type contactRec struct {
 	UpdatedAt    time.Time            `json:"updated_at"`
 	AnonymizedAt time.Time            `json:"anonymized_at,omitzero"`
 	Personal     []byte               `json:"personal,omitempty"` // sealed personalData
-	Search       []byte               `json:"search,omitempty"`   // sealed gdpr.SearchText, for bare-word filters
+	// Search is the sealed gdpr.SearchText that stores of schema 1 kept in
+	// every record; the search index (search.go) holds it now, and new
+	// records leave it empty.
+	Search []byte `json:"search,omitempty"`
 }
 
 // basisRec is a basis assignment with its evidence note sealed, since an
@@ -90,10 +93,7 @@ func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 	if err != nil {
 		return rec, fmt.Errorf("encode contact: %w", err)
 	}
-	if rec.Personal, err = seal(key, pt, contactAAD(c.ID, "personal")); err != nil {
-		return rec, err
-	}
-	rec.Search, err = seal(key, []byte(gdpr.SearchText(c)), contactAAD(c.ID, "search"))
+	rec.Personal, err = seal(key, pt, contactAAD(c.ID, "personal"))
 	return rec, err
 }
 

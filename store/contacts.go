@@ -179,6 +179,7 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte, audited
 	if err := t.set(contactKey(c.ID), encodeContact(&rec)); err != nil {
 		return err
 	}
+	t.setSearch(c.ID, gdpr.SearchText(c))
 	if err := t.set(emailKey(emailHash), u64(uint64(c.ID))); err != nil {
 		return err
 	}
@@ -403,6 +404,7 @@ func (t *tx) replaceContact(rec *contactRec, c *gdpr.Contact, action, detail str
 	if err := t.putClear(&oldClear, &newRec); err != nil {
 		return err
 	}
+	t.setSearch(rec.ID, gdpr.SearchText(c))
 	t.audit(action, rec.ID.String(), detail, sealedDiff, rec.Slot)
 	return nil
 }

@@ -211,6 +211,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if err := t.putClear(&old, &anon); err != nil {
 			return err
 		}
+		t.eraseSearch(id)
 		shred = append(shred, rec.Slot)
 		// The requests about the person hold their words too.
 		shred = append(shred, reqSlots[id]...)

@@ -37,10 +37,11 @@ func (c *clock) Set(t time.Time) {
 }
 
 // openAt opens the store in dir with the clock and closes it when the test
-// ends (before t.TempDir removes the directory).
+// ends (before t.TempDir removes the directory). A new store's search
+// index has chunks of 8 contacts, so that tests cross chunks.
 func openAt(tb testing.TB, dir string, clk *clock) *Store {
 	tb.Helper()
-	s, err := Open(dir, Options{Now: clk.Now})
+	s, err := Open(dir, Options{Now: clk.Now, searchBits: 3})
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", dir, err)
 	}

@@ -97,6 +97,7 @@ type Prepared struct {
 	hashes   [][]byte
 	records  [][]byte
 	indexes  [][][]byte
+	search   []string // each contact's search text, for the search index
 	deltas   map[string]int64
 	newSlots bool
 }
@@ -150,7 +151,12 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 	// looks it up).
 	hashes := make([][]byte, len(items))
 	for i, it := range items {
-		hashes[i] = im.s.emailHash(it.Contact.Email)
+		// Keyed as the store keys it: normalized (a caller need not have).
+		email := it.Contact.Email
+		if norm, err := gdpr.NormalizeEmail(email); err == nil {
+			email = norm
+		}
+		hashes[i] = im.s.emailHash(email)
 	}
 	distinct := p.ok
 	im.addrsMu.Lock()
@@ -177,7 +183,7 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 		return nil
 	}
 	pc := &Prepared{items: items, firstID: p.nextID, baseSeq: p.baseSeq, hashes: hashes,
-		records: make([][]byte, len(items)), indexes: make([][][]byte, len(items)),
+		records: make([][]byte, len(items)), indexes: make([][][]byte, len(items)), search: make([]string, len(items)),
 		deltas: map[string]int64{}, newSlots: true}
 	for i, it := range items {
 		c := cloneContact(it.Contact)
@@ -193,6 +199,7 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 		}
 		pc.records[i] = encodeContact(&rec)
 		pc.indexes[i] = indexEntries(&c)
+		pc.search[i] = gdpr.SearchText(&c)
 		for _, n := range contactContributions(&c) {
 			pc.deltas[n]++
 		}
@@ -239,6 +246,7 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 		if err := t.set(contactKey(id), p.records[i]); err != nil {
 			return false, err
 		}
+		t.setSearch(id, p.search[i])
 		if err := t.set(emailKey(p.hashes[i]), u64(uint64(id))); err != nil {
 			return false, err
 		}

@@ -216,6 +216,29 @@ func (k *keyring) newKeysRaw(n int) ([]Slot, [][]byte, error) {
 	return slots, keys, nil
 }
 
+// skipPast makes sure no slot up to s is ever handed out again: a store
+// restored from an older backup must not reuse the numbers that the newer
+// store gave out since (Reapply destroys by number). The slots skipped read
+// as destroyed.
+func (k *keyring) skipPast(s Slot) error {
+	k.rw.RLock()
+	defer k.rw.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s < k.next {
+		return nil
+	}
+	var zero [slotSize]byte
+	if _, err := k.f.WriteAt(zero[:], slotOffset(s)); err != nil {
+		return fmt.Errorf("reserve data key slots up to %d: %w", s, err)
+	}
+	if err := k.f.Sync(); err != nil {
+		return fmt.Errorf("sync keyring: %w", err)
+	}
+	k.next = s + 1
+	return nil
+}
+
 func (k *keyring) sync() error {
 	k.rw.RLock()
 	defer k.rw.RUnlock()

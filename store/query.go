@@ -164,15 +164,27 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 	if err != nil {
 		return nil, false, err
 	}
+	if len(from) > 0 && (bytes.Compare(from, p.start) < 0 || (p.end != nil && bytes.Compare(from, p.end) >= 0)) {
+		return nil, false, errors.New("cursor does not belong to this query")
+	}
+	// Bare words are looked up in the search index first: the ids that
+	// match, walked in order when no index narrows the query, else
+	// checked on each index entry before its record is read.
+	var matches matchSet
+	if len(q.Words) > 0 {
+		if matches, err = s.wordMatches(txn, q); err != nil {
+			return nil, false, err
+		}
+		if !p.byIndex {
+			return s.scanMatches(txn, q, matches, from, backward, idsOnly, fn)
+		}
+	}
 	opts := badger.DefaultIteratorOptions
 	opts.PrefetchValues = !p.byIndex
 	opts.PrefetchSize = 64
 	opts.Reverse = backward
 	it := txn.NewIterator(opts)
 	defer it.Close()
-	if len(from) > 0 && (bytes.Compare(from, p.start) < 0 || (p.end != nil && bytes.Compare(from, p.end) >= 0)) {
-		return nil, false, errors.New("cursor does not belong to this query")
-	}
 	var seek []byte
 	switch {
 	case !backward && len(from) == 0:
@@ -220,6 +232,9 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 			}
 			continue
 		case p.byIndex:
+			if matches != nil && !matches.has(idFromKey(k)) {
+				continue
+			}
 			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
 				return last, false, fmt.Errorf("index entry without contact: %w", err)
 			}
@@ -233,17 +248,8 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 			}
 		}
 		clear := rec.clear()
-		if !q.MatchesTerms(&clear) {
+		if !q.MatchesTerms(&clear) || (matches != nil && !s.searchable(&rec)) {
 			continue
-		}
-		if len(q.Words) > 0 {
-			ok, err := s.searchMatches(&rec, q)
-			if err != nil {
-				return last, false, err
-			}
-			if !ok {
-				continue
-			}
 		}
 		more, err := fn(last, &rec)
 		if err != nil || !more {
@@ -251,26 +257,6 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 		}
 	}
 	return last, true, nil
-}
-
-// searchMatches checks the bare words on a contact's sealed search text.
-// An anonymized contact has none left and matches no word.
-func (s *Store) searchMatches(rec *contactRec, q gdpr.Query) (bool, error) {
-	if len(rec.Search) == 0 || rec.Slot == 0 {
-		return false, nil
-	}
-	key, err := s.keys.key(rec.Slot)
-	if errors.Is(err, errKeyDestroyed) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	text, err := unseal(key, rec.Search, contactAAD(rec.ID, "search"))
-	if err != nil {
-		return false, err
-	}
-	return q.MatchesWords(string(text)), nil
 }
 
 // Contacts returns up to limit contacts matching q after the cursor, with

@@ -22,8 +22,9 @@ import (
 )
 
 // schemaVersion is written into a new store; a store written by a newer
-// gdprdesk is refused instead of misread.
-const schemaVersion = 1
+// gdprdesk is refused instead of misread. 2: the sealed search index (sx/,
+// search.go), which Open builds for a store of schema 1.
+const schemaVersion = 2
 
 // ErrNotFound is returned when a contact, request or other record does not
 // exist.
@@ -49,6 +50,10 @@ type Options struct {
 	// store is encrypted or not for life: the wrong key, a missing key, or
 	// a key for an unencrypted store is refused (encryption.go).
 	EncryptionKey []byte
+
+	// searchBits sets the search index's chunk size (2^bits contacts)
+	// of a new store; tests make it small to cross chunks often.
+	searchBits uint
 
 	// snappy writes tables compressed, as stores made before compression
 	// was turned off (badgerOptions) have them, so that tests can check
@@ -82,6 +87,9 @@ type Store struct {
 	remoteOnly bool
 
 	reclaimed atomic.Int64 // when table pages were last given back (Unix ns)
+
+	searchBits uint       // the search index's chunk size, fixed per store
+	matches    matchCache // the last free-text match set
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]bool
@@ -194,7 +202,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
-	if err := s.init(); err != nil {
+	if err := s.init(opts); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	if err := s.loadSuppressed(); err != nil {
@@ -204,6 +212,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	// destruction of its keys.
 	if err := s.finishShred(); err != nil {
 		return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
+	}
+	if err := s.migrateSearch(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil
 }
@@ -264,8 +275,16 @@ func lockDir(dir string) (*os.File, error) {
 }
 
 // init reads or creates the store's metadata.
-func (s *Store) init() error {
+func (s *Store) init(opts Options) error {
 	return s.db.Update(func(txn *badger.Txn) error {
+		bits := opts.searchBits
+		if bits == 0 {
+			bits = defaultSearchBits
+		}
+		var err error
+		if s.searchBits, err = searchBitsOf(txn, bits); err != nil {
+			return err
+		}
 		v, err := getValue(txn, keySchema)
 		switch {
 		case errors.Is(err, ErrNotFound):

@@ -31,6 +31,9 @@ type tx struct {
 	// tx is a preparation read from a snapshot (see prepareBasis), to be
 	// replayed in a write transaction.
 	log *[]op
+	// search holds the changes to the search index, written to its
+	// chunks before the commit (flushSearch).
+	search map[uint64]*searchEdit
 }
 
 // op is a set or delete recorded by a preparing tx.
@@ -57,6 +60,17 @@ func (t *tx) replay(p *tx) error {
 		t.count(n, d)
 	}
 	t.entries = append(t.entries, p.entries...)
+	for c, e := range p.search {
+		for id, text := range e.texts {
+			t.setSearch(id, text)
+		}
+		for id := range e.erased {
+			t.eraseSearch(id)
+		}
+		if len(e.texts)+len(e.erased) == 0 {
+			t.searchEdit(gdpr.ContactID(c << t.s.searchBits))
+		}
+	}
 	for slot, k := range p.keys {
 		if t.keys == nil {
 			t.keys = map[Slot][]byte{}
@@ -128,6 +142,9 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	} else if action != "" {
 		txn.Discard()
 		return s.refuse(operator, action, record, role)
+	}
+	if err := t.flushSearch(); err != nil {
+		return fmt.Errorf("update the search index: %w", err)
 	}
 	if err := t.flushCounters(); err != nil {
 		return fmt.Errorf("update counters: %w", err)
