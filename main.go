@@ -345,6 +345,9 @@ func (a *app) open() (*store.Store, error) {
 // storeOptions adds the encryption key of --key-file, else of
 // $GDPRDESK_KEY_FILE, to opts.
 func (a *app) storeOptions(opts store.Options) (store.Options, error) {
+	opts.Upgrading = func(contacts uint64) {
+		fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: building the search index of %d contacts (once; about 30 s a million)…\n", contacts)
+	}
 	path, from := a.keyFile, "--key-file"
 	if path == "" {
 		path, from = os.Getenv("GDPRDESK_KEY_FILE"), "GDPRDESK_KEY_FILE"

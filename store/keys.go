@@ -15,7 +15,8 @@ import (
 // labels (country, basis, status, source, tag, date) that identify nobody.
 //
 //	m/<name>                          meta: schema, HMAC secret, sequences, audit head
-//	c/<id>                            contact: clear fields + sealed personal data and search text (binary.go)
+//	c/<id>                            contact: clear fields + sealed personal data (binary.go)
+//	sx/<chunk>                        search index: 64 contacts' search texts, sealed (search.go)
 //	e/<hmac(email)>                   email look-up → contact id
 //	x/<hmac(email)>                   suppression list entry (erased address)
 //	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr;

@@ -590,7 +590,7 @@ func searchBitsOf(txn *badger.Txn, want uint) (uint, error) {
 // migrateSearch builds the search index of a store written before it
 // (schema 1), a few chunks per transaction, and then marks the store as
 // schema 2. Runs in Open.
-func (s *Store) migrateSearch() error {
+func (s *Store) migrateSearch(upgrading func(contacts uint64)) error {
 	var maxID, schema uint64
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
@@ -602,6 +602,9 @@ func (s *Store) migrateSearch() error {
 	})
 	if err != nil || schema >= 2 {
 		return err
+	}
+	if upgrading != nil && maxID > 0 {
+		upgrading(maxID)
 	}
 	const perTxn = 16
 	chunks := maxID>>s.searchBits + 1
@@ -623,7 +626,9 @@ func (s *Store) migrateSearch() error {
 		if err != nil {
 			return fmt.Errorf("build the search index: %w", err)
 		}
+		s.reclaimPages(false) // a walk of every record: see scanDir
 	}
+	s.reclaimPages(true)
 	return nil
 }
 

@@ -281,7 +281,15 @@ func TestSearchIndexBuiltForOlderStore(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openAt(t, dir, clk)
+	var told uint64
+	s, err = Open(dir, Options{Now: clk.Now, Upgrading: func(n uint64) { told = n }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if told != uint64(ids[len(ids)-1]) {
+		t.Errorf("Upgrading was told of %d contacts, want %d", told, ids[len(ids)-1])
+	}
 	var schema uint64
 	var chunks int
 	err = s.db.View(func(txn *badger.Txn) error {

@@ -50,6 +50,10 @@ type Options struct {
 	// store is encrypted or not for life: the wrong key, a missing key, or
 	// a key for an unencrypted store is refused (encryption.go).
 	EncryptionKey []byte
+	// Upgrading, when set, is told before Open upgrades a store written
+	// by an earlier gdprdesk, which takes a while for a large one (it
+	// builds the search index: about 30 s a million contacts).
+	Upgrading func(contacts uint64)
 
 	// searchBits sets the search index's chunk size (2^bits contacts)
 	// of a new store; tests make it small to cross chunks often.
@@ -213,7 +217,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.finishShred(); err != nil {
 		return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
 	}
-	if err := s.migrateSearch(); err != nil {
+	if err := s.migrateSearch(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil
