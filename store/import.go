@@ -99,7 +99,9 @@ type Prepared struct {
 	indexes  [][][]byte
 	search   []string // each contact's search text, for the search index
 	deltas   map[string]int64
-	newSlots bool
+	// chunkSlots are keys for the search index chunks that begin in this
+	// chunk (flushSearch uses them for chunks it creates).
+	chunkSlots map[uint64]Slot
 }
 
 // Prepare does the work of a chunk that needs no transaction — validating,
@@ -177,14 +179,29 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 	}
 	now := im.s.now().UTC()
 	rule := func(source string) (*gdpr.SourceRule, error) { return p.rules[source], nil }
-	slots, keys, err := im.s.keys.newKeysRaw(len(items))
+	// Keys for the contacts, and for the search index chunks that begin
+	// in this chunk, written and synced here, off the writer's path.
+	bits := im.s.searchBits
+	firstChunk := (p.nextID + 1<<bits - 1) >> bits
+	lastChunk := (p.nextID + uint64(len(items)) - 1) >> bits
+	nChunks := 0
+	if lastChunk >= firstChunk {
+		nChunks = int(lastChunk - firstChunk + 1)
+	}
+	slots, keys, err := im.s.keys.newKeysRaw(len(items) + nChunks)
+	if err == nil {
+		err = im.s.keys.sync()
+	}
 	if err != nil {
 		p.ok = false
 		return nil
 	}
 	pc := &Prepared{items: items, firstID: p.nextID, baseSeq: p.baseSeq, hashes: hashes,
 		records: make([][]byte, len(items)), indexes: make([][][]byte, len(items)), search: make([]string, len(items)),
-		deltas: map[string]int64{}, newSlots: true}
+		deltas: map[string]int64{}, chunkSlots: map[uint64]Slot{}}
+	for i := range nChunks {
+		pc.chunkSlots[firstChunk+uint64(i)] = slots[len(items)+i]
+	}
 	for i, it := range items {
 		c := cloneContact(it.Contact)
 		if err := prepareContact(&c, now, operator, rule); err != nil {
@@ -260,7 +277,7 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 	for n, d := range p.deltas {
 		t.count(n, d)
 	}
-	t.newKeys = p.newSlots
+	t.chunkSlots = p.chunkSlots
 	if err := t.set(keyContactSeq, u64(p.firstID+uint64(len(p.items))-1)); err != nil {
 		return false, err
 	}
@@ -474,7 +491,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		return nil
 	})
 	if im != nil {
-		s.reclaimPages(false) // the tables the run wrote
+		s.reclaimPagesBehind() // the tables the run wrote
 		if err != nil {
 			im.drop()
 		} else {

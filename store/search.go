@@ -247,11 +247,15 @@ func (t *tx) flushSearch() error {
 					return err
 				}
 			}
-			slots, err := t.s.keys.newKeys(1)
-			if err != nil {
-				return err
+			if sl, made := t.chunkSlots[c]; made && !ok && slot == 0 {
+				slot = sl
+			} else {
+				slots, err := t.s.keys.newKeys(1)
+				if err != nil {
+					return err
+				}
+				slot, t.newKeys = slots[0], true
 			}
-			slot, t.newKeys = slots[0], true
 		}
 		k, err := t.key(slot)
 		if err != nil {

@@ -134,13 +134,29 @@ const reclaimScanEvery = 16384
 // without this a process that wrote or scanned the store keeps all of it
 // resident. A page given back is read from disk again when next needed.
 func (s *Store) reclaimPages(now bool) {
+	if s.reclaimDue(now) {
+		reclaimTables(filepath.Join(s.dir, "db"))
+	}
+}
+
+// reclaimPagesBehind is reclaimPages(false) on a goroutine of its own: the
+// import calls it between its transactions, whose writer is the run's
+// bottleneck. (The pages are only advised; a mapping gone meanwhile is
+// skipped by the kernel.)
+func (s *Store) reclaimPagesBehind() {
+	if s.reclaimDue(false) {
+		go reclaimTables(filepath.Join(s.dir, "db"))
+	}
+}
+
+func (s *Store) reclaimDue(now bool) bool {
 	t := time.Now().UnixNano()
 	last := s.reclaimed.Load()
 	if !now && (t-last < int64(reclaimEvery) || !s.reclaimed.CompareAndSwap(last, t)) {
-		return
+		return false
 	}
 	s.reclaimed.Store(t)
-	reclaimTables(filepath.Join(s.dir, "db"))
+	return true
 }
 
 // notify signals every subscriber without waiting for any.

@@ -34,6 +34,9 @@ type tx struct {
 	// search holds the changes to the search index, written to its
 	// chunks before the commit (flushSearch).
 	search map[uint64]*searchEdit
+	// chunkSlots are keys made (and synced) ahead for search index chunks
+	// this transaction creates (a prepared import chunk).
+	chunkSlots map[uint64]Slot
 }
 
 // op is a set or delete recorded by a preparing tx.
