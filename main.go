@@ -1709,10 +1709,11 @@ func (a *app) erasuresOf(dir string, opts store.Options) (store.Erasures, error)
 // runs. Without it the collector lets the heap grow to twice what is live,
 // and Badger's table builders make a large import's live heap swing by a
 // few hundred megabytes: a million rows peaked at 540 MB of heap instead of
-// about 300 MB (300 MiB: 320 let the whole process touch 500 MB in one
-// run of four once the search index was added). A soft limit only makes the collector run sooner; it never
-// fails an allocation. It is set for this command alone (its own process),
-// never for the desk or the server, and GOMEMLIMIT overrides it.
+// about 300 MB. (320 MiB let the whole process touch 505 MB in one run of
+// four once the search index was added.) A soft limit only makes the
+// collector run sooner; it never fails an allocation. It is set for this
+// command alone (its own process), never for the desk or the server, and
+// GOMEMLIMIT overrides it.
 const importHeapLimit = 300 << 20
 
 func limitImportHeap() {
