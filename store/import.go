@@ -91,14 +91,14 @@ type prepState struct {
 // Prepared is a chunk of new contacts sealed, encoded and keyed ahead of
 // its transaction (see Import.Prepare).
 type Prepared struct {
-	items    []ImportItem
-	firstID  uint64
-	baseSeq  uint64 // for the run's first chunk: the audit head it assumed
-	hashes   [][]byte
-	records  [][]byte
-	indexes  [][][]byte
-	search   []string // each contact's search text, for the search index
-	deltas   map[string]int64
+	items   []ImportItem
+	firstID uint64
+	baseSeq uint64 // for the run's first chunk: the audit head it assumed
+	hashes  [][]byte
+	records [][]byte
+	indexes [][][]byte
+	search  []string // each contact's search text, for the search index
+	deltas  map[string]int64
 	// chunkSlots are keys for the search index chunks that begin in this
 	// chunk (flushSearch uses them for chunks it creates).
 	chunkSlots map[uint64]Slot
