@@ -491,7 +491,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		return nil
 	})
 	if im != nil {
-		s.reclaimPagesBehind() // the tables the run wrote
+		s.reclaimPages(false) // the tables the run wrote
 		if err != nil {
 			im.drop()
 		} else {

@@ -139,16 +139,6 @@ func (s *Store) reclaimPages(now bool) {
 	}
 }
 
-// reclaimPagesBehind is reclaimPages(false) on a goroutine of its own: the
-// import calls it between its transactions, whose writer is the run's
-// bottleneck. (The pages are only advised; a mapping gone meanwhile is
-// skipped by the kernel.)
-func (s *Store) reclaimPagesBehind() {
-	if s.reclaimDue(false) {
-		go reclaimTables(filepath.Join(s.dir, "db"))
-	}
-}
-
 func (s *Store) reclaimDue(now bool) bool {
 	t := time.Now().UnixNano()
 	last := s.reclaimed.Load()
