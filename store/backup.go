@@ -781,9 +781,18 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 // eachContactRec calls fn for every contact record; a record that cannot
 // be read is an error naming its key.
 func eachContactRec(txn *badger.Txn, fn func(rec *contactRec)) error {
+	return eachContactIn(txn, prefixContact, prefixEnd(prefixContact), func(rec *contactRec) error {
+		fn(rec)
+		return nil
+	})
+}
+
+// eachContactIn calls fn for every contact record with a key in [from,
+// end), stopping at fn's first error.
+func eachContactIn(txn *badger.Txn, from, end []byte, fn func(rec *contactRec) error) error {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
 	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
+	for it.Seek(from); it.Valid() && bytes.Compare(it.Item().Key(), end) < 0; it.Next() {
 		v, err := it.Item().ValueCopy(nil)
 		if err != nil {
 			return err
@@ -792,7 +801,9 @@ func eachContactRec(txn *badger.Txn, fn func(rec *contactRec)) error {
 		if err != nil {
 			return fmt.Errorf("contact record %x cannot be read: %w", it.Item().Key(), err)
 		}
-		fn(&rec)
+		if err := fn(&rec); err != nil {
+			return err
+		}
 	}
 	return nil
 }

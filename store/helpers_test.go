@@ -213,9 +213,15 @@ func collect(tb testing.TB, s *Store, query string, limit int) []gdpr.Contact {
 // indexKeyCount counts the keys of one index field.
 func indexKeyCount(tb testing.TB, s *Store, field string) int {
 	tb.Helper()
+	return keyCount(tb, s, fieldPrefix(field))
+}
+
+// keyCount counts the keys with a prefix.
+func keyCount(tb testing.TB, s *Store, prefix []byte) int {
+	tb.Helper()
 	n := 0
 	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: fieldPrefix(field)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			n++

@@ -386,28 +386,16 @@ func (s *Store) wordMatches(txn *badger.Txn, q gdpr.Query) (matchSet, error) {
 			continue
 		}
 		first, end := s.chunkRange(c)
-		rit := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 64})
-		for rit.Seek(first); rit.Valid() && bytes.Compare(rit.Item().Key(), end) < 0; rit.Next() {
-			v, err := rit.Item().ValueCopy(nil)
-			if err != nil {
-				rit.Close()
-				return nil, err
-			}
-			rec, err := decodeContact(v)
-			if err != nil {
-				rit.Close()
-				return nil, err
-			}
-			text, ok, err := s.recordSearchText(&rec, s.keys.key)
-			if err != nil {
-				rit.Close()
-				return nil, err
-			}
+		err := eachContactIn(txn, first, end, func(rec *contactRec) error {
+			text, ok, err := s.recordSearchText(rec, s.keys.key)
 			if ok && q.MatchesWords(text) {
 				set.add(uint64(rec.ID))
 			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		rit.Close()
 	}
 	s.matches.mu.Lock()
 	s.matches.gen, s.matches.words, s.matches.set = gen, words, set

@@ -291,22 +291,15 @@ func TestSearchIndexBuiltForOlderStore(t *testing.T) {
 		t.Errorf("Upgrading was told of %d contacts, want %d", told, ids[len(ids)-1])
 	}
 	var schema uint64
-	var chunks int
 	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
-		if schema, err = seqValue(txn, keySchema); err != nil {
-			return err
-		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSearch})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			chunks++
-		}
-		return nil
+		schema, err = seqValue(txn, keySchema)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	chunks := keyCount(t, s, prefixSearch)
 	if schema != 2 {
 		t.Errorf("schema after opening = %d, want 2", schema)
 	}
