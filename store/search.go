@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -217,7 +218,7 @@ func (t *tx) flushSearch() error {
 	if len(t.search) == 0 {
 		return nil
 	}
-	for _, c := range slices.Sorted(mapKeys(t.search)) {
+	for _, c := range slices.Sorted(maps.Keys(t.search)) {
 		e := t.search[c]
 		slot, clear, ok, err := t.s.readChunk(t.txn, t.key, c)
 		if err != nil {
@@ -282,16 +283,6 @@ func (t *tx) flushSearch() error {
 		return err
 	}
 	return t.set(keySearchGen, u64(gen+1))
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // matchSet is the set of contact ids whose search text holds every word of
@@ -598,12 +589,10 @@ func (s *Store) migrateSearch(upgrading func(contacts uint64)) error {
 	}
 	const perTxn = 16
 	chunks := maxID>>s.searchBits + 1
-	for c := uint64(0); c < chunks || c == 0; c += perTxn {
+	for c := uint64(0); c < chunks; c += perTxn {
 		err := s.write("gdprdesk", func(t *tx) error {
 			for d := c; d < min(c+perTxn, chunks); d++ {
-				if maxID > 0 {
-					t.searchEdit(gdpr.ContactID(d << s.searchBits))
-				}
+				t.searchEdit(gdpr.ContactID(d << s.searchBits)) // an edit of nothing: the chunk is rebuilt
 			}
 			if c+perTxn >= chunks {
 				if maxID > 0 {
