@@ -217,8 +217,10 @@ func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids 
 
 // changeBases changes each contact of a chunk and counts what it did.
 func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged int64, err error) {
+	rd := newRecordReader(t.txn)
+	defer rd.close()
 	for _, id := range ids {
-		ok, err := t.changeBasis(q, id, ch)
+		ok, err := t.changeBasis(q, rd, id, ch)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -233,8 +235,8 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 
 // changeBasis changes one contact, re-checking the query on the record as it
 // is now (another writer may have changed it since the page was read).
-func (t *tx) changeBasis(q gdpr.Query, id gdpr.ContactID, ch BasisChange) (bool, error) {
-	rec, err := t.getContactRec(id)
+func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch BasisChange) (bool, error) {
+	rec, err := rd.read(id)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}

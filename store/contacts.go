@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,6 +228,55 @@ func readContactRec(txn *badger.Txn, id gdpr.ContactID) (contactRec, error) {
 		if errors.Is(err, ErrNotFound) {
 			return contactRec{}, fmt.Errorf("contact %s: %w", id, ErrNotFound)
 		}
+		return contactRec{}, err
+	}
+	return decodeContact(b)
+}
+
+// recordReader reads contact records through one iterator. Records read in
+// ascending id order, a few ids apart (a bulk chunk from an index walk),
+// cost a few steps of the iterator each instead of a look-up through every
+// level of the tree; any other order costs a seek, as much as a look-up.
+// The iterator sees the transaction as it was when the reader was made:
+// read each record before writing it, and each at most once.
+type recordReader struct {
+	txn     *badger.Txn
+	it      *badger.Iterator
+	started bool
+}
+
+// recordSteps is how many records the reader steps over before it seeks.
+const recordSteps = 16
+
+func newRecordReader(txn *badger.Txn) *recordReader {
+	return &recordReader{txn: txn, it: txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact})}
+}
+
+func (r *recordReader) close() { r.it.Close() }
+
+// read is readContactRec through the iterator.
+func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
+	key := contactKey(id)
+	it := r.it
+	seek := !r.started || !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
+	for n := 0; !seek && bytes.Compare(it.Item().Key(), key) < 0; n++ {
+		if n == recordSteps {
+			seek = true
+			break
+		}
+		if it.Next(); !it.Valid() {
+			seek = true
+		}
+	}
+	if seek {
+		r.started = true
+		it.Seek(key)
+	}
+	if !it.Valid() || !bytes.Equal(it.Item().Key(), key) {
+		return contactRec{}, fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	b, err := it.Item().ValueCopy(nil)
+	if err != nil {
 		return contactRec{}, err
 	}
 	return decodeContact(b)

@@ -382,6 +382,9 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		return out, err
 	}
 	var made [][]byte // the addresses the chunk created
+	if im != nil {
+		s.reclaimWhileImporting()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.writeLocked(operator, func(t *tx) error {

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -163,4 +166,34 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	}
 	checkCounters(t, s, "after the chunks")
 	checkVerified(t, s)
+}
+
+// The record reader of bulk changes reads what a look-up reads, in any
+// order: ascending a few apart (steps), ascending far apart and backward
+// (seeks), twice the same, and ids that do not exist, between and beyond.
+func TestRecordReaderReadsInAnyOrder(t *testing.T) {
+	s, ids := queryStore(t, 60)
+	var order []gdpr.ContactID
+	order = append(order, ids[0], ids[1], ids[5], ids[25], ids[26], ids[59]) // steps and seeks
+	order = append(order, ids[3], ids[3], ids[2])                            // back, twice, back
+	order = append(order, 0, ids[59]+1, ids[59]+1000, ids[10], ids[59]+1)   // unknown ids
+	err := s.view(func(txn *badger.Txn) error {
+		rd := newRecordReader(txn)
+		defer rd.close()
+		for _, id := range order {
+			got, err := rd.read(id)
+			want, wantErr := readContactRec(txn, id)
+			if (err == nil) != (wantErr == nil) || (err != nil && !errors.Is(err, ErrNotFound)) {
+				t.Errorf("read(%s): error %v, look-up %v", id, err, wantErr)
+				continue
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("read(%s) = %+v, look-up %+v", id, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -91,6 +91,11 @@ type Store struct {
 	remoteOnly bool
 
 	reclaimed atomic.Int64 // when table pages were last given back (Unix ns)
+	// While an import runs, pages are also given back on a timer (see
+	// reclaimWhileImporting): until when (Unix ns), and whether the timer
+	// goroutine runs.
+	reclaimUntil atomic.Int64
+	reclaiming   atomic.Bool
 
 	searchBits uint       // the search index's chunk size, fixed per store
 	matches    matchCache // the last free-text match set
@@ -136,6 +141,39 @@ const reclaimScanEvery = 16384
 func (s *Store) reclaimPages(now bool) {
 	if s.reclaimDue(now) {
 		reclaimTables(filepath.Join(s.dir, "db"))
+	}
+}
+
+// reclaimLinger is how long the timer of reclaimWhileImporting outlives the
+// last chunk: longer than Badger stalls writes while level 0 is full.
+const reclaimLinger = 10 * time.Second
+
+// reclaimWhileImporting keeps giving table pages back every reclaimEvery
+// until reclaimLinger after its last call, on a goroutine of its own. An
+// import also reclaims after each chunk, but when Badger stalls writes for
+// its compactions no chunk commits for seconds while the compactions read
+// and write tables through their maps; reclaiming only after commits let
+// the import's resident memory grow by the tables of a whole stall.
+func (s *Store) reclaimWhileImporting() {
+	s.reclaimUntil.Store(time.Now().Add(reclaimLinger).UnixNano())
+	if s.reclaiming.CompareAndSwap(false, true) {
+		go s.reclaimLoop()
+	}
+}
+
+func (s *Store) reclaimLoop() {
+	tick := time.NewTicker(reclaimEvery)
+	defer tick.Stop()
+	for range tick.C {
+		if time.Now().UnixNano() > s.reclaimUntil.Load() {
+			s.reclaiming.Store(false)
+			// A chunk may have asked between the check and the store: it
+			// saw the loop running and started none.
+			if time.Now().UnixNano() > s.reclaimUntil.Load() || !s.reclaiming.CompareAndSwap(false, true) {
+				return
+			}
+		}
+		s.reclaimPages(false)
 	}
 }
 
