@@ -176,7 +176,7 @@ func TestRecordReaderReadsInAnyOrder(t *testing.T) {
 	var order []gdpr.ContactID
 	order = append(order, ids[0], ids[1], ids[5], ids[25], ids[26], ids[59]) // steps and seeks
 	order = append(order, ids[3], ids[3], ids[2])                            // back, twice, back
-	order = append(order, 0, ids[59]+1, ids[59]+1000, ids[10], ids[59]+1)   // unknown ids
+	order = append(order, 0, ids[59]+1, ids[59]+1000, ids[10], ids[59]+1)    // unknown ids
 	err := s.view(func(txn *badger.Txn) error {
 		rd := newRecordReader(txn)
 		defer rd.close()
