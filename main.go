@@ -598,10 +598,12 @@ func (a *app) tagCommand() *cobra.Command {
 		Use:   "tag",
 		Short: "Add or remove a lawful basis on every contact matching a query",
 		Long: `tag adds (or with --remove, removes) a lawful basis on every contact matching
---query. Each changed contact gets an audit entry; contacts that already hold
-the basis (or, with --remove, do not) are left alone, so running it again is
-safe. Work is committed in chunks: an interrupted run keeps what it did, and
-running it again finishes the rest.`,
+--query. Contacts that already hold the basis (or, with --remove, do not) are
+left alone, so running it again is safe. Work is committed in chunks of 500:
+an interrupted run keeps what it did, and running it again finishes the rest.
+Each chunk is audited in one entry that every contact it changed finds in its
+audit trail; the evidence is kept, sealed, on each contact's basis (a run that
+changes a single contact audits it alone, evidence included).`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(query) == "" {

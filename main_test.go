@@ -252,11 +252,11 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 	added := 0
 	for _, e := range auditEntries(t, dir)[len(entriesBefore):] {
 		if e.Action == "basis.add" {
-			added++
+			added += max(e.Contacts, 1) // a bulk chunk's entry names how many it changed
 		}
 	}
 	if changed == 0 || added != changed {
-		t.Errorf("audit gained %d basis.add entries for %d changed contacts", added, changed)
+		t.Errorf("audit's basis.add entries are about %d contacts, %d changed", added, changed)
 	}
 	if v := gdprdesk(t, "audit", "verify", "--data", dir); v.code != 0 || !strings.Contains(v.stdout, "OK") {
 		t.Errorf("audit verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)

@@ -277,8 +277,14 @@ func accessAudit(src AccessSource, id gdpr.ContactID, reqs []gdpr.Request) ([]Ac
 				continue
 			}
 			seen[e.Seq] = true
+			// An entry about many contacts at once (a bulk change) names
+			// none of them: here it is about the one looked up.
+			record := e.Record
+			if record == "" {
+				record = rec
+			}
 			out = append(out, AccessAuditEntry{Seq: e.Seq, At: e.At.UTC(), Operator: e.Operator, Action: e.Action,
-				Record: e.Record, Detail: e.Detail, Personal: e.Personal, PersonalErased: e.Erased})
+				Record: record, Detail: e.Detail, Personal: e.Personal, PersonalErased: e.Erased})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })

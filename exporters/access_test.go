@@ -927,3 +927,28 @@ func benchAccessPackage(b *testing.B, n int) {
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(ops), "ms/op")
 }
+
+// A bulk change's audit entry names no contact; in the package of one it
+// changed, it is about that one.
+func TestAccessPackageBulkEntryIsAboutThePerson(t *testing.T) {
+	s, id := accessFixture(t)
+	if _, err := s.CreateContacts("owner", []gdpr.Contact{{Email: "b@example.de", Country: "DE"}, {Email: "c@example.de", Country: "DE"}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := gdpr.ParseQuery("country:DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ApplyBasis(t.Context(), "owner", q, store.BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "customer list"}, nil)
+	if err != nil || res.Changed != 3 {
+		t.Fatalf("ApplyBasis changed %d (%v), want 3", res.Changed, err)
+	}
+	p, err := BuildAccessPackage(s, id, accessNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := p.Audit[len(p.Audit)-1]
+	if last.Action != "basis.add" || last.Record != id.String() || !strings.Contains(last.Detail, "3 contacts") {
+		t.Errorf("last audit entry of the package %+v, want the bulk basis.add, about %s", last, id)
+	}
+}

@@ -25,6 +25,7 @@ type AuditEntry struct {
 	Action   string    `json:"action"`
 	Record   string    `json:"record,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
+	Contacts int       `json:"contacts,omitempty"` // a bulk chunk's entry: how many contacts it changed
 	Personal string    `json:"personal,omitempty"`
 	Erased   bool      `json:"erased,omitempty"`
 	Prev     string    `json:"prev"`
@@ -33,7 +34,7 @@ type AuditEntry struct {
 
 func (s *Store) auditEntry(rec auditRec) AuditEntry {
 	e := AuditEntry{Seq: rec.Seq, At: rec.At, Operator: rec.Operator, Action: rec.Action, Record: rec.Record,
-		Detail: rec.Detail, Prev: hex.EncodeToString(rec.Prev), Hash: hex.EncodeToString(rec.Hash)}
+		Detail: rec.Detail, Contacts: rec.Contacts, Prev: hex.EncodeToString(rec.Prev), Hash: hex.EncodeToString(rec.Hash)}
 	if len(rec.Sealed) > 0 {
 		key, err := s.keys.key(rec.Slot)
 		if err == nil {
@@ -72,8 +73,27 @@ func (f AuditFilter) match(r *auditRec) bool {
 
 // Audit returns up to limit entries matching f, newest first, older than
 // before (0: from the newest).
+//
+// A filter by record reads the record's entries through the audit index, so
+// it finds the entries about many contacts at once (an import chunk, a bulk
+// change) that do not name the record.
 func (s *Store) Audit(f AuditFilter, before uint64, limit int) ([]AuditEntry, error) {
 	var out []AuditEntry
+	if f.Record != "" {
+		es, err := s.AuditOf(f.Record)
+		if err != nil {
+			return nil, err
+		}
+		rest := f
+		rest.Record = ""
+		for i := len(es) - 1; i >= 0 && len(out) < limit; i-- {
+			e := es[i]
+			if (before == 0 || e.Seq < before) && rest.match(&auditRec{Operator: e.Operator, Action: e.Action}) {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
 	err := s.view(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Reverse = true

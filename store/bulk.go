@@ -11,7 +11,7 @@ import (
 
 // BulkChunk is how many contacts a bulk operation changes per transaction:
 // small enough to stay far below Badger's transaction limit, large enough
-// that commits do not dominate. Each chunk commits with its audit entries,
+// that commits do not dominate. Each chunk commits with its audit entry,
 // so a cancelled or killed run leaves whole chunks done and the rest
 // untouched, and running it again finishes the job.
 const BulkChunk = 500
@@ -34,7 +34,7 @@ type BulkProgress struct {
 // BulkResult is what a bulk operation did.
 type BulkResult struct {
 	Matched   int64 // contacts that matched the query
-	Changed   int64 // contacts changed (one audit entry each)
+	Changed   int64 // contacts changed (one audit entry per chunk names how many)
 	Unchanged int64 // already as asked (held the basis, or did not)
 	Cancelled bool
 }
@@ -81,7 +81,7 @@ func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.Co
 
 // applyBasis runs a bulk basis change over the chunks next hands out, one
 // transaction per chunk. A chunk is read and worked out (records decoded,
-// evidence sealed, index and counter changes named, audit entries drafted)
+// evidence sealed, index and counter changes named, audit entry drafted)
 // on a second goroutine from a snapshot, while the previous chunk is
 // written; the write then replays it. The chunks' contacts are disjoint, so
 // a snapshot taken before the previous chunk's write reads them as they
@@ -215,43 +215,72 @@ func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids 
 	return p, nil
 }
 
-// changeBases changes each contact of a chunk and counts what it did.
+// changeBases changes each contact of a chunk and counts what it did. The
+// chunk is audited in one entry that each changed contact finds in its audit
+// trail (a chunk that changed one contact: an entry about that contact, with
+// the evidence sealed under its key, as a change by hand). One entry per
+// contact made a bulk change write its audit log as large as its records,
+// and left the log 100,000 entries longer per 100,000 contacts tagged. The
+// evidence of a chunk's entry is not in it: it may be personal, and it is
+// kept, sealed, on each contact's basis.
 func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged int64, err error) {
 	rd := newRecordReader(t.txn)
 	defer rd.close()
+	var done []gdpr.ContactID
+	var slot Slot
 	for _, id := range ids {
-		ok, err := t.changeBasis(q, rd, id, ch)
+		ok, s, err := t.changeBasis(q, rd, id, ch)
 		if err != nil {
 			return 0, 0, err
 		}
 		if ok {
-			changed++
+			done = append(done, id)
+			slot = s
 		} else {
 			unchanged++
 		}
 	}
-	return changed, unchanged, nil
+	action, detail := "basis.add", "added "+string(ch.Basis)+" (source "+ch.Source+")"
+	if ch.Remove {
+		action, detail = "basis.remove", "removed "+string(ch.Basis)
+	}
+	switch {
+	case len(done) == 1:
+		var sealed []byte
+		if ch.Evidence != "" && !ch.Remove {
+			sealed = []byte(ch.Evidence)
+		}
+		t.audit(action, done[0].String(), detail, sealed, slot)
+	case len(done) > 1:
+		detail = fmt.Sprintf("%s on %d contacts, %s to %s", detail, len(done), done[0], done[len(done)-1])
+		if ch.Evidence != "" && !ch.Remove {
+			detail += ", evidence kept on each"
+		}
+		t.auditBulk(action, detail, done)
+	}
+	return int64(len(done)), unchanged, nil
 }
 
 // changeBasis changes one contact, re-checking the query on the record as it
-// is now (another writer may have changed it since the page was read).
-func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch BasisChange) (bool, error) {
+// is now (another writer may have changed it since the page was read). It
+// reports whether it changed the contact, and the slot of its key.
+func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch BasisChange) (bool, Slot, error) {
 	rec, err := rd.read(id)
 	if errors.Is(err, ErrNotFound) {
-		return false, nil
+		return false, 0, nil
 	}
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	old := rec.clear()
 	if old.Status == gdpr.ContactAnonymized || !q.MatchesTerms(&old) {
-		return false, nil
+		return false, 0, nil
 	}
 	if ch.Remove {
 		now := old
 		now.Bases = append([]gdpr.BasisAssignment(nil), old.Bases...)
 		if !now.RemoveBasis(ch.Basis) {
-			return false, nil
+			return false, 0, nil
 		}
 		kept := rec.Bases[:0:0]
 		for _, b := range rec.Bases {
@@ -262,35 +291,29 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 		rec.Bases = kept
 		rec.UpdatedAt = t.now
 		if err := t.putClear(&old, &rec); err != nil {
-			return false, err
+			return false, 0, err
 		}
-		t.audit("basis.remove", id.String(), "removed "+string(ch.Basis), nil, rec.Slot)
-		return true, nil
+		return true, rec.Slot, nil
 	}
 	if old.HasBasis(ch.Basis) {
-		return false, nil
+		return false, 0, nil
 	}
 	br := basisRec{Basis: ch.Basis, Source: ch.Source, At: t.now, By: t.operator}
 	if ch.Evidence != "" {
 		key, err := t.key(rec.Slot)
 		if err != nil {
-			return false, fmt.Errorf("contact %s: %w", id, err)
+			return false, 0, fmt.Errorf("contact %s: %w", id, err)
 		}
 		if br.Evidence, err = seal(key, []byte(ch.Evidence), contactAAD(id, "evidence")); err != nil {
-			return false, err
+			return false, 0, err
 		}
 	}
 	rec.Bases = append(append([]basisRec(nil), rec.Bases...), br)
 	rec.UpdatedAt = t.now
 	if err := t.putClear(&old, &rec); err != nil {
-		return false, err
+		return false, 0, err
 	}
-	var sealed []byte
-	if ch.Evidence != "" {
-		sealed = []byte(ch.Evidence)
-	}
-	t.audit("basis.add", id.String(), "added "+string(ch.Basis)+" (source "+ch.Source+")", sealed, rec.Slot)
-	return true, nil
+	return true, rec.Slot, nil
 }
 
 // matchingIDs reads the ids of up to n contacts matching q after cursor.

@@ -233,3 +233,17 @@ func keyCount(tb testing.TB, s *Store, prefix []byte) int {
 	}
 	return n
 }
+
+// contactsCovered is how many contacts the entries are about: a bulk
+// chunk's entry names its count, any other entry one record.
+func contactsCovered(es []AuditEntry) int64 {
+	var n int64
+	for _, e := range es {
+		if e.Contacts > 0 {
+			n += int64(e.Contacts)
+		} else {
+			n++
+		}
+	}
+	return n
+}

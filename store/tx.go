@@ -315,6 +315,7 @@ type auditRec struct {
 	Action   string    `json:"action"`
 	Record   string    `json:"record,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
+	Contacts int       `json:"contacts,omitempty"` // how many contacts a bulk chunk's entry is about
 	Sealed   []byte    `json:"sealed,omitempty"`
 	Slot     Slot      `json:"slot,omitempty"`
 	Prev     []byte    `json:"prev"`
@@ -324,6 +325,9 @@ type auditRec struct {
 	// entry is about (an import chunk's new contacts): indexed once by
 	// its last id (prefixAuditRange), not stored in the entry.
 	contacts [2]gdpr.ContactID
+	// records, when set, are the contacts a bulk chunk's entry is about:
+	// each finds the entry in its audit trail (ar/), none is named in it.
+	records []gdpr.ContactID
 }
 
 // chainHash is SHA-256 over the entry with its own hash left out; the entry
@@ -343,6 +347,13 @@ func chainHash(e auditRec) ([]byte, error) {
 func (t *tx) auditContacts(action string, first, last gdpr.ContactID, detail string) {
 	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
 		Record: first.String(), Detail: detail, contacts: [2]gdpr.ContactID{first, last}})
+}
+
+// auditBulk records one entry about the contacts of a bulk chunk, each of
+// which finds it in its audit trail.
+func (t *tx) auditBulk(action, detail string, ids []gdpr.ContactID) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+		Detail: detail, Contacts: len(ids), records: ids})
 }
 
 // audit records an entry. personal, when given, is sealed under slot's key.
@@ -385,6 +396,11 @@ func (t *tx) flushAudit() error {
 		// package, without walking the whole log.
 		if e.Record != "" {
 			if err := t.set(auditRecordKey(e.Record, e.Seq), nil); err != nil {
+				return err
+			}
+		}
+		for _, id := range e.records {
+			if err := t.set(auditRecordKey(id.String(), e.Seq), nil); err != nil {
 				return err
 			}
 		}

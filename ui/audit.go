@@ -427,6 +427,15 @@ func auditTerms(text string) ([]string, error) {
 	return terms, nil
 }
 
+// auditRecordCell names an entry's record; a bulk chunk's entry names none
+// but how many contacts it changed (each finds it in its own trail).
+func auditRecordCell(e *store.AuditEntry) string {
+	if e.Record == "" && e.Contacts > 0 {
+		return gdpr.Thousands(int64(e.Contacts)) + " contacts"
+	}
+	return dash(e.Record)
+}
+
 // auditRecordID writes a contact or request id as the log does ("c12" is
 // C12), so the filter finds what the owner typed; other records are kept.
 func auditRecordID(v string) string {
@@ -524,7 +533,7 @@ func (s *auditScreen) columns(w int) []auditColumn {
 		{"Time (UTC)", 16, func(e *store.AuditEntry) string { return e.At.UTC().Format("2006-01-02 15:04") }},
 		{"Operator", opW, func(e *store.AuditEntry) string { return e.Operator }},
 		{"Action", actW, func(e *store.AuditEntry) string { return e.Action }},
-		{"Record", recW, func(e *store.AuditEntry) string { return dash(e.Record) }},
+		{"Record", recW, auditRecordCell},
 	}
 	used := 0
 	for _, c := range cols {
@@ -665,7 +674,11 @@ func (s *auditScreen) detailLines(w int) []string {
 	field("Time", e.At.UTC().Format("2006-01-02 15:04:05")+" UTC")
 	field("Operator", e.Operator)
 	field("Action", e.Action)
-	field("Record", none(e.Record, "none"))
+	if e.Contacts > 0 {
+		field("Record", auditRecordCell(&e)+", each finds this entry in its trail")
+	} else {
+		field("Record", none(e.Record, "none"))
+	}
 	field("Detail", none(e.Detail, "none"))
 	field("Personal", personal)
 	lines = append(lines, "")

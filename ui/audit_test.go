@@ -503,3 +503,38 @@ func TestAuditReloadDuringPaging(t *testing.T) {
 		t.Fatalf("paging after the race gave %d entries, want all %d in order", len(a.entries), len(all))
 	}
 }
+
+// A bulk change's entry names how many contacts it changed, in the list and
+// in its view, and a record filter on one of them finds it.
+func TestAuditBulkEntry(t *testing.T) {
+	s := openDemo(t, 100)
+	q, err := gdpr.ParseQuery("status:active")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ApplyBasis(t.Context(), "owner", q, store.BasisChange{Basis: gdpr.BasisVitalInterests}, nil)
+	if err != nil || res.Changed < 2 {
+		t.Fatalf("fixture: ApplyBasis changed %d (%v)", res.Changed, err)
+	}
+	e := storeAudit(t, s, store.AuditFilter{}, 0, 1)[0]
+	if e.Contacts != int(res.Changed) {
+		t.Fatalf("fixture: newest entry is about %d contacts, the run changed %d", e.Contacts, res.Changed)
+	}
+	d := drive(t, newTestModel(s), 80, 24)
+	d.keys("6")
+	cell := strconv.FormatInt(res.Changed, 10) + " contacts"
+	if line := strings.Split(d.screen(), "\n")[5]; !strings.Contains(line, cell) || !strings.Contains(line, "basis.add") {
+		t.Fatalf("first row %q, want basis.add about %s:\n%s", line, cell, d.screen())
+	}
+	d.keys("enter")
+	d.mustShow("Audit entry "+strconv.FormatUint(e.Seq, 10), cell+", each finds this entry in its trail")
+	d.keys("esc")
+	trail, err := s.AuditOf("C1")
+	if err != nil || len(trail) == 0 || trail[len(trail)-1].Seq != e.Seq {
+		t.Fatalf("fixture: C1's trail does not end with the bulk entry (%v)", err)
+	}
+	auditFilter(d, "record:c1")
+	if es := auditOf(d).entries; len(es) == 0 || es[0].Seq != e.Seq {
+		t.Fatalf("record:c1 shows %v, want the bulk entry %d first", seqs(es), e.Seq)
+	}
+}
