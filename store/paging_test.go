@@ -23,7 +23,7 @@ func pageIDs(cs []gdpr.Contact) []gdpr.ContactID {
 // same order as paging forward: the windowed contacts list relies on it.
 func TestContactsBeforeMirrorsContacts(t *testing.T) {
 	s, _ := queryStore(t, 300)
-	for _, text := range []string{"", "country:DE", "eu:yes", "eu:yes basis:none", "anna", "country:DE|FR", "created:>2024-03-01", "country:JP tag:nope"} {
+	for _, text := range []string{"", "country:DE", "eu:yes", "eu:yes basis:none", "anna", "country:DE|FR", "country:AT|US", "eu:yes|unknown anna", "created:>2024-03-01", "country:JP tag:nope"} {
 		t.Run(text, func(t *testing.T) {
 			q := mustQuery(t, text)
 			fwd, err := s.Contacts(q, nil, 100000)

@@ -32,6 +32,69 @@ type plan struct {
 	start, end []byte // keys in [start, end)
 	byIndex    bool   // keys are index keys ending in the id; else c/<id>
 	exact      bool   // the index alone decides the match (one term, no words)
+	// within, when set, are the value prefixes of a term of several values:
+	// the walk covers the field's index from the first to the last and
+	// skips the keys of every other value.
+	within [][]byte
+}
+
+// termCount is how many contacts match one term, from the counters: ok for
+// a single value of an indexed field, and for several values of a
+// one-valued field (their counts add up).
+func termCount(txn *badger.Txn, t gdpr.Term) (n int64, ok bool, err error) {
+	if t.Field == gdpr.FieldCreated || (len(t.Values) > 1 && !oneValued(t.Field)) {
+		return 0, false, nil
+	}
+	seen := map[string]bool{}
+	for _, v := range t.Values {
+		one := t
+		one.Values = []string{v}
+		name := estimateName(one)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		c, err := readCounter(txn, name)
+		if err != nil {
+			return 0, false, err
+		}
+		n += c
+	}
+	return n, true, nil
+}
+
+// oneValued reports whether each contact has exactly one value of f, so that
+// a walk over several of its values meets each contact once.
+func oneValued(f gdpr.Field) bool {
+	return f == gdpr.FieldCountry || f == gdpr.FieldEU || f == gdpr.FieldStatus || f == gdpr.FieldSource
+}
+
+// valuesPlan walks the index of a term of several values of a one-valued
+// field (country:ES|PL, eu:yes|unknown): key by key over the range its
+// values span, reading a record only for the keys of its values.
+func valuesPlan(q gdpr.Query, t gdpr.Term) plan {
+	var ps [][]byte
+	for _, v := range t.Values {
+		one := t
+		one.Values = []string{v}
+		ps = append(ps, termPrefix(one))
+	}
+	slices.SortFunc(ps, bytes.Compare)
+	ps = slices.CompactFunc(ps, bytes.Equal)
+	return plan{start: ps[0], end: prefixEnd(ps[len(ps)-1]), byIndex: true, within: ps,
+		exact: len(q.Terms) == 1 && len(q.Words) == 0}
+}
+
+func (p *plan) skips(k []byte) bool {
+	if p.within == nil {
+		return false
+	}
+	for _, w := range p.within {
+		if bytes.HasPrefix(k, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func prefixEnd(p []byte) []byte {
@@ -131,6 +194,31 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		p := termPrefix(q.Terms[best])
 		return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
 	}
+	// No single value: the term of several values with the fewest
+	// contacts by its counters, if any is on a one-valued field. A cursor
+	// stays with the term it was read from.
+	best, bestN = -1, -1
+	for i, t := range q.Terms {
+		if len(t.Values) < 2 || !oneValued(t.Field) {
+			continue
+		}
+		if len(after) > 0 {
+			if p := valuesPlan(q, t); !p.skips(after) {
+				return p, nil
+			}
+			continue
+		}
+		n, _, err := termCount(txn, t)
+		if err != nil {
+			return plan{}, err
+		}
+		if best < 0 || n < bestN {
+			best, bestN = i, n
+		}
+	}
+	if best >= 0 {
+		return valuesPlan(q, q.Terms[best]), nil
+	}
 	for _, t := range q.Terms {
 		if t.Field != gdpr.FieldCreated {
 			continue
@@ -222,6 +310,9 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 		} else if p.end != nil && bytes.Compare(k, p.end) >= 0 {
 			break
 		}
+		if p.skips(k) {
+			continue
+		}
 		last = item.KeyCopy(last[:0])
 		var rec contactRec
 		switch {
@@ -309,8 +400,9 @@ func (s *Store) readPage(q gdpr.Query, from Cursor, backward bool, limit int) (P
 	return page, err
 }
 
-// Count returns how many contacts match q: from a counter when the query is
-// one indexed term (instant at any size), else by walking the query.
+// Count returns how many contacts match q: from the counters when the query
+// is one indexed term (one value, or several of a one-valued field: instant
+// at any size), else by walking the query.
 func (s *Store) Count(q gdpr.Query) (int64, error) {
 	var n int64
 	err := s.view(func(txn *badger.Txn) error {
@@ -319,10 +411,12 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 			n, err = readCounter(txn, cntContacts)
 			return err
 		}
-		if len(q.Terms) == 1 && len(q.Words) == 0 && len(q.Terms[0].Values) == 1 && q.Terms[0].Field != gdpr.FieldCreated {
-			var err error
-			n, err = readCounter(txn, estimateName(q.Terms[0]))
-			return err
+		if len(q.Terms) == 1 && len(q.Words) == 0 {
+			c, ok, err := termCount(txn, q.Terms[0])
+			if err != nil || ok {
+				n = c
+				return err
+			}
 		}
 		_, _, err := s.scan(txn, q, nil, true, func([]byte, *contactRec) (bool, error) {
 			n++
@@ -334,8 +428,8 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 }
 
 // estimate is an upper bound of Count read from counters only: the exact
-// count for an empty or one-term query, else the smallest counter of its
-// single-valued terms (or all contacts). Bulk progress uses it so that a
+// count for an empty or one-term query, else the smallest count of its
+// terms that counters give (or all contacts). Bulk progress uses it so that a
 // bulk change never walks the query twice.
 func (s *Store) estimate(q gdpr.Query) (int64, error) {
 	var n int64
@@ -345,14 +439,13 @@ func (s *Store) estimate(q gdpr.Query) (int64, error) {
 			return err
 		}
 		for _, t := range q.Terms {
-			if t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
-				continue
-			}
-			c, err := readCounter(txn, estimateName(t))
+			c, ok, err := termCount(txn, t)
 			if err != nil {
 				return err
 			}
-			n = min(n, c)
+			if ok {
+				n = min(n, c)
+			}
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -130,6 +131,11 @@ func TestContactsPagingMatchesBruteForce(t *testing.T) {
 		"rossi tag:x basis:none",
 		"country:DE|FR",
 		"country:DE|FR|AT basis:none",
+		"country:AT|US",
+		"country:US|AT|DE anna",
+		"eu:yes|unknown",
+		"status:active|restricted",
+		"country:FR|DE tag:vip|lead",
 		"tag:vip|lead",
 		"basis:consent|contract",
 		"country:JP tag:nope",
@@ -377,4 +383,38 @@ func TestApplyBasisCancelled(t *testing.T) {
 		t.Errorf("pre-cancelled run appended %d entries", m-n)
 	}
 	checkVerified(t, s)
+}
+
+// A term of several values of a one-valued field walks its index, skipping
+// the keys of other values, and reads no record when it alone decides;
+// fields a contact holds several values of (tags, bases) do not.
+func TestSeveralValuesWalkTheIndex(t *testing.T) {
+	s, _ := queryStore(t, 50)
+	for text, want := range map[string]bool{
+		"country:FR|DE":            true,
+		"eu:yes|unknown":           true,
+		"status:active|anonymized": true,
+		"country:FR|DE anna":       true,
+		"tag:vip|lead":             false,
+		"basis:consent|none":       false,
+		"country:DE tag:vip|x":     true,
+	} {
+		err := s.view(func(txn *badger.Txn) error {
+			q := mustQuery(t, text)
+			p, err := planQuery(txn, q, nil)
+			if err != nil {
+				return err
+			}
+			if p.byIndex != want {
+				t.Errorf("%s: walks the index %v, want %v", text, p.byIndex, want)
+			}
+			if many := len(q.Terms) == 1 && len(q.Terms[0].Values) > 1; many && want && (p.within == nil || p.exact != (len(q.Words) == 0)) {
+				t.Errorf("%s: plan %+v, want the values' keys, deciding alone without words", text, p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
