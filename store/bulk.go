@@ -79,15 +79,19 @@ func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.Co
 	}, progress)
 }
 
+// prepareAhead is how many chunks of a bulk change are worked out at once
+// while the one before them is written.
+const prepareAhead = 2
+
 // applyBasis runs a bulk basis change over the chunks next hands out, one
-// transaction per chunk. A chunk is read and worked out (records decoded,
-// evidence sealed, index and counter changes named, audit entry drafted)
-// on a second goroutine from a snapshot, while the previous chunk is
-// written; the write then replays it. The chunks' contacts are disjoint, so
-// a snapshot taken before the previous chunk's write reads them as they
-// are, unless someone else wrote in between: every change is audited, so
-// the audit head tells, and such a chunk is worked out again inside its
-// transaction.
+// transaction per chunk. Chunks are read and worked out (records decoded,
+// evidence sealed, index and counter changes named, the audit entry
+// drafted) from snapshots, prepareAhead at a time on goroutines of their
+// own, while an earlier chunk is written; the write then replays the
+// preparation. The chunks' contacts are disjoint, so a snapshot taken
+// before this run's earlier writes reads a chunk's contacts as they are,
+// unless someone else wrote since: every change is audited, so the audit
+// head tells, and such a chunk is worked out again inside its transaction.
 func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, ch BasisChange, total int64, next func() ([]gdpr.ContactID, bool, error), progress func(BulkProgress)) (BulkResult, error) {
 	var res BulkResult
 	if _, err := gdpr.ParseBasis(string(ch.Basis)); err != nil {
@@ -101,8 +105,9 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 		prep      *basisPrep
 		exhausted bool
 		err       error
+		ready     chan struct{} // closed once prep and err are set
 	}
-	chunks := make(chan chunk)
+	chunks := make(chan *chunk, prepareAhead-1)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -112,17 +117,21 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 				return
 			}
 			ids, exhausted, err := next()
-			var c chunk
-			c.ids, c.exhausted, c.err = ids, exhausted, err
+			c := &chunk{ids: ids, exhausted: exhausted, err: err, ready: make(chan struct{})}
 			if err == nil && len(ids) > 0 {
-				c.prep, c.err = s.prepareBasis(operator, q, ch, ids)
+				go func() {
+					defer close(c.ready)
+					c.prep, c.err = s.prepareBasis(operator, q, ch, ids)
+				}()
+			} else {
+				close(c.ready)
 			}
 			select {
 			case chunks <- c:
 			case <-stop:
 				return
 			}
-			if c.err != nil || exhausted {
+			if err != nil || exhausted {
 				return
 			}
 		}
@@ -141,6 +150,7 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 			res.Cancelled = ctx.Err() != nil
 			return res, nil
 		}
+		<-c.ready
 		if c.err != nil {
 			return res, c.err
 		}
@@ -162,16 +172,22 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 	}
 }
 
-// runHead is the audit head before and after a run's last write.
-type runHead struct{ base, end uint64 }
+// runHead follows a run's writes: since the audit head was from, only this
+// run wrote, up to its last write, which left the head at end.
+type runHead struct{ from, end uint64 }
 
-// commitBasis writes one chunk: its preparation replayed if no one else
-// wrote since its snapshot but this run (last), else worked out anew.
+// commitBasis writes one chunk: its preparation replayed if it was worked
+// out from a snapshot no one but this run (last) wrote after, else worked
+// out anew.
 func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID, p *basisPrep, last *runHead) (changed, unchanged int64, replayed bool, err error) {
 	err = s.write(operator, func(t *tx) error {
 		base := t.seq
+		from := last.from
+		if last.end != base {
+			from = base // someone else wrote since the run's last write (or this is its first)
+		}
 		changed, unchanged, replayed = 0, 0, false
-		if p != nil && (p.head == t.seq || (p.head == last.base && t.seq == last.end)) {
+		if p != nil && p.head >= from && p.head <= base {
 			if err := t.replay(p.t); err != nil {
 				return err
 			}
@@ -182,7 +198,7 @@ func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids [
 				return err
 			}
 		}
-		*last = runHead{base: base, end: base + uint64(len(t.entries))}
+		*last = runHead{from: from, end: base + uint64(len(t.entries))}
 		return nil
 	})
 	return changed, unchanged, replayed, err

@@ -233,32 +233,46 @@ func readContactRec(txn *badger.Txn, id gdpr.ContactID) (contactRec, error) {
 	return decodeContact(b)
 }
 
-// recordReader reads contact records through one iterator. Records read in
-// ascending id order, a few ids apart (a bulk chunk from an index walk),
-// cost a few steps of the iterator each instead of a look-up through every
-// level of the tree; any other order costs a seek, as much as a look-up.
-// The iterator sees the transaction as it was when the reader was made:
-// read each record before writing it, and each at most once.
+// recordReader reads contact records for a bulk change. A record a few ids
+// after the one read before (a chunk from an index walk over neighbouring
+// contacts) is reached by stepping one iterator forward, far cheaper than a
+// look-up through every level of the tree; any other is looked up, which
+// finds the newest version at once where stepping would pass the older
+// versions of every record on the way. The iterator sees the transaction as
+// it was when it was made: read each record before writing it, and each at
+// most once.
 type recordReader struct {
-	txn     *badger.Txn
-	it      *badger.Iterator
-	started bool
+	txn    *badger.Txn
+	it     *badger.Iterator // made at the first near read
+	prev   gdpr.ContactID   // the id read before, 0 none
+	seeked bool
 }
 
-// recordSteps is how many records the reader steps over before it seeks.
-const recordSteps = 16
+// recordSteps is how far after the previous read a record is stepped to
+// rather than looked up.
+const recordSteps = 4
 
-func newRecordReader(txn *badger.Txn) *recordReader {
-	return &recordReader{txn: txn, it: txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact})}
+func newRecordReader(txn *badger.Txn) *recordReader { return &recordReader{txn: txn} }
+
+func (r *recordReader) close() {
+	if r.it != nil {
+		r.it.Close()
+	}
 }
 
-func (r *recordReader) close() { r.it.Close() }
-
-// read is readContactRec through the iterator.
+// read is readContactRec, by steps when id is near the previous read.
 func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
+	near := r.prev != 0 && id > r.prev && id-r.prev <= recordSteps
+	r.prev = id
+	if !near {
+		return readContactRec(r.txn, id)
+	}
+	if r.it == nil {
+		r.it = r.txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact})
+	}
 	key := contactKey(id)
 	it := r.it
-	seek := !r.started || !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
+	seek := !r.seeked || !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
 	for n := 0; !seek && bytes.Compare(it.Item().Key(), key) < 0; n++ {
 		if n == recordSteps {
 			seek = true
@@ -269,7 +283,7 @@ func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
 		}
 	}
 	if seek {
-		r.started = true
+		r.seeked = true
 		it.Seek(key)
 	}
 	if !it.Valid() || !bytes.Equal(it.Item().Key(), key) {

@@ -125,6 +125,11 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fourth := ids[30:34]
+	p4, err := s.prepareBasis("op", q, ch, fourth) // also before the other writer below
+	if err != nil {
+		t.Fatal(err)
+	}
 	changed, _, replayed, err := s.commitBasis("op", q, ch, first, p1, &last)
 	if err != nil || !replayed || changed == 0 {
 		t.Fatalf("first chunk: changed %d, replayed %v, %v; want its preparation replayed", changed, replayed, err)
@@ -152,7 +157,31 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	if _, _, replayed, err := s.commitBasis("op", q, ch, third, p3, &last); err != nil || !replayed {
 		t.Errorf("third chunk: replayed %v, %v; want its preparation replayed", replayed, err)
 	}
-	for _, id := range ids[:30] {
+	// Worked out before the other writer's change, two of the run's
+	// writes ago: worked out again.
+	if _, _, replayed, err := s.commitBasis("op", q, ch, fourth, p4, &last); err != nil || replayed {
+		t.Errorf("fourth chunk: replayed %v, %v; want it worked out again", replayed, err)
+	}
+	// Two worked out at once, written one after the other with no one
+	// in between: both replayed.
+	fifth, sixth := ids[34:37], ids[37:40]
+	p5, err := s.prepareBasis("op", q, ch, fifth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p6, err := s.prepareBasis("op", q, ch, sixth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		ids []gdpr.ContactID
+		p   *basisPrep
+	}{{fifth, p5}, {sixth, p6}} {
+		if _, _, replayed, err := s.commitBasis("op", q, ch, c.ids, c.p, &last); err != nil || !replayed {
+			t.Errorf("chunk %d of two worked out at once: replayed %v, %v; want its preparation replayed", i+5, replayed, err)
+		}
+	}
+	for _, id := range ids[:40] {
 		c := mustContact(t, s, id)
 		n := 0
 		for _, b := range c.Bases {
@@ -169,14 +198,22 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 }
 
 // The record reader of bulk changes reads what a look-up reads, in any
-// order: ascending a few apart (steps), ascending far apart and backward
-// (seeks), twice the same, and ids that do not exist, between and beyond.
+// order: near the previous read (steps, and a seek the first time and after
+// a gap), far after it and backward (look-ups), twice the same, and ids that
+// do not exist, near and far, between and beyond.
 func TestRecordReaderReadsInAnyOrder(t *testing.T) {
 	s, ids := queryStore(t, 60)
 	var order []gdpr.ContactID
-	order = append(order, ids[0], ids[1], ids[5], ids[25], ids[26], ids[59]) // steps and seeks
-	order = append(order, ids[3], ids[3], ids[2])                            // back, twice, back
-	order = append(order, 0, ids[59]+1, ids[59]+1000, ids[10], ids[59]+1)    // unknown ids
+	order = append(order, ids[0], ids[1], ids[2], ids[4], ids[5], ids[25], ids[26], ids[28], ids[29]) // steps, seeks, look-ups
+	order = append(order, ids[3], ids[3], ids[2])                                                     // back, twice, back
+	order = append(order, ids[10], ids[11], ids[12], ids[6], ids[7])                                  // near again, behind the iterator
+	order = append(order, ids[59], ids[59]+1, ids[59]+3, 0, ids[59]+1000, ids[10], ids[59]+1)         // unknown ids
+	order = append(order, ids[40], ids[41], ids[42], ids[43])                                         // a record missing in between
+	// No record is ever deleted; a missing one is made by hand, to show
+	// that stepping does not take the next record for it.
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(contactKey(ids[42])) }); err != nil {
+		t.Fatal(err)
+	}
 	err := s.view(func(txn *badger.Txn) error {
 		rd := newRecordReader(txn)
 		defer rd.close()
