@@ -125,9 +125,31 @@ func (tm *terminal) waitFor(t *testing.T, text string) {
 	t.Fatalf("the session did not show %q; it showed:\n%s", text, tm.text())
 }
 
+// send types s and waits for its frame, as a person does: until the session
+// printed something after it and then nothing for a moment (at most 5 s).
+// Keys typed at a fixed pace outran a loaded machine: a form's next field
+// got text meant for the one before.
 func (tm *terminal) send(s string) {
+	before := tm.size()
 	tm.in.Write([]byte(s))
-	time.Sleep(80 * time.Millisecond) // as a person types: one key, one frame
+	deadline := time.Now().Add(5 * time.Second)
+	for tm.size() == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for last := tm.size(); time.Now().Before(deadline); {
+		time.Sleep(60 * time.Millisecond)
+		n := tm.size()
+		if n == last {
+			return
+		}
+		last = n
+	}
+}
+
+func (tm *terminal) size() int {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.out.Len()
 }
 
 func dial(addr, user string, auth gossh.AuthMethod) (*gossh.Client, error) {
