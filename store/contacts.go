@@ -242,10 +242,9 @@ func readContactRec(txn *badger.Txn, id gdpr.ContactID) (contactRec, error) {
 // it was when it was made: read each record before writing it, and each at
 // most once.
 type recordReader struct {
-	txn    *badger.Txn
-	it     *badger.Iterator // made at the first near read
-	prev   gdpr.ContactID   // the id read before, 0 none
-	seeked bool
+	txn  *badger.Txn
+	it   *badger.Iterator // made at the first near read
+	prev gdpr.ContactID   // the id read before, 0 none
 }
 
 // recordSteps is how far after the previous read a record is stepped to
@@ -272,7 +271,8 @@ func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
 	}
 	key := contactKey(id)
 	it := r.it
-	seek := !r.seeked || !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
+	// A new iterator is not valid until its first seek.
+	seek := !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
 	for n := 0; !seek && bytes.Compare(it.Item().Key(), key) < 0; n++ {
 		if n == recordSteps {
 			seek = true
@@ -283,7 +283,6 @@ func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
 		}
 	}
 	if seek {
-		r.seeked = true
 		it.Seek(key)
 	}
 	if !it.Valid() || !bytes.Equal(it.Item().Key(), key) {

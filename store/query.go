@@ -47,9 +47,7 @@ func termCount(txn *badger.Txn, t gdpr.Term) (n int64, ok bool, err error) {
 	}
 	seen := map[string]bool{}
 	for _, v := range t.Values {
-		one := t
-		one.Values = []string{v}
-		name := estimateName(one)
+		name := estimateName(withValue(t, v))
 		if seen[name] {
 			continue
 		}
@@ -61,6 +59,12 @@ func termCount(txn *badger.Txn, t gdpr.Term) (n int64, ok bool, err error) {
 		n += c
 	}
 	return n, true, nil
+}
+
+// withValue is t with only the value v.
+func withValue(t gdpr.Term, v string) gdpr.Term {
+	t.Values = []string{v}
+	return t
 }
 
 // oneValued reports whether each contact has exactly one value of f, so that
@@ -75,9 +79,7 @@ func oneValued(f gdpr.Field) bool {
 func valuesPlan(q gdpr.Query, t gdpr.Term) plan {
 	var ps [][]byte
 	for _, v := range t.Values {
-		one := t
-		one.Values = []string{v}
-		ps = append(ps, termPrefix(one))
+		ps = append(ps, termPrefix(withValue(t, v)))
 	}
 	slices.SortFunc(ps, bytes.Compare)
 	ps = slices.CompactFunc(ps, bytes.Equal)
