@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 // process.
 func TestMain(m *testing.M) {
 	if os.Getenv("GDPRDESK_RUN_MAIN") == "1" {
-		main()
+		os.Exit(Run(os.Args[1:]))
 		return
 	}
 	os.Exit(m.Run())
@@ -377,7 +377,7 @@ func TestCRMExportsImportWithoutRejects(t *testing.T) {
 	for _, f := range []string{"keap.csv", "hubspot.csv", "mailchimp.csv", "tabs.tsv"} {
 		t.Run(f, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "D")
-			rep, r := importJSON(t, dir, filepath.Join("exporters", "testdata", f))
+			rep, r := importJSON(t, dir, filepath.Join("..", "..", "exporters", "testdata", f))
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
@@ -393,7 +393,7 @@ func TestCRMExportsImportWithoutRejects(t *testing.T) {
 
 func TestBadRowsAreReportedByLineAndGoodRowsImported(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "D")
-	file := filepath.Join("exporters", "testdata", "bad.csv")
+	file := filepath.Join("..", "..", "exporters", "testdata", "bad.csv")
 	want := map[int]string{3: "email", 4: "email", 5: "Atlantis", 6: "too long", 7: "column", 8: "UTF-8", 12: "vibes", 14: "too long", 15: "quot", 18: "column"}
 	// --strict imports nothing and says why.
 	rep, r := importJSON(t, dir, file, "--strict")

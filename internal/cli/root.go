@@ -1,0 +1,255 @@
+// Package cli is the gdprdesk command line: one file per command group,
+// each a thin caller of the packages that do the work.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// Exit codes of SPEC §4.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks a mistake in how the command was called (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// app is what every command shares: global flags and the output streams.
+type app struct {
+	dataFlag string
+	operator string
+	keyFile  string
+	stdout   io.Writer
+	stderr   io.Writer
+	now      func() time.Time
+}
+
+// run executes one command line and returns the exit code.
+func (a *app) run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	msg := strings.TrimSpace(err.Error())
+	fmt.Fprintln(a.stderr, "gdprdesk: "+strings.ReplaceAll(msg, "\n", " "))
+	var ue usageError
+	var qe *gdpr.QueryError
+	if errors.As(err, &ue) || errors.As(err, &qe) || strings.HasPrefix(msg, "unknown command") ||
+		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "required flag") {
+		fmt.Fprintln(a.stderr, "Run 'gdprdesk --help' (or 'gdprdesk COMMAND --help') for usage.")
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gdprdesk",
+		Short: "Run GDPR compliance for a small business from the terminal",
+		Long: `gdprdesk keeps your customer list GDPR-ready: lawful bases with evidence,
+proof of consent, the request inbox with its deadlines, real erasure, a
+readiness checklist and access packages. Run it without a command to open
+the terminal UI on your data directory.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
+	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
+	pf.StringVar(&a.keyFile, "key-file", "", "encryption key of the data directory: 32 random bytes, or 64 hex digits, or base64 (default $GDPRDESK_KEY_FILE); a new directory is encrypted at rest")
+	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
+		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
+		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand())
+	return root
+}
+
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q", args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("expected %s, got %d argument(s)", what, len(args))
+		}
+		return nil
+	}
+}
+
+// dataDir resolves the data directory per SPEC §4.
+func (a *app) dataDir() (string, error) {
+	if a.dataFlag != "" {
+		return a.dataFlag, nil
+	}
+	if d := os.Getenv("GDPRDESK_DATA"); d != "" {
+		return d, nil
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "gdprdesk"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory: give --data DIR or set GDPRDESK_DATA (%w)", err)
+	}
+	return filepath.Join(home, ".local", "share", "gdprdesk"), nil
+}
+
+// operatorName is --operator, else the OS user name.
+func (a *app) operatorName() string {
+	if a.operator != "" {
+		return a.operator
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func (a *app) open() (*store.Store, error) {
+	dir, err := a.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(dir, opts)
+}
+
+// storeOptions adds the encryption key of --key-file, else of
+// $GDPRDESK_KEY_FILE, to opts.
+func (a *app) storeOptions(opts store.Options) (store.Options, error) {
+	opts.Upgrading = func(contacts uint64) {
+		fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: building the search index of %d contacts (once; about 30 s a million)…\n", contacts)
+	}
+	path, from := a.keyFile, "--key-file"
+	if path == "" {
+		path, from = os.Getenv("GDPRDESK_KEY_FILE"), "GDPRDESK_KEY_FILE"
+	}
+	if path == "" {
+		return opts, nil
+	}
+	key, err := store.ReadKeyFile(path)
+	if err != nil {
+		return opts, fmt.Errorf("%s: %w", from, err)
+	}
+	opts.EncryptionKey = key
+	return opts, nil
+}
+
+// withStore opens the store, runs fn and closes it, reporting a close error
+// only when fn succeeded.
+func (a *app) withStore(fn func(s *store.Store) error) (err error) {
+	s, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	return fn(s)
+}
+
+func (a *app) writeJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
+
+func stdinIsTerminal() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+// writeNew writes a file that must not exist yet, readable by the owner only.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w (choose a new file name)", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// bulkProgress reports a bulk change on one line of a terminal (nothing
+// when stderr is a file or a pipe, so scripts see only the result).
+func (a *app) bulkProgress(what string) func(store.BulkProgress) {
+	if !stderrIsTerminal() {
+		return nil
+	}
+	return func(p store.BulkProgress) {
+		fmt.Fprintf(a.stderr, "\r%s: %s of at most %s contacts", what, gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+	}
+}
+
+// Run executes one command line with the process's standard streams and
+// returns the exit code.
+func Run(args []string) int {
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	return a.run(args)
+}

@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gdprdesk/gdprdesk/assets"
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+func (a *app) importCommand() *cobra.Command {
+	var source string
+	var dryRun, strict, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import contacts from a CSV (gdprdesk, Keap, HubSpot, Mailchimp or similar)",
+		Long: `import reads a contacts CSV: UTF-8 with or without BOM, comma, semicolon or
+tab separated, with the headers of gdprdesk's own export or of a Keap/
+Infusionsoft, HubSpot or Mailchimp export (and common aliases). Unknown columns
+become custom fields. A row whose email matches a contact updates it (an
+empty cell never clears anything); repeated emails in the file are merged.
+Suppressed (erased) addresses are skipped and counted. Each bad row is
+reported with its line number; the good rows are imported unless --strict.
+--dry-run writes nothing and prints the same report.`,
+		Args: exactArgs(1, "one CSV file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("cannot read %s: %w", path, err)
+			}
+			limitImportHeap()
+			return a.withStore(func(s *store.Store) error {
+				open := func() (io.ReadCloser, error) {
+					f, err := os.Open(path)
+					if err != nil {
+						return nil, fmt.Errorf("open %s: %w", path, err)
+					}
+					return f, nil
+				}
+				run := exporters.ImportRun{Operator: a.operatorName(), DryRun: dryRun, Strict: strict}
+				if stderrIsTerminal() && !asJSON {
+					run.Progress = func(rows int) {
+						if rows%50_000 < store.BulkChunk {
+							fmt.Fprintf(a.stderr, "\rimport: %s rows read", gdpr.Thousands(int64(rows)))
+						}
+					}
+				}
+				rep, err := exporters.ImportContacts(cmd.Context(), open, s, exporters.ImportOptions{Source: source, Now: a.now()}, run)
+				if run.Progress != nil {
+					fmt.Fprintln(a.stderr)
+				}
+				if err != nil {
+					return fmt.Errorf("import %s: %w", path, err)
+				}
+				if asJSON {
+					if err := a.writeJSON(rep); err != nil {
+						return err
+					}
+				} else {
+					a.printImportReport(path, rep)
+				}
+				if strict && rep.Rejected > 0 {
+					return fmt.Errorf("--strict: %d bad row(s), nothing imported; fix them and import again", rep.Rejected)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&source, "source", "", "source label for rows without one (source rules then apply a lawful basis)")
+	f.BoolVar(&dryRun, "dry-run", false, "write nothing; print what would happen")
+	f.BoolVar(&strict, "strict", false, "import nothing when any row is bad")
+	f.BoolVar(&asJSON, "json", false, "print the report as one JSON document")
+	return cmd
+}
+
+func (a *app) printImportReport(path string, rep exporters.ImportReport) {
+	w := a.stdout
+	verb := "Imported"
+	switch {
+	case rep.DryRun:
+		verb = "Dry run (nothing written) of"
+	case !rep.Imported:
+		verb = "Checked (nothing written)"
+	}
+	fmt.Fprintf(w, "%s %s: %s rows.\n", verb, path, gdpr.Thousands(int64(rep.Rows)))
+	fmt.Fprintf(w, "  created %s, updated %s, unchanged %s, merged %s, suppressed %s, rejected %s\n",
+		gdpr.Thousands(int64(rep.Created)), gdpr.Thousands(int64(rep.Updated)), gdpr.Thousands(int64(rep.Unchanged)),
+		gdpr.Thousands(int64(rep.Merged)), gdpr.Thousands(int64(rep.Suppressed)), gdpr.Thousands(int64(rep.Rejected)))
+	for _, e := range rep.Errors {
+		fmt.Fprintf(w, "  rejected line %d: %s\n", e.Line, e.Reason)
+	}
+	if rep.Rejected > len(rep.Errors) {
+		fmt.Fprintf(w, "  … and %s more rejected rows (use --json for the first %d)\n", gdpr.Thousands(int64(rep.Rejected-len(rep.Errors))), exporters.MaxListed)
+	}
+	for _, m := range rep.Merges {
+		fmt.Fprintf(w, "  merged line %d into line %d (same email)\n", m.Line, m.Into)
+	}
+	for _, n := range rep.Warnings {
+		fmt.Fprintf(w, "  warning line %d: %s\n", n.Line, n.Note)
+	}
+}
+
+func (a *app) exportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export contacts (and, later, access packages)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("export needs a subcommand: access or contacts")
+		},
+	}
+	cmd.AddCommand(a.exportAccessCommand())
+	var format, query, out string
+	var marketing bool
+	contacts := &cobra.Command{
+		Use:   "contacts",
+		Short: "Write contacts as CSV or XLSX in the canonical layout (re-importable)",
+		Long: `export contacts writes every contact matching --query (all by default) in
+gdprdesk's canonical layout: the CSV imports back to the same contacts. Text
+cells a spreadsheet would run as a formula get a leading ' (removed again on
+import). Anonymized contacts are left out unless --query names a status.
+--for-marketing writes only active contacts: restricted ones (restriction or
+objection, Art. 18 and 21) must not receive marketing. The file must not
+exist yet.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != exporters.FormatCSV && format != exporters.FormatXLSX {
+				return usagef("--format must be csv or xlsx, got %q", format)
+			}
+			if out == "" {
+				return usagef("--out PATH is required")
+			}
+			q, err := gdpr.ParseQuery(query)
+			if err != nil {
+				return err
+			}
+			return a.withStore(func(s *store.Store) error {
+				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
+					return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
+				}
+				n, err := exporters.ExportContacts(cmd.Context(), s, q, format, f, marketing)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					os.Remove(out)
+					return fmt.Errorf("export to %s: %w", out, err)
+				}
+				fmt.Fprintf(a.stdout, "Wrote %s contacts to %s.\n", gdpr.Thousands(int64(n)), out)
+				return nil
+			})
+		},
+	}
+	contacts.Flags().StringVar(&format, "format", "csv", "csv or xlsx")
+	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
+	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
+	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
+	cmd.AddCommand(contacts)
+	return cmd
+}
+
+func (a *app) exportAccessCommand() *cobra.Command {
+	var format, out, password, request string
+	var eml bool
+	cmd := &cobra.Command{
+		Use:   "access (ID|EMAIL)",
+		Short: "Write everything held on one person (right of access, Art. 15; portability, Art. 20)",
+		Long: `export access writes an access package: the profile, lawful bases with their
+evidence, consent history with the exact wording agreed to, requests, the audit
+entries about the person, and a plain-language sheet of who you are, why you
+hold the data, who receives it, how long you keep it and the person's rights.
+
+Formats: xlsx (one sheet per section; --password encrypts it), csv (a zip of
+one CSV per section) or json (documented in docs/access-package.md). --eml also
+writes a ready-to-send email draft with the package attached. With --request,
+the package's SHA-256 and time are recorded on the access or portability
+request.`,
+		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext := exporters.AccessExt(format)
+			if ext == "" {
+				return usagef("--format must be xlsx, csv or json, got %q", format)
+			}
+			if password != "" && format != "xlsx" {
+				return usagef("--password works with --format xlsx only")
+			}
+			var reqID gdpr.RequestID
+			if request != "" {
+				id, err := gdpr.ParseRequestID(request)
+				if err != nil {
+					return usageError{err}
+				}
+				reqID = id
+			}
+			return a.withStore(func(s *store.Store) error {
+				c, err := s.FindContact(args[0])
+				if err != nil {
+					return err
+				}
+				if out == "" {
+					out = "access-" + c.ID.String() + "-" + a.now().Format("2006-01-02") + ext
+				}
+				now := a.now()
+				pkg, err := exporters.BuildAccessPackage(s, c.ID, now)
+				if err != nil {
+					return err
+				}
+				var buf bytes.Buffer
+				if err := exporters.WriteAccess(&buf, pkg, format, password); err != nil {
+					return err
+				}
+				if err := writeNew(out, buf.Bytes()); err != nil {
+					return err
+				}
+				sum := sha256.Sum256(buf.Bytes())
+				fmt.Fprintf(a.stdout, "Wrote the access package for %s to %s (SHA-256 %x).\n", c.ID, out, sum)
+				if eml {
+					tmpl, err := fs.ReadFile(assets.FS, "templates/access-email.txt")
+					if err != nil {
+						return fmt.Errorf("read email template: %w", err)
+					}
+					var mail bytes.Buffer
+					if err := exporters.WriteAccessEML(&mail, pkg, string(tmpl), filepath.Base(out), buf.Bytes(), now); err != nil {
+						return err
+					}
+					emlPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".eml"
+					if err := writeNew(emlPath, mail.Bytes()); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Wrote the email draft to %s.\n", emlPath)
+				}
+				if reqID != 0 {
+					err := s.UpdateRequest(a.operatorName(), reqID, "request.export", fmt.Sprintf("access package %s, sha256 %x", format, sum), func(r *gdpr.Request) error {
+						if r.Type != gdpr.RequestAccess && r.Type != gdpr.RequestPortability {
+							return fmt.Errorf("request %s is a %s request, not access or portability", r.ID, r.Type)
+						}
+						if r.Contact != c.ID {
+							return fmt.Errorf("request %s is not about %s", r.ID, c.ID)
+						}
+						r.ExportSHA256, r.ExportedAt = fmt.Sprintf("%x", sum), now.UTC()
+						return nil
+					})
+					if err != nil {
+						return fmt.Errorf("the package was written, but linking it to %s failed: %w", reqID, err)
+					}
+					fmt.Fprintf(a.stdout, "Linked to %s.\n", reqID)
+				}
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "xlsx", "xlsx, csv (zip) or json")
+	f.StringVar(&out, "out", "", "file to write (default access-ID-DATE.EXT; must not exist)")
+	f.StringVar(&password, "password", "", "encrypt the XLSX with this password (tell it to the person another way)")
+	f.BoolVar(&eml, "eml", false, "also write an email draft (.eml) with the package attached")
+	f.StringVar(&request, "request", "", "the access or portability request this answers, e.g. R7")
+	return cmd
+}
+
+// importHeapLimit is the soft limit of the Go heap while the import command
+// runs. Without it the collector lets the heap grow to twice what is live,
+// and Badger's table builders make a large import's live heap swing by a
+// few hundred megabytes: a million rows peaked at 540 MB of heap instead of
+// about 300 MB. (320 MiB let the whole process touch 505 MB in one run of
+// four once the search index was added.) A soft limit only makes the
+// collector run sooner; it never fails an allocation. It is set for this
+// command alone (its own process), never for the desk or the server, and
+// GOMEMLIMIT overrides it.
+const importHeapLimit = 300 << 20
+
+func limitImportHeap() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(importHeapLimit)
+	}
+}
