@@ -468,3 +468,7 @@ func (m *Model) welcome(w, h int) string {
 type doneMsg struct {
 	what string
 }
+
+// ShutdownMsg tells a session the server is stopping: a running bulk
+// change stops after its chunk, and the program quits.
+type ShutdownMsg struct{}

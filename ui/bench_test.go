@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -28,7 +29,7 @@ func benchStores(b *testing.B) []struct {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := FillDemo(b.Context(), s, DemoOptions{Contacts: 1000, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+	if err := demofill.FillDemo(b.Context(), s, demofill.DemoOptions{Contacts: 1000, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
 		b.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -27,7 +28,7 @@ func TestChecklistScreenMatchesCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := FillDemo(t.Context(), s, DemoOptions{Contacts: 500, Seed: 3, Operator: "owner", Now: fixedNow}); err != nil {
+	if err := demofill.FillDemo(t.Context(), s, demofill.DemoOptions{Contacts: 500, Seed: 3, Operator: "owner", Now: fixedNow}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

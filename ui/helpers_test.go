@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -37,7 +38,7 @@ func openDemo(tb testing.TB, n int) *store.Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	if n > 0 {
-		if err := FillDemo(context.Background(), s, DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+		if err := demofill.FillDemo(context.Background(), s, demofill.DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -63,7 +64,7 @@ func (d *sharedDemo) open(tb testing.TB) *store.Store {
 			d.err = err
 			return
 		}
-		d.err = FillDemo(context.Background(), s, DemoOptions{Contacts: 2000, Seed: 1, Operator: "owner", Now: fixedNow})
+		d.err = demofill.FillDemo(context.Background(), s, demofill.DemoOptions{Contacts: 2000, Seed: 1, Operator: "owner", Now: fixedNow})
 		if err := s.Close(); d.err == nil {
 			d.err = err
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"charm.land/ssh"
+	"github.com/gdprdesk/gdprdesk/internal/server"
 	"github.com/gdprdesk/gdprdesk/store"
-	"github.com/gdprdesk/gdprdesk/ui"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -62,7 +62,7 @@ stop after their chunk, and the store is closed.`,
 			}
 			defer a.serveControl(s, dir)() // `gdprdesk backup` works while serving
 			fmt.Fprintf(a.stdout, "Serving %s to %d operator(s) on %s (ctrl+c stops).\n", dir, len(ops), listen)
-			return ui.Serve(cmd.Context(), ui.ServeOptions{Store: s, Listen: listen, HostKey: hostKey,
+			return server.Serve(cmd.Context(), server.ServeOptions{Store: s, Listen: listen, HostKey: hostKey,
 				IdleTimeout: idle, Now: a.now, ExportDir: exports, Log: a.stderr})
 		},
 	}

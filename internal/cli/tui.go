@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui"
 )
@@ -93,7 +94,7 @@ mixes with your real data. A directory that is not empty is refused.`,
 			}
 			a.dataFlag = dir
 			if err := a.withStore(func(s *store.Store) error {
-				return ui.FillDemo(cmd.Context(), s, ui.DemoOptions{Contacts: n, Seed: seed, Operator: a.operatorName(), Now: a.now, Progress: a.stderr})
+				return demo.FillDemo(cmd.Context(), s, demo.DemoOptions{Contacts: n, Seed: seed, Operator: a.operatorName(), Now: a.now, Progress: a.stderr})
 			}); err != nil {
 				return err
 			}

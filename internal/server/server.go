@@ -1,4 +1,7 @@
-package ui
+// Package server serves the desk over SSH (Wish): public-key
+// authentication against the registered operators, one terminal UI per
+// session.
+package server
 
 import (
 	"context"
@@ -17,6 +20,7 @@ import (
 	"charm.land/wish/v2/activeterm"
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/gdprdesk/gdprdesk/store"
+	"github.com/gdprdesk/gdprdesk/ui"
 )
 
 // ServeOptions configure the SSH server.
@@ -162,7 +166,7 @@ func (sv *server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	changes, stop := sv.o.Store.Subscribe()
-	m := New(Options{Store: sv.o.Store, Operator: op.Name, Role: op.Role, Now: sv.o.Now, ExportDir: sv.o.ExportDir, Changes: changes})
+	m := ui.New(ui.Options{Store: sv.o.Store, Operator: op.Name, Role: op.Role, Now: sv.o.Now, ExportDir: sv.o.ExportDir, Changes: changes})
 	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
 	sv.mu.Lock()
 	sv.programs[p] = true
@@ -215,7 +219,7 @@ func (sv *server) stopAll() {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	for p := range sv.programs {
-		p.Send(ShutdownMsg{})
+		p.Send(ui.ShutdownMsg{})
 	}
 }
 
@@ -242,6 +246,3 @@ func (sv *server) recoverer(next ssh.Handler) ssh.Handler {
 		next(sess)
 	}
 }
-
-// ShutdownMsg tells a session the server is stopping.
-type ShutdownMsg struct{}

@@ -1,4 +1,4 @@
-package ui
+package demo
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/assets"
-	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -35,7 +34,7 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 	if now == nil {
 		now = time.Now
 	}
-	d, err := exporters.NewDemo(assets.FS, n, o.Seed, now())
+	d, err := NewDemo(assets.FS, n, o.Seed, now())
 	if err != nil {
 		return err
 	}

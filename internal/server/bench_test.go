@@ -1,4 +1,4 @@
-package ui
+package server
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -41,14 +42,14 @@ func rssMB() float64 {
 // demo store is made.
 func BenchmarkServe20Sessions(b *testing.B) {
 	const sessions, presses = 20, 40
-	dir := os.Getenv(benchStoreEnv)
+	dir := os.Getenv("GDPRDESK_BENCH_STORE")
 	if dir == "" {
 		dir = b.TempDir()
 		s, err := store.Open(dir, store.Options{Now: fixedNow})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := FillDemo(b.Context(), s, DemoOptions{Contacts: 2000, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+		if err := demo.FillDemo(b.Context(), s, demo.DemoOptions{Contacts: 2000, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()

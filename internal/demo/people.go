@@ -1,4 +1,7 @@
-package exporters
+// Package demo makes the demo data set: realistic people, requests in every
+// state, policy versions and a partly done checklist, the same for the
+// command line and the tests.
+package demo
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package ui
+package server
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -47,7 +48,7 @@ func startServer(t *testing.T, n int) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := FillDemo(t.Context(), s, DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
+	if err := demo.FillDemo(t.Context(), s, demo.DemoOptions{Contacts: n, Seed: 1, Operator: "owner", Now: fixedNow}); err != nil {
 		t.Fatal(err)
 	}
 	anna, annaPub := newKey(t)
@@ -320,3 +321,7 @@ func TestServeDropAndStopLeaveTheStoreConsistent(t *testing.T) {
 		t.Fatalf("after the drop and the stop: %v %+v", err, rep)
 	}
 }
+
+var testNow = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return testNow }
