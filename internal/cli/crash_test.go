@@ -33,8 +33,8 @@ import (
 //
 // The large stores are built once per run and copied for each kill.
 //
-//	go test -run TestCrashHarness .                       # about 20 kills (CI)
-//	GDPRDESK_CRASH_KILLS=500 go test -run TestCrashHarness -v -timeout 3h .
+//	go test -run TestCrashHarness ./internal/cli/         # about 20 kills (CI)
+//	GDPRDESK_CRASH_KILLS=500 go test -run TestCrashHarness -v -timeout 3h ./internal/cli/
 //	GDPRDESK_CRASH_SEED=S                                 # replay the kill delays of a run
 //	GDPRDESK_CRASH_ONLY=tag,sweep                         # only these operations
 //
