@@ -335,25 +335,6 @@ func (m *Model) render() string {
 	return lipgloss.JoinVertical(lipgloss.Left, tabs, rule(w), fit(body, w, bodyH), footer, statusLine)
 }
 
-func rule(w int) string { return strings.Repeat("─", w) }
-
-// fit pads or cuts s to exactly h lines of at most w cells.
-func fit(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		if lipgloss.Width(l) > w {
-			lines[i] = ansi.Truncate(l, w, "…")
-		}
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
-}
-
 func (m *Model) tabBar(w int) string {
 	st := m.c.styles
 	var parts []string

@@ -246,7 +246,7 @@ func (s *checklist) View(w, h int) string {
 		lines = append(lines, "")
 		used++
 	}
-	return strings.Join(append(append(lines, st.Subtle.Render(strings.Repeat("─", w))), detail...), "\n")
+	return strings.Join(append(append(lines, st.Subtle.Render(rule(w))), detail...), "\n")
 }
 
 // linesBetween counts the lines items from..to take, headings included.

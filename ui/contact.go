@@ -620,13 +620,3 @@ func (v *contactView) lines(w int) []string {
 	}
 	return out
 }
-
-func nonBlank(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}

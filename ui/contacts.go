@@ -7,8 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui/components"
@@ -480,18 +478,6 @@ func (s *contacts) columns(w int) []column {
 		{"Email", rest - nameW, func(c *gdpr.Contact) string { return dash(c.Email) }},
 	}
 	return append(cols, fixed[1:]...)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
-func cell(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
-	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
 }
 
 func (s *contacts) View(w, h int) string {
