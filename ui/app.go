@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -50,7 +49,6 @@ type Model struct {
 	confirmQuit   bool
 	quitting      bool
 	empty         bool
-	help          help.Model
 	changes       <-chan struct{}
 	crash         string // the report of a panic that stopped the UI
 }
@@ -79,7 +77,7 @@ func New(o Options) *Model {
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64)}
-	m := &Model{c: c, width: 80, height: 24, help: help.New(), changes: o.Changes}
+	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
 	m.screens = []screen{
 		newDashboard(c), newContacts(c), newRequests(c),
 		newChecklist(c), newSettings(c), newAudit(c),
