@@ -76,11 +76,14 @@ func New(o Options) *Model {
 		o.Role = store.RoleAdmin
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
-		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64)}
+		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),
+		screen: toAll}
 	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
+	// Each screen gets its own copy of common, so the results of its
+	// commands come back to it alone.
 	m.screens = []screen{
-		newDashboard(c), newContacts(c), newRequests(c),
-		newChecklist(c), newSettings(c), newAudit(c),
+		newDashboard(c.forScreen(tabDashboard)), newContacts(c.forScreen(tabContacts)), newRequests(c.forScreen(tabRequests)),
+		newChecklist(c.forScreen(tabChecklist)), newSettings(c.forScreen(tabSettings)), newAudit(c.forScreen(tabAudit)),
 	}
 	return m
 }
@@ -117,8 +120,10 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update routes a message: keys to the active screen (after the global
-// keys), everything else to every screen.
+// Update routes a message: keys and the mouse wheel to the active screen
+// (after the global keys), the result of a screen's store work to that
+// screen, the root's own messages to the root, and the rest to every
+// screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.crash != "" {
 		return m, tea.Quit
@@ -126,13 +131,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var next tea.Model = m
 	cmd := m.guard(func() tea.Cmd {
 		var c tea.Cmd
-		next, c = m.update(msg)
+		next, c = m.update(toAll, msg)
 		return c
 	})
 	return next, cmd
 }
 
-func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// update handles msg, addressed to screen to (or toAll). The root takes
+// its own messages whoever they are addressed to (a screen's read can end
+// in a status line error); any other message goes to its addressee only,
+// so two open views never both act on one result.
+func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case crashMsg:
 		m.crash = msg.report
@@ -142,7 +151,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.msg == nil {
 			return m, nil
 		}
-		return m.Update(msg.msg)
+		return m.update(msg.to, msg.msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
@@ -175,11 +184,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.active = msg.to
 		return m, m.screens[msg.to].Update(msg)
 	case doneMsg:
-		cmd := m.broadcast(msg)
+		// No screen acts on it: the root only quits once the work ended.
 		if m.quitting && m.busy() == "" {
 			return m, tea.Quit
 		}
-		return m, cmd
+		return m, nil
 	case tea.KeyPressMsg:
 		// A message stays until the next key, then the footer shows the
 		// keys again.
@@ -187,6 +196,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.MouseWheelMsg:
 		return m, m.screens[m.active].Update(msg)
+	}
+	if to != toAll {
+		return m, m.screens[to].Update(msg)
 	}
 	return m, m.broadcast(msg)
 }
