@@ -66,7 +66,8 @@ type Options struct {
 }
 
 // common is what every screen shares: the store, who works, the clock,
-// styles and keys. It is handed down, never global.
+// styles and keys. It is handed down, never global; each screen holds its
+// own copy (forScreen), which differs only in whom its io results go to.
 type common struct {
 	store     Store
 	operator  string
