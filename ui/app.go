@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -50,7 +49,6 @@ type Model struct {
 	confirmQuit   bool
 	quitting      bool
 	empty         bool
-	help          help.Model
 	changes       <-chan struct{}
 	crash         string // the report of a panic that stopped the UI
 }
@@ -78,11 +76,14 @@ func New(o Options) *Model {
 		o.Role = store.RoleAdmin
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
-		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64)}
-	m := &Model{c: c, width: 80, height: 24, help: help.New(), changes: o.Changes}
+		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),
+		screen: toAll}
+	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
+	// Each screen gets its own copy of common, so the results of its
+	// commands come back to it alone.
 	m.screens = []screen{
-		newDashboard(c), newContacts(c), newRequests(c),
-		newChecklist(c), newSettings(c), newAudit(c),
+		newDashboard(c.forScreen(tabDashboard)), newContacts(c.forScreen(tabContacts)), newRequests(c.forScreen(tabRequests)),
+		newChecklist(c.forScreen(tabChecklist)), newSettings(c.forScreen(tabSettings)), newAudit(c.forScreen(tabAudit)),
 	}
 	return m
 }
@@ -119,8 +120,10 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update routes a message: keys to the active screen (after the global
-// keys), everything else to every screen.
+// Update routes a message: keys and the mouse wheel to the active screen
+// (after the global keys), the result of a screen's store work to that
+// screen, the root's own messages to the root, and the rest to every
+// screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.crash != "" {
 		return m, tea.Quit
@@ -128,13 +131,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var next tea.Model = m
 	cmd := m.guard(func() tea.Cmd {
 		var c tea.Cmd
-		next, c = m.update(msg)
+		next, c = m.update(toAll, msg)
 		return c
 	})
 	return next, cmd
 }
 
-func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// update handles msg, addressed to screen to (or toAll). The root takes
+// its own messages whoever they are addressed to (a screen's read can end
+// in a status line error); any other message goes to its addressee only,
+// so two open views never both act on one result.
+func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case crashMsg:
 		m.crash = msg.report
@@ -144,7 +151,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.msg == nil {
 			return m, nil
 		}
-		return m.Update(msg.msg)
+		return m.update(msg.to, msg.msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
@@ -177,11 +184,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.active = msg.to
 		return m, m.screens[msg.to].Update(msg)
 	case doneMsg:
-		cmd := m.broadcast(msg)
+		// No screen acts on it: the root only quits once the work ended.
 		if m.quitting && m.busy() == "" {
 			return m, tea.Quit
 		}
-		return m, cmd
+		return m, nil
 	case tea.KeyPressMsg:
 		// A message stays until the next key, then the footer shows the
 		// keys again.
@@ -189,6 +196,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.MouseWheelMsg:
 		return m, m.screens[m.active].Update(msg)
+	}
+	if to != toAll {
+		return m, m.screens[to].Update(msg)
 	}
 	return m, m.broadcast(msg)
 }
@@ -333,25 +343,6 @@ func (m *Model) render() string {
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, st.Dialog.Render(text))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, tabs, rule(w), fit(body, w, bodyH), footer, statusLine)
-}
-
-func rule(w int) string { return strings.Repeat("─", w) }
-
-// fit pads or cuts s to exactly h lines of at most w cells.
-func fit(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		if lipgloss.Width(l) > w {
-			lines[i] = ansi.Truncate(l, w, "…")
-		}
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
 }
 
 func (m *Model) tabBar(w int) string {

@@ -47,7 +47,7 @@ type bulk struct {
 	confirming bool
 	willChange int64 // -1 while counting
 	running    bool
-	closed     bool
+	done       bool // ended: cancelled, failed or applied
 	cancelFn   context.CancelFunc
 	progress   store.BulkProgress
 	updates    chan tea.Msg
@@ -78,7 +78,11 @@ func newBulk(c *common, set markedSet) *bulk {
 
 func (b *bulk) init() tea.Cmd { return b.form.Init() }
 
-func (b *bulk) capturing() bool { return !b.running && !b.closed }
+func (b *bulk) capturing() bool { return !b.running && !b.done }
+
+// closed reports whether the change has ended, so the contacts screen
+// drops it.
+func (b *bulk) closed() bool { return b.done }
 
 func (b *bulk) help() []key.Binding {
 	k := b.c.keys
@@ -205,7 +209,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case bulkCountMsg:
 		if msg.err != nil {
-			b.closed = true
+			b.done = true
 			return failed("count the change", msg.err)
 		}
 		b.willChange = msg.n
@@ -214,7 +218,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 		b.progress = msg.p
 		return b.next()
 	case bulkDoneMsg:
-		b.running, b.closed = false, true
+		b.running, b.done = false, true
 		b.cancel()
 		verb, prep := "Added", "to"
 		if b.change().Remove {
@@ -240,13 +244,13 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 				b.confirming = false
 				return b.start()
 			case key.Matches(msg, k.Cancel):
-				b.closed = true
+				b.done = true
 				return status("nothing changed")
 			}
 			return nil
 		}
 		if msg.String() == "esc" {
-			b.closed = true
+			b.done = true
 			return status("nothing changed")
 		}
 	}
@@ -262,7 +266,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 		b.confirming = true
 		return b.c.io(b.countChanges)
 	case huh.StateAborted:
-		b.closed = true
+		b.done = true
 		return status("nothing changed")
 	}
 	return cmd

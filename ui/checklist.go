@@ -75,7 +75,7 @@ func (s *checklist) set(it gdpr.ItemStatus, rec gdpr.ItemRecord, text string) te
 
 func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.dialog != nil {
-		return stepDialog(&s.dialog, msg)
+		return stepOverlay(&s.dialog, msg)
 	}
 	k := s.c.keys
 	it, ok := s.selected()
@@ -120,15 +120,15 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 			return s.set(it, rec, "Applies again: "+it.Title)
 		}
 		reason := ""
-		s.dialog = newDialog("Not applicable: "+it.Title, func() tea.Cmd {
+		d := newDialog("Not applicable: "+it.Title, func() tea.Cmd {
 			r := rec
 			r.State, r.Reason = gdpr.StateNA, strings.TrimSpace(reason)
 			return s.set(it, r, "Marked n/a: "+it.Title)
 		}, huh.NewInput().Title("Why it does not apply to you").Description("e.g. we are established in the EU, so no EU representative is needed").Value(&reason).Validate(nonEmpty("a reason")))
-		return s.dialog.init()
+		return openDialog(s.c, &s.dialog, d)
 	default:
 		note := rec.Note
-		s.dialog = newDialog("Note on: "+it.Title, func() tea.Cmd {
+		d := newDialog("Note on: "+it.Title, func() tea.Cmd {
 			r := rec
 			r.Note = strings.TrimSpace(note)
 			if r.State == "" {
@@ -136,7 +136,7 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return s.set(it, r, "Saved the note")
 		}, huh.NewText().Title("Note").Description("what was done, where the document is, who to ask").Value(&note))
-		return s.dialog.init()
+		return openDialog(s.c, &s.dialog, d)
 	}
 }
 
@@ -177,7 +177,7 @@ func (s *checklist) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	default:
 		if s.dialog != nil {
-			return stepDialog(&s.dialog, msg)
+			return stepOverlay(&s.dialog, msg)
 		}
 	}
 	return nil
@@ -198,7 +198,7 @@ func stateMark(st Styles, s gdpr.ItemState) string {
 func (s *checklist) View(w, h int) string {
 	st := s.c.styles
 	if s.dialog != nil {
-		return s.dialog.view(st, w, h)
+		return s.dialog.view(w, h)
 	}
 	if !s.loaded {
 		return st.Subtle.Render("evaluating…")
@@ -246,7 +246,7 @@ func (s *checklist) View(w, h int) string {
 		lines = append(lines, "")
 		used++
 	}
-	return strings.Join(append(append(lines, st.Subtle.Render(strings.Repeat("─", w))), detail...), "\n")
+	return strings.Join(append(append(lines, st.Subtle.Render(rule(w))), detail...), "\n")
 }
 
 // linesBetween counts the lines items from..to take, headings included.

@@ -66,7 +66,8 @@ type Options struct {
 }
 
 // common is what every screen shares: the store, who works, the clock,
-// styles and keys. It is handed down, never global.
+// styles and keys. It is handed down, never global; each screen holds its
+// own copy (forScreen), which differs only in whom its io results go to.
 type common struct {
 	store     Store
 	operator  string
@@ -80,25 +81,48 @@ type common struct {
 	// finished: tests wait for it to reach zero (a blinking cursor's
 	// timer is the only other kind of command, and never ends).
 	inflight *atomic.Int64
+
+	// screen is the screen this copy of common belongs to (its tab
+	// number), or toAll for the root's: io addresses the results of the
+	// commands it makes to that screen, so a result reaches its sender only.
+	screen int
+}
+
+// toAll addresses a message to every screen: the root's own commands (the
+// status line's counters) and the messages every screen must see.
+const toAll = -1
+
+// forScreen is a copy of c for screen i: the same store, clock, styles
+// and in-flight counter, with the results of its io commands sent to i.
+func (c *common) forScreen(i int) *common {
+	cc := *c
+	cc.screen = i
+	return &cc
 }
 
 // io wraps a command that does store or file work, so it is counted in
 // flight from the moment it is made until the root model has taken its
-// message.
+// message, and its message is delivered to the screen that made it (see
+// Model.update), not to every screen.
 func (c *common) io(fn func() tea.Msg) tea.Cmd {
 	c.inflight.Add(1)
+	to := c.screen
 	return func() (msg tea.Msg) {
 		defer func() {
 			if r := recover(); r != nil {
-				msg = ioMsg{crashMsg{report: crashReport(r)}}
+				msg = ioMsg{to: to, msg: crashMsg{report: crashReport(r)}}
 			}
 		}()
-		return ioMsg{fn()}
+		return ioMsg{to: to, msg: fn()}
 	}
 }
 
-// ioMsg carries the message of an io command.
-type ioMsg struct{ msg tea.Msg }
+// ioMsg carries the message of an io command and the screen it goes back
+// to (toAll for the root's own commands).
+type ioMsg struct {
+	to  int
+	msg tea.Msg
+}
 
 // may reports whether the operator's role allows a change, and if not, why:
 // the reason is shown instead of silently doing nothing.

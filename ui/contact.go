@@ -33,7 +33,7 @@ type contactView struct {
 
 	scroll int
 	dialog *dialog
-	closed bool
+	done   bool // left with esc
 }
 
 func newContactView(c *common, id gdpr.ContactID) *contactView {
@@ -56,7 +56,9 @@ type contactActionMsg struct {
 	err  error
 }
 
-func (v *contactView) Init() tea.Cmd { return v.load() }
+// init reads the contact, its requests, its audit trail and the policy
+// versions its consents refer to.
+func (v *contactView) init() tea.Cmd { return v.load() }
 
 // load reads what the screen shows, in the background.
 func (v *contactView) load() tea.Cmd { return v.c.io(v.read) }
@@ -79,6 +81,9 @@ func (v *contactView) read() tea.Msg {
 
 func (v *contactView) capturing() bool { return v.dialog != nil }
 
+// closed reports whether the owner left the contact, so the screen drops it.
+func (v *contactView) closed() bool { return v.done }
+
 func (v *contactView) help() []key.Binding {
 	if v.dialog != nil {
 		return v.dialog.help()
@@ -91,7 +96,9 @@ func (v *contactView) help() []key.Binding {
 	return bs
 }
 
-func (v *contactView) Update(msg tea.Msg) tea.Cmd {
+// update takes a key, a mouse wheel, or the result of a read or an action
+// of this view; anything else goes to the open dialog.
+func (v *contactView) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case contactMsg:
 		if msg.id != v.id {
@@ -117,19 +124,19 @@ func (v *contactView) Update(msg tea.Msg) tea.Cmd {
 		return v.key(msg)
 	}
 	if v.dialog != nil {
-		return stepDialog(&v.dialog, msg)
+		return stepOverlay(&v.dialog, msg)
 	}
 	return nil
 }
 
 func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.dialog != nil {
-		return stepDialog(&v.dialog, msg)
+		return stepOverlay(&v.dialog, msg)
 	}
 	k := v.c.keys
 	switch {
 	case key.Matches(msg, k.Back):
-		v.closed = true
+		v.done = true
 		return nil
 	case scrollKey(k, msg, &v.scroll):
 		return nil
@@ -172,8 +179,7 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if d == nil {
 		return status("no consent is in force for " + v.id.String() + ": nothing to withdraw")
 	}
-	v.dialog = d
-	return d.init()
+	return openDialog(v.c, &v.dialog, d)
 }
 
 // act runs a store change in the background and reports it.
@@ -511,11 +517,11 @@ func (v *contactView) requestDialog() *dialog {
 	)
 }
 
-// View renders the contact, scrolled.
-func (v *contactView) View(w, h int) string {
+// view renders the contact, scrolled, or its open dialog.
+func (v *contactView) view(w, h int) string {
 	st := v.c.styles
 	if v.dialog != nil {
-		return v.dialog.view(st, w, h)
+		return v.dialog.view(w, h)
 	}
 	if !v.loaded {
 		return st.Subtle.Render("loading " + v.id.String() + "…")
@@ -617,16 +623,6 @@ func (v *contactView) lines(w int) []string {
 	add("", st.Header.Render("Audit trail"))
 	for _, e := range v.audit {
 		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
-	}
-	return out
-}
-
-func nonBlank(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
 	}
 	return out
 }

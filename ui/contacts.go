@@ -7,8 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui/components"
@@ -174,7 +172,7 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, s.countMarks())
 		}
 		if s.detail != nil {
-			cmds = append(cmds, s.detail.Update(msg))
+			cmds = append(cmds, stepOverlay(&s.detail, msg))
 		}
 		return tea.Batch(cmds...)
 	case tea.WindowSizeMsg:
@@ -194,19 +192,13 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		if s.bulk == nil {
 			return nil
 		}
-		cmd := s.bulk.update(msg)
-		if s.bulk.closed {
-			s.bulk = nil
-		}
+		cmd := stepOverlay(&s.bulk, msg)
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	case contactMsg, contactActionMsg:
-		if s.detail != nil {
-			return s.detail.Update(msg)
-		}
-		return nil
+		return stepOverlay(&s.detail, msg)
 	case tea.MouseWheelMsg:
 		if s.detail != nil {
-			return s.detail.Update(msg)
+			return stepOverlay(&s.detail, msg)
 		}
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -219,10 +211,10 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	}
 	if s.detail != nil {
-		return s.detail.Update(msg)
+		return stepOverlay(&s.detail, msg)
 	}
 	if s.bulk != nil {
-		return s.bulk.update(msg)
+		return stepOverlay(&s.bulk, msg)
 	}
 	if s.filtering {
 		var cmd tea.Cmd
@@ -248,17 +240,10 @@ func (s *contacts) setFilter(text string) tea.Cmd {
 func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.keys
 	if s.detail != nil {
-		cmd := s.detail.Update(msg)
-		if s.detail.closed {
-			s.detail = nil
-		}
-		return cmd
+		return stepOverlay(&s.detail, msg)
 	}
 	if s.bulk != nil && !s.bulk.running {
-		cmd := s.bulk.update(msg)
-		if s.bulk.closed {
-			s.bulk = nil
-		}
+		cmd := stepOverlay(&s.bulk, msg)
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	}
 	if s.filtering {
@@ -320,15 +305,13 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		if !s.hasMarks() {
 			return status("mark contacts first: space marks a row, A marks every contact matching the filter")
 		}
-		s.bulk = newBulk(s.c, s.markedSet())
-		return s.bulk.init()
+		return openOverlay(&s.bulk, newBulk(s.c, s.markedSet()))
 	case key.Matches(msg, k.Open):
 		c, ok := s.win.Selected()
 		if !ok {
 			return nil
 		}
-		s.detail = newContactView(s.c, c.ID)
-		return s.detail.Init()
+		return openOverlay(&s.detail, newContactView(s.c, c.ID))
 	}
 	return nil
 }
@@ -482,21 +465,9 @@ func (s *contacts) columns(w int) []column {
 	return append(cols, fixed[1:]...)
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
-func cell(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
-	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
-}
-
 func (s *contacts) View(w, h int) string {
 	if s.detail != nil {
-		return s.detail.View(w, h)
+		return s.detail.view(w, h)
 	}
 	st := s.c.styles
 	var lines []string

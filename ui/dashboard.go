@@ -3,12 +3,10 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -148,40 +146,4 @@ func (d *dashboard) View(w, h int) string {
 	left := lipgloss.NewStyle().Width(colW).Render(clipLines(readiness+"\n\n"+contacts, colW))
 	right := clipLines(requests+"\n\n"+act.String(), w-colW-1)
 	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", right)
-}
-
-// clipLines cuts every line of s to w cells, so nothing wraps.
-func clipLines(s string, w int) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
-	}
-	return strings.Join(lines, "\n")
-}
-
-// requestLine is one request in a list: id, type, days left (red once
-// overdue, which is also said in words, so it reads without colour).
-func requestLine(st Styles, r gdpr.Request, now time.Time) string {
-	left := gdpr.DaysLeft(r.Due, now)
-	var due string
-	switch {
-	case !r.Status.Open():
-		due = st.Subtle.Render(string(r.Status))
-	case left < 0:
-		due = st.Error.Render(fmt.Sprintf("overdue %dd", -left))
-	case left == 0:
-		due = st.Warn.Render("due today")
-	case left <= 7:
-		due = st.Warn.Render(fmt.Sprintf("%dd left", left))
-	default:
-		due = fmt.Sprintf("%dd left", left)
-	}
-	return fmt.Sprintf("%-5s %-13s %s %s", r.ID, r.Type, r.Due.Format("01-02"), due)
-}
-
-// progressBar draws pct (0–100) in width cells with plain characters, so it
-// reads without colour.
-func progressBar(pct, width int) string {
-	full := min(max(pct*width/100, 0), width)
-	return "[" + strings.Repeat("█", full) + strings.Repeat("░", width-full) + "]"
 }

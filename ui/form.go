@@ -8,13 +8,15 @@ import (
 )
 
 // dialog is a small form over a screen: a title, a huh form, and what to do
-// with the answers. esc cancels and changes nothing.
+// with the answers. esc cancels and changes nothing. It is an overlay,
+// opened with openDialog.
 type dialog struct {
 	title  string
 	body   string // shown above the form, wrapped to the width
 	form   *huh.Form
 	submit func() tea.Cmd
-	closed bool
+	styles Styles // the desk's, given by openDialog
+	done   bool   // submitted or cancelled
 }
 
 func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog {
@@ -24,15 +26,11 @@ func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog
 
 func (d *dialog) init() tea.Cmd { return d.form.Init() }
 
-// stepDialog sends msg to the open dialog *d and forgets the dialog once
-// it has closed (submitted or cancelled).
-func stepDialog(d **dialog, msg tea.Msg) tea.Cmd {
-	cmd := (*d).update(msg)
-	if (*d).closed {
-		*d = nil
-	}
-	return cmd
-}
+// capturing is always true while a dialog is open: its fields take text.
+func (d *dialog) capturing() bool { return !d.done }
+
+// closed reports whether the dialog was submitted or cancelled.
+func (d *dialog) closed() bool { return d.done }
 
 func (d *dialog) help() []key.Binding {
 	return []key.Binding{
@@ -43,11 +41,11 @@ func (d *dialog) help() []key.Binding {
 }
 
 func (d *dialog) update(msg tea.Msg) tea.Cmd {
-	if d.closed {
+	if d.done {
 		return nil // submitted or cancelled: late messages must not submit again
 	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "esc" {
-		d.closed = true
+		d.done = true
 		return status("cancelled; nothing changed")
 	}
 	f, cmd := d.form.Update(msg)
@@ -56,16 +54,18 @@ func (d *dialog) update(msg tea.Msg) tea.Cmd {
 	}
 	switch d.form.State {
 	case huh.StateCompleted:
-		d.closed = true
+		d.done = true
 		return d.submit()
 	case huh.StateAborted:
-		d.closed = true
+		d.done = true
 		return status("cancelled; nothing changed")
 	}
 	return cmd
 }
 
-func (d *dialog) view(st Styles, w, h int) string {
+// view draws the title, the body and the form, sized to w×h.
+func (d *dialog) view(w, h int) string {
+	st := d.styles
 	head := st.Title.Render(d.title) + "\n\n"
 	if d.body != "" {
 		head += lipgloss.NewStyle().Width(min(w-2, 78)).Render(d.body) + "\n\n"

@@ -115,7 +115,7 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case requestMsg, requestActionMsg, contactActionMsg:
 		if s.detail != nil {
-			return s.detail.update(msg)
+			return stepOverlay(&s.detail, msg)
 		}
 		if am, ok := msg.(requestActionMsg); ok { // a request logged from the inbox
 			return reported(am.text, am.err)
@@ -125,24 +125,17 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		return s.key(msg)
 	}
 	if s.dialog != nil {
-		return stepDialog(&s.dialog, msg)
+		return stepOverlay(&s.dialog, msg)
 	}
-	if s.detail != nil {
-		return s.detail.update(msg)
-	}
-	return nil
+	return stepOverlay(&s.detail, msg)
 }
 
 func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.dialog != nil {
-		return stepDialog(&s.dialog, msg)
+		return stepOverlay(&s.dialog, msg)
 	}
 	if s.detail != nil {
-		cmd := s.detail.update(msg)
-		if s.detail.closed {
-			s.detail = nil
-		}
-		return cmd
+		return stepOverlay(&s.detail, msg)
 	}
 	k := s.c.keys
 	switch {
@@ -156,12 +149,10 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 		if ok, why := s.c.may("log requests"); !ok {
 			return status(why)
 		}
-		s.dialog = s.newRequestDialog()
-		return s.dialog.init()
+		return openDialog(s.c, &s.dialog, s.newRequestDialog())
 	case key.Matches(msg, k.Open):
 		if s.cur.sel < len(s.shown) {
-			s.detail = newRequestView(s.c, s.shown[s.cur.sel].ID)
-			return s.detail.load()
+			return openOverlay(&s.detail, newRequestView(s.c, s.shown[s.cur.sel].ID))
 		}
 	default:
 		s.cur.move(k, msg, len(s.shown), s.height)
@@ -223,7 +214,7 @@ func (s *requests) newRequestDialog() *dialog {
 func (s *requests) View(w, h int) string {
 	st := s.c.styles
 	if s.dialog != nil {
-		return s.dialog.view(st, w, h)
+		return s.dialog.view(w, h)
 	}
 	if s.detail != nil {
 		return s.detail.view(w, h)
@@ -292,7 +283,7 @@ type requestView struct {
 	settings gdpr.Settings
 	audit    []store.AuditEntry
 	dialog   *dialog
-	closed   bool
+	done     bool // left with esc
 	scroll   int
 }
 
@@ -340,7 +331,13 @@ func (v *requestView) load() tea.Cmd {
 	})
 }
 
+// init reads the request, its contact and its history.
+func (v *requestView) init() tea.Cmd { return v.load() }
+
 func (v *requestView) capturing() bool { return v.dialog != nil }
+
+// closed reports whether the owner left the request, so the inbox drops it.
+func (v *requestView) closed() bool { return v.done }
 
 // step is one thing the owner can do on the request now, or the reason it
 // cannot be done.
@@ -455,19 +452,19 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 		return v.key(msg)
 	}
 	if v.dialog != nil {
-		return stepDialog(&v.dialog, msg)
+		return stepOverlay(&v.dialog, msg)
 	}
 	return nil
 }
 
 func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.dialog != nil {
-		return stepDialog(&v.dialog, msg)
+		return stepOverlay(&v.dialog, msg)
 	}
 	k := v.c.keys
 	switch {
 	case key.Matches(msg, k.Back):
-		v.closed = true
+		v.done = true
 		return nil
 	case scrollKey(k, msg, &v.scroll):
 		return nil
@@ -485,8 +482,7 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 		if ok, why := v.c.may(s.action); !ok {
 			return status(why)
 		}
-		v.dialog = s.open()
-		return v.dialog.init()
+		return openDialog(v.c, &v.dialog, s.open())
 	}
 	return nil
 }
@@ -671,7 +667,7 @@ func (v *requestView) denyDialog() *dialog {
 func (v *requestView) view(w, h int) string {
 	st := v.c.styles
 	if v.dialog != nil {
-		return v.dialog.view(st, w, h)
+		return v.dialog.view(w, h)
 	}
 	if !v.loaded {
 		return st.Subtle.Render("loading " + v.id.String() + "…")

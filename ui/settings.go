@@ -294,19 +294,12 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
-	if s.dialog != nil {
-		return s.updateDialog(msg)
-	}
-	return nil
-}
-
-func (s *settings) updateDialog(msg tea.Msg) tea.Cmd {
-	return stepDialog(&s.dialog, msg)
+	return stepOverlay(&s.dialog, msg)
 }
 
 func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.dialog != nil {
-		return s.updateDialog(msg)
+		return stepOverlay(&s.dialog, msg)
 	}
 	k := s.c.keys
 	if s.reading != nil {
@@ -391,8 +384,7 @@ func (s *settings) open(build func() *dialog) tea.Cmd {
 	// Sized before its first frame: a text field wraps its first lines at
 	// the width it had when it was filled.
 	d.form.WithWidth(min(s.width-4, 76)).WithHeight(max(s.height-2, 6))
-	s.dialog = d
-	return d.init()
+	return openDialog(s.c, &s.dialog, d)
 }
 
 // editDialog is the form of the row under the cursor.
@@ -827,7 +819,7 @@ func (s *settings) policyDialog(kind gdpr.PolicyKind, from gdpr.PolicyVersion) *
 func (s *settings) View(w, h int) string {
 	st := s.c.styles
 	if s.dialog != nil {
-		return s.dialog.view(st, w, h)
+		return s.dialog.view(w, h)
 	}
 	if s.reading != nil {
 		return s.readView(w, h)

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"image/color"
-
 	"charm.land/lipgloss/v2"
 )
 
@@ -11,14 +9,11 @@ import (
 // reversed, marks are a ✓. Bubble Tea drops the colours when NO_COLOR is set
 // or the terminal cannot show them, so the screens stay readable.
 type Styles struct {
-	App       lipgloss.Style
 	TabActive lipgloss.Style
 	Tab       lipgloss.Style
-	TabGap    lipgloss.Style
 	Title     lipgloss.Style
 	Subtle    lipgloss.Style
 	Status    lipgloss.Style
-	StatusKey lipgloss.Style
 	Message   lipgloss.Style
 	Error     lipgloss.Style
 	Warn      lipgloss.Style
@@ -28,12 +23,9 @@ type Styles struct {
 	Marked    lipgloss.Style
 	Box       lipgloss.Style
 	Label     lipgloss.Style
-	Value     lipgloss.Style
 	Big       lipgloss.Style
 	Dialog    lipgloss.Style
 	Key       lipgloss.Style
-
-	Accent color.Color
 }
 
 // DefaultStyles returns the styles of the desk.
@@ -44,14 +36,11 @@ func DefaultStyles() Styles {
 	amber := lipgloss.Color("#F5A524")
 	green := lipgloss.Color("#30A46C")
 	return Styles{
-		App:       lipgloss.NewStyle(),
 		TabActive: lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1),
 		Tab:       lipgloss.NewStyle().Foreground(subtle).Padding(0, 1),
-		TabGap:    lipgloss.NewStyle().Foreground(subtle),
 		Title:     lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Subtle:    lipgloss.NewStyle().Foreground(subtle),
 		Status:    lipgloss.NewStyle().Foreground(subtle),
-		StatusKey: lipgloss.NewStyle().Bold(true),
 		Message:   lipgloss.NewStyle().Foreground(green),
 		Error:     lipgloss.NewStyle().Foreground(red).Bold(true),
 		Warn:      lipgloss.NewStyle().Foreground(amber),
@@ -61,10 +50,8 @@ func DefaultStyles() Styles {
 		Marked:    lipgloss.NewStyle().Foreground(accent).Bold(true),
 		Box:       lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1),
 		Label:     lipgloss.NewStyle().Foreground(subtle),
-		Value:     lipgloss.NewStyle(),
 		Big:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Dialog:    lipgloss.NewStyle().Border(lipgloss.DoubleBorder()).BorderForeground(accent).Padding(0, 1),
 		Key:       lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Accent:    accent,
 	}
 }
