@@ -250,7 +250,11 @@ func (a *app) controlCall(ctx context.Context, owner *store.Store, dir string, c
 	stdout := frameWriter{mu: &mu, conn: conn, kind: frameStdout}
 	stderr := frameWriter{mu: &mu, conn: conn, kind: frameStderr}
 	code := exitFailure
-	defer func() { stdout.mu.Lock(); writeFrame(conn, frameExit, binary.BigEndian.AppendUint32(nil, uint32(code))); stdout.mu.Unlock() }()
+	defer func() {
+		stdout.mu.Lock()
+		writeFrame(conn, frameExit, binary.BigEndian.AppendUint32(nil, uint32(code)))
+		stdout.mu.Unlock()
+	}()
 	if hdr.Version != controlVersion || !filepath.IsAbs(hdr.Cwd) || hdr.Operator == "" {
 		fmt.Fprintln(stderr, "gdprdesk: the running server speaks another version of gdprdesk: use the same program as the server")
 		return

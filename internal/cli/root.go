@@ -102,7 +102,7 @@ the terminal UI on your data directory.`,
 		SilenceUsage:      true,
 		Args:              noArgs,
 		PersistentPreRunE: a.checkServed,
-		RunE:          func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
+		RunE:              func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

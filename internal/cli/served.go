@@ -75,12 +75,21 @@ func runsAlone(cmd *cobra.Command) bool {
 	return false
 }
 
-// checkServed refuses, in one line and audited, what a server does not do
-// for its callers: the commands that need the directory to themselves and,
-// over SSH, another operator's name.
+// checkServed refuses, in one line, what a server does not do for its
+// callers: the commands that need the directory to themselves (also when
+// started at the shell while a server holds it) and, over SSH, another
+// operator's name. A refusal in a server is audited.
 func (a *app) checkServed(cmd *cobra.Command, _ []string) error {
 	if a.served == nil {
-		return nil
+		// demo is forwarded like any command and refused there; the
+		// others would only say the directory is in use.
+		if !runsAlone(cmd) || cmd.Name() == "demo" {
+			return nil
+		}
+		if dir, err := a.dataDir(); err != nil || !errors.Is(serverAnswers(dir, store.ErrLocked), errServing) {
+			return nil
+		}
+		return aloneError(cmd, false)
 	}
 	if runsAlone(cmd) {
 		via := "through the control socket"
@@ -88,16 +97,27 @@ func (a *app) checkServed(cmd *cobra.Command, _ []string) error {
 			via = "over SSH"
 		}
 		a.refusal(cmd.CommandPath() + " " + via)
-		if cmd.CommandPath() == "gdprdesk" {
-			return errors.New("the terminal UI opens when you connect without a command (ssh -p PORT HOST)")
-		}
-		return fmt.Errorf("%s cannot run while `gdprdesk serve` holds the data directory: it needs the directory to itself", cmd.CommandPath())
+		return aloneError(cmd, a.served.remote)
 	}
 	if f := cmd.Flag("operator"); a.served.remote && f != nil && f.Changed && f.Value.String() != a.served.operator {
 		a.refusal("--operator over SSH")
 		return fmt.Errorf("over SSH you work as %s (your key decides): --operator cannot change that", a.served.operator)
 	}
 	return nil
+}
+
+// aloneError says why a command that needs the data directory to itself
+// does not run while a server holds it.
+func aloneError(cmd *cobra.Command, remote bool) error {
+	switch {
+	case cmd.CommandPath() == "gdprdesk" && remote:
+		return errors.New("the terminal UI opens when you connect without a command (ssh -p PORT HOST)")
+	case cmd.CommandPath() == "gdprdesk":
+		return errors.New("the terminal UI cannot open here while `gdprdesk serve` holds the data directory: connect to the server with ssh instead")
+	case cmd.Name() == "serve" && !remote:
+		return errors.New("`gdprdesk serve` already runs on this data directory")
+	}
+	return fmt.Errorf("%s cannot run while `gdprdesk serve` holds the data directory: it needs the directory to itself (stop the server first)", cmd.CommandPath())
 }
 
 // refusal audits a refusal of the server's (the store audits its own).
