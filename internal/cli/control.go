@@ -263,6 +263,9 @@ func (a *app) controlCall(ctx context.Context, owner *store.Store, dir string, c
 	defer cancel()
 	stdin, stdinW := io.Pipe()
 	defer stdin.Close()
+	// A command waiting for input stops when the server stops or the
+	// client goes away.
+	defer context.AfterFunc(ctx, func() { stdinW.CloseWithError(context.Canceled) })()
 	go func() { // the client's stdin; its going away stops the command
 		defer cancel()
 		for {

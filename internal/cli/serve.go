@@ -149,7 +149,7 @@ func (a *app) operatorCommand() *cobra.Command {
 	}
 	remove := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove an operator (their key no longer gets in)",
+		Short: "Remove an operator (their key no longer gets in; a running server ends their sessions)",
 		Args:  exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return a.withStore(func(s *store.Store) error {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net"
 
 	"charm.land/ssh"
@@ -105,10 +106,16 @@ func (sv *server) command(next ssh.Handler) ssh.Handler {
 		sv.ended.Add(1)
 		sv.mu.Unlock()
 		defer sv.ended.Done()
+		// The command reads the session through a pipe, so that one
+		// waiting for input stops when the server stops.
+		stdin, feed := io.Pipe()
+		defer stdin.Close()
+		go func() { _, err := io.Copy(feed, sess); feed.CloseWithError(err) }() // nil: EOF
+		defer context.AfterFunc(ctx, func() { feed.CloseWithError(context.Canceled) })()
 		_, _, pty := sess.Pty()
 		host, _, _ := net.SplitHostPort(sess.RemoteAddr().String())
 		sv.logf("command session of %s (%s) from %s", op.Name, op.Role, host)
-		code := sv.o.Exec(ctx, Command{Args: args, Operator: op.Name, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Terminal: pty})
+		code := sv.o.Exec(ctx, Command{Args: args, Operator: op.Name, Stdin: stdin, Stdout: sess, Stderr: sess.Stderr(), Terminal: pty})
 		sv.logf("command session of %s ended with status %d", op.Name, code)
 		sess.Exit(code)
 	}
