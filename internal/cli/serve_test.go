@@ -229,7 +229,7 @@ func TestCommandsWhileServing(t *testing.T) {
 		if r.code != exitFailure {
 			t.Errorf("%v while serving: exit %d %s", args, r.code, r.stderr)
 		}
-		oneErrorLine(t, r, "serve")
+		oneErrorLine(t, r, "`gdprdesk serve`")
 	}
 
 	out := filepath.Join(wd, "audit.jsonl")

@@ -117,7 +117,7 @@ func aloneError(cmd *cobra.Command, remote bool) error {
 	case cmd.Name() == "serve" && !remote:
 		return errors.New("`gdprdesk serve` already runs on this data directory")
 	}
-	return fmt.Errorf("%s cannot run while `gdprdesk serve` holds the data directory: it needs the directory to itself (stop the server first)", cmd.CommandPath())
+	return fmt.Errorf("`%s` cannot run while `gdprdesk serve` holds the data directory: it needs the directory to itself (stop the server first)", cmd.CommandPath())
 }
 
 // refusal audits a refusal of the server's (the store audits its own).
