@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,49 @@ func TestSubscribeSignalsCommits(t *testing.T) {
 	case <-ch:
 		t.Fatal("a signal after the subscription ended")
 	default:
+	}
+}
+
+// The local owner's handle of a store serving remote sessions: an
+// unregistered name is the owner, a registered one keeps its role, and
+// both handles see the same data.
+func TestLocalOwnerHandle(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{RemoteOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	owner := s.LocalOwner()
+	if _, err := owner.CreateContact("olga", gdpr.Contact{Email: "o@example.org"}); err != nil {
+		t.Fatalf("owner create: %v", err)
+	}
+	if n, _ := s.Count(gdpr.Query{}); n != 1 {
+		t.Fatalf("the serving handle sees %d contacts, want 1", n)
+	}
+	if err := owner.AddOperator("olga", Operator{Name: "vera", Role: RoleViewer, PublicKey: "ssh-ed25519 AAAA"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.CreateContact("vera", gdpr.Contact{Email: "v@example.org"}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("viewer through the owner's handle: %v", err)
+	}
+	if _, err := s.CreateContact("olga", gdpr.Contact{Email: "x@example.org"}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("unregistered name through the serving handle: %v", err)
+	}
+	if err := s.RecordRefusal("vera", "serve over SSH"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.Audit(AuditFilter{}, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals []string
+	for _, e := range entries {
+		if e.Action == "access.refused" {
+			refusals = append(refusals, e.Operator+": "+e.Detail)
+		}
+	}
+	want := []string{"vera: serve over SSH refused: role viewer", "olga: contact.create refused: role unregistered", "vera: contact.create refused: role viewer"}
+	if strings.Join(refusals, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("refusals:\n%s\nwant:\n%s", strings.Join(refusals, "\n"), strings.Join(want, "\n"))
 	}
 }

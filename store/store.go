@@ -67,7 +67,19 @@ type Options struct {
 
 // Store is an open data directory. Its methods are safe for concurrent use;
 // writes are serialized so counters and the audit chain never race.
+//
+// A Store is a handle on the open directory's state: LocalOwner gives a
+// second handle on the same state that differs only in who an unregistered
+// name is, so one process can serve remote operators and its local owner
+// from one open store while the store itself decides every role.
 type Store struct {
+	*state
+	// remoteOnly refuses changes by unregistered names (Options.RemoteOnly).
+	remoteOnly bool
+}
+
+// state is what every handle of one open store shares.
+type state struct {
 	dir  string
 	db   *badger.DB
 	keys *keyring
@@ -88,8 +100,6 @@ type Store struct {
 	// importing contacts checks it without a Badger look-up per row.
 	suppressed map[string]bool
 
-	remoteOnly bool
-
 	reclaimed atomic.Int64 // when table pages were last given back (Unix ns)
 	// While an import runs, pages are also given back on a timer (see
 	// reclaimWhileImporting): until when (Unix ns), and whether the timer
@@ -102,6 +112,18 @@ type Store struct {
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]bool
+}
+
+// LocalOwner returns a handle on the same open store in which a name that
+// is not a registered operator is the owner at the machine, with every
+// right, as in a store opened without Options.RemoteOnly; a registered
+// operator's name keeps its role. The server uses it for commands that reach
+// it through its control socket, which only the directory's owner can open
+// (it is 0600 in the 0700 data directory: whoever reaches it could open the
+// store directly). Both handles share everything: closing either closes the
+// store.
+func (s *Store) LocalOwner() *Store {
+	return &Store{state: s.state}
 }
 
 // Subscribe returns a channel that receives a signal after every committed
@@ -215,7 +237,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, lock: lock, now: opts.Now, remoteOnly: opts.RemoteOnly}
+	s := &Store{state: &state{dir: dir, lock: lock, now: opts.Now}, remoteOnly: opts.RemoteOnly}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
 		return nil, err

@@ -192,6 +192,32 @@ func (s *Store) refuse(operator, action, record string, role Role) error {
 	return fmt.Errorf("%s: %w (%s)", action, ErrForbidden, who)
 }
 
+// RecordRefusal audits that operator was refused something the store did
+// not see as a change, e.g. a command a server does not run for remote
+// operators, or a file outside what a remote session may touch. what names
+// it without personal data ("serve over SSH"). Like a refused change it is
+// an access.refused entry naming the operator's role.
+func (s *Store) RecordRefusal(operator, what string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.writeLocked(operator, func(t *tx) error {
+		role, err := t.roleOf()
+		if err != nil {
+			return err
+		}
+		who := string(role)
+		if who == "" {
+			who = "unregistered"
+		}
+		t.audit("access.refused", "", what+" refused: role "+who, nil, 0)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit a refused %s: %w", what, err)
+	}
+	return nil
+}
+
 func (t *tx) set(key, value []byte) error {
 	if t.log != nil {
 		*t.log = append(*t.log, op{key: key, value: value})

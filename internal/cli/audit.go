@@ -53,6 +53,10 @@ func (a *app) auditCommand() *cobra.Command {
 			if out == "" {
 				return usagef("--out PATH is required")
 			}
+			out, err := a.outputPath(out)
+			if err != nil {
+				return err
+			}
 			return a.withStore(func(s *store.Store) error {
 				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 				if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 
@@ -14,39 +13,23 @@ import (
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
-// backupTo writes a backup of the store in dir: directly, or through the
-// control socket of a `serve` that holds the directory.
-func (a *app) backupTo(dir string, w io.Writer) error {
-	if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
-		return fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
+// backupTo writes a backup of the command's store to w. While `serve`
+// holds the directory the whole command is carried out by the server
+// (control.go), which writes the caller's file.
+func (a *app) backupTo(w io.Writer) error {
+	if a.served == nil {
+		dir, err := a.dataDir()
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
+			return fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
+		}
 	}
-	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
-	if err != nil {
+	return a.withStore(func(s *store.Store) error {
+		_, err := s.Backup(w)
 		return err
-	}
-	s, err := store.Open(dir, opts)
-	if errors.Is(err, store.ErrLocked) {
-		conn, derr := net.Dial("unix", controlSocket(dir))
-		if derr != nil {
-			return fmt.Errorf("%w (and it takes no backups: only `gdprdesk serve` does; close the other one and try again)", err)
-		}
-		defer conn.Close()
-		if _, err := io.WriteString(conn, "backup\n"); err != nil {
-			return fmt.Errorf("ask the running server for a backup: %w", err)
-		}
-		if _, err := io.Copy(w, conn); err != nil {
-			return fmt.Errorf("receive the backup from the running server: %w", err)
-		}
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	_, berr := s.Backup(w)
-	if cerr := s.Close(); berr == nil {
-		berr = cerr
-	}
-	return berr
+	})
 }
 
 func (a *app) backupCommand() *cobra.Command {
@@ -57,7 +40,8 @@ func (a *app) backupCommand() *cobra.Command {
 		Long: `backup writes one archive (tar) holding a consistent snapshot of the store
 and its key ring: everything needed to restore it with 'gdprdesk restore'. It
 works while 'gdprdesk serve' runs (the server takes it, through a socket in the
-data directory), and the server's sessions carry on meanwhile.
+data directory), and the server's sessions carry on meanwhile. Over SSH the
+archive goes into the server's DIR/exports.
 
 The archive holds the keys that open every person's data in it: keep it as
 safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
@@ -70,11 +54,14 @@ safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
 			if err != nil {
 				return err
 			}
+			if out, err = a.outputPath(out); err != nil {
+				return err
+			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
 			}
-			err = a.backupTo(dir, f)
+			err = a.backupTo(f)
 			if err == nil {
 				err = f.Sync()
 			}
@@ -87,6 +74,9 @@ safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
 			}
 			if err != nil {
 				os.Remove(out)
+				if errors.Is(err, errServing) {
+					return err // run forwards the command to the server
+				}
 				return fmt.Errorf("backup of %s: %w", dir, err)
 			}
 			fmt.Fprintf(a.stdout, "Backed up %s to %s: %s records, %s audit entries, checked.\n", dir, out,

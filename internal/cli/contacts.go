@@ -154,7 +154,7 @@ changes a single contact audits it alone, evidence included).`,
 			return a.withStore(func(s *store.Store) error {
 				res, err := s.ApplyBasis(cmd.Context(), a.operatorName(), q, store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence},
 					a.bulkProgress("tag"))
-				if stderrIsTerminal() {
+				if a.stderrTTY {
 					fmt.Fprintln(a.stderr)
 				}
 				if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,10 +44,10 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 				if err != nil {
 					return err
 				}
-				if stdinIsTerminal() {
+				if a.stdinTTY {
 					fmt.Fprintf(a.stdout, "Erase %s (%s) for good? This cannot be undone. Type %s to confirm: ", c.ID, c.Name(), c.ID)
 					var answer string
-					fmt.Fscanln(os.Stdin, &answer)
+					fmt.Fscanln(a.stdin, &answer)
 					if !strings.EqualFold(strings.TrimSpace(answer), c.ID.String()) {
 						return errors.New("not confirmed; nothing was changed")
 					}
@@ -136,10 +135,10 @@ checklist item basis-sweep. At a terminal, --apply asks for confirmation.`,
 					fmt.Fprintf(a.stdout, "%s EU contact(s) without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(int64(len(all))))
 					return nil
 				}
-				if stdinIsTerminal() && len(all) > 0 {
+				if a.stdinTTY && len(all) > 0 {
 					fmt.Fprintf(a.stdout, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(int64(len(all))))
 					var answer string
-					fmt.Fscanln(os.Stdin, &answer)
+					fmt.Fscanln(a.stdin, &answer)
 					if answer != "yes" {
 						return errors.New("not confirmed; nothing was changed")
 					}
@@ -164,11 +163,11 @@ checklist item basis-sweep. At a terminal, --apply asks for confirmation.`,
 							out.Skipped = append(out.Skipped, sweepSkip{Contact: id, Reason: err.Error()})
 						}
 					}
-					if stderrIsTerminal() && !asJSON {
+					if a.stderrTTY && !asJSON {
 						fmt.Fprintf(a.stderr, "\rsweep: %s of %s", gdpr.Thousands(int64(min(i+chunk, len(all)))), gdpr.Thousands(int64(len(all))))
 					}
 				}
-				if stderrIsTerminal() && !asJSON && len(all) > 0 {
+				if a.stderrTTY && !asJSON && len(all) > 0 {
 					fmt.Fprintln(a.stderr)
 				}
 				if err := s.RecordSweep(op, a.now(), int64(out.Anonymized)); err != nil {

@@ -38,25 +38,43 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// app is what every command shares: global flags and the output streams.
+// app is what every command shares: global flags, the caller's streams,
+// and where the store comes from.
+//
+// The store provider is served: nil when this process works on the data
+// directory alone (it opens the store itself, see open); set when a running
+// server carries the command out for someone else, through its control
+// socket or over SSH (served.go), where every command works on the server's
+// open store and resolves the caller's file names through one helper
+// (outputPath, inputFile).
 type app struct {
 	dataFlag string
 	operator string
 	keyFile  string
+	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
-	now      func() time.Time
+	// stdinTTY and stderrTTY say whether the caller's stdin and stderr are
+	// terminals (confirmation prompts, progress lines): the process's own,
+	// or as the forwarding client or the SSH session reports them.
+	stdinTTY  bool
+	stderrTTY bool
+	now       func() time.Time
+	served    *served
 }
 
-// run executes one command line and returns the exit code.
-func (a *app) run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run executes one command line and returns the exit code. A command that
+// finds the data directory held by a running server is forwarded to it
+// through its control socket (control.go) and carried out there.
+func (a *app) run(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, errServing) {
+		return a.forward(ctx, args)
 	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintln(a.stderr, "gdprdesk: "+strings.ReplaceAll(msg, "\n", " "))
@@ -64,7 +82,9 @@ func (a *app) run(args []string) int {
 	var qe *gdpr.QueryError
 	if errors.As(err, &ue) || errors.As(err, &qe) || strings.HasPrefix(msg, "unknown command") ||
 		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "required flag") {
-		fmt.Fprintln(a.stderr, "Run 'gdprdesk --help' (or 'gdprdesk COMMAND --help') for usage.")
+		if a.served == nil || !a.served.remote { // over SSH: one line
+			fmt.Fprintln(a.stderr, "Run 'gdprdesk --help' (or 'gdprdesk COMMAND --help') for usage.")
+		}
 		return exitUsage
 	}
 	return exitFailure
@@ -78,10 +98,11 @@ func (a *app) rootCommand() *cobra.Command {
 proof of consent, the request inbox with its deadlines, real erasure, a
 readiness checklist and access packages. Run it without a command to open
 the terminal UI on your data directory.`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Args:          noArgs,
-		RunE:          func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Args:              noArgs,
+		PersistentPreRunE: a.checkServed,
+		RunE:              func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context()) },
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -114,6 +135,9 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 
 // dataDir resolves the data directory per SPEC §4.
 func (a *app) dataDir() (string, error) {
+	if a.served != nil {
+		return a.served.dir, nil // whatever --data the caller gave: the server's
+	}
 	if a.dataFlag != "" {
 		return a.dataFlag, nil
 	}
@@ -130,8 +154,12 @@ func (a *app) dataDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "gdprdesk"), nil
 }
 
-// operatorName is --operator, else the OS user name.
+// operatorName is --operator, else the OS user name; in a server, the
+// caller's name (over SSH always the session's: the key decides who).
 func (a *app) operatorName() string {
+	if a.served != nil && (a.served.remote || a.operator == "") {
+		return a.served.operator
+	}
 	if a.operator != "" {
 		return a.operator
 	}
@@ -144,16 +172,31 @@ func (a *app) operatorName() string {
 	return "unknown"
 }
 
-func (a *app) open() (*store.Store, error) {
+// open gives the command its store and the function that releases it: the
+// server's open store when the command runs in a server (never closed by
+// the command), else the data directory opened by this process. A directory
+// held by a running server that answers on its control socket is
+// errServing: run forwards the command line there.
+func (a *app) open() (s *store.Store, release func() error, err error) {
+	if a.served != nil {
+		return a.served.store, func() error { return nil }, nil
+	}
 	dir, err := a.dataDir()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.Open(dir, opts)
+	s, err = store.Open(dir, opts)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, nil, serverAnswers(dir, err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.Close, nil
 }
 
 // storeOptions adds the encryption key of --key-file, else of
@@ -180,12 +223,12 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 // withStore opens the store, runs fn and closes it, reporting a close error
 // only when fn succeeded.
 func (a *app) withStore(fn func(s *store.Store) error) (err error) {
-	s, err := a.open()
+	s, release, err := a.open()
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := s.Close(); cerr != nil && err == nil {
+		if cerr := release(); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
@@ -239,7 +282,7 @@ func writeNew(path string, data []byte) error {
 // bulkProgress reports a bulk change on one line of a terminal (nothing
 // when stderr is a file or a pipe, so scripts see only the result).
 func (a *app) bulkProgress(what string) func(store.BulkProgress) {
-	if !stderrIsTerminal() {
+	if !a.stderrTTY {
 		return nil
 	}
 	return func(p store.BulkProgress) {
@@ -250,6 +293,9 @@ func (a *app) bulkProgress(what string) func(store.BulkProgress) {
 // Run executes one command line with the process's standard streams and
 // returns the exit code.
 func Run(args []string) int {
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
-	return a.run(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now,
+		stdinTTY: stdinIsTerminal(), stderrTTY: stderrIsTerminal()}
+	return a.run(ctx, args)
 }

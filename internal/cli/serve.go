@@ -1,9 +1,8 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +25,18 @@ func (a *app) serveCommand() *cobra.Command {
 'ssh -p 2222 NAME@host' and gets the same screens, with what their role allows
 (see 'gdprdesk operator'). Only public keys registered as operators get in;
 passwords are refused. Sessions share one store and see each other's changes.
+
+Operators can also run any command over SSH under their own name and role,
+e.g. 'ssh -p 2222 host contacts --query country:DE' or
+'ssh -p 2222 host import - < contacts.csv': files a command writes go into
+DIR/exports (by their base name only), and the only file it reads is the
+session's stdin, named '-'.
+
+While serve runs, every other gdprdesk command on this machine works as
+usual: it finds the data directory held and is carried out by the server,
+through the socket DIR/control.sock (0600), in the caller's operator name
+(a registered operator gets their role; any other name is the owner at the
+machine, as without serve). Removing an operator ends their open sessions.
 SIGINT or SIGTERM stops it cleanly: sessions are told, running bulk changes
 stop after their chunk, and the store is closed.`,
 		Args: exactArgs(0, "no arguments"),
@@ -60,10 +71,20 @@ stop after their chunk, and the store is closed.`,
 			if err := os.MkdirAll(exports, 0o700); err != nil {
 				return fmt.Errorf("create %s: %w", exports, err)
 			}
-			defer a.serveControl(s, dir)() // `gdprdesk backup` works while serving
+			// Every other command works while serving: through the control
+			// socket, carried out here (control.go).
+			defer a.serveControl(cmd.Context(), s, dir)()
 			fmt.Fprintf(a.stdout, "Serving %s to %d operator(s) on %s (ctrl+c stops).\n", dir, len(ops), listen)
 			return server.Serve(cmd.Context(), server.ServeOptions{Store: s, Listen: listen, HostKey: hostKey,
-				IdleTimeout: idle, Now: a.now, ExportDir: exports, Log: a.stderr})
+				IdleTimeout: idle, Now: a.now, ExportDir: exports, Log: a.stderr,
+				Exec: func(ctx context.Context, c server.Command) int {
+					// Over SSH: the session operator's name and role, the
+					// server's RemoteOnly handle, no server file but the
+					// exports directory (served.go).
+					sv := &served{store: s, dir: dir, operator: c.Operator, remote: true, exportDir: exports}
+					return runServed(ctx, sv, call{args: c.Args, stdin: c.Stdin, stdout: c.Stdout, stderr: c.Stderr,
+						stdinTTY: c.Terminal, stderrTTY: c.Terminal}, a.now, a.stderr)
+				}})
 		},
 	}
 	f := cmd.Flags()
@@ -86,8 +107,10 @@ func (a *app) operatorCommand() *cobra.Command {
 				return usageError{err}
 			}
 			k := strings.TrimSpace(keyArg)
-			if b, err := os.ReadFile(k); err == nil {
-				k = strings.TrimSpace(string(b))
+			if a.served == nil || !a.served.remote { // over SSH: the key line only, no server file
+				if b, err := os.ReadFile(a.resolve(k)); err == nil {
+					k = strings.TrimSpace(string(b))
+				}
 			}
 			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k)); err != nil {
 				return usagef("--key: not an SSH public key (give the key line, e.g. 'ssh-ed25519 AAAA…', or the .pub file)")
@@ -126,7 +149,7 @@ func (a *app) operatorCommand() *cobra.Command {
 	}
 	remove := &cobra.Command{
 		Use:   "remove NAME",
-		Short: "Remove an operator (their key no longer gets in)",
+		Short: "Remove an operator (their key no longer gets in; a running server ends their sessions)",
 		Args:  exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return a.withStore(func(s *store.Store) error {
@@ -140,58 +163,4 @@ func (a *app) operatorCommand() *cobra.Command {
 	}
 	cmd.AddCommand(add, list, remove)
 	return cmd
-}
-
-// controlSocket is where a running `serve` takes backups for other
-// gdprdesk processes (it holds the data directory, so they cannot open it).
-// It lives in the data directory (0700) and is itself 0600: whoever can
-// connect can read the directory anyway.
-func controlSocket(dir string) string { return filepath.Join(dir, "control.sock") }
-
-// serveControl answers backup requests on the control socket while serve
-// runs: a client writes "backup\n" and reads the archive until the server
-// closes the connection. The returned function stops it. A socket that
-// cannot be made costs only the online backup: serve goes on, with a warning.
-func (a *app) serveControl(s *store.Store, dir string) (stop func()) {
-	path := controlSocket(dir)
-	os.Remove(path) // a stale socket: we hold the directory's lock
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "gdprdesk: warning: no backups while serving (control socket %s: %v)\n", path, err)
-		return func() {}
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		l.Close()
-		fmt.Fprintf(a.stderr, "gdprdesk: warning: no backups while serving (control socket %s: %v)\n", path, err)
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-				line := make([]byte, len("backup\n"))
-				if _, err := io.ReadFull(conn, line); err != nil || string(line) != "backup\n" {
-					return
-				}
-				conn.SetReadDeadline(time.Time{})
-				if _, err := s.Backup(conn); err != nil {
-					// The client sees a cut archive and says so; the
-					// server's own log says why.
-					fmt.Fprintf(a.stderr, "gdprdesk: backup over the control socket failed: %v\n", err)
-				}
-			}()
-		}
-	}()
-	return func() {
-		l.Close()
-		<-done
-		os.Remove(path)
-	}
 }

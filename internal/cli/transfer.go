@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,20 +35,16 @@ reported with its line number; the good rows are imported unless --strict.
 		Args: exactArgs(1, "one CSV file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			if _, err := os.Stat(path); err != nil {
-				return fmt.Errorf("cannot read %s: %w", path, err)
+			open, err := a.inputFile(path) // "-": stdin (over SSH the only input)
+			if err != nil {
+				return err
 			}
-			limitImportHeap()
+			if a.served == nil { // not in a server: the limit is the whole process's
+				limitImportHeap()
+			}
 			return a.withStore(func(s *store.Store) error {
-				open := func() (io.ReadCloser, error) {
-					f, err := os.Open(path)
-					if err != nil {
-						return nil, fmt.Errorf("open %s: %w", path, err)
-					}
-					return f, nil
-				}
 				run := exporters.ImportRun{Operator: a.operatorName(), DryRun: dryRun, Strict: strict}
-				if stderrIsTerminal() && !asJSON {
+				if a.stderrTTY && !asJSON {
 					run.Progress = func(rows int) {
 						if rows%50_000 < store.BulkChunk {
 							fmt.Fprintf(a.stderr, "\rimport: %s rows read", gdpr.Thousands(int64(rows)))
@@ -146,6 +141,9 @@ exist yet.`,
 			if err != nil {
 				return err
 			}
+			if out, err = a.outputPath(out); err != nil {
+				return err
+			}
 			return a.withStore(func(s *store.Store) error {
 				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 				if err != nil {
@@ -212,6 +210,9 @@ request.`,
 				}
 				if out == "" {
 					out = "access-" + c.ID.String() + "-" + a.now().Format("2006-01-02") + ext
+				}
+				if out, err = a.outputPath(out); err != nil {
+					return err
 				}
 				now := a.now()
 				pkg, err := exporters.BuildAccessPackage(s, c.ID, now)

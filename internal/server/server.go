@@ -1,6 +1,19 @@
 // Package server serves the desk over SSH (Wish): public-key
 // authentication against the registered operators, one terminal UI per
-// session.
+// session without a command, and the command line's commands for a session
+// with one (ssh -p 2222 desk contacts --query country:DE).
+//
+// The middleware chain, as soft-serve's: recover → track the session by
+// operator → check the key again against the operator's current key →
+// a command, or the terminal UI (which needs a terminal). Who the operator
+// is and their role are decided from the public key before anything runs;
+// the store applies the role to every change and audits refusals.
+//
+// The server watches the store's changes: an operator removed (or whose key
+// changed), by whichever way the change came (a session, a command over
+// SSH, the control socket), has every open session closed at once, and
+// their next login is refused because authentication reads the operators
+// from the store each time.
 package server
 
 import (
@@ -17,7 +30,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	"charm.land/wish/v2/activeterm"
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui"
@@ -35,6 +47,21 @@ type ServeOptions struct {
 	// Ready, when set, is called with the listening address (tests listen
 	// on port 0).
 	Ready func(net.Addr)
+	// Exec carries out the command line of a session that came with one,
+	// for the session's operator, and returns its exit status. The server
+	// cannot import the command line (it starts the server), so the command
+	// line hands itself in here. Nil: such sessions are refused.
+	Exec func(ctx context.Context, c Command) int
+}
+
+// Command is a command line an operator sent with their SSH session.
+type Command struct {
+	Args     []string // as the session's exec request split them
+	Operator string   // the operator the session's key belongs to
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Terminal bool // the session has a terminal (ssh -t)
 }
 
 // operatorKey is the session context key of the authenticated operator.
@@ -62,15 +89,20 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(o.Log, "%s "+format+"\n", append([]any{o.Now().UTC().Format(time.RFC3339)}, a...)...)
 	}
-	sv := &server{o: o, logf: logf, failures: map[string]int{}, programs: map[*tea.Program]bool{}}
+	stopping, stop := context.WithCancel(context.Background())
+	defer stop()
+	sv := &server{o: o, logf: logf, failures: map[string]int{}, programs: map[*tea.Program]bool{},
+		sessions: map[*live]bool{}, stopping: stopping}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKey),
 		wish.WithPublicKeyAuth(sv.auth),
 		wish.WithIdleTimeout(o.IdleTimeout),
-		wish.WithMiddleware(
+		wish.WithMiddleware( // the last runs first
 			sv.sessionEnded, // runs when the session's program has ended
 			bm.MiddlewareWithProgramHandler(sv.program),
-			activeterm.Middleware(), // a session without a terminal is told and closed
+			sv.command, // a session with a command runs it; others get the terminal UI
+			sv.recheck,
+			sv.track,
 			sv.recoverer,
 		),
 	)
@@ -88,6 +120,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		o.Ready(l.Addr())
 	}
 	logf("listening on %s", l.Addr())
+	changes, unsubscribe := o.Store.Subscribe()
+	defer unsubscribe()
+	go sv.watchOperators(stopping, changes)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {
@@ -99,6 +134,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	case <-ctx.Done():
 	}
 	logf("stopping: telling %d session(s)", sv.count())
+	stop() // commands over SSH stop after their chunk
 	sv.stopAll()
 	sv.wait(15 * time.Second)
 	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -118,7 +154,9 @@ type server struct {
 	mu       sync.Mutex
 	failures map[string]int // failed logins by remote host
 	programs map[*tea.Program]bool
-	ended    sync.WaitGroup
+	sessions map[*live]bool // every open session, for ending a removed operator's
+	ended    sync.WaitGroup // programs and commands still running
+	stopping context.Context
 }
 
 // auth accepts a key registered to an operator. Repeated failures from one
@@ -149,19 +187,10 @@ func (sv *server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 	return false
 }
 
-// program builds the session's UI for its operator, who must still be
-// registered (a removed operator's key no longer gets in).
+// program builds the session's UI for its operator, as checked by recheck.
 func (sv *server) program(sess ssh.Session) *tea.Program {
-	name, _ := sess.Context().Value(operatorKey{}).(string)
-	var op *store.Operator
-	if ops, err := sv.o.Store.Operators(); err == nil {
-		for i := range ops {
-			if ops[i].Name == name {
-				op = &ops[i]
-			}
-		}
-	}
-	if op == nil {
+	op, ok := sess.Context().Value(checkedKey{}).(store.Operator)
+	if !ok {
 		wish.Fatalln(sess, "gdprdesk: you are not an operator of this desk")
 		return nil
 	}

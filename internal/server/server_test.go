@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"net"
 	"path/filepath"
 	"strings"
@@ -325,3 +326,57 @@ func TestServeDropAndStopLeaveTheStoreConsistent(t *testing.T) {
 var testNow = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 
 func fixedNow() time.Time { return testNow }
+
+// An operator given another key while logged in loses the session made with
+// the old one at once, and the old key no longer gets in; the new one does.
+func TestServeEndsTheSessionsOfAReplacedKey(t *testing.T) {
+	s := startServer(t, 50)
+	vicKey, vicPub := newKey(t)
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleStaff, PublicKey: vicPub}); err != nil {
+		t.Fatal(err)
+	}
+	tm := openTerminal(t, s.addr, "vic", vicKey)
+	tm.waitFor(t, "vic (staff)")
+	ended := make(chan error, 1)
+	go func() { ended <- tm.sess.Wait() }()
+	newVic, newPub := newKey(t)
+	if err := s.RemoveOperator("anna", "vic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleStaff, PublicKey: newPub}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session of vic's old key still runs")
+	}
+	if c, err := dial(s.addr, "vic", gossh.PublicKeys(vicKey)); err == nil {
+		c.Close()
+		t.Error("vic's old key got in")
+	}
+	openTerminal(t, s.addr, "vic", newVic).waitFor(t, "vic (staff)")
+}
+
+// A session with a command on a server that runs none (no
+// ServeOptions.Exec) is refused in one line with a non-zero status (the
+// command line's tests run commands through Exec).
+func TestServeWithoutExecRefusesCommands(t *testing.T) {
+	s := startServer(t, 10)
+	c, err := dial(s.addr, "whoever", gossh.PublicKeys(s.anna))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	sess.Stderr = &errb
+	err = sess.Run("contacts --json")
+	var ee *gossh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() == 0 || !strings.HasPrefix(errb.String(), "gdprdesk: ") || strings.Count(errb.String(), "\n") != 1 {
+		t.Fatalf("a command without Exec: %v, stderr %q", err, errb.String())
+	}
+}
