@@ -157,15 +157,8 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if err != nil {
 			return err
 		}
-		if (c.Balance > 0 || c.OpenContract) && strings.TrimSpace(opts.OverrideReason) == "" {
-			var why []string
-			if c.Balance > 0 {
-				why = append(why, fmt.Sprintf("an unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
-			}
-			if c.OpenContract {
-				why = append(why, "an open contract")
-			}
-			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, strings.Join(why, " and "))
+		if obs := c.Obligations(); len(obs) > 0 && strings.TrimSpace(opts.OverrideReason) == "" {
+			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, gdpr.ObligationsText(obs))
 		}
 		var req *gdpr.Request
 		var reqRec requestRec

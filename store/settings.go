@@ -230,24 +230,17 @@ func (s *Store) SetChecklistItem(operator, id string, rec gdpr.ItemRecord) error
 	})
 }
 
-// Role is what an operator may do.
-type Role string
+// Role is what an operator may do. The roles and what each may do are the
+// rule book's (gdpr.Role, gdpr.Role.May); these names stay for the
+// callers that spell them through the store.
+type Role = gdpr.Role
 
-// The operator roles of SPEC §8.
+// The operator roles of SPEC §8 (gdpr.RoleAdmin, …).
 const (
-	RoleAdmin  Role = "admin"  // everything
-	RoleStaff  Role = "staff"  // contacts and requests; no anonymize, settings or operators
-	RoleViewer Role = "viewer" // reads only
+	RoleAdmin  = gdpr.RoleAdmin
+	RoleStaff  = gdpr.RoleStaff
+	RoleViewer = gdpr.RoleViewer
 )
-
-// ParseRole reads a role.
-func ParseRole(s string) (Role, error) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleStaff, RoleViewer:
-		return r, nil
-	}
-	return "", fmt.Errorf("unknown role %q: use admin, staff or viewer", s)
-}
 
 // Operator is a person allowed in over SSH, identified by a public key.
 type Operator struct {
@@ -264,7 +257,7 @@ func (s *Store) AddOperator(operator string, op Operator) error {
 	if op.Name == "" || strings.ContainsAny(op.Name, " \t\n/") {
 		return fmt.Errorf("operator name %q: use one word, e.g. anna", op.Name)
 	}
-	if _, err := ParseRole(string(op.Role)); err != nil {
+	if _, err := gdpr.ParseRole(string(op.Role)); err != nil {
 		return err
 	}
 	if strings.TrimSpace(op.PublicKey) == "" {

@@ -53,8 +53,8 @@ var _ Store = (*store.Store)(nil)
 // Options configure the UI.
 type Options struct {
 	Store    Store
-	Operator string     // who is at the keyboard (audit entries name them)
-	Role     store.Role // what they may do; empty is admin (the local owner)
+	Operator string    // who is at the keyboard (audit entries name them)
+	Role     gdpr.Role // what they may do; empty is admin (the local owner)
 	// Now returns the current time; tests fix it so screens are golden.
 	Now func() time.Time
 	// ExportDir is where access packages are written (default: the
@@ -70,7 +70,7 @@ type Options struct {
 type common struct {
 	store     Store
 	operator  string
-	role      store.Role
+	role      gdpr.Role
 	now       func() time.Time
 	exportDir string
 	styles    Styles
@@ -99,21 +99,6 @@ func (c *common) io(fn func() tea.Msg) tea.Cmd {
 
 // ioMsg carries the message of an io command.
 type ioMsg struct{ msg tea.Msg }
-
-// may reports whether the operator's role allows a change, and if not, why:
-// the reason is shown instead of silently doing nothing.
-func (c *common) may(action string) (bool, string) {
-	switch c.role {
-	case store.RoleViewer:
-		return false, "viewers cannot " + action
-	case store.RoleStaff:
-		switch action {
-		case "anonymize", "change settings", "manage operators", "change the checklist":
-			return false, "staff cannot " + action + "; ask an admin"
-		}
-	}
-	return true, ""
-}
 
 // statusMsg sets the status line's message.
 type statusMsg struct {

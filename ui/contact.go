@@ -146,26 +146,26 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	var open func() *dialog
-	action := ""
+	var action gdpr.Action
 	switch {
 	case key.Matches(msg, k.Edit):
-		open, action = v.editDialog, "edit contacts"
+		open, action = v.editDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Consent):
-		open, action = v.consentDialog, "record consent"
+		open, action = v.consentDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Withdraw):
-		open, action = v.withdrawDialog, "record consent"
+		open, action = v.withdrawDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Restrict):
-		open, action = v.restrictDialog, "restrict contacts"
+		open, action = v.restrictDialog, gdpr.ActionContactRestrict
 	case key.Matches(msg, k.Anonymize):
-		open, action = v.anonymizeDialog, "anonymize"
+		open, action = v.anonymizeDialog, gdpr.ActionContactAnonymize
 	case key.Matches(msg, k.Export):
-		open, action = v.exportDialog, "export access packages"
+		open, action = v.exportDialog, gdpr.ActionContactExport
 	case key.Matches(msg, k.NewRequest):
-		open, action = v.requestDialog, "log requests"
+		open, action = v.requestDialog, gdpr.ActionRequestAdd
 	default:
 		return nil
 	}
-	if ok, why := v.c.may(action); !ok {
+	if ok, why := v.c.role.May(action); !ok {
 		return status(why)
 	}
 	d := open()
@@ -383,13 +383,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 			break
 		}
 	}
-	var obligations []string
-	if c.Balance > 0 {
-		obligations = append(obligations, fmt.Sprintf("unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
-	}
-	if c.OpenContract {
-		obligations = append(obligations, "an open contract")
-	}
+	obligations := c.Obligations()
 	sure, reason := false, ""
 	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
 	if linked != 0 {
@@ -397,7 +391,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 	}
 	var fields []huh.Field
 	if len(obligations) > 0 {
-		fields = append(fields, huh.NewInput().Title("Obligation: "+strings.Join(obligations, " and ")).
+		fields = append(fields, huh.NewInput().Title("Obligation: "+gdpr.ObligationsText(obligations)).
 			Description("Art. 17(3) may let you keep the data. To erase anyway, give the reason (kept in the audit log; no personal details)").
 			Value(&reason).Validate(nonEmpty("a reason to erase despite the obligation")))
 	}
@@ -551,15 +545,8 @@ func (v *contactView) lines(w int) []string {
 	if len(c.PastEmails) > 0 {
 		left = append(left, kv("Earlier", strings.Join(c.PastEmails, ", ")))
 	}
-	if c.Balance > 0 || c.OpenContract {
-		ob := []string{}
-		if c.Balance > 0 {
-			ob = append(ob, fmt.Sprintf("balance %d.%02d", c.Balance/100, c.Balance%100))
-		}
-		if c.OpenContract {
-			ob = append(ob, "open contract")
-		}
-		right = append(right, kv("Owes", st.Warn.Render(strings.Join(ob, ", "))))
+	if obs := c.Obligations(); len(obs) > 0 {
+		right = append(right, kv("Owes", st.Warn.Render(gdpr.ObligationsText(obs))))
 	}
 	if w >= 100 {
 		half := w / 2

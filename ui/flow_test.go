@@ -278,7 +278,7 @@ func TestFlowContactActions(t *testing.T) {
 // A viewer sees why an action is refused instead of nothing happening.
 func TestFlowViewerIsToldWhy(t *testing.T) {
 	s := openDemo(t, 50)
-	d := drive(t, newTestModel(s, func(o *Options) { o.Role = store.RoleViewer }), 100, 30)
+	d := drive(t, newTestModel(s, func(o *Options) { o.Role = gdpr.RoleViewer }), 100, 30)
 	d.keys("2", "A", "b")
 	d.mustShow("viewers cannot change lawful bases")
 	d.keys("enter", "D")

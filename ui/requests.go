@@ -153,7 +153,7 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.state = (s.state + 1) % 3
 		s.filter()
 	case key.Matches(msg, k.NewRequest):
-		if ok, why := s.c.may("log requests"); !ok {
+		if ok, why := s.c.role.May(gdpr.ActionRequestAdd); !ok {
 			return status(why)
 		}
 		s.dialog = s.newRequestDialog()
@@ -348,21 +348,21 @@ type step struct {
 	b       key.Binding
 	blocked string
 	open    func() *dialog
-	action  string // for the role check
+	action  gdpr.Action // for the role check
 }
 
 func (v *requestView) steps() []step {
 	k := v.c.keys
 	r, now := v.r, v.c.now()
 	var out []step
-	add := func(b key.Binding, desc, action, blocked string, open func() *dialog) {
+	add := func(b key.Binding, desc string, action gdpr.Action, blocked string, open func() *dialog) {
 		b.SetHelp(b.Help().Key, desc)
 		out = append(out, step{b: b, blocked: blocked, open: open, action: action})
 	}
 	told := r.Type == gdpr.RequestRectification || r.Type == gdpr.RequestErasure
 	if !r.Status.Open() {
 		if told {
-			add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
 		}
 		return out
 	}
@@ -370,7 +370,7 @@ func (v *requestView) steps() []step {
 	if r.Verified != nil {
 		verifyBlocked = "identity already verified by " + r.Verified.By
 	}
-	add(k.VerifyID, "verify identity", "work requests", verifyBlocked, v.verifyDialog)
+	add(k.VerifyID, "verify identity", gdpr.ActionRequestVerify, verifyBlocked, v.verifyDialog)
 	extBlocked := ""
 	switch {
 	case r.Extension != nil:
@@ -378,7 +378,7 @@ func (v *requestView) steps() []step {
 	case gdpr.Overdue(r.Due, now):
 		extBlocked = "the due date " + r.Due.Format(time.DateOnly) + " has passed: an extension must be made before it"
 	}
-	add(k.Extend, "extend once, with reason", "work requests", extBlocked, v.extendDialog)
+	add(k.Extend, "extend once, with reason", gdpr.ActionRequestExtend, extBlocked, v.extendDialog)
 	needContact := ""
 	if v.contact == nil {
 		needContact = "no contact matches this request: nothing is held on the person; complete or deny it with a note"
@@ -387,21 +387,21 @@ func (v *requestView) steps() []step {
 	}
 	switch r.Type {
 	case gdpr.RequestAccess, gdpr.RequestPortability:
-		add(k.Export, "export the access package", "export access packages", v.needVerified(needContact), v.exportDialog)
+		add(k.Export, "export the access package", gdpr.ActionRequestExport, v.needVerified(needContact), v.exportDialog)
 	case gdpr.RequestErasure:
-		add(k.Anonymize, "anonymize the contact", "anonymize", v.needVerified(needContact), v.anonymizeDialog)
+		add(k.Anonymize, "anonymize the contact", gdpr.ActionContactAnonymize, v.needVerified(needContact), v.anonymizeDialog)
 	case gdpr.RequestRectification:
-		add(k.Edit, "edit the contact (rectify)", "edit contacts", v.needVerified(needContact), v.editDialog)
-		add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+		add(k.Edit, "edit the contact (rectify)", gdpr.ActionContactEdit, v.needVerified(needContact), v.editDialog)
+		add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
 	case gdpr.RequestRestriction, gdpr.RequestObjection:
 		if v.contact != nil && v.contact.Status == gdpr.ContactRestricted {
-			add(k.Restrict, "lift the restriction", "restrict contacts", "", v.restrictDialog)
+			add(k.Restrict, "lift the restriction", gdpr.ActionContactLift, "", v.restrictDialog)
 		} else {
-			add(k.Restrict, "restrict the contact (no marketing)", "restrict contacts", v.needVerified(needContact), v.restrictDialog)
+			add(k.Restrict, "restrict the contact (no marketing)", gdpr.ActionContactRestrict, v.needVerified(needContact), v.restrictDialog)
 		}
 	}
-	add(k.Complete, "complete, with an outcome note", "work requests", "", v.completeDialog)
-	add(k.Deny, "deny, with the reason (Art. 12(4))", "work requests", "", v.denyDialog)
+	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
+	add(k.Deny, "deny, with the reason (Art. 12(4))", gdpr.ActionRequestClose, "", v.denyDialog)
 	return out
 }
 
@@ -482,7 +482,7 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 		if s.blocked != "" {
 			return status(s.blocked)
 		}
-		if ok, why := v.c.may(s.action); !ok {
+		if ok, why := v.c.role.May(s.action); !ok {
 			return status(why)
 		}
 		v.dialog = s.open()
@@ -655,8 +655,8 @@ func (v *requestView) completeDialog() *dialog {
 func (v *requestView) denyDialog() *dialog {
 	reason := ""
 	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
-	if v.contact != nil && (v.contact.Balance > 0 || v.contact.OpenContract) {
-		desc = "the contact has an unpaid balance or open contract (Art. 17(3)); " + desc
+	if v.contact != nil && len(v.contact.Obligations()) > 0 {
+		desc = "the contact has " + gdpr.ObligationsText(v.contact.Obligations()) + " (Art. 17(3)); " + desc
 	}
 	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
 		return v.act(func() (string, error) {
