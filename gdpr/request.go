@@ -303,3 +303,21 @@ func (r Request) Unnotified() bool {
 func (r Request) NeedsNotifications(recipients int) bool {
 	return recipients > 0 && r.Unnotified()
 }
+
+// CanLinkExport checks that an access package of the given contact may be
+// recorded on the request as its answer: the request exercises the right
+// of access (Art. 15) or portability (Art. 20), it is that contact's
+// request, and it is still open (a closed request was answered already).
+// The command line and the screens link a package only when it passes.
+func (r Request) CanLinkExport(contact ContactID) error {
+	if r.Type != RequestAccess && r.Type != RequestPortability {
+		return fmt.Errorf("request %s is a %s request, not access or portability", r.ID, r.Type)
+	}
+	if r.Contact != contact {
+		return fmt.Errorf("request %s is not about %s", r.ID, contact)
+	}
+	if !r.Status.Open() {
+		return fmt.Errorf("request %s is already %s: an access package is linked to an open request", r.ID, r.Status)
+	}
+	return nil
+}
