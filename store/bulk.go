@@ -289,7 +289,7 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 		return false, 0, err
 	}
 	old := rec.clear()
-	if old.Status == gdpr.ContactAnonymized || !q.MatchesTerms(&old) {
+	if !q.MatchesTerms(&old) || !old.BasisChangeApplies(ch.Basis, ch.Remove) {
 		return false, 0, nil
 	}
 	if ch.Remove {

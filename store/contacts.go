@@ -622,3 +622,18 @@ func (s *Store) SetContactStatus(operator string, id gdpr.ContactID, status gdpr
 		return nil
 	})
 }
+
+// RecordExport audits an access package written for a contact that is not
+// linked to a request (a linked package is audited with its link, by
+// UpdateRequest). The entry names the contact by its id, the format and the
+// file's SHA-256 — nothing personal — and is refused, and the refusal
+// audited, for a role that may not export (gdpr.ActionContactExport).
+func (s *Store) RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error {
+	return s.write(operator, func(t *tx) error {
+		if _, err := t.getContactRec(id); err != nil {
+			return err
+		}
+		t.audit(string(gdpr.ActionContactExport), id.String(), "access package "+format+", sha256 "+sha256, nil, 0)
+		return nil
+	})
+}

@@ -46,6 +46,7 @@ type Store interface {
 	Request(id gdpr.RequestID) (gdpr.Request, error)
 	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
 	FindContact(ref string) (gdpr.Contact, error)
+	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
 }
 
 var _ Store = (*store.Store)(nil)

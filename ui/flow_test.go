@@ -235,7 +235,7 @@ func TestFlowContactActions(t *testing.T) {
 	d.mustShow("granted", "consent text v")
 
 	// Export the access package as JSON.
-	d.keys("p", "down", "down", "enter")
+	d.keys("p", "down", "down", "enter", "enter", "enter") // JSON, no password, no draft
 	d.mustShow("Wrote " + out)
 	files, _ := filepath.Glob(filepath.Join(out, "access-"+id.String()+"-*.json"))
 	if len(files) != 1 {

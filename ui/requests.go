@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -553,28 +552,11 @@ func (v *requestView) extendDialog() *dialog {
 }
 
 func (v *requestView) exportDialog() *dialog {
-	format := exporters.FormatXLSX
-	id, cid, op, now := v.id, v.r.Contact, v.c.operator, v.c.now
+	x := newAccessForm()
+	id, cid := v.id, v.r.Contact
 	return newDialog("Export the access package for "+id.String(), func() tea.Cmd {
-		return v.act(func() (string, error) {
-			path, sum, err := writeAccessPackage(v.c, cid, format)
-			if err != nil {
-				return "", err
-			}
-			err = v.c.store.UpdateRequest(op, id, "request.export", fmt.Sprintf("access package %s, sha256 %s", format, sum), func(r *gdpr.Request) error {
-				r.ExportSHA256, r.ExportedAt = sum, now().UTC()
-				return nil
-			})
-			if err != nil {
-				return "", fmt.Errorf("the package was written to %s, but linking it to %s failed: %w", path, id, err)
-			}
-			return fmt.Sprintf("Wrote %s and linked it to %s (SHA-256 %.12s…); send it, then complete the request", path, id, sum), nil
-		})
-	}, huh.NewSelect[string]().Title("Format").Options(
-		huh.NewOption("XLSX — one sheet per section", exporters.FormatXLSX),
-		huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
-		huh.NewOption("JSON — machine-readable (portability, Art. 20)", exporters.FormatJSON),
-	).Value(&format))
+		return v.act(func() (string, error) { return x.export(v.c, cid, id) })
+	}, x.fields()...)
 }
 
 // contactDialog borrows the contact view's dialogs, so a request step and

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -241,6 +242,10 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 	}
 	consentBefore := listJSON(t, dir, "country:DE basis:consent").Count
 	entriesBefore := auditEntries(t, dir)
+	dry := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent", "--evidence", "webinar signup 2024", "--dry-run")
+	if n := len(auditEntries(t, dir)); dry.code != 0 || n != len(entriesBefore) {
+		t.Fatalf("tag --dry-run: exit %d, %d audit entries written: %s", dry.code, n-len(entriesBefore), dry.stderr)
+	}
 	r := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent", "--evidence", "webinar signup 2024")
 	if r.code != 0 {
 		t.Fatalf("tag: exit %d: %s", r.code, r.stderr)
@@ -257,6 +262,9 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 	}
 	if changed == 0 || added != changed {
 		t.Errorf("audit's basis.add entries are about %d contacts, %d changed", added, changed)
+	}
+	if want := fmt.Sprintf("Would change %s contact(s)", gdpr.Thousands(int64(changed))); !strings.Contains(dry.stdout, want) {
+		t.Errorf("tag --dry-run said %q, want %q", dry.stdout, want)
 	}
 	if v := gdprdesk(t, "audit", "verify", "--data", dir); v.code != 0 || !strings.Contains(v.stdout, "OK") {
 		t.Errorf("audit verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
@@ -499,7 +507,8 @@ func TestAnonymizeRefusesAnObligation(t *testing.T) {
 
 func TestSweepErasesEUContactsWithoutBasisAndIsResumable(t *testing.T) {
 	dir := demoDir(t)
-	before := listJSON(t, dir, "eu:yes basis:none status:active|restricted").Count
+	set := gdpr.WithoutBasisQuery().String()
+	before := int64(listJSON(t, dir, set).Count)
 	erasedBefore := listJSON(t, dir, "status:anonymized").Count
 	var list sweepJSON
 	r := gdprdesk(t, "sweep", "--data", dir, "--json")
@@ -509,15 +518,22 @@ func TestSweepErasesEUContactsWithoutBasisAndIsResumable(t *testing.T) {
 	if c := listJSON(t, dir, "status:anonymized").Count; c != erasedBefore {
 		t.Fatalf("listing without --apply anonymized %d contacts", c-erasedBefore)
 	}
+	if int64(len(list.Contacts)) != before {
+		t.Errorf("sweep listed %d contacts, counted %d", len(list.Contacts), before)
+	}
+	// The old flag still runs, and changes nothing: the set is one rule.
+	if r := gdprdesk(t, "sweep", "--data", dir, "--json", "--include-unknown"); r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf(`"candidates":%d`, before)) {
+		t.Errorf("sweep --include-unknown: exit %d, %.200s", r.code, r.stdout)
+	}
 	r = gdprdesk(t, "sweep", "--data", dir, "--apply", "--json")
 	var done sweepJSON
 	if err := json.Unmarshal([]byte(r.stdout), &done); err != nil || r.code != 0 {
 		t.Fatalf("sweep --apply: exit %d, %v: %s", r.code, err, r.stderr)
 	}
-	if done.Anonymized+len(done.Skipped) != before {
+	if done.Anonymized+int64(len(done.Skipped)) != before {
 		t.Errorf("sweep anonymized %d and skipped %d of %d", done.Anonymized, len(done.Skipped), before)
 	}
-	if left := listJSON(t, dir, "eu:yes basis:none status:active|restricted").Count; left != len(done.Skipped) {
+	if left := listJSON(t, dir, set).Count; left != len(done.Skipped) {
 		t.Errorf("%d EU contacts without basis left, want only the %d skipped", left, len(done.Skipped))
 	}
 	// Idempotent: a second run finds nothing new to do.
