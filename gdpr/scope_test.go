@@ -49,4 +49,10 @@ func TestInScopeWithoutBasis(t *testing.T) {
 	if s := q.String(); s != "eu:yes|unknown basis:none status:active|restricted" {
 		t.Errorf("WithoutBasisQuery().String() = %q", s)
 	}
+	// The checklist's items about the set list the same contacts.
+	for _, id := range []string{"basis-recorded", "basis-sweep"} {
+		if it, _ := ChecklistItem(id); it.Fix != q.String() {
+			t.Errorf("checklist item %s fixes %q, want the set %q", id, it.Fix, q.String())
+		}
+	}
 }
