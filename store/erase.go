@@ -220,7 +220,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if req != nil {
 			detail += "; answers " + req.ID.String()
 		}
-		t.audit("contact.anonymize", id.String(), detail, nil, 0)
+		t.audit(gdpr.ActionContactAnonymize, id.String(), detail, nil, 0)
 		res.Event = t.seq + uint64(len(t.entries))
 		if req != nil {
 			r := *req
@@ -231,7 +231,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 			if err := t.putRequest(req, r, reqRec.Slot); err != nil {
 				return err
 			}
-			t.audit("request.close", r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
+			t.audit(gdpr.ActionRequestClose, r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
 		}
 		return nil
 	}()
@@ -290,7 +290,7 @@ func (s *Store) Readmit(operator, email, reason string) error {
 		if err := t.setSuppressed(h, false); err != nil {
 			return err
 		}
-		t.audit("suppression.readmit", "suppression", "an erased address was re-admitted: "+reason, nil, 0)
+		t.audit(gdpr.ActionSuppressionReadmit, "suppression", "an erased address was re-admitted: "+reason, nil, 0)
 		return nil
 	})
 }

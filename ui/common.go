@@ -31,7 +31,7 @@ type Store interface {
 	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, error)
-	UpdateRequest(operator string, id gdpr.RequestID, action, detail string, fn func(r *gdpr.Request) error) error
+	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 	Requests(f store.RequestFilter) ([]gdpr.Request, error)
 	Audit(f store.AuditFilter, before uint64, limit int) ([]store.AuditEntry, error)
 	Checklist() (items []gdpr.ItemStatus, done, applicable int, err error)

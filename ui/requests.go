@@ -499,7 +499,7 @@ func (v *requestView) act(fn func() (string, error)) tea.Cmd {
 }
 
 // updateRequest changes the request through fn, audited as action.
-func (v *requestView) updateRequest(action, detail string, fn func(r *gdpr.Request) error) error {
+func (v *requestView) updateRequest(action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error {
 	return v.c.store.UpdateRequest(v.c.operator, v.id, action, detail, fn)
 }
 
@@ -508,7 +508,7 @@ func (v *requestView) verifyDialog() *dialog {
 	op, now := v.c.operator, v.c.now
 	return newDialog("Verify the identity of who asked "+v.id.String()+" (Art. 12(6))", func() tea.Cmd {
 		return v.act(func() (string, error) {
-			err := v.updateRequest("request.verify", "identity verified", func(r *gdpr.Request) error {
+			err := v.updateRequest(gdpr.ActionRequestVerify, "identity verified", func(r *gdpr.Request) error {
 				r.Verified = &gdpr.Verification{By: op, How: strings.TrimSpace(how), At: now().UTC()}
 				if r.Status == gdpr.StatusNew || r.Status == gdpr.StatusVerifying {
 					return r.Move(gdpr.StatusInProgress, "", now())
@@ -533,7 +533,7 @@ func (v *requestView) extendDialog() *dialog {
 				return "", errors.New("told on: use YYYY-MM-DD")
 			}
 			var due time.Time
-			err = v.updateRequest("request.extend", "extended", func(r *gdpr.Request) error {
+			err = v.updateRequest(gdpr.ActionRequestExtend, "extended", func(r *gdpr.Request) error {
 				if err := r.Extend(strings.TrimSpace(reason), time.Time{}, toldAt, now(), op, nil); err != nil {
 					return err
 				}
@@ -598,7 +598,7 @@ func (v *requestView) notifyDialog() *dialog {
 			if len(chosen) == 0 {
 				return "", errors.New("choose at least one recipient")
 			}
-			err = v.updateRequest("request.notify", "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
+			err = v.updateRequest(gdpr.ActionRequestNotify, "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
 				for _, n := range chosen {
 					r.Notifications = append(r.Notifications, gdpr.Notification{Recipient: n, At: at.UTC(), By: op})
 				}

@@ -79,12 +79,7 @@ func TestWithoutBasisFigureListAndSweepAreOneSet(t *testing.T) {
 func TestContactViewExportIsAudited(t *testing.T) {
 	s := openDemo(t, 100)
 	out := t.TempDir()
-	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir = out }), 120, 40)
-	d.keys("2")
-	filter(d, "status:active")
-	sel, _ := d.m.screens[tabContacts].(*contacts).win.Selected()
-	d.keys("enter")
-	d.mustShow(sel.ID.String()+" ", "Audit trail")
+	d, sel := openActiveContact(t, s, out)
 	d.keys("p", "enter", "enter", "enter") // XLSX, no password, no draft
 	d.mustShow("Wrote "+out, "audited")
 	files, _ := filepath.Glob(filepath.Join(out, "access-"+sel.ID.String()+"-*.xlsx"))
@@ -109,6 +104,19 @@ func TestContactViewExportIsAudited(t *testing.T) {
 	}
 	d.mustShow("contact.export") // in the contact's trail on screen
 	consistent(t, s)
+}
+
+// openActiveContact opens the view of the first active contact, on a model
+// that writes access packages into out.
+func openActiveContact(t *testing.T, s *store.Store, out string) (*driver, gdpr.Contact) {
+	t.Helper()
+	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir = out }), 120, 40)
+	d.keys("2")
+	filter(d, "status:active")
+	sel, _ := d.m.screens[tabContacts].(*contacts).win.Selected()
+	d.keys("enter")
+	d.mustShow(sel.ID.String()+" ", "Audit trail")
+	return d, sel
 }
 
 func sha256Hex(b []byte) string {

@@ -22,7 +22,7 @@ import (
 type AccessStore interface {
 	exporters.AccessSource
 	Request(id gdpr.RequestID) (gdpr.Request, error)
-	UpdateRequest(operator string, id gdpr.RequestID, action, detail string, fn func(r *gdpr.Request) error) error
+	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
 }
 
@@ -124,7 +124,7 @@ func ExportAccess(s AccessStore, e AccessExport) (ExportedAccess, error) {
 		}
 		return out, nil
 	}
-	err = s.UpdateRequest(e.Operator, e.Request, string(gdpr.ActionRequestExport), detail, func(r *gdpr.Request) error {
+	err = s.UpdateRequest(e.Operator, e.Request, gdpr.ActionRequestExport, detail, func(r *gdpr.Request) error {
 		// Checked again inside the change: the request may have moved on.
 		if err := r.CanLinkExport(e.Contact); err != nil {
 			return err
