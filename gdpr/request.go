@@ -230,6 +230,19 @@ func (r Request) Validate() error {
 	return nil
 }
 
+// ValidateAt checks a new request logged at now: Validate, and a request
+// cannot have been received after today, since the one-month deadline
+// (Art. 12(3)) runs from receipt.
+func (r Request) ValidateAt(now time.Time) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if Day(r.Received).After(Day(now)) {
+		return fmt.Errorf("the request cannot have been received on %s, after today (%s)", r.Received.Format(time.DateOnly), Day(now).Format(time.DateOnly))
+	}
+	return nil
+}
+
 // Overdue reports whether the open request has passed its due date at now.
 func (r Request) Overdue(now time.Time) bool { return r.Status.Open() && Overdue(r.Due, now) }
 

@@ -3,6 +3,7 @@ package gdpr
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCanLinkExport: an access package answers a request of access
@@ -32,6 +33,27 @@ func TestCanLinkExport(t *testing.T) {
 			t.Errorf("%s: refused: %v", tt.name, err)
 		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)):
 			t.Errorf("%s: %v, want a refusal saying %q", tt.name, err, tt.refused)
+		}
+	}
+}
+
+// TestValidateAt: the month of Art. 12(3) runs from receipt, so a request
+// logged today cannot have been received tomorrow; today and earlier are
+// fine, whatever the hour.
+func TestValidateAt(t *testing.T) {
+	now := time.Date(2026, 11, 29, 23, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		received time.Time
+		ok       bool
+	}{
+		{time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), false},
+	} {
+		r := NewRequest(RequestAccess, ChannelEmail, tt.received, nil)
+		r.SubjectEmail = "a@example.org"
+		if err := r.ValidateAt(now); (err == nil) != tt.ok {
+			t.Errorf("received %s: %v, want ok %v", tt.received.Format(time.DateOnly), err, tt.ok)
 		}
 	}
 }

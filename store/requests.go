@@ -115,7 +115,7 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 	if r.Due.IsZero() {
 		r.Due = gdpr.DueDate(r.Received, nil)
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.ValidateAt(s.now()); err != nil {
 		return 0, err
 	}
 	var id gdpr.RequestID

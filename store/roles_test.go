@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,21 @@ func TestSubscribeSignalsCommits(t *testing.T) {
 	case <-ch:
 		t.Fatal("a signal after the subscription ended")
 	default:
+	}
+}
+
+// A request cannot be logged as received after today, from any front end
+// (gdpr.Request.ValidateAt): its month (Art. 12(3)) runs from receipt.
+func TestAddRequestRefusesAFutureReceipt(t *testing.T) {
+	s, clk := newStore(t)
+	r := gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, clk.Now().AddDate(0, 0, 1), nil)
+	r.SubjectEmail = "a@example.org"
+	if _, err := s.AddRequest("owner", r); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Fatalf("a request received tomorrow: %v", err)
+	}
+	r = gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, clk.Now(), nil)
+	r.SubjectEmail = "a@example.org"
+	if _, err := s.AddRequest("owner", r); err != nil {
+		t.Fatalf("a request received today: %v", err)
 	}
 }
