@@ -637,8 +637,10 @@ func (v *requestView) completeDialog() *dialog {
 func (v *requestView) denyDialog() *dialog {
 	reason := ""
 	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
-	if v.contact != nil && len(v.contact.Obligations()) > 0 {
-		desc = "the contact has " + gdpr.ObligationsText(v.contact.Obligations()) + " (Art. 17(3)); " + desc
+	if v.contact != nil {
+		if obs := v.contact.Obligations(); len(obs) > 0 {
+			desc = "the contact has " + gdpr.ObligationsText(obs) + " (Art. 17(3)); " + desc
+		}
 	}
 	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
 		return v.act(func() (string, error) {
