@@ -49,10 +49,10 @@ func Checklist() []Item {
 	return []Item{
 		{ID: "privacy-link", Section: SectionInformed, Title: "Privacy policy linked where data is collected", Explain: "Every form and page that collects contact details links to your privacy policy.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "privacy-offline", Section: SectionInformed, Title: "Privacy notice available offline", Explain: "Where you collect details in person or on paper, people can read the notice there.", InApp: false},
-		{ID: "basis-recorded", Section: SectionBasis, Title: "Every EU contact has a lawful basis", Explain: "You can say why you hold each EU/EEA contact (or one of unknown country).", InApp: true, Auto: true, Fix: "eu:yes|unknown basis:none"},
+		{ID: "basis-recorded", Section: SectionBasis, Title: "Every EU contact has a lawful basis", Explain: "You can say why you hold each EU/EEA contact (or one of unknown country).", InApp: true, Auto: true, Fix: WithoutBasisQuery().String()},
 		{ID: "basis-automatic", Section: SectionBasis, Title: "Every source applies a basis automatically", Explain: "Each place contacts come from has a rule that records their lawful basis.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "basis-offline", Section: SectionBasis, Title: "Basis tracked for contacts gathered elsewhere", Explain: "Contacts from events, calls or paper forms get a basis recorded too.", InApp: false},
-		{ID: "basis-sweep", Section: SectionBasis, Title: "EU contacts without a basis removed regularly", Explain: "A sweep of EU contacts with no basis ran in the last 90 days.", InApp: true, Auto: true, Fix: "eu:yes|unknown basis:none"},
+		{ID: "basis-sweep", Section: SectionBasis, Title: "EU contacts without a basis removed regularly", Explain: "A sweep of EU contacts with no basis ran in the last 90 days.", InApp: true, Auto: true, Fix: WithoutBasisQuery().String()},
 		{ID: "consent-specific", Section: SectionConsent, Title: "Consent requests are specific and not pre-ticked", Explain: "Each purpose is asked separately, with an empty box the person ticks.", InApp: false},
 		{ID: "consent-proof", Section: SectionConsent, Title: "Proof kept for every consent", Explain: "Each contact held on consent has a record of when, how and to which wording.", InApp: true, Auto: true, Fix: "basis:consent"},
 		{ID: "consent-versions", Section: SectionConsent, Title: "Consent texts and privacy policy versioned", Explain: "Each wording is kept with the date it took effect.", InApp: true, Auto: true, Fix: "settings"},

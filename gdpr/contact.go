@@ -143,6 +143,14 @@ func (c *Contact) HasBasis(b Basis) bool {
 	return false
 }
 
+// BasisChangeApplies reports whether adding (or, with remove, removing)
+// the basis would change the contact: it does not hold it yet (or does),
+// and it is not anonymized — an erased person is never given a basis
+// again. A bulk change and its preview ask this one rule.
+func (c *Contact) BasisChangeApplies(b Basis, remove bool) bool {
+	return c.Status != ContactAnonymized && c.HasBasis(b) == remove
+}
+
 // HasTag reports whether the contact carries a tag (case-insensitively).
 func (c *Contact) HasTag(tag string) bool {
 	for _, t := range c.Tags {

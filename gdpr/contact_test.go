@@ -383,3 +383,28 @@ func TestPlainAddressAgreesWithNetMail(t *testing.T) {
 		t.Fatalf("only %d random addresses took the shortcut: the test checks too little", accepted)
 	}
 }
+
+// TestBasisChangeApplies: a bulk change of an Art. 6(1) basis changes only
+// contacts that do not hold it yet (adding) or hold it (removing), and never
+// an anonymized contact (Art. 17: nothing is processed on an erased person).
+func TestBasisChangeApplies(t *testing.T) {
+	held := []BasisAssignment{{Basis: BasisConsent}}
+	tests := []struct {
+		name   string
+		c      Contact
+		remove bool
+		want   bool
+	}{
+		{"add to one without", Contact{Status: ContactActive}, false, true},
+		{"add to one holding it", Contact{Status: ContactActive, Bases: held}, false, false},
+		{"remove from one holding it", Contact{Status: ContactRestricted, Bases: held}, true, true},
+		{"remove from one without", Contact{Status: ContactActive}, true, false},
+		{"add to an anonymized one", Contact{Status: ContactAnonymized}, false, false},
+		{"remove from an anonymized one", Contact{Status: ContactAnonymized, Bases: held}, true, false},
+	}
+	for _, tt := range tests {
+		if got := tt.c.BasisChangeApplies(BasisConsent, tt.remove); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

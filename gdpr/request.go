@@ -230,6 +230,19 @@ func (r Request) Validate() error {
 	return nil
 }
 
+// ValidateAt checks a new request logged at now: Validate, and a request
+// cannot have been received after today, since the one-month deadline
+// (Art. 12(3)) runs from receipt.
+func (r Request) ValidateAt(now time.Time) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if Day(r.Received).After(Day(now)) {
+		return fmt.Errorf("the request cannot have been received on %s, after today (%s)", r.Received.Format(time.DateOnly), Day(now).Format(time.DateOnly))
+	}
+	return nil
+}
+
 // Overdue reports whether the open request has passed its due date at now.
 func (r Request) Overdue(now time.Time) bool { return r.Status.Open() && Overdue(r.Due, now) }
 
@@ -302,4 +315,22 @@ func (r Request) Unnotified() bool {
 // With no recipients configured there is nobody to tell.
 func (r Request) NeedsNotifications(recipients int) bool {
 	return recipients > 0 && r.Unnotified()
+}
+
+// CanLinkExport checks that an access package of the given contact may be
+// recorded on the request as its answer: the request exercises the right
+// of access (Art. 15) or portability (Art. 20), it is that contact's
+// request, and it is still open (a closed request was answered already).
+// The command line and the screens link a package only when it passes.
+func (r Request) CanLinkExport(contact ContactID) error {
+	if r.Type != RequestAccess && r.Type != RequestPortability {
+		return fmt.Errorf("request %s is a %s request, not access or portability", r.ID, r.Type)
+	}
+	if r.Contact != contact {
+		return fmt.Errorf("request %s is not about %s", r.ID, contact)
+	}
+	if !r.Status.Open() {
+		return fmt.Errorf("request %s is already %s: an access package is linked to an open request", r.ID, r.Status)
+	}
+	return nil
 }

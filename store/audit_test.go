@@ -93,7 +93,7 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 		}, false, []string{"checklist.set"}, "checklist privacy-offline"},
 		{"checklist refused", func() error { return s.SetChecklistItem("op", "dpo", gdpr.ItemRecord{State: gdpr.StateDone}) }, true,
 			nil, ""},
-		{"operator", func() error { return s.AddOperator("op", Operator{Name: "zoe", Role: RoleStaff, PublicKey: key}) }, false,
+		{"operator", func() error { return s.AddOperator("op", Operator{Name: "zoe", Role: gdpr.RoleStaff, PublicKey: key}) }, false,
 			[]string{"operator.add"}, "operator zoe"},
 		{"remove operator", func() error { return s.RemoveOperator("op", "zoe") }, false, []string{"operator.remove"}, "operator zoe"},
 		{"rotate", func() error { return s.RotateMasterKey("op") }, false, []string{"keys.rotate"}, ""},

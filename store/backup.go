@@ -755,7 +755,7 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 			out.KeysShred++
 		}
 		if out.Suppressed > 0 || out.KeysShred > 0 {
-			t.audit("erasure.reapply", "suppression", fmt.Sprintf("re-applied after restoring an older backup: %d erased address(es) suppressed, %d data key(s) destroyed", out.Suppressed, out.KeysShred), nil, 0)
+			t.audit(gdpr.ActionErasureReapply, "suppression", fmt.Sprintf("re-applied after restoring an older backup: %d erased address(es) suppressed, %d data key(s) destroyed", out.Suppressed, out.KeysShred), nil, 0)
 		}
 		return nil
 	})

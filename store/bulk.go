@@ -256,9 +256,9 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 			unchanged++
 		}
 	}
-	action, detail := "basis.add", "added "+string(ch.Basis)+" (source "+ch.Source+")"
+	action, detail := gdpr.ActionBasisAdd, "added "+string(ch.Basis)+" (source "+ch.Source+")"
 	if ch.Remove {
-		action, detail = "basis.remove", "removed "+string(ch.Basis)
+		action, detail = gdpr.ActionBasisRemove, "removed "+string(ch.Basis)
 	}
 	switch {
 	case len(done) == 1:
@@ -289,7 +289,7 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 		return false, 0, err
 	}
 	old := rec.clear()
-	if old.Status == gdpr.ContactAnonymized || !q.MatchesTerms(&old) {
+	if !q.MatchesTerms(&old) || !old.BasisChangeApplies(ch.Basis, ch.Remove) {
 		return false, 0, nil
 	}
 	if ch.Remove {

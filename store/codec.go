@@ -187,8 +187,8 @@ func countryValue(code string) string {
 const (
 	cntContacts        = "contacts"
 	cntNoBasis         = "nobasis"
-	cntSubjectsEU      = "subjects:eu"      // not anonymized, EU or unknown country
-	cntSubjectsEUNone  = "subjects:eu:none" // of those, holding no basis
+	cntSubjectsEU      = "subjects:eu"      // in scope (gdpr.InScope)
+	cntSubjectsEUNone  = "subjects:eu:none" // in scope without a basis (gdpr.InScopeWithoutBasis)
 	cntConsent         = "consent"          // not anonymized, holding consent
 	cntConsentNoProof  = "consent:noproof"  // of those, without proof
 	cntRequests        = "requests"
@@ -222,13 +222,13 @@ func contactContributions(c *gdpr.Contact) []string {
 	for _, tg := range c.Tags {
 		out = append(out, cntPrefixTag+gdpr.NormalizeTag(tg))
 	}
-	if c.Status != gdpr.ContactAnonymized {
-		if c.EU() != gdpr.EUNo {
-			out = append(out, cntSubjectsEU)
-			if len(c.Bases) == 0 {
-				out = append(out, cntSubjectsEUNone)
-			}
+	if gdpr.InScope(c) {
+		out = append(out, cntSubjectsEU)
+		if gdpr.InScopeWithoutBasis(c) {
+			out = append(out, cntSubjectsEUNone)
 		}
+	}
+	if c.Status != gdpr.ContactAnonymized {
 		if c.HasBasis(gdpr.BasisConsent) {
 			out = append(out, cntConsent)
 			if c.ConsentWithoutProof() {

@@ -198,7 +198,7 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte, audited
 		bases = append(bases, string(b.Basis))
 	}
 	detail := fmt.Sprintf("created (source %s, country %s, bases %s)", orDash(c.Source), orDash(c.Country), orDash(strings.Join(bases, ",")))
-	t.audit("contact.create", c.ID.String(), detail, nil, slot)
+	t.audit(gdpr.ActionContactCreate, c.ID.String(), detail, nil, slot)
 	return nil
 }
 
@@ -447,14 +447,14 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		if err != nil || len(changed) == 0 {
 			return err
 		}
-		return t.replaceContact(&rec, &c, "contact.edit", "changed "+strings.Join(changed, ", "), sealedDiff)
+		return t.replaceContact(&rec, &c, gdpr.ActionContactEdit, "changed "+strings.Join(changed, ", "), sealedDiff)
 	})
 }
 
 // replaceContact reseals an edited contact under its key, moves its index
 // entries and counters, and audits the change with the old and new values
 // sealed in the entry.
-func (t *tx) replaceContact(rec *contactRec, c *gdpr.Contact, action, detail string, sealedDiff []byte) error {
+func (t *tx) replaceContact(rec *contactRec, c *gdpr.Contact, action gdpr.Action, detail string, sealedDiff []byte) error {
 	key, err := t.key(rec.Slot)
 	if err != nil {
 		return err
@@ -610,15 +610,30 @@ func (s *Store) SetContactStatus(operator string, id gdpr.ContactID, status gdpr
 		if err := t.putClear(&old, &rec); err != nil {
 			return err
 		}
-		action := "contact.restrict"
+		action := gdpr.ActionContactRestrict
 		if status == gdpr.ContactActive {
-			action = "contact.lift"
+			action = gdpr.ActionContactLift
 		}
 		var sealed []byte
 		if reason != "" {
 			sealed = []byte(reason)
 		}
 		t.audit(action, id.String(), "status "+string(old.Status)+" → "+string(status), sealed, rec.Slot)
+		return nil
+	})
+}
+
+// RecordExport audits an access package written for a contact that is not
+// linked to a request (a linked package is audited with its link, by
+// UpdateRequest). The entry names the contact by its id, the format and the
+// file's SHA-256 — nothing personal — and is refused, and the refusal
+// audited, for a role that may not export (gdpr.ActionContactExport).
+func (s *Store) RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error {
+	return s.write(operator, func(t *tx) error {
+		if _, err := t.getContactRec(id); err != nil {
+			return err
+		}
+		t.audit(gdpr.ActionContactExport, id.String(), "access package "+format+", sha256 "+sha256, nil, 0)
 		return nil
 	})
 }

@@ -54,7 +54,7 @@ type Counts struct {
 	EU             int64 // country in the EU/EEA
 	EUUnknown      int64 // no country recorded
 	WithoutBasis   int64
-	EUWithoutBasis int64 // not anonymized, EU or unknown country, no basis
+	EUWithoutBasis int64 // in scope without a basis: the contacts of gdpr.WithoutBasisQuery
 	Restricted     int64
 	Anonymized     int64
 	ByBasis        map[gdpr.Basis]int64

@@ -157,15 +157,8 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if err != nil {
 			return err
 		}
-		if (c.Balance > 0 || c.OpenContract) && strings.TrimSpace(opts.OverrideReason) == "" {
-			var why []string
-			if c.Balance > 0 {
-				why = append(why, fmt.Sprintf("an unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
-			}
-			if c.OpenContract {
-				why = append(why, "an open contract")
-			}
-			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, strings.Join(why, " and "))
+		if obs := c.Obligations(); len(obs) > 0 && strings.TrimSpace(opts.OverrideReason) == "" {
+			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, gdpr.ObligationsText(obs))
 		}
 		var req *gdpr.Request
 		var reqRec requestRec
@@ -227,7 +220,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if req != nil {
 			detail += "; answers " + req.ID.String()
 		}
-		t.audit("contact.anonymize", id.String(), detail, nil, 0)
+		t.audit(gdpr.ActionContactAnonymize, id.String(), detail, nil, 0)
 		res.Event = t.seq + uint64(len(t.entries))
 		if req != nil {
 			r := *req
@@ -238,7 +231,7 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 			if err := t.putRequest(req, r, reqRec.Slot); err != nil {
 				return err
 			}
-			t.audit("request.close", r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
+			t.audit(gdpr.ActionRequestClose, r.ID.String(), "closed as completed by erasure of "+id.String(), nil, 0)
 		}
 		return nil
 	}()
@@ -297,7 +290,7 @@ func (s *Store) Readmit(operator, email, reason string) error {
 		if err := t.setSuppressed(h, false); err != nil {
 			return err
 		}
-		t.audit("suppression.readmit", "suppression", "an erased address was re-admitted: "+reason, nil, 0)
+		t.audit(gdpr.ActionSuppressionReadmit, "suppression", "an erased address was re-admitted: "+reason, nil, 0)
 		return nil
 	})
 }

@@ -289,7 +289,7 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 // last (their ids follow one another), found in each one's audit trail by
 // a single index key, instead of an entry and an index key apiece.
 func (t *tx) auditImported(first, last gdpr.ContactID, firstLine, lastLine int) {
-	t.auditContacts("contact.import", first, last, fmt.Sprintf("import created %d contact(s) %s–%s from file lines %d–%d",
+	t.auditContacts(gdpr.ActionContactImport, first, last, fmt.Sprintf("import created %d contact(s) %s–%s from file lines %d–%d",
 		last-first+1, first, last, firstLine, lastLine))
 }
 
@@ -547,6 +547,6 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	if err != nil {
 		return false, err
 	}
-	err = t.replaceContact(&rec, &c, "contact.import-update", "import changed "+strings.Join(changed, ", "), sealedDiff)
+	err = t.replaceContact(&rec, &c, gdpr.ActionContactImportUpdate, "import changed "+strings.Join(changed, ", "), sealedDiff)
 	return err == nil, err
 }

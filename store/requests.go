@@ -115,7 +115,7 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 	if r.Due.IsZero() {
 		r.Due = gdpr.DueDate(r.Received, nil)
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.ValidateAt(s.now()); err != nil {
 		return 0, err
 	}
 	var id gdpr.RequestID
@@ -143,7 +143,7 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 		if r.Contact != 0 {
 			subject = r.Contact.String()
 		}
-		t.audit("request.add", id.String(), fmt.Sprintf("%s request via %s from %s, due %s", r.Type, r.Channel, subject, r.Due.Format(time.DateOnly)), nil, 0)
+		t.audit(gdpr.ActionRequestAdd, id.String(), fmt.Sprintf("%s request via %s from %s, due %s", r.Type, r.Channel, subject, r.Due.Format(time.DateOnly)), nil, 0)
 		return nil
 	})
 	return id, err
@@ -261,7 +261,7 @@ func (s *Store) Requests(f RequestFilter) ([]gdpr.Request, error) {
 // UpdateRequest changes a request through fn (which should use the domain's
 // Move and Extend so illegal transitions are refused) and audits it with
 // the given action and non-personal detail.
-func (s *Store) UpdateRequest(operator string, id gdpr.RequestID, action, detail string, fn func(r *gdpr.Request) error) error {
+func (s *Store) UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error {
 	return s.write(operator, func(t *tx) error {
 		rec, err := readRequestRec(t.txn, id)
 		if err != nil {
@@ -290,7 +290,7 @@ func (s *Store) CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.Re
 	if outcome != gdpr.StatusCompleted && outcome != gdpr.StatusDenied {
 		return fmt.Errorf("outcome %q: use completed or denied", outcome)
 	}
-	return s.UpdateRequest(operator, id, "request.close", "closed as "+string(outcome), func(r *gdpr.Request) error {
+	return s.UpdateRequest(operator, id, gdpr.ActionRequestClose, "closed as "+string(outcome), func(r *gdpr.Request) error {
 		return r.Move(outcome, note, s.now())
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
-func addOp(t *testing.T, s *Store, name string, role Role) {
+func addOp(t *testing.T, s *Store, name string, role gdpr.Role) {
 	t.Helper()
 	if err := s.AddOperator("owner", Operator{Name: name, Role: role, PublicKey: "ssh-ed25519 AAAA" + name}); err != nil {
 		t.Fatal(err)
@@ -22,8 +22,8 @@ func addOp(t *testing.T, s *Store, name string, role Role) {
 func TestRolesAreEnforcedAndRefusalsAudited(t *testing.T) {
 	s, _ := newStore(t)
 	ids := mustCreate(t, s, gdpr.Contact{Email: "a@example.org", Country: "DE"}, gdpr.Contact{Email: "b@example.org", Country: "DE"})
-	addOp(t, s, "vic", RoleViewer)
-	addOp(t, s, "sam", RoleStaff)
+	addOp(t, s, "vic", gdpr.RoleViewer)
+	addOp(t, s, "sam", gdpr.RoleStaff)
 	q := mustQuery(t, "country:DE")
 
 	_, err := s.ApplyBasis(context.Background(), "vic", q, BasisChange{Basis: gdpr.BasisConsent, Evidence: "x"}, nil)
@@ -53,7 +53,7 @@ func TestRolesAreEnforcedAndRefusalsAudited(t *testing.T) {
 	if err := s.SaveSettings("sam", gdpr.Settings{PrivacyPolicyURL: "https://x.example"}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("staff settings: %v", err)
 	}
-	if err := s.AddOperator("sam", Operator{Name: "eve", Role: RoleAdmin, PublicKey: "k"}); !errors.Is(err, ErrForbidden) {
+	if err := s.AddOperator("sam", Operator{Name: "eve", Role: gdpr.RoleAdmin, PublicKey: "k"}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("staff adds an operator: %v", err)
 	}
 	// The owner at the machine (a name that is not registered) may.
@@ -116,7 +116,7 @@ func TestLocalOwnerHandle(t *testing.T) {
 	if n, _ := s.Count(gdpr.Query{}); n != 1 {
 		t.Fatalf("the serving handle sees %d contacts, want 1", n)
 	}
-	if err := owner.AddOperator("olga", Operator{Name: "vera", Role: RoleViewer, PublicKey: "ssh-ed25519 AAAA"}); err != nil {
+	if err := owner.AddOperator("olga", Operator{Name: "vera", Role: gdpr.RoleViewer, PublicKey: "ssh-ed25519 AAAA"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := owner.CreateContact("vera", gdpr.Contact{Email: "v@example.org"}); !errors.Is(err, ErrForbidden) {
@@ -141,5 +141,21 @@ func TestLocalOwnerHandle(t *testing.T) {
 	want := []string{"vera: serve over SSH refused: role viewer", "olga: contact.create refused: role unregistered", "vera: contact.create refused: role viewer"}
 	if strings.Join(refusals, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("refusals:\n%s\nwant:\n%s", strings.Join(refusals, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A request cannot be logged as received after today, from any front end
+// (gdpr.Request.ValidateAt): its month (Art. 12(3)) runs from receipt.
+func TestAddRequestRefusesAFutureReceipt(t *testing.T) {
+	s, clk := newStore(t)
+	r := gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, clk.Now().AddDate(0, 0, 1), nil)
+	r.SubjectEmail = "a@example.org"
+	if _, err := s.AddRequest("owner", r); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Fatalf("a request received tomorrow: %v", err)
+	}
+	r = gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, clk.Now(), nil)
+	r.SubjectEmail = "a@example.org"
+	if _, err := s.AddRequest("owner", r); err != nil {
+		t.Fatalf("a request received today: %v", err)
 	}
 }

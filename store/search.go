@@ -596,7 +596,7 @@ func (s *Store) migrateSearch(upgrading func(contacts uint64)) error {
 			}
 			if c+perTxn >= chunks {
 				if maxID > 0 {
-					t.audit("store.upgrade", "search", fmt.Sprintf("built the sealed search index of %d contact id(s)", maxID), nil, 0)
+					t.audit(gdpr.ActionStoreUpgrade, "search", fmt.Sprintf("built the sealed search index of %d contact id(s)", maxID), nil, 0)
 				}
 				return t.set(keySchema, u64(2))
 			}
@@ -642,7 +642,7 @@ func (s *Store) repairSearch() error {
 		for _, c := range broken {
 			t.searchEdit(gdpr.ContactID(c << s.searchBits))
 		}
-		t.audit("store.repair", "search", fmt.Sprintf("rebuilt %d search index chunk(s) whose key was destroyed", len(broken)), nil, 0)
+		t.audit(gdpr.ActionStoreRepair, "search", fmt.Sprintf("rebuilt %d search index chunk(s) whose key was destroyed", len(broken)), nil, 0)
 		return nil
 	})
 }

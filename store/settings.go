@@ -46,7 +46,7 @@ func (s *Store) SaveSettings(operator string, st gdpr.Settings) error {
 		if err := t.setJSON(keySettings, st); err != nil {
 			return err
 		}
-		t.audit("settings.edit", "settings", "changed "+strings.Join(changed, ", "), nil, 0)
+		t.audit(gdpr.ActionSettingsEdit, "settings", "changed "+strings.Join(changed, ", "), nil, 0)
 		return nil
 	})
 }
@@ -63,7 +63,7 @@ func (s *Store) RecordSweep(operator string, at time.Time, anonymized int64) err
 		if err := t.setJSON(keySettings, st); err != nil {
 			return err
 		}
-		t.audit("sweep.record", "settings", fmt.Sprintf("sweep finished, %d contacts anonymized", anonymized), nil, 0)
+		t.audit(gdpr.ActionSweepRecord, "settings", fmt.Sprintf("sweep finished, %d contacts anonymized", anonymized), nil, 0)
 		return nil
 	})
 }
@@ -122,7 +122,7 @@ func (s *Store) AddPolicyVersion(operator string, kind gdpr.PolicyKind, text str
 		if err := t.setJSON(policyKey(kind, pv.Version), pv); err != nil {
 			return err
 		}
-		t.audit("policy.add", fmt.Sprintf("%s v%d", kind, pv.Version), "effective "+pv.EffectiveAt.Format(time.RFC3339)+", sha256 "+pv.SHA256, nil, 0)
+		t.audit(gdpr.ActionPolicyAdd, fmt.Sprintf("%s v%d", kind, pv.Version), "effective "+pv.EffectiveAt.Format(time.RFC3339)+", sha256 "+pv.SHA256, nil, 0)
 		return nil
 	})
 	return pv, err
@@ -152,7 +152,7 @@ func (s *Store) SetSourceRule(operator string, r gdpr.SourceRule) error {
 		if err := t.setJSON(ruleKey(r.Source), r); err != nil {
 			return err
 		}
-		t.audit("rule.set", "source "+r.Source, "basis "+string(r.Basis), nil, 0)
+		t.audit(gdpr.ActionRuleSet, "source "+r.Source, "basis "+string(r.Basis), nil, 0)
 		return nil
 	})
 }
@@ -167,7 +167,7 @@ func (s *Store) DeleteSourceRule(operator, source string) error {
 		if err := t.del(ruleKey(source)); err != nil {
 			return err
 		}
-		t.audit("rule.delete", "source "+source, "", nil, 0)
+		t.audit(gdpr.ActionRuleDelete, "source "+source, "", nil, 0)
 		return nil
 	})
 }
@@ -225,34 +225,15 @@ func (s *Store) SetChecklistItem(operator, id string, rec gdpr.ItemRecord) error
 		if err := t.setJSON(checkKey(id), rec); err != nil {
 			return err
 		}
-		t.audit("checklist.set", "checklist "+id, "state "+string(rec.State), nil, 0)
+		t.audit(gdpr.ActionChecklistSet, "checklist "+id, "state "+string(rec.State), nil, 0)
 		return nil
 	})
-}
-
-// Role is what an operator may do.
-type Role string
-
-// The operator roles of SPEC §8.
-const (
-	RoleAdmin  Role = "admin"  // everything
-	RoleStaff  Role = "staff"  // contacts and requests; no anonymize, settings or operators
-	RoleViewer Role = "viewer" // reads only
-)
-
-// ParseRole reads a role.
-func ParseRole(s string) (Role, error) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleStaff, RoleViewer:
-		return r, nil
-	}
-	return "", fmt.Errorf("unknown role %q: use admin, staff or viewer", s)
 }
 
 // Operator is a person allowed in over SSH, identified by a public key.
 type Operator struct {
 	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
+	Role      gdpr.Role `json:"role"`
 	PublicKey string    `json:"public_key"` // authorized_keys format
 	AddedAt   time.Time `json:"added_at"`
 	AddedBy   string    `json:"added_by"`
@@ -264,7 +245,7 @@ func (s *Store) AddOperator(operator string, op Operator) error {
 	if op.Name == "" || strings.ContainsAny(op.Name, " \t\n/") {
 		return fmt.Errorf("operator name %q: use one word, e.g. anna", op.Name)
 	}
-	if _, err := ParseRole(string(op.Role)); err != nil {
+	if _, err := gdpr.ParseRole(string(op.Role)); err != nil {
 		return err
 	}
 	if strings.TrimSpace(op.PublicKey) == "" {
@@ -275,7 +256,7 @@ func (s *Store) AddOperator(operator string, op Operator) error {
 		if err := t.setJSON(operatorKey(op.Name), op); err != nil {
 			return err
 		}
-		t.audit("operator.add", "operator "+op.Name, "role "+string(op.Role), nil, 0)
+		t.audit(gdpr.ActionOperatorAdd, "operator "+op.Name, "role "+string(op.Role), nil, 0)
 		return nil
 	})
 }
@@ -289,7 +270,7 @@ func (s *Store) RemoveOperator(operator, name string) error {
 		if err := t.del(operatorKey(name)); err != nil {
 			return err
 		}
-		t.audit("operator.remove", "operator "+name, "", nil, 0)
+		t.audit(gdpr.ActionOperatorRemove, "operator "+name, "", nil, 0)
 		return nil
 	})
 }

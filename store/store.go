@@ -19,6 +19,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
 // schemaVersion is written into a new store; a store written by a newer
@@ -459,7 +460,7 @@ func (s *Store) RotateMasterKey(operator string) error {
 		return fmt.Errorf("rotate master key: %w", err)
 	}
 	return s.writeLocked(operator, func(t *tx) error {
-		t.audit("keys.rotate", "", "master key rotated", nil, 0)
+		t.audit(gdpr.ActionKeysRotate, "", "master key rotated", nil, 0)
 		return nil
 	})
 }

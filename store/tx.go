@@ -176,14 +176,14 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 
 // refuse audits a refused change in a transaction of its own and returns
 // ErrForbidden naming what was refused.
-func (s *Store) refuse(operator, action, record string, role Role) error {
+func (s *Store) refuse(operator, action, record string, role gdpr.Role) error {
 	who := string(role)
 	if who == "" {
 		who = "unregistered"
 	}
 	err := s.writeLocked(operator, func(t *tx) error {
 		t.entries = nil
-		t.audit("access.refused", record, action+" refused: role "+who, nil, 0)
+		t.audit(gdpr.ActionAccessRefused, record, action+" refused: role "+who, nil, 0)
 		return nil
 	})
 	if err != nil {
@@ -370,21 +370,21 @@ func chainHash(e auditRec) ([]byte, error) {
 
 // auditContacts records one entry about the contacts first to last (ids
 // that follow one another), each of which finds it in its audit trail.
-func (t *tx) auditContacts(action string, first, last gdpr.ContactID, detail string) {
-	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+func (t *tx) auditContacts(action gdpr.Action, first, last gdpr.ContactID, detail string) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: string(action),
 		Record: first.String(), Detail: detail, contacts: [2]gdpr.ContactID{first, last}})
 }
 
 // auditBulk records one entry about the contacts of a bulk chunk, each of
 // which finds it in its audit trail.
-func (t *tx) auditBulk(action, detail string, ids []gdpr.ContactID) {
-	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+func (t *tx) auditBulk(action gdpr.Action, detail string, ids []gdpr.ContactID) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: string(action),
 		Detail: detail, Contacts: len(ids), records: ids})
 }
 
 // audit records an entry. personal, when given, is sealed under slot's key.
-func (t *tx) audit(action, record, detail string, personal []byte, slot Slot) {
-	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: action,
+func (t *tx) audit(action gdpr.Action, record, detail string, personal []byte, slot Slot) {
+	t.entries = append(t.entries, auditRec{At: t.now, Operator: t.operator, Action: string(action),
 		Record: record, Detail: detail, Sealed: personal, Slot: slot})
 }
 

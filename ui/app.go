@@ -73,7 +73,7 @@ func New(o Options) *Model {
 		o.Operator = "owner"
 	}
 	if o.Role == "" {
-		o.Role = store.RoleAdmin
+		o.Role = gdpr.RoleAdmin
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -115,47 +116,16 @@ type bulkDoneMsg struct {
 	err error
 }
 
-// countChanges works out how many contacts the change would touch, from
-// counts (a query mark) or by reading the marked contacts.
+// countChanges works out how many contacts the change would touch
+// (desk.PreviewBasisChange, the command line's preview too).
 func (b *bulk) countChanges() tea.Msg {
-	st, ch := b.c.store, b.change()
-	if b.set.query != nil {
-		q := *b.set.query
-		all, err := st.Count(q)
-		if err != nil {
-			return bulkCountMsg{err: err}
-		}
-		with := q
-		with.Terms = append(append([]gdpr.Term(nil), q.Terms...), gdpr.Term{Field: gdpr.FieldBasis, Values: []string{string(ch.Basis)}})
-		holding, err := st.Count(with)
-		if err != nil {
-			return bulkCountMsg{err: err}
-		}
-		if ch.Remove {
-			return bulkCountMsg{n: holding}
-		}
-		anon := q
-		anon.Terms = append(append([]gdpr.Term(nil), q.Terms...), gdpr.Term{Field: gdpr.FieldStatus, Values: []string{string(gdpr.ContactAnonymized)}})
-		gone, err := st.Count(anon)
-		if err != nil {
-			return bulkCountMsg{err: err}
-		}
-		return bulkCountMsg{n: all - holding - gone}
-	}
-	var n int64
-	for _, id := range b.set.ids {
-		c, err := st.Contact(id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return bulkCountMsg{err: err}
-		}
-		if c.Status != gdpr.ContactAnonymized && c.HasBasis(ch.Basis) == ch.Remove {
-			n++
-		}
-	}
-	return bulkCountMsg{n: n}
+	n, err := desk.PreviewBasisChange(b.c.store, b.set.contacts(), b.change())
+	return bulkCountMsg{n: n, err: err}
+}
+
+// contacts is the set as the bulk use case takes it.
+func (m markedSet) contacts() desk.Contacts {
+	return desk.Contacts{Query: m.query, IDs: m.ids}
 }
 
 // start runs the change in the background; progress arrives as messages
@@ -174,13 +144,7 @@ func (b *bulk) start() tea.Cmd {
 			default: // the UI is behind; the next report carries the figures
 			}
 		}
-		var res store.BulkResult
-		var err error
-		if set.query != nil {
-			res, err = st.ApplyBasis(ctx, op, *set.query, ch, report)
-		} else {
-			res, err = st.ApplyBasisTo(ctx, op, set.ids, ch, report)
-		}
+		res, err := desk.ApplyBasisChange(ctx, st, op, set.contacts(), ch, report)
 		out <- bulkDoneMsg{res: res, err: err}
 		close(out)
 	}()

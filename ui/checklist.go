@@ -98,7 +98,7 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 	if !key.Matches(msg, k.Tick, k.NA, k.Note) {
 		return nil
 	}
-	if ok, why := s.c.may("change the checklist"); !ok {
+	if ok, why := s.c.role.May(gdpr.ActionChecklistSet); !ok {
 		return status(why)
 	}
 	rec := it.Record

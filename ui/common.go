@@ -31,7 +31,7 @@ type Store interface {
 	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, error)
-	UpdateRequest(operator string, id gdpr.RequestID, action, detail string, fn func(r *gdpr.Request) error) error
+	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 	Requests(f store.RequestFilter) ([]gdpr.Request, error)
 	Audit(f store.AuditFilter, before uint64, limit int) ([]store.AuditEntry, error)
 	Checklist() (items []gdpr.ItemStatus, done, applicable int, err error)
@@ -46,6 +46,7 @@ type Store interface {
 	Request(id gdpr.RequestID) (gdpr.Request, error)
 	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
 	FindContact(ref string) (gdpr.Contact, error)
+	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -53,8 +54,8 @@ var _ Store = (*store.Store)(nil)
 // Options configure the UI.
 type Options struct {
 	Store    Store
-	Operator string     // who is at the keyboard (audit entries name them)
-	Role     store.Role // what they may do; empty is admin (the local owner)
+	Operator string    // who is at the keyboard (audit entries name them)
+	Role     gdpr.Role // what they may do; empty is admin (the local owner)
 	// Now returns the current time; tests fix it so screens are golden.
 	Now func() time.Time
 	// ExportDir is where access packages are written (default: the
@@ -71,7 +72,7 @@ type Options struct {
 type common struct {
 	store     Store
 	operator  string
-	role      store.Role
+	role      gdpr.Role
 	now       func() time.Time
 	exportDir string
 	styles    Styles
@@ -122,21 +123,6 @@ func (c *common) io(fn func() tea.Msg) tea.Cmd {
 type ioMsg struct {
 	to  int
 	msg tea.Msg
-}
-
-// may reports whether the operator's role allows a change, and if not, why:
-// the reason is shown instead of silently doing nothing.
-func (c *common) may(action string) (bool, string) {
-	switch c.role {
-	case store.RoleViewer:
-		return false, "viewers cannot " + action
-	case store.RoleStaff:
-		switch action {
-		case "anonymize", "change settings", "manage operators", "change the checklist":
-			return false, "staff cannot " + action + "; ask an admin"
-		}
-	}
-	return true, ""
 }
 
 // statusMsg sets the status line's message.

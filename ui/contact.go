@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +11,7 @@ import (
 	"charm.land/huh/v2"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -153,26 +151,26 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	var open func() *dialog
-	action := ""
+	var action gdpr.Action
 	switch {
 	case key.Matches(msg, k.Edit):
-		open, action = v.editDialog, "edit contacts"
+		open, action = v.editDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Consent):
-		open, action = v.consentDialog, "record consent"
+		open, action = v.consentDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Withdraw):
-		open, action = v.withdrawDialog, "record consent"
+		open, action = v.withdrawDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Restrict):
-		open, action = v.restrictDialog, "restrict contacts"
+		open, action = v.restrictDialog, gdpr.ActionContactRestrict
 	case key.Matches(msg, k.Anonymize):
-		open, action = v.anonymizeDialog, "anonymize"
+		open, action = v.anonymizeDialog, gdpr.ActionContactAnonymize
 	case key.Matches(msg, k.Export):
-		open, action = v.exportDialog, "export access packages"
+		open, action = v.exportDialog, gdpr.ActionContactExport
 	case key.Matches(msg, k.NewRequest):
-		open, action = v.requestDialog, "log requests"
+		open, action = v.requestDialog, gdpr.ActionRequestAdd
 	default:
 		return nil
 	}
-	if ok, why := v.c.may(action); !ok {
+	if ok, why := v.c.role.May(action); !ok {
 		return status(why)
 	}
 	d := open()
@@ -389,13 +387,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 			break
 		}
 	}
-	var obligations []string
-	if c.Balance > 0 {
-		obligations = append(obligations, fmt.Sprintf("unpaid balance of %d.%02d", c.Balance/100, c.Balance%100))
-	}
-	if c.OpenContract {
-		obligations = append(obligations, "an open contract")
-	}
+	obligations := c.Obligations()
 	sure, reason := false, ""
 	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
 	if linked != 0 {
@@ -403,7 +395,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 	}
 	var fields []huh.Field
 	if len(obligations) > 0 {
-		fields = append(fields, huh.NewInput().Title("Obligation: "+strings.Join(obligations, " and ")).
+		fields = append(fields, huh.NewInput().Title("Obligation: "+gdpr.ObligationsText(obligations)).
 			Description("Art. 17(3) may let you keep the data. To erase anyway, give the reason (kept in the audit log; no personal details)").
 			Value(&reason).Validate(nonEmpty("a reason to erase despite the obligation")))
 	}
@@ -429,64 +421,61 @@ func (v *contactView) anonymizeDialog() *dialog {
 }
 
 func (v *contactView) exportDialog() *dialog {
-	format := exporters.FormatXLSX
+	x := newAccessForm()
 	id := v.id
 	return newDialog("Export the access package of "+id.String()+" (Art. 15 / Art. 20)", func() tea.Cmd {
-		return v.act(func() (string, error) {
-			path, sum, err := writeAccessPackage(v.c, id, format)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("Wrote %s (SHA-256 %.12s…)", path, sum), nil
-		})
-	}, huh.NewSelect[string]().Title("Format").Options(
-		huh.NewOption("XLSX — one sheet per section, opens in any spreadsheet", exporters.FormatXLSX),
-		huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
-		huh.NewOption("JSON — machine-readable (portability)", exporters.FormatJSON),
-	).Value(&format))
+		return v.act(func() (string, error) { return x.export(v.c, id, 0) })
+	}, x.fields()...)
 }
 
-// writeAccessPackage writes a contact's package into the export directory
-// under a name that does not exist yet, and returns its path and SHA-256.
-func writeAccessPackage(c *common, id gdpr.ContactID, format string) (string, string, error) {
-	pkg, err := exporters.BuildAccessPackage(c.store, id, c.now())
+// accessForm is what the owner chooses for an access package, on the
+// contact view and on an access or portability request alike.
+type accessForm struct {
+	format   string
+	password string
+	eml      bool
+}
+
+func newAccessForm() *accessForm { return &accessForm{format: exporters.FormatXLSX} }
+
+func (x *accessForm) fields() []huh.Field {
+	return []huh.Field{
+		huh.NewSelect[string]().Title("Format").Options(
+			huh.NewOption("XLSX — one sheet per section, opens in any spreadsheet", exporters.FormatXLSX),
+			huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
+			huh.NewOption("JSON — machine-readable (portability, Art. 20)", exporters.FormatJSON),
+		).Value(&x.format),
+		huh.NewInput().Title("Password").Description("XLSX only: encrypts the file; tell the person another way (empty: none)").
+			EchoMode(huh.EchoModePassword).Value(&x.password).Validate(func(s string) error {
+			if s != "" && x.format != exporters.FormatXLSX {
+				return errors.New("a password works with the XLSX format only")
+			}
+			return nil
+		}),
+		huh.NewConfirm().Title("Also write an email draft (.eml) with the package attached?").Value(&x.eml),
+	}
+}
+
+// export writes the package through the one access export (desk), audited
+// like the command line's, and says what was written.
+func (x *accessForm) export(c *common, id gdpr.ContactID, req gdpr.RequestID) (string, error) {
+	res, err := desk.ExportAccess(c.store, desk.AccessExport{Operator: c.operator, Contact: id, Format: x.format,
+		Password: x.password, EML: x.eml, Request: req, Dir: c.exportDir, Now: c.now()})
 	if err != nil {
-		return "", "", fmt.Errorf("build the access package of %s: %w", id, err)
+		return "", err
 	}
-	var buf bytes.Buffer
-	if err := exporters.WriteAccess(&buf, pkg, format, ""); err != nil {
-		return "", "", fmt.Errorf("write the access package of %s: %w", id, err)
+	text := "Wrote " + res.Path
+	if res.Linked != 0 {
+		text += " and linked it to " + res.Linked.String()
 	}
-	dir := c.exportDir
-	if dir == "" {
-		dir = "."
+	text += fmt.Sprintf(" (SHA-256 %.12s…; audited)", res.SHA256)
+	if res.EMLPath != "" {
+		text += "; email draft " + filepath.Base(res.EMLPath)
 	}
-	base := "access-" + id.String() + "-" + c.now().Format("2006-01-02")
-	ext := exporters.AccessExt(format)
-	for n := 1; n < 1000; n++ {
-		name := base + ext
-		if n > 1 {
-			name = fmt.Sprintf("%s-%d%s", base, n, ext)
-		}
-		path := filepath.Join(dir, name)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", "", fmt.Errorf("create %s: %w", path, err)
-		}
-		_, werr := f.Write(buf.Bytes())
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			os.Remove(path)
-			return "", "", fmt.Errorf("write %s: %w", path, werr)
-		}
-		return path, fmt.Sprintf("%x", sha256.Sum256(buf.Bytes())), nil
+	if res.Linked != 0 {
+		text += "; send it, then complete the request"
 	}
-	return "", "", fmt.Errorf("too many access packages of %s today in %s", id, dir)
+	return text, nil
 }
 
 func (v *contactView) requestDialog() *dialog {
@@ -557,15 +546,8 @@ func (v *contactView) lines(w int) []string {
 	if len(c.PastEmails) > 0 {
 		left = append(left, kv("Earlier", strings.Join(c.PastEmails, ", ")))
 	}
-	if c.Balance > 0 || c.OpenContract {
-		ob := []string{}
-		if c.Balance > 0 {
-			ob = append(ob, fmt.Sprintf("balance %d.%02d", c.Balance/100, c.Balance%100))
-		}
-		if c.OpenContract {
-			ob = append(ob, "open contract")
-		}
-		right = append(right, kv("Owes", st.Warn.Render(strings.Join(ob, ", "))))
+	if obs := c.Obligations(); len(obs) > 0 {
+		right = append(right, kv("Owes", st.Warn.Render(gdpr.ObligationsText(obs))))
 	}
 	if w >= 100 {
 		half := w / 2

@@ -296,7 +296,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.clearMarks()
 		return status("marks cleared")
 	case key.Matches(msg, k.Bulk):
-		if ok, why := s.c.may("change lawful bases"); !ok {
+		if ok, why := s.c.role.May(gdpr.ActionBasisAdd); !ok {
 			return status(why)
 		}
 		if s.bulk != nil && s.bulk.running {

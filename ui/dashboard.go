@@ -83,7 +83,9 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyPressMsg:
 		if key.Matches(msg, d.c.keys.ShowUnbased) {
-			return func() tea.Msg { return switchMsg{to: tabContacts, filter: "eu:yes basis:none"} }
+			// The list of the figure above: the same rule, so the same rows.
+			filter := gdpr.WithoutBasisQuery().String()
+			return func() tea.Msg { return switchMsg{to: tabContacts, filter: filter} }
 		}
 	}
 	return nil

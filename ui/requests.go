@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -146,7 +145,7 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.state = (s.state + 1) % 3
 		s.filter()
 	case key.Matches(msg, k.NewRequest):
-		if ok, why := s.c.may("log requests"); !ok {
+		if ok, why := s.c.role.May(gdpr.ActionRequestAdd); !ok {
 			return status(why)
 		}
 		return openDialog(s.c, &s.dialog, s.newRequestDialog())
@@ -345,21 +344,21 @@ type step struct {
 	b       key.Binding
 	blocked string
 	open    func() *dialog
-	action  string // for the role check
+	action  gdpr.Action // for the role check
 }
 
 func (v *requestView) steps() []step {
 	k := v.c.keys
 	r, now := v.r, v.c.now()
 	var out []step
-	add := func(b key.Binding, desc, action, blocked string, open func() *dialog) {
+	add := func(b key.Binding, desc string, action gdpr.Action, blocked string, open func() *dialog) {
 		b.SetHelp(b.Help().Key, desc)
 		out = append(out, step{b: b, blocked: blocked, open: open, action: action})
 	}
 	told := r.Type == gdpr.RequestRectification || r.Type == gdpr.RequestErasure
 	if !r.Status.Open() {
 		if told {
-			add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
 		}
 		return out
 	}
@@ -367,7 +366,7 @@ func (v *requestView) steps() []step {
 	if r.Verified != nil {
 		verifyBlocked = "identity already verified by " + r.Verified.By
 	}
-	add(k.VerifyID, "verify identity", "work requests", verifyBlocked, v.verifyDialog)
+	add(k.VerifyID, "verify identity", gdpr.ActionRequestVerify, verifyBlocked, v.verifyDialog)
 	extBlocked := ""
 	switch {
 	case r.Extension != nil:
@@ -375,7 +374,7 @@ func (v *requestView) steps() []step {
 	case gdpr.Overdue(r.Due, now):
 		extBlocked = "the due date " + r.Due.Format(time.DateOnly) + " has passed: an extension must be made before it"
 	}
-	add(k.Extend, "extend once, with reason", "work requests", extBlocked, v.extendDialog)
+	add(k.Extend, "extend once, with reason", gdpr.ActionRequestExtend, extBlocked, v.extendDialog)
 	needContact := ""
 	if v.contact == nil {
 		needContact = "no contact matches this request: nothing is held on the person; complete or deny it with a note"
@@ -384,21 +383,21 @@ func (v *requestView) steps() []step {
 	}
 	switch r.Type {
 	case gdpr.RequestAccess, gdpr.RequestPortability:
-		add(k.Export, "export the access package", "export access packages", v.needVerified(needContact), v.exportDialog)
+		add(k.Export, "export the access package", gdpr.ActionRequestExport, v.needVerified(needContact), v.exportDialog)
 	case gdpr.RequestErasure:
-		add(k.Anonymize, "anonymize the contact", "anonymize", v.needVerified(needContact), v.anonymizeDialog)
+		add(k.Anonymize, "anonymize the contact", gdpr.ActionContactAnonymize, v.needVerified(needContact), v.anonymizeDialog)
 	case gdpr.RequestRectification:
-		add(k.Edit, "edit the contact (rectify)", "edit contacts", v.needVerified(needContact), v.editDialog)
-		add(k.Notify, "record recipients told (Art. 19)", "work requests", v.notifyBlocked(), v.notifyDialog)
+		add(k.Edit, "edit the contact (rectify)", gdpr.ActionContactEdit, v.needVerified(needContact), v.editDialog)
+		add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
 	case gdpr.RequestRestriction, gdpr.RequestObjection:
 		if v.contact != nil && v.contact.Status == gdpr.ContactRestricted {
-			add(k.Restrict, "lift the restriction", "restrict contacts", "", v.restrictDialog)
+			add(k.Restrict, "lift the restriction", gdpr.ActionContactLift, "", v.restrictDialog)
 		} else {
-			add(k.Restrict, "restrict the contact (no marketing)", "restrict contacts", v.needVerified(needContact), v.restrictDialog)
+			add(k.Restrict, "restrict the contact (no marketing)", gdpr.ActionContactRestrict, v.needVerified(needContact), v.restrictDialog)
 		}
 	}
-	add(k.Complete, "complete, with an outcome note", "work requests", "", v.completeDialog)
-	add(k.Deny, "deny, with the reason (Art. 12(4))", "work requests", "", v.denyDialog)
+	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
+	add(k.Deny, "deny, with the reason (Art. 12(4))", gdpr.ActionRequestClose, "", v.denyDialog)
 	return out
 }
 
@@ -479,7 +478,7 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 		if s.blocked != "" {
 			return status(s.blocked)
 		}
-		if ok, why := v.c.may(s.action); !ok {
+		if ok, why := v.c.role.May(s.action); !ok {
 			return status(why)
 		}
 		return openDialog(v.c, &v.dialog, s.open())
@@ -496,7 +495,7 @@ func (v *requestView) act(fn func() (string, error)) tea.Cmd {
 }
 
 // updateRequest changes the request through fn, audited as action.
-func (v *requestView) updateRequest(action, detail string, fn func(r *gdpr.Request) error) error {
+func (v *requestView) updateRequest(action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error {
 	return v.c.store.UpdateRequest(v.c.operator, v.id, action, detail, fn)
 }
 
@@ -505,7 +504,7 @@ func (v *requestView) verifyDialog() *dialog {
 	op, now := v.c.operator, v.c.now
 	return newDialog("Verify the identity of who asked "+v.id.String()+" (Art. 12(6))", func() tea.Cmd {
 		return v.act(func() (string, error) {
-			err := v.updateRequest("request.verify", "identity verified", func(r *gdpr.Request) error {
+			err := v.updateRequest(gdpr.ActionRequestVerify, "identity verified", func(r *gdpr.Request) error {
 				r.Verified = &gdpr.Verification{By: op, How: strings.TrimSpace(how), At: now().UTC()}
 				if r.Status == gdpr.StatusNew || r.Status == gdpr.StatusVerifying {
 					return r.Move(gdpr.StatusInProgress, "", now())
@@ -530,7 +529,7 @@ func (v *requestView) extendDialog() *dialog {
 				return "", errors.New("told on: use YYYY-MM-DD")
 			}
 			var due time.Time
-			err = v.updateRequest("request.extend", "extended", func(r *gdpr.Request) error {
+			err = v.updateRequest(gdpr.ActionRequestExtend, "extended", func(r *gdpr.Request) error {
 				if err := r.Extend(strings.TrimSpace(reason), time.Time{}, toldAt, now(), op, nil); err != nil {
 					return err
 				}
@@ -549,28 +548,11 @@ func (v *requestView) extendDialog() *dialog {
 }
 
 func (v *requestView) exportDialog() *dialog {
-	format := exporters.FormatXLSX
-	id, cid, op, now := v.id, v.r.Contact, v.c.operator, v.c.now
+	x := newAccessForm()
+	id, cid := v.id, v.r.Contact
 	return newDialog("Export the access package for "+id.String(), func() tea.Cmd {
-		return v.act(func() (string, error) {
-			path, sum, err := writeAccessPackage(v.c, cid, format)
-			if err != nil {
-				return "", err
-			}
-			err = v.c.store.UpdateRequest(op, id, "request.export", fmt.Sprintf("access package %s, sha256 %s", format, sum), func(r *gdpr.Request) error {
-				r.ExportSHA256, r.ExportedAt = sum, now().UTC()
-				return nil
-			})
-			if err != nil {
-				return "", fmt.Errorf("the package was written to %s, but linking it to %s failed: %w", path, id, err)
-			}
-			return fmt.Sprintf("Wrote %s and linked it to %s (SHA-256 %.12s…); send it, then complete the request", path, id, sum), nil
-		})
-	}, huh.NewSelect[string]().Title("Format").Options(
-		huh.NewOption("XLSX — one sheet per section", exporters.FormatXLSX),
-		huh.NewOption("CSV — a zip of one CSV per section", exporters.FormatCSV),
-		huh.NewOption("JSON — machine-readable (portability, Art. 20)", exporters.FormatJSON),
-	).Value(&format))
+		return v.act(func() (string, error) { return x.export(v.c, cid, id) })
+	}, x.fields()...)
 }
 
 // contactDialog borrows the contact view's dialogs, so a request step and
@@ -612,7 +594,7 @@ func (v *requestView) notifyDialog() *dialog {
 			if len(chosen) == 0 {
 				return "", errors.New("choose at least one recipient")
 			}
-			err = v.updateRequest("request.notify", "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
+			err = v.updateRequest(gdpr.ActionRequestNotify, "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
 				for _, n := range chosen {
 					r.Notifications = append(r.Notifications, gdpr.Notification{Recipient: n, At: at.UTC(), By: op})
 				}
@@ -651,8 +633,10 @@ func (v *requestView) completeDialog() *dialog {
 func (v *requestView) denyDialog() *dialog {
 	reason := ""
 	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
-	if v.contact != nil && (v.contact.Balance > 0 || v.contact.OpenContract) {
-		desc = "the contact has an unpaid balance or open contract (Art. 17(3)); " + desc
+	if v.contact != nil {
+		if obs := v.contact.Obligations(); len(obs) > 0 {
+			desc = "the contact has " + gdpr.ObligationsText(obs) + " (Art. 17(3)); " + desc
+		}
 	}
 	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
 		return v.act(func() (string, error) {

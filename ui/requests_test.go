@@ -112,7 +112,7 @@ func TestFlowAccessRequestExport(t *testing.T) {
 	if reqOf(t, s, r.ID).Verified == nil {
 		d.keys("v", "enter")
 	}
-	d.keys("p", "enter") // xlsx
+	d.keys("p", "enter", "enter", "enter") // xlsx, no password, no draft
 	got := reqOf(t, s, r.ID)
 	if len(got.ExportSHA256) != 64 {
 		t.Fatalf("no SHA-256 linked: %q", got.ExportSHA256)

@@ -377,7 +377,7 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 // open opens a form when the operator may change settings; otherwise the
 // reason is shown instead of the form.
 func (s *settings) open(build func() *dialog) tea.Cmd {
-	if ok, why := s.c.may("change settings"); !ok {
+	if ok, why := s.c.role.May(gdpr.ActionSettingsEdit); !ok {
 		return status(why)
 	}
 	d := build()

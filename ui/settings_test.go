@@ -277,7 +277,7 @@ func TestSettingsNewConsentVersion(t *testing.T) {
 // Staff and viewers see settings but are told why they cannot change them;
 // reading a version stays open to them.
 func TestSettingsRefusedToStaff(t *testing.T) {
-	for _, role := range []store.Role{store.RoleStaff, store.RoleViewer} {
+	for _, role := range []gdpr.Role{gdpr.RoleStaff, gdpr.RoleViewer} {
 		t.Run(string(role), func(t *testing.T) {
 			s := openDemo(t, 50)
 			before := mustJSON(t, readSettings(t, s))
@@ -285,7 +285,7 @@ func TestSettingsRefusedToStaff(t *testing.T) {
 			d.selectRow("DPO (Art. 37)")
 			d.keys("enter")
 			want := "staff cannot change settings; ask an admin"
-			if role == store.RoleViewer {
+			if role == gdpr.RoleViewer {
 				want = "viewers cannot change settings"
 			}
 			d.mustShow(want)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -124,7 +125,7 @@ func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool)
 
 func (a *app) tagCommand() *cobra.Command {
 	var query, basis, evidence, source string
-	var remove bool
+	var remove, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "tag",
 		Short: "Add or remove a lawful basis on every contact matching a query",
@@ -134,7 +135,8 @@ left alone, so running it again is safe. Work is committed in chunks of 500:
 an interrupted run keeps what it did, and running it again finishes the rest.
 Each chunk is audited in one entry that every contact it changed finds in its
 audit trail; the evidence is kept, sealed, on each contact's basis (a run that
-changes a single contact audits it alone, evidence included).`,
+changes a single contact audits it alone, evidence included). --dry-run writes
+nothing and says how many contacts would change.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(query) == "" {
@@ -151,9 +153,20 @@ changes a single contact audits it alone, evidence included).`,
 			if remove && evidence != "" {
 				return usagef("--evidence goes with adding a basis, not with --remove")
 			}
+			ch := store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence}
+			set := desk.Contacts{Query: &q}
+			if dryRun {
+				return a.withStore(func(s *store.Store) error {
+					n, err := desk.PreviewBasisChange(s, set, ch)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Would change %s contact(s); nothing was written.\n", gdpr.Thousands(n))
+					return nil
+				})
+			}
 			return a.withStore(func(s *store.Store) error {
-				res, err := s.ApplyBasis(cmd.Context(), a.operatorName(), q, store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence},
-					a.bulkProgress("tag"))
+				res, err := desk.ApplyBasisChange(cmd.Context(), s, a.operatorName(), set, ch, a.bulkProgress("tag"))
 				if a.stderrTTY {
 					fmt.Fprintln(a.stderr)
 				}
@@ -177,6 +190,7 @@ changes a single contact audits it alone, evidence included).`,
 	cmd.Flags().StringVar(&evidence, "evidence", "", "what shows the basis holds, e.g. \"webinar signup 2024\"")
 	cmd.Flags().StringVar(&source, "source", gdpr.SourceManual, "where the basis comes from")
 	cmd.Flags().BoolVar(&remove, "remove", false, "remove the basis instead of adding it")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "write nothing; say how many contacts would change")
 	_ = cmd.MarkFlagRequired("basis")
 	return cmd
 }

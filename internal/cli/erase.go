@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -67,127 +69,108 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 	return cmd
 }
 
-// sweepQuery selects the contacts a sweep removes: EU (and, when asked,
-// unknown-country) contacts that hold no lawful basis and are not erased.
-func sweepQuery(includeUnknown bool) (gdpr.Query, error) {
-	text := "eu:yes basis:none status:active|restricted"
-	if includeUnknown {
-		text = "eu:yes|unknown basis:none status:active|restricted"
-	}
-	return gdpr.ParseQuery(text)
-}
-
+// sweepJSON is the sweep's report with --json. The candidates are written
+// as they are read (a listing of a million contacts is never held in
+// memory), so "contacts" comes before the counts.
 type sweepJSON struct {
-	Applied    bool           `json:"applied"`
-	Candidates int            `json:"candidates"`
-	Anonymized int            `json:"anonymized"`
-	Skipped    []sweepSkip    `json:"skipped"`
-	Contacts   []gdpr.Contact `json:"contacts,omitempty"`
-}
-
-type sweepSkip struct {
-	Contact gdpr.ContactID `json:"contact"`
-	Reason  string         `json:"reason"`
+	Applied    bool             `json:"applied"`
+	Contacts   []gdpr.Contact   `json:"contacts,omitempty"`
+	Candidates int64            `json:"candidates"`
+	Anonymized int64            `json:"anonymized"`
+	Skipped    []desk.SweepSkip `json:"skipped"`
 }
 
 func (a *app) sweepCommand() *cobra.Command {
 	var apply, asJSON, unknown bool
 	cmd := &cobra.Command{
 		Use:   "sweep",
-		Short: "List, then with --apply erase, EU contacts that have no lawful basis",
-		Long: `sweep lists the EU/EEA contacts that hold no lawful basis (with
---include-unknown, also those whose country is not recorded, which the
-checklist counts as EU). With --apply they are anonymized, in
-transactions of 200, so an interrupted sweep keeps what it did and running it
-again finishes the rest. Contacts with an unpaid balance or an open contract
-are skipped and listed. The time of a finished --apply is recorded for the
-checklist item basis-sweep. At a terminal, --apply asks for confirmation.`,
+		Short: "List, then with --apply erase, the contacts in scope that have no lawful basis",
+		Long: `sweep lists the contacts in scope that hold no lawful basis: those in the
+EU/EEA and those whose country is not recorded (the safe side: the GDPR cannot
+be shown not to apply), not anonymized — the contacts the dashboard counts and
+the checklist asks to fix (` + gdpr.WithoutBasisQuery().String() + `).
+With --apply they are anonymized, in transactions of 200, so an interrupted
+sweep keeps what it did and running it again finishes the rest. Contacts with
+an unpaid balance or an open contract are skipped and listed. The time of a
+finished --apply is recorded for the checklist item basis-sweep. At a
+terminal, --apply asks for confirmation. (--include-unknown is no longer
+needed: contacts of unknown country are always included.)`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q, err := sweepQuery(unknown)
-			if err != nil {
-				return err
-			}
-			return a.withStore(func(s *store.Store) error {
-				out := sweepJSON{Applied: apply, Skipped: []sweepSkip{}}
-				var all []gdpr.Contact
-				var cursor store.Cursor
-				for {
-					page, err := s.Contacts(q, cursor, 1000)
-					if err != nil {
-						return err
-					}
-					all = append(all, page.Contacts...)
-					if !page.More {
-						break
-					}
-					cursor = page.Next
-				}
-				out.Candidates = len(all)
-				if !apply {
-					out.Contacts = all
-					if asJSON {
-						return a.writeJSON(out)
-					}
-					for _, c := range all {
-						fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", c.ID, c.Name(), c.Email, dash(c.Country))
-					}
-					fmt.Fprintf(a.stdout, "%s EU contact(s) without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(int64(len(all))))
-					return nil
-				}
-				if a.stdinTTY && len(all) > 0 {
-					fmt.Fprintf(a.stdout, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(int64(len(all))))
-					var answer string
-					fmt.Fscanln(a.stdin, &answer)
-					if answer != "yes" {
-						return errors.New("not confirmed; nothing was changed")
-					}
-				}
-				op := a.operatorName()
-				const chunk = 200
-				for i := 0; i < len(all); i += chunk {
-					if err := cmd.Context().Err(); err != nil {
-						return fmt.Errorf("sweep stopped after %d of %d; run it again to finish: %w", i, len(all), err)
-					}
-					ids := make([]gdpr.ContactID, 0, chunk)
-					for _, c := range all[i:min(i+chunk, len(all))] {
-						ids = append(ids, c.ID)
-					}
-					done, skipped, err := s.AnonymizeMany(op, ids)
-					if err != nil {
-						return fmt.Errorf("sweep: %w", err)
-					}
-					out.Anonymized += len(done)
-					for _, id := range ids {
-						if err, ok := skipped[id]; ok {
-							out.Skipped = append(out.Skipped, sweepSkip{Contact: id, Reason: err.Error()})
-						}
-					}
-					if a.stderrTTY && !asJSON {
-						fmt.Fprintf(a.stderr, "\rsweep: %s of %s", gdpr.Thousands(int64(min(i+chunk, len(all)))), gdpr.Thousands(int64(len(all))))
-					}
-				}
-				if a.stderrTTY && !asJSON && len(all) > 0 {
-					fmt.Fprintln(a.stderr)
-				}
-				if err := s.RecordSweep(op, a.now(), int64(out.Anonymized)); err != nil {
-					return err
-				}
-				if asJSON {
-					return a.writeJSON(out)
-				}
-				fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(int64(out.Anonymized)), len(out.Skipped))
-				for _, sk := range out.Skipped {
-					fmt.Fprintf(a.stdout, "  skipped %s: %s\n", sk.Contact, sk.Reason)
-				}
-				return nil
-			})
+			return a.withStore(func(s *store.Store) error { return a.sweep(cmd, s, apply, asJSON) })
 		},
 	}
 	cmd.Flags().BoolVar(&apply, "apply", false, "anonymize them (irreversible)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
-	cmd.Flags().BoolVar(&unknown, "include-unknown", false, "also contacts with no country recorded")
+	// Kept so that scripts which pass it still run: the sweep's set is the
+	// one rule (gdpr.WithoutBasisQuery), which always includes them.
+	cmd.Flags().BoolVar(&unknown, "include-unknown", false, "no effect: contacts of unknown country are always included")
+	_ = cmd.Flags().MarkDeprecated("include-unknown", "contacts of unknown country are always included")
 	return cmd
+}
+
+func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) error {
+	o := desk.SweepOptions{Operator: a.operatorName(), Apply: apply, Now: a.now()}
+	var enc *json.Encoder
+	listed := 0
+	switch {
+	case asJSON && !apply:
+		// {"applied":false,"contacts":[…],"candidates":…}: the contacts
+		// are streamed, one encoded contact at a time.
+		fmt.Fprint(a.stdout, `{"applied":false,"contacts":[`)
+		enc = json.NewEncoder(a.stdout)
+		o.Candidate = func(c gdpr.Contact) error {
+			if listed > 0 {
+				fmt.Fprint(a.stdout, ",")
+			}
+			listed++
+			return enc.Encode(c)
+		}
+	case !apply:
+		o.Candidate = func(c gdpr.Contact) error {
+			_, err := fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", c.ID, c.Name(), c.Email, dash(c.Country))
+			return err
+		}
+	}
+	if apply && a.stdinTTY {
+		o.Confirm = func(n int64) error {
+			fmt.Fprintf(a.stdout, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
+			var answer string
+			fmt.Fscanln(a.stdin, &answer)
+			if answer != "yes" {
+				return errors.New("not confirmed; nothing was changed")
+			}
+			return nil
+		}
+	}
+	if apply && a.stderrTTY && !asJSON {
+		o.Progress = func(p desk.SweepProgress) {
+			fmt.Fprintf(a.stderr, "\rsweep: %s of %s", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+		}
+	}
+	rep, err := desk.Sweep(cmd.Context(), s, o)
+	if o.Progress != nil && rep.Candidates > 0 {
+		fmt.Fprintln(a.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if enc != nil {
+			fmt.Fprintf(a.stdout, `],"candidates":%d,"anonymized":0,"skipped":[]}`+"\n", rep.Candidates)
+			return nil
+		}
+		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Skipped: rep.Skipped})
+	}
+	if !apply {
+		fmt.Fprintf(a.stdout, "%s contact(s) in scope without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(rep.Candidates))
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	for _, sk := range rep.Skipped {
+		fmt.Fprintf(a.stdout, "  skipped %s: %s\n", sk.Contact, sk.Reason)
+	}
+	return nil
 }
 
 func (a *app) readmitCommand() *cobra.Command {

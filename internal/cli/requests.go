@@ -51,9 +51,6 @@ an email that matches a contact links the request to it.`,
 				if day, err = time.Parse(time.DateOnly, received); err != nil {
 					return usagef("--received %q: use YYYY-MM-DD", received)
 				}
-				if day.After(gdpr.Day(a.now())) {
-					return usagef("--received %s is in the future", received)
-				}
 			}
 			r := gdpr.NewRequest(t, ch, day, nil)
 			r.Note = note
@@ -67,6 +64,9 @@ an email that matches a contact links the request to it.`,
 				if r.SubjectEmail, err = gdpr.NormalizeEmail(email); err != nil {
 					return usageError{err}
 				}
+			}
+			if err := r.ValidateAt(a.now()); err != nil {
+				return usageError{err}
 			}
 			return a.withStore(func(s *store.Store) error {
 				id, err := s.AddRequest(a.operatorName(), r)

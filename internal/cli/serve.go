@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"charm.land/ssh"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/server"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -102,7 +103,7 @@ func (a *app) operatorCommand() *cobra.Command {
 		Short: "Register an operator: their public key decides who they are",
 		Args:  exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			r, err := store.ParseRole(role)
+			r, err := gdpr.ParseRole(role)
 			if err != nil {
 				return usageError{err}
 			}

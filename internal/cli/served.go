@@ -136,6 +136,19 @@ func (a *app) resolve(path string) string {
 	return filepath.Join(a.served.cwd, path)
 }
 
+// outputDir is where a command writes a file whose name it chooses itself:
+// the current directory at the shell (""), the caller's directory through
+// the control socket, and the exports directory over SSH.
+func (a *app) outputDir() string {
+	switch {
+	case a.served == nil:
+		return ""
+	case a.served.remote:
+		return a.served.exportDir
+	}
+	return a.served.cwd
+}
+
 // outputPath is where a command writes the file its caller named: the name
 // itself at the shell, resolved against the caller's directory through the
 // control socket, and over SSH the name's last element in the server's

@@ -1,20 +1,15 @@
 package cli
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -185,7 +180,10 @@ Formats: xlsx (one sheet per section; --password encrypts it), csv (a zip of
 one CSV per section) or json (documented in docs/access-package.md). --eml also
 writes a ready-to-send email draft with the package attached. With --request,
 the package's SHA-256 and time are recorded on the access or portability
-request.`,
+request, which must be the person's and still open. Every export is audited
+(on the request when linked); if the draft or the record fails, nothing is
+left behind. Without --out the file is access-ID-DATE.EXT in the current
+directory, numbered when that name exists.`,
 		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ext := exporters.AccessExt(format)
@@ -208,56 +206,23 @@ request.`,
 				if err != nil {
 					return err
 				}
-				if out == "" {
-					out = "access-" + c.ID.String() + "-" + a.now().Format("2006-01-02") + ext
+				path, dir := "", a.outputDir()
+				if out != "" {
+					if path, err = a.outputPath(out); err != nil {
+						return err
+					}
 				}
-				if out, err = a.outputPath(out); err != nil {
-					return err
-				}
-				now := a.now()
-				pkg, err := exporters.BuildAccessPackage(s, c.ID, now)
+				res, err := desk.ExportAccess(s, desk.AccessExport{Operator: a.operatorName(), Contact: c.ID, Format: format,
+					Password: password, EML: eml, Request: reqID, Dir: dir, Out: path, Now: a.now()})
 				if err != nil {
 					return err
 				}
-				var buf bytes.Buffer
-				if err := exporters.WriteAccess(&buf, pkg, format, password); err != nil {
-					return err
+				fmt.Fprintf(a.stdout, "Wrote the access package for %s to %s (SHA-256 %s).\n", c.ID, res.Path, res.SHA256)
+				if res.EMLPath != "" {
+					fmt.Fprintf(a.stdout, "Wrote the email draft to %s.\n", res.EMLPath)
 				}
-				if err := writeNew(out, buf.Bytes()); err != nil {
-					return err
-				}
-				sum := sha256.Sum256(buf.Bytes())
-				fmt.Fprintf(a.stdout, "Wrote the access package for %s to %s (SHA-256 %x).\n", c.ID, out, sum)
-				if eml {
-					tmpl, err := fs.ReadFile(assets.FS, "templates/access-email.txt")
-					if err != nil {
-						return fmt.Errorf("read email template: %w", err)
-					}
-					var mail bytes.Buffer
-					if err := exporters.WriteAccessEML(&mail, pkg, string(tmpl), filepath.Base(out), buf.Bytes(), now); err != nil {
-						return err
-					}
-					emlPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".eml"
-					if err := writeNew(emlPath, mail.Bytes()); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "Wrote the email draft to %s.\n", emlPath)
-				}
-				if reqID != 0 {
-					err := s.UpdateRequest(a.operatorName(), reqID, "request.export", fmt.Sprintf("access package %s, sha256 %x", format, sum), func(r *gdpr.Request) error {
-						if r.Type != gdpr.RequestAccess && r.Type != gdpr.RequestPortability {
-							return fmt.Errorf("request %s is a %s request, not access or portability", r.ID, r.Type)
-						}
-						if r.Contact != c.ID {
-							return fmt.Errorf("request %s is not about %s", r.ID, c.ID)
-						}
-						r.ExportSHA256, r.ExportedAt = fmt.Sprintf("%x", sum), now.UTC()
-						return nil
-					})
-					if err != nil {
-						return fmt.Errorf("the package was written, but linking it to %s failed: %w", reqID, err)
-					}
-					fmt.Fprintf(a.stdout, "Linked to %s.\n", reqID)
+				if res.Linked != 0 {
+					fmt.Fprintf(a.stdout, "Linked to %s.\n", res.Linked)
 				}
 				return nil
 			})
@@ -265,7 +230,7 @@ request.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "xlsx", "xlsx, csv (zip) or json")
-	f.StringVar(&out, "out", "", "file to write (default access-ID-DATE.EXT; must not exist)")
+	f.StringVar(&out, "out", "", "file to write (must not exist; default access-ID-DATE.EXT, numbered if taken)")
 	f.StringVar(&password, "password", "", "encrypt the XLSX with this password (tell it to the person another way)")
 	f.BoolVar(&eml, "eml", false, "also write an email draft (.eml) with the package attached")
 	f.StringVar(&request, "request", "", "the access or portability request this answers, e.g. R7")

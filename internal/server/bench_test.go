@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 	gossh "golang.org/x/crypto/ssh"
@@ -59,7 +60,7 @@ func BenchmarkServe20Sessions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := s.AddOperator("owner", store.Operator{Name: "bench", Role: store.RoleViewer, PublicKey: pub}); err != nil {
+	if err := s.AddOperator("owner", store.Operator{Name: "bench", Role: gdpr.RoleViewer, PublicKey: pub}); err != nil {
 		b.Fatal(err)
 	}
 	s.Close()

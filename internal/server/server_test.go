@@ -53,7 +53,7 @@ func startServer(t *testing.T, n int) *testServer {
 		t.Fatal(err)
 	}
 	anna, annaPub := newKey(t)
-	if err := s.AddOperator("owner", store.Operator{Name: "anna", Role: store.RoleAdmin, PublicKey: annaPub}); err != nil {
+	if err := s.AddOperator("owner", store.Operator{Name: "anna", Role: gdpr.RoleAdmin, PublicKey: annaPub}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -205,7 +205,7 @@ func TestServeAuthenticatesByKeyOnly(t *testing.T) {
 		t.Error("a password got in")
 	}
 	vicKey, vicPub := newKey(t)
-	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleViewer, PublicKey: vicPub}); err != nil {
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: gdpr.RoleViewer, PublicKey: vicPub}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := dial(addr, "vic", gossh.PublicKeys(vicKey)); err != nil {
@@ -227,7 +227,7 @@ func TestServeViewerCannotChange(t *testing.T) {
 	s := startServer(t, 100)
 	addr := s.addr
 	vicKey, vicPub := newKey(t)
-	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleViewer, PublicKey: vicPub}); err != nil {
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: gdpr.RoleViewer, PublicKey: vicPub}); err != nil {
 		t.Fatal(err)
 	}
 	tm := openTerminal(t, addr, "vic", vicKey)
@@ -252,7 +252,7 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	s := startServer(t, 300)
 	addr := s.addr
 	benKey, benPub := newKey(t)
-	if err := s.AddOperator("anna", store.Operator{Name: "ben", Role: store.RoleStaff, PublicKey: benPub}); err != nil {
+	if err := s.AddOperator("anna", store.Operator{Name: "ben", Role: gdpr.RoleStaff, PublicKey: benPub}); err != nil {
 		t.Fatal(err)
 	}
 	anna := openTerminal(t, addr, "anna", s.anna)
@@ -332,7 +332,7 @@ func fixedNow() time.Time { return testNow }
 func TestServeEndsTheSessionsOfAReplacedKey(t *testing.T) {
 	s := startServer(t, 50)
 	vicKey, vicPub := newKey(t)
-	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleStaff, PublicKey: vicPub}); err != nil {
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: gdpr.RoleStaff, PublicKey: vicPub}); err != nil {
 		t.Fatal(err)
 	}
 	tm := openTerminal(t, s.addr, "vic", vicKey)
@@ -343,7 +343,7 @@ func TestServeEndsTheSessionsOfAReplacedKey(t *testing.T) {
 	if err := s.RemoveOperator("anna", "vic"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: store.RoleStaff, PublicKey: newPub}); err != nil {
+	if err := s.AddOperator("anna", store.Operator{Name: "vic", Role: gdpr.RoleStaff, PublicKey: newPub}); err != nil {
 		t.Fatal(err)
 	}
 	select {

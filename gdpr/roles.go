@@ -1,0 +1,152 @@
+package gdpr
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Role is what an operator of the desk may do (SPEC §8).
+type Role string
+
+// The operator roles of SPEC §8.
+const (
+	RoleAdmin  Role = "admin"  // everything
+	RoleStaff  Role = "staff"  // contacts and requests; no anonymize, settings or operators
+	RoleViewer Role = "viewer" // reads only
+)
+
+// ParseRole reads a role.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleAdmin, RoleStaff, RoleViewer:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown role %q: use admin, staff or viewer", s)
+}
+
+// Action is something an operator does, named as its audit entry names it:
+// the store checks the actions a change is about to audit, the screens check
+// the action a key would start, and both ask Role.May.
+type Action string
+
+// The actions of the desk. Each is the action string of the audit entry the
+// store writes for it.
+const (
+	ActionContactCreate       Action = "contact.create"
+	ActionContactEdit         Action = "contact.edit"
+	ActionContactImport       Action = "contact.import"
+	ActionContactImportUpdate Action = "contact.import-update"
+	ActionContactRestrict     Action = "contact.restrict"
+	ActionContactLift         Action = "contact.lift"
+	ActionContactAnonymize    Action = "contact.anonymize"
+	// ActionContactExport is writing a person's access package (Art. 15,
+	// Art. 20): it reads, but hands personal data out, so viewers may not.
+	ActionContactExport Action = "contact.export"
+	ActionBasisAdd      Action = "basis.add"
+	ActionBasisRemove   Action = "basis.remove"
+
+	ActionRequestAdd    Action = "request.add"
+	ActionRequestVerify Action = "request.verify"
+	ActionRequestExtend Action = "request.extend"
+	ActionRequestStatus Action = "request.status"
+	ActionRequestExport Action = "request.export"
+	ActionRequestNotify Action = "request.notify"
+	ActionRequestClose  Action = "request.close"
+
+	ActionSettingsEdit       Action = "settings.edit"
+	ActionPolicyAdd          Action = "policy.add"
+	ActionRuleSet            Action = "rule.set"
+	ActionRuleDelete         Action = "rule.delete"
+	ActionChecklistSet       Action = "checklist.set"
+	ActionOperatorAdd        Action = "operator.add"
+	ActionOperatorRemove     Action = "operator.remove"
+	ActionKeysRotate         Action = "keys.rotate"
+	ActionSuppressionReadmit Action = "suppression.readmit"
+	ActionSweepRecord        Action = "sweep.record"
+	ActionErasureReapply     Action = "erasure.reapply"
+
+	// The record of a refusal and the program's own upkeep of its index
+	// are written whoever is at the keyboard.
+	ActionAccessRefused Action = "access.refused"
+	ActionStoreUpgrade  Action = "store.upgrade"
+	ActionStoreRepair   Action = "store.repair"
+)
+
+// Phrase says what the action does, in the words of a refusal ("viewers
+// cannot …"). An action without words of its own is named by its audit
+// string.
+func (a Action) Phrase() string {
+	switch a {
+	case ActionContactCreate:
+		return "add contacts"
+	case ActionContactEdit:
+		return "edit contacts"
+	case ActionContactImport, ActionContactImportUpdate:
+		return "import contacts"
+	case ActionContactRestrict, ActionContactLift:
+		return "restrict contacts"
+	case ActionContactAnonymize:
+		return "anonymize"
+	case ActionContactExport, ActionRequestExport:
+		return "export access packages"
+	case ActionBasisAdd, ActionBasisRemove:
+		return "change lawful bases"
+	case ActionRequestAdd:
+		return "log requests"
+	case ActionRequestVerify, ActionRequestExtend, ActionRequestStatus, ActionRequestNotify, ActionRequestClose:
+		return "work requests"
+	case ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete:
+		return "change settings"
+	case ActionChecklistSet:
+		return "change the checklist"
+	case ActionOperatorAdd, ActionOperatorRemove:
+		return "manage operators"
+	case ActionKeysRotate:
+		return "rotate the keys"
+	case ActionSuppressionReadmit:
+		return "re-admit erased addresses"
+	case ActionSweepRecord:
+		return "sweep"
+	case ActionErasureReapply:
+		return "re-apply erasures"
+	}
+	return string(a)
+}
+
+// adminOnly reports the actions staff may not take (SPEC §8): erasing
+// people, and changing settings, the checklist, the operators and the keys.
+func (a Action) adminOnly() bool {
+	switch a {
+	case ActionContactAnonymize, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
+		ActionOperatorAdd, ActionOperatorRemove, ActionKeysRotate, ActionSuppressionReadmit,
+		ActionSweepRecord, ActionChecklistSet:
+		return true
+	}
+	return false
+}
+
+// May reports whether the role allows the action and, when it does not,
+// why, in words shown to the operator (SPEC §8): a viewer reads only; staff
+// work contacts and requests but cannot anonymize, change settings, the
+// checklist or the operators; an admin does everything. A refusal and the
+// program's own index upkeep are always allowed, so they can be recorded.
+// A role that is empty or unknown (a name that is not a registered
+// operator, on a store that serves remote operators) may do nothing.
+func (r Role) May(a Action) (bool, string) {
+	switch a {
+	case ActionAccessRefused, ActionStoreUpgrade, ActionStoreRepair:
+		return true, ""
+	}
+	switch r {
+	case RoleAdmin:
+		return true, ""
+	case RoleStaff:
+		if a.adminOnly() {
+			return false, "staff cannot " + a.Phrase() + "; ask an admin"
+		}
+		return true, ""
+	case RoleViewer:
+		return false, "viewers cannot " + a.Phrase()
+	}
+	return false, "unregistered operators cannot " + a.Phrase()
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func importJSON(t *testing.T, dir, file string, extra ...string) (exportersReport, result) {
+	t.Helper()
+	args := append([]string{"import", file, "--data", dir, "--json"}, extra...)
+	r := gdprdesk(t, args...)
+	var rep exportersReport
+	if r.code == 0 || r.code == exitFailure {
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil && r.code == 0 {
+			t.Fatalf("import --json is not one JSON document: %v\n%s", err, r.stdout)
+		}
+	}
+	return rep, r
+}
+
+// exportersReport mirrors the JSON of exporters.ImportReport, so the test
+// reads what a script would read.
+type exportersReport struct {
+	Rows, Created, Updated, Unchanged, Merged, Suppressed, Rejected int
+	Imported                                                        bool
+	Errors                                                          []struct {
+		Line   int
+		Reason string
+	}
+}
+
+func TestCRMExportsImportWithoutRejects(t *testing.T) {
+	for _, f := range []string{"keap.csv", "hubspot.csv", "mailchimp.csv", "tabs.tsv"} {
+		t.Run(f, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "D")
+			rep, r := importJSON(t, dir, filepath.Join("..", "..", "exporters", "testdata", f))
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if rep.Rejected != 0 || rep.Created == 0 || rep.Created+rep.Merged != rep.Rows {
+				t.Errorf("report %+v: want every row imported, none rejected", rep)
+			}
+			if v := gdprdesk(t, "audit", "verify", "--data", dir); v.code != 0 {
+				t.Errorf("audit verify after import: %s", v.stdout)
+			}
+		})
+	}
+}
+
+func TestBadRowsAreReportedByLineAndGoodRowsImported(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	file := filepath.Join("..", "..", "exporters", "testdata", "bad.csv")
+	want := map[int]string{3: "email", 4: "email", 5: "Atlantis", 6: "too long", 7: "column", 8: "UTF-8", 12: "vibes", 14: "too long", 15: "quot", 18: "column"}
+	// --strict imports nothing and says why.
+	rep, r := importJSON(t, dir, file, "--strict")
+	if r.code != exitFailure || rep.Imported || rep.Created != 0 {
+		t.Errorf("--strict with bad rows: exit %d, report %+v; want exit 1 and nothing imported", r.code, rep)
+	}
+	if n := listJSON(t, dir, "").Count; n != 0 {
+		t.Errorf("--strict imported %d contacts", n)
+	}
+	// --dry-run reports the same and writes nothing.
+	dry, r := importJSON(t, dir, file, "--dry-run")
+	if r.code != 0 || dry.Rejected != len(want) || dry.Created == 0 {
+		t.Errorf("--dry-run: exit %d, report %+v", r.code, dry)
+	}
+	if n := listJSON(t, dir, "").Count; n != 0 {
+		t.Errorf("--dry-run imported %d contacts", n)
+	}
+	rep, r = importJSON(t, dir, file)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if len(rep.Errors) != len(want) {
+		t.Errorf("%d rejected rows, want %d: %+v", len(rep.Errors), len(want), rep.Errors)
+	}
+	for _, e := range rep.Errors {
+		if sub, ok := want[e.Line]; !ok || !strings.Contains(e.Reason, sub) {
+			t.Errorf("rejected line %d: %q; want one of the expected lines with %q", e.Line, e.Reason, sub)
+		}
+	}
+	if got := listJSON(t, dir, "").Count; got != rep.Created || got != dry.Created || got == 0 {
+		t.Errorf("%d contacts in the store; report says %d created (dry run %d)", got, rep.Created, dry.Created)
+	}
+}
+
+func TestCanonicalExportRoundTripIsByteIdentical(t *testing.T) {
+	src := demoDir(t)
+	// An erased contact is left out of the export; the rest must survive.
+	if r := gdprdesk(t, "anonymize", "C7", "--data", src); r.code != 0 {
+		t.Fatalf("anonymize: %s", r.stderr)
+	}
+	tmp := t.TempDir()
+	first, second := filepath.Join(tmp, "1.csv"), filepath.Join(tmp, "2.csv")
+	if r := gdprdesk(t, "export", "contacts", "--data", src, "--out", first); r.code != 0 {
+		t.Fatalf("export: %s", r.stderr)
+	}
+	live := listJSON(t, src, "status:active|restricted").Count
+	dst := filepath.Join(tmp, "fresh")
+	if rep, r := importJSON(t, dst, first); r.code != 0 || rep.Created != live || rep.Rejected != 0 {
+		t.Fatalf("import of the export: exit %d, %+v, %s", r.code, rep, r.stderr)
+	}
+	if r := gdprdesk(t, "export", "contacts", "--data", dst, "--out", second); r.code != 0 {
+		t.Fatalf("second export: %s", r.stderr)
+	}
+	a, _ := os.ReadFile(first)
+	b, _ := os.ReadFile(second)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("export → import → export is not byte-identical (%d vs %d bytes)", len(a), len(b))
+	}
+	// Importing it again over the same store changes nothing.
+	if rep, _ := importJSON(t, dst, first); rep.Unchanged != live || rep.Created+rep.Updated != 0 {
+		t.Errorf("re-import: %+v, want all %d unchanged", rep, live)
+	}
+}
+
+func TestSuppressedAddressIsSkippedOnImport(t *testing.T) {
+	dir := demoDir(t)
+	c := listJSON(t, dir, "tag:vip").Contacts[0]
+	if r := gdprdesk(t, "anonymize", c.ID.String(), "--data", dir, "--override-reason", "test"); r.code != 0 {
+		t.Fatalf("anonymize: %s", r.stderr)
+	}
+	file := filepath.Join(t.TempDir(), "back.csv")
+	body := "Email,First Name,Country\n" + strings.ToUpper(c.Email) + ",Again,DE\nnew.person@example.com,New,FR\n"
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, r := importJSON(t, dir, file)
+	if r.code != 0 || rep.Suppressed != 1 || rep.Created != 1 {
+		t.Errorf("import with an erased address: exit %d, %+v; want 1 suppressed, 1 created", r.code, rep)
+	}
+	if got := listJSON(t, dir, `"again"`).Count; got != 0 {
+		t.Errorf("the erased person came back: %d contacts named Again", got)
+	}
+}
+
+func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
+	dir := demoDir(t)
+	r := gdprdesk(t, "request", "add", "--data", dir, "--type", "access", "--contact", "C3")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	id := strings.TrimSpace(r.stdout)
+	out := filepath.Join(t.TempDir(), "pkg.json")
+	r = gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out, "--eml", "--request", id)
+	if r.code != 0 {
+		t.Fatalf("export access: exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Schema string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Schema != "gdprdesk.access/v1" {
+		t.Errorf("package schema %q, %v", pkg.Schema, err)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".eml"); err != nil {
+		t.Errorf("no email draft: %v", err)
+	}
+	list := gdprdesk(t, "request", "list", "--data", dir, "--json")
+	var reqs struct {
+		Requests []requestJSON `json:"requests"`
+	}
+	_ = json.Unmarshal([]byte(list.stdout), &reqs)
+	sum := sha256.Sum256(b)
+	found := false
+	for _, rq := range reqs.Requests {
+		if rq.ID.String() == id {
+			found = true
+			if rq.ExportSHA256 != hex.EncodeToString(sum[:]) || rq.ExportedAt.IsZero() {
+				t.Errorf("request %s records export %q at %v, want the file's SHA-256 %x", id, rq.ExportSHA256, rq.ExportedAt, sum)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not listed", id)
+	}
+	// A file that exists is never overwritten.
+	if r := gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out); r.code != exitFailure {
+		t.Errorf("overwriting an existing file: exit %d", r.code)
+	}
+}

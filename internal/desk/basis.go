@@ -1,0 +1,82 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// BasisStore is what a bulk change of lawful basis reads and changes;
+// *store.Store satisfies it.
+type BasisStore interface {
+	Contact(id gdpr.ContactID) (gdpr.Contact, error)
+	Count(q gdpr.Query) (int64, error)
+	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
+	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
+}
+
+// Contacts is what a bulk change applies to: every contact matching Query,
+// or, when Query is nil, the contacts IDs names.
+type Contacts struct {
+	Query *gdpr.Query
+	IDs   []gdpr.ContactID
+}
+
+// PreviewBasisChange says how many of the contacts the change would
+// change (gdpr.Contact.BasisChangeApplies), before it runs. For a query it
+// is worked out from counts, without reading the contacts: adding, those
+// that match less those already holding the basis and the anonymized;
+// removing, those holding it. Marked contacts are read one by one.
+func PreviewBasisChange(s BasisStore, set Contacts, ch store.BasisChange) (int64, error) {
+	if set.Query == nil {
+		var n int64
+		for _, id := range set.IDs {
+			c, err := s.Contact(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return 0, fmt.Errorf("read %s: %w", id, err)
+			}
+			if c.BasisChangeApplies(ch.Basis, ch.Remove) {
+				n++
+			}
+		}
+		return n, nil
+	}
+	q := *set.Query
+	with := func(f gdpr.Field, v string) gdpr.Query {
+		w := q
+		w.Terms = append(append([]gdpr.Term(nil), q.Terms...), gdpr.Term{Field: f, Values: []string{v}})
+		return w
+	}
+	holding, err := s.Count(with(gdpr.FieldBasis, string(ch.Basis)))
+	if err != nil {
+		return 0, fmt.Errorf("count the contacts holding %s: %w", ch.Basis, err)
+	}
+	if ch.Remove {
+		return holding, nil
+	}
+	all, err := s.Count(q)
+	if err != nil {
+		return 0, fmt.Errorf("count the contacts: %w", err)
+	}
+	gone, err := s.Count(with(gdpr.FieldStatus, string(gdpr.ContactAnonymized)))
+	if err != nil {
+		return 0, fmt.Errorf("count the anonymized contacts: %w", err)
+	}
+	return all - holding - gone, nil
+}
+
+// ApplyBasisChange adds or removes a lawful basis on the contacts, in
+// chunks each committed with its audit entry; progress is told after every
+// chunk, and a cancelled ctx stops between chunks (the result says so).
+func ApplyBasisChange(ctx context.Context, s BasisStore, operator string, set Contacts, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error) {
+	if set.Query != nil {
+		return s.ApplyBasis(ctx, operator, *set.Query, ch, progress)
+	}
+	return s.ApplyBasisTo(ctx, operator, set.IDs, ch, progress)
+}

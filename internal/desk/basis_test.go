@@ -1,0 +1,63 @@
+package desk
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// The preview of a bulk basis change says exactly how many contacts the
+// run then changes: for a query and for marked contacts, adding and
+// removing; anonymized contacts and those already as asked are left alone.
+func TestPreviewBasisChangeIsWhatTheRunChanges(t *testing.T) {
+	consent := []gdpr.BasisAssignment{{Basis: gdpr.BasisConsent, Source: "webform"}}
+	q, err := gdpr.ParseQuery("country:DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		remove bool
+		marked bool
+	}{{"add, query", false, false}, {"remove, query", true, false}, {"add, marked", false, true}, {"remove, marked", true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			ids := create(t, s,
+				gdpr.Contact{Email: "a@example.org", Country: "DE"},
+				gdpr.Contact{Email: "b@example.org", Country: "DE", Bases: consent},
+				gdpr.Contact{Email: "c@example.org", Country: "DE"},
+				gdpr.Contact{Email: "d@example.org", Country: "DE", Bases: consent},
+				gdpr.Contact{Email: "e@example.org", Country: "DE", Bases: consent},
+				gdpr.Contact{Email: "f@example.org", Country: "DE"},
+				gdpr.Contact{Email: "g@example.org", Country: "AT"},
+			)
+			if _, err := s.Anonymize("owner", ids[5], store.AnonymizeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			set := Contacts{Query: &q}
+			if tt.marked {
+				set = Contacts{IDs: []gdpr.ContactID{ids[0], ids[1], ids[3], ids[5], ids[6], 999}}
+			}
+			ch := store.BasisChange{Basis: gdpr.BasisConsent, Remove: tt.remove, Source: "manual", Evidence: "signed form"}
+			if tt.remove {
+				ch.Evidence = ""
+			}
+			n, err := PreviewBasisChange(s, set, ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ApplyBasisChange(context.Background(), s, "owner", set, ch, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != res.Changed || n == 0 {
+				t.Errorf("preview %d, the run changed %d", n, res.Changed)
+			}
+			if again, _ := PreviewBasisChange(s, set, ch); again != 0 {
+				t.Errorf("after the run the preview still says %d", again)
+			}
+		})
+	}
+}

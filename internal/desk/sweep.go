@@ -1,0 +1,145 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// SweepStore is what a sweep reads and changes; *store.Store satisfies it.
+type SweepStore interface {
+	Contacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
+	Count(q gdpr.Query) (int64, error)
+	AnonymizeMany(operator string, ids []gdpr.ContactID) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
+	RecordSweep(operator string, at time.Time, anonymized int64) error
+}
+
+// SweepChunk is how many contacts a sweep erases per transaction: an
+// interrupted sweep keeps the chunks it finished, and a second run
+// finishes the rest.
+const SweepChunk = 200
+
+// sweepPage is how many candidates a listing reads at a time.
+const sweepPage = 1000
+
+// SweepOptions say how a sweep runs.
+type SweepOptions struct {
+	Operator string
+	// Apply erases the candidates; without it the sweep only lists them.
+	Apply bool
+	Now   time.Time // when a finished sweep is recorded (checklist basis-sweep)
+	// Confirm, when set, is asked with the number of candidates before
+	// anything is erased; an error stops the sweep with nothing changed.
+	Confirm func(candidates int64) error
+	// Candidate, when set, sees every candidate in turn, erased or not,
+	// as it is read: the list is never held in memory.
+	Candidate func(c gdpr.Contact) error
+	// Progress, when set, is told after every chunk.
+	Progress func(SweepProgress)
+}
+
+// SweepProgress is how far an applied sweep is.
+type SweepProgress struct {
+	Done, Total int64 // candidates worked through, of how many
+	Erased      int64
+}
+
+// SweepSkip is a candidate the sweep did not erase, and why.
+type SweepSkip struct {
+	Contact gdpr.ContactID `json:"contact"`
+	Reason  string         `json:"reason"`
+}
+
+// SweepReport says what a sweep found and did.
+type SweepReport struct {
+	Applied    bool
+	Candidates int64
+	Erased     int64
+	Skipped    []SweepSkip
+}
+
+// Sweep lists, and with Apply erases, the contacts in scope without a
+// lawful basis — the set of gdpr.WithoutBasisQuery, the one the dashboard
+// counts and the checklist asks to fix. It walks the store's query page by
+// page; an applied sweep erases each page in one transaction
+// (store.AnonymizeMany), skips a contact with an obligation and reports it
+// with the reason, stops between chunks when ctx is cancelled (what was
+// done stays done; running it again finishes the rest), and records a
+// finished sweep for the checklist.
+func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, error) {
+	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}}
+	q := gdpr.WithoutBasisQuery()
+	var total int64
+	if o.Apply {
+		n, err := s.Count(q)
+		if err != nil {
+			return rep, fmt.Errorf("count the contacts to sweep: %w", err)
+		}
+		total = n
+		if o.Confirm != nil && n > 0 {
+			if err := o.Confirm(n); err != nil {
+				return rep, err
+			}
+		}
+	}
+	size := sweepPage
+	if o.Apply {
+		size = SweepChunk
+	}
+	var cursor store.Cursor
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, fmt.Errorf("sweep stopped after %d of %d candidates; run it again to finish: %w", rep.Candidates, total, err)
+		}
+		page, err := s.Contacts(q, cursor, size)
+		if err != nil {
+			return rep, fmt.Errorf("read the contacts to sweep: %w", err)
+		}
+		ids := make([]gdpr.ContactID, 0, len(page.Contacts))
+		for _, c := range page.Contacts {
+			rep.Candidates++
+			ids = append(ids, c.ID)
+			if o.Candidate != nil {
+				if err := o.Candidate(c); err != nil {
+					return rep, err
+				}
+			}
+		}
+		if o.Apply && len(ids) > 0 {
+			if err := sweepChunk(s, o.Operator, ids, &rep); err != nil {
+				return rep, err
+			}
+			if o.Progress != nil {
+				o.Progress(SweepProgress{Done: rep.Candidates, Total: max(total, rep.Candidates), Erased: rep.Erased})
+			}
+		}
+		if !page.More {
+			break
+		}
+		cursor = page.Next
+	}
+	if o.Apply {
+		if err := s.RecordSweep(o.Operator, o.Now, rep.Erased); err != nil {
+			return rep, fmt.Errorf("record the sweep: %w", err)
+		}
+	}
+	return rep, nil
+}
+
+// sweepChunk erases one chunk and adds what it did to the report.
+func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport) error {
+	done, skipped, err := s.AnonymizeMany(operator, ids)
+	if err != nil {
+		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
+	}
+	rep.Erased += int64(len(done))
+	for _, id := range ids {
+		if err, ok := skipped[id]; ok {
+			rep.Skipped = append(rep.Skipped, SweepSkip{Contact: id, Reason: err.Error()})
+		}
+	}
+	return nil
+}

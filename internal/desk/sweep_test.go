@@ -1,0 +1,154 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// sweepFixture makes n contacts in scope without a basis (EU and unknown
+// country, some restricted, two with obligations) among others that are
+// not: outside the EU/EEA, holding a basis, already anonymized.
+func sweepFixture(t *testing.T, s *store.Store, n int) (want map[gdpr.ContactID]bool, owing []gdpr.ContactID) {
+	t.Helper()
+	var cs []gdpr.Contact
+	for i := range n {
+		c := gdpr.Contact{Email: fmt.Sprintf("in%d@example.org", i), Country: "DE"}
+		switch i % 4 {
+		case 1:
+			c.Country = "" // unknown: in scope, the safe side
+		case 2:
+			c.Country = "NO"
+		case 3:
+			c.Status = gdpr.ContactRestricted
+		}
+		cs = append(cs, c)
+	}
+	cs[0].Balance = 1250
+	cs[1].OpenContract = true
+	cs = append(cs,
+		gdpr.Contact{Email: "us@example.org", Country: "US"},
+		gdpr.Contact{Email: "gb@example.org", Country: "GB"},
+		gdpr.Contact{Email: "based@example.org", Country: "DE", Bases: []gdpr.BasisAssignment{{Basis: gdpr.BasisContract, Source: "purchase"}}},
+		gdpr.Contact{Email: "gone@example.org", Country: "FR"},
+	)
+	ids := create(t, s, cs...)
+	if _, err := s.Anonymize("owner", ids[len(ids)-1], store.AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want = map[gdpr.ContactID]bool{}
+	for _, id := range ids[:n] {
+		want[id] = true
+	}
+	return want, ids[:2]
+}
+
+// The sweep's candidates are the one set of gdpr.WithoutBasisQuery: the
+// contacts in scope without a basis (Art. 3, Art. 6(1)), the dashboard's
+// figure, unknown country included; a dry run changes nothing.
+func TestSweepDryRunListsTheInScopeWithoutBasisSet(t *testing.T) {
+	s := openStore(t)
+	want, _ := sweepFixture(t, s, 40)
+	seen := map[gdpr.ContactID]bool{}
+	rep, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Now: testNow, Candidate: func(c gdpr.Contact) error {
+		if seen[c.ID] {
+			t.Errorf("%s listed twice", c.ID)
+		}
+		seen[c.ID] = true
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Candidates != int64(len(want)) || len(seen) != len(want) {
+		t.Errorf("dry run: %d candidates, %d seen, want %d", rep.Candidates, len(seen), len(want))
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("%s is in scope without a basis but was not listed", id)
+		}
+	}
+	counts, err := s.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.EUWithoutBasis != rep.Candidates {
+		t.Errorf("the dashboard counts %d, the sweep finds %d", counts.EUWithoutBasis, rep.Candidates)
+	}
+	if rep.Erased != 0 || rep.Applied {
+		t.Errorf("a dry run erased %d", rep.Erased)
+	}
+	if st, _ := s.Settings(); !st.LastSweepAt.IsZero() {
+		t.Error("a dry run was recorded as a sweep")
+	}
+}
+
+// An applied sweep erases in chunks over more than one page, skips the
+// contacts with an obligation with the reason (Art. 17(3)(e), 17(1)),
+// reports progress, records itself, and leaves only the skipped ones.
+func TestSweepAppliesInChunksAndSkipsObligations(t *testing.T) {
+	s := openStore(t)
+	want, owing := sweepFixture(t, s, 2*SweepChunk+37)
+	var steps []SweepProgress
+	confirmed := int64(-1)
+	rep, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow,
+		Confirm:  func(n int64) error { confirmed = n; return nil },
+		Progress: func(p SweepProgress) { steps = append(steps, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(len(want))
+	if confirmed != n || rep.Candidates != n || rep.Erased != n-2 || len(rep.Skipped) != 2 {
+		t.Fatalf("confirmed %d, report %+v; want %d candidates, %d erased, 2 skipped", confirmed, rep, n, n-2)
+	}
+	for i, sk := range rep.Skipped {
+		if sk.Contact != owing[i] || !strings.Contains(sk.Reason, "obligation") {
+			t.Errorf("skipped %+v, want %s for its obligation", sk, owing[i])
+		}
+	}
+	if len(steps) != 3 || steps[len(steps)-1].Done != n || steps[len(steps)-1].Total != n {
+		t.Errorf("progress %+v, want three chunks ending at %d of %d", steps, n, n)
+	}
+	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != 2 {
+		t.Errorf("%d left in scope without a basis, want the 2 skipped", left)
+	}
+	if st, _ := s.Settings(); !st.LastSweepAt.Equal(testNow) {
+		t.Errorf("sweep recorded at %v", st.LastSweepAt)
+	}
+	// Run again: nothing new to do.
+	again, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
+	if err != nil || again.Erased != 0 || again.Candidates != 2 {
+		t.Errorf("second sweep: %+v, %v", again, err)
+	}
+}
+
+// A refused confirmation changes nothing; a cancelled sweep stops between
+// chunks, keeps what it did, is not recorded, and a re-run finishes.
+func TestSweepConfirmAndCancel(t *testing.T) {
+	s := openStore(t)
+	want, _ := sweepFixture(t, s, 2*SweepChunk+10)
+	no := errors.New("not confirmed")
+	if _, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow, Confirm: func(int64) error { return no }}); !errors.Is(err, no) {
+		t.Fatalf("refused confirmation: %v", err)
+	}
+	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != int64(len(want)) {
+		t.Fatalf("a refused sweep erased %d", int64(len(want))-left)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rep, err := Sweep(ctx, s, SweepOptions{Operator: "owner", Apply: true, Now: testNow, Progress: func(SweepProgress) { cancel() }})
+	if !errors.Is(err, context.Canceled) || rep.Erased != SweepChunk-2 {
+		t.Fatalf("cancelled sweep: %+v, %v; want the first chunk erased", rep, err)
+	}
+	if st, _ := s.Settings(); !st.LastSweepAt.IsZero() {
+		t.Error("a cancelled sweep was recorded")
+	}
+	rep, err = Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
+	if err != nil || rep.Erased != int64(len(want))-SweepChunk {
+		t.Errorf("re-run: %+v, %v", rep, err)
+	}
+}
