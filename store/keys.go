@@ -26,6 +26,8 @@ import (
 //	q/due/<yyyymmdd>\x00<type>\x00<id> open requests by due date
 //	a/<seq>                           audit entry (hash-chained)
 //	ar/<record>\x00<seq>              audit entries by record (C12, R3, settings, …)
+//	ai/<last id>/<seq>                an entry about a run of contacts (an import chunk) → its first id
+//	m/shred/<slot>                    a key slot a committed erasure still has to destroy
 //	p/<kind>\x00<version>             policy / consent-text version
 //	sr/<source>                       source rule
 //	k/<item id>                       checklist record
