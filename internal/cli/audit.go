@@ -13,14 +13,6 @@ import (
 )
 
 func (a *app) auditCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "audit",
-		Short: "Verify or export the audit log",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usagef("audit needs a subcommand: verify or export")
-		},
-	}
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the audit log's hash chain and recount every counter",
@@ -77,6 +69,5 @@ func (a *app) auditCommand() *cobra.Command {
 	}
 	export.Flags().StringVar(&out, "out", "", "file to write (must not exist)")
 	export.Flags().BoolVar(&personal, "include-personal", false, "include the personal details sealed in entries (left out by default)")
-	cmd.AddCommand(verify, export)
-	return cmd
+	return parentCommand("audit", "Verify or export the audit log", verify, export)
 }

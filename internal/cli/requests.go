@@ -13,16 +13,8 @@ import (
 )
 
 func (a *app) requestCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "request",
-		Short: "Log, list and close data-subject requests",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usagef("request needs a subcommand: add, list or close")
-		},
-	}
-	cmd.AddCommand(a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand())
-	return cmd
+	return parentCommand("request", "Log, list and close data-subject requests",
+		a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand())
 }
 
 func (a *app) requestAddCommand() *cobra.Command {

@@ -117,6 +117,25 @@ the terminal UI on your data directory.`,
 	return root
 }
 
+// parentCommand is a command that only groups its subcommands: called
+// alone, it names them in a usage error (exit 2).
+func parentCommand(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: noArgs}
+	cmd.AddCommand(subs...)
+	names := make([]string, len(subs))
+	for i, sub := range subs {
+		names[i] = sub.Name()
+	}
+	list := strings.Join(names, ", ")
+	if n := len(names); n > 1 {
+		list = strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+	}
+	cmd.RunE = func(*cobra.Command, []string) error {
+		return usagef("%s needs a subcommand: %s", use, list)
+	}
+	return cmd
+}
+
 func noArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("unknown command %q", args[0])

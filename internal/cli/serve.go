@@ -96,7 +96,6 @@ stop after their chunk, and the store is closed.`,
 }
 
 func (a *app) operatorCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "operator", Short: "Manage who may connect over SSH (gdprdesk serve)"}
 	var keyArg, role string
 	add := &cobra.Command{
 		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer",
@@ -162,6 +161,5 @@ func (a *app) operatorCommand() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(add, list, remove)
-	return cmd
+	return parentCommand("operator", "Manage who may connect over SSH (gdprdesk serve)", add, list, remove)
 }

@@ -103,15 +103,6 @@ func (a *app) printImportReport(path string, rep exporters.ImportReport) {
 }
 
 func (a *app) exportCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "export",
-		Short: "Export contacts (and, later, access packages)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usagef("export needs a subcommand: access or contacts")
-		},
-	}
-	cmd.AddCommand(a.exportAccessCommand())
 	var format, query, out string
 	var marketing bool
 	contacts := &cobra.Command{
@@ -161,8 +152,7 @@ exist yet.`,
 	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
 	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
 	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
-	cmd.AddCommand(contacts)
-	return cmd
+	return parentCommand("export", "Write a person's access package, or contacts as CSV or XLSX", a.exportAccessCommand(), contacts)
 }
 
 func (a *app) exportAccessCommand() *cobra.Command {
