@@ -351,7 +351,7 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 		Rights:           accessRights(),
 	}
 	for _, r := range st.Recipients {
-		a.Recipients = append(a.Recipients, AccessRecipient{Name: r.Name, Role: r.Role, Contact: r.Contact})
+		a.Recipients = append(a.Recipients, AccessRecipient{Name: r.Name, Role: string(r.LegacyRole().Role), Contact: r.Contact})
 	}
 	who := a.Controller.Name
 	if who == "" {

@@ -32,15 +32,15 @@ const exportPage = 1000
 // first pass gathers the custom field names, which become columns; the
 // second writes the rows. Memory stays bounded by a page (and, for XLSX,
 // by excelize's stream writer, which spills rows to a temporary file).
-func ExportContacts(ctx context.Context, src ContactSource, q gdpr.Query, format string, w io.Writer, forMarketing bool) (int, error) {
+func ExportContacts(ctx context.Context, src ContactSource, q gdpr.Query, format string, w io.Writer, forMarketing *gdpr.Settings) (int, error) {
 	keep := func(c *gdpr.Contact) bool { return c.Status != gdpr.ContactAnonymized }
 	for _, t := range q.Terms {
 		if t.Field == gdpr.FieldStatus {
 			keep = func(*gdpr.Contact) bool { return true }
 		}
 	}
-	if forMarketing {
-		keep = (*gdpr.Contact).MarketingAllowed
+	if forMarketing != nil {
+		keep = func(c *gdpr.Contact) bool { return c.Marketable(*forMarketing) }
 	}
 	seen := map[string]bool{}
 	var custom []string

@@ -89,7 +89,10 @@ func (b Basis) Short() string {
 // the evidence behind it, when and by whom (SPEC §2). Evidence may name the
 // person, so the store seals it with the contact's personal data.
 type BasisAssignment struct {
-	Basis    Basis     `json:"basis"`
+	Basis Basis `json:"basis"`
+	// Purpose is the purpose the basis is held for: for consent, the
+	// purpose consented to (Art. 6(1)(a)); "" for a basis held without one.
+	Purpose  string    `json:"purpose,omitempty"`
 	Source   string    `json:"source"`
 	Evidence string    `json:"evidence,omitempty"`
 	At       time.Time `json:"at"`

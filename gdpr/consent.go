@@ -17,6 +17,9 @@ type ConsentRecord struct {
 	Granted bool      `json:"granted"` // false: withdrawn
 	At      time.Time `json:"at"`
 	Method  string    `json:"method"` // where and how, e.g. "webform:newsletter, double opt-in"
+	// Marketing copies the purpose's marketing flag at the moment of the
+	// record, so eligibility is read from the contact alone.
+	Marketing bool `json:"marketing,omitempty"`
 	// ConsentVersion and PolicyVersion name the texts in force at that moment
 	// (0: not recorded).
 	ConsentVersion int `json:"consent_version,omitempty"`

@@ -58,11 +58,14 @@ const (
 	ContactActive     ContactStatus = "active"
 	ContactRestricted ContactStatus = "restricted" // processing restricted (Art. 18) or objected to (Art. 21): no marketing
 	ContactAnonymized ContactStatus = "anonymized"
+	// ContactHeld is a contact erased except the fields a legal hold keeps
+	// (Art. 17(3)(b)): those stay until the hold ends, the rest is gone.
+	ContactHeld ContactStatus = "held"
 )
 
 // ContactStatuses returns every contact status.
 func ContactStatuses() []ContactStatus {
-	return []ContactStatus{ContactActive, ContactRestricted, ContactAnonymized}
+	return []ContactStatus{ContactActive, ContactRestricted, ContactAnonymized, ContactHeld}
 }
 
 // ParseContactStatus reads a contact status case-insensitively.
@@ -73,7 +76,7 @@ func ParseContactStatus(s string) (ContactStatus, error) {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("unknown contact status %q: use active, restricted or anonymized", s)
+	return "", fmt.Errorf("unknown contact status %q: use active, restricted, anonymized or held", s)
 }
 
 // Contact is one person on the customer list. The fields under "personal
@@ -109,6 +112,19 @@ type Contact struct {
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	AnonymizedAt time.Time         `json:"anonymized_at,omitzero"`
+
+	// The rule book's state of the person (SPEC §9).
+	//
+	// MarketingObjection is when the person objected to direct marketing
+	// (Art. 21(2)–(3)): absolute and permanent; only a new consent the
+	// person gives for a marketing purpose lifts it.
+	MarketingObjection time.Time `json:"marketing_objection,omitzero"`
+	// RestrictedAt is when processing was restricted (Art. 18), and
+	// RestrictionReason why (personal: sealed with the personal data).
+	RestrictedAt      time.Time `json:"restricted_at,omitzero"`
+	RestrictionReason string    `json:"restriction_reason,omitempty"`
+	// Hold keeps named fields for a legal duty until a date (Art. 17(3)(b)).
+	Hold *Hold `json:"hold,omitempty"`
 }
 
 // Field limits of SPEC §6, in characters.
@@ -203,10 +219,6 @@ func (c *Contact) ConsentWithoutProof() bool {
 	}
 	return true
 }
-
-// MarketingAllowed reports whether the contact may receive marketing: not
-// restricted or objected to, and not anonymized.
-func (c *Contact) MarketingAllowed() bool { return c.Status == ContactActive }
 
 // Validate checks a contact before it is stored: a valid email, a known
 // country, fields within the limits of SPEC §6, valid UTF-8 everywhere.

@@ -319,16 +319,6 @@ func TestContactHelpers(t *testing.T) {
 		}
 	}
 
-	// Restriction (Art. 18) and objection (Art. 21(3)) stop marketing.
-	for _, tt := range []struct {
-		status ContactStatus
-		want   bool
-	}{{ContactActive, true}, {ContactRestricted, false}, {ContactAnonymized, false}} {
-		c.Status = tt.status
-		if got := c.MarketingAllowed(); got != tt.want {
-			t.Errorf("MarketingAllowed() for %s = %v, want %v", tt.status, got, tt.want)
-		}
-	}
 }
 
 // TestParseContactStatus checks the contact statuses of the query language.

@@ -19,11 +19,51 @@ const (
 	FieldSource  Field = "source"
 	FieldTag     Field = "tag"
 	FieldCreated Field = "created"
+	// FieldMarketing is marketing:yes|no, eligibility for electronic direct
+	// marketing (SPEC §9). It depends on the settings (the soft opt-in), so
+	// Resolve turns it into a FieldMarketingClass term before a store plans
+	// the query.
+	FieldMarketing Field = "marketing"
+	FieldPurpose   Field = "purpose" // purpose:NAME, holds a standing consent for it
+	FieldHold      Field = "hold"    // hold:yes|no, under a legal hold
+	// FieldMarketingClass is the indexed form of marketing: (a
+	// MarketingClass); it is not part of the language people type.
+	FieldMarketingClass Field = "marketing-class"
 )
 
 // Fields returns the query fields in the order help texts list them.
 func Fields() []Field {
-	return []Field{FieldCountry, FieldEU, FieldBasis, FieldStatus, FieldSource, FieldTag, FieldCreated}
+	return []Field{FieldCountry, FieldEU, FieldBasis, FieldStatus, FieldMarketing, FieldPurpose, FieldHold, FieldSource, FieldTag, FieldCreated}
+}
+
+// Resolve returns the query with its marketing: terms written as the
+// marketing classes they select under the settings (MarketableClasses), so
+// that a store answers marketing:yes from an index of classes and the
+// dashboard, the list and the marketing export agree.
+func (q Query) Resolve(s Settings) Query {
+	out := Query{Words: q.Words, Terms: make([]Term, 0, len(q.Terms))}
+	yes := MarketableClasses(s)
+	for _, t := range q.Terms {
+		if t.Field != FieldMarketing {
+			out.Terms = append(out.Terms, t)
+			continue
+		}
+		var classes []string
+		for _, cl := range MarketingClasses() {
+			in := false
+			for _, y := range yes {
+				in = in || y == cl
+			}
+			for _, v := range t.Values {
+				if (v == "yes") == in {
+					classes = append(classes, string(cl))
+					break
+				}
+			}
+		}
+		out.Terms = append(out.Terms, Term{Field: FieldMarketingClass, Values: classes})
+	}
+	return out
 }
 
 // Term is one field:value term. Values holds one or more normalized values
@@ -218,6 +258,12 @@ func exampleFor(f Field) string {
 		return "source:webinar"
 	case FieldTag:
 		return "tag:vip"
+	case FieldMarketing:
+		return "marketing:yes"
+	case FieldPurpose:
+		return "purpose:newsletter"
+	case FieldHold:
+		return "hold:yes"
 	}
 	return "created:<2024-01-01"
 }
@@ -252,6 +298,16 @@ func normalizeValue(f Field, v string) (string, error) {
 		return NormalizeSource(v), nil
 	case FieldTag:
 		return NormalizeTag(v), nil
+	case FieldMarketing, FieldHold:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "yes", "y", "true":
+			return "yes", nil
+		case "no", "n", "false":
+			return "no", nil
+		}
+		return "", fmt.Errorf("%s takes yes or no, not %q", f, v)
+	case FieldPurpose:
+		return NormalizePurposeName(v), nil
 	}
 	return "", fmt.Errorf("unknown field %q", f)
 }
@@ -326,6 +382,21 @@ func matchValue(f Field, v string, c *Contact) bool {
 		return NormalizeSource(c.Source) == v
 	case FieldTag:
 		return c.HasTag(v)
+	case FieldMarketing:
+		// Unresolved (no settings at hand): the soft opt-in is off, the
+		// safe side.
+		return c.Marketable(Settings{}) == (v == "yes")
+	case FieldMarketingClass:
+		return string(c.MarketingClass()) == v
+	case FieldPurpose:
+		for _, p := range c.ConsentPurposes() {
+			if p == v {
+				return true
+			}
+		}
+		return false
+	case FieldHold:
+		return (c.Hold != nil) == (v == "yes")
 	}
 	return false
 }

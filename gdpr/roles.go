@@ -54,6 +54,9 @@ const (
 	ActionRequestClose  Action = "request.close"
 
 	ActionSettingsEdit       Action = "settings.edit"
+	ActionPurposeSave        Action = "purpose.save"
+	ActionRecipientSave      Action = "recipient.save"
+	ActionRecipientDelete    Action = "recipient.delete"
 	ActionPolicyAdd          Action = "policy.add"
 	ActionRuleSet            Action = "rule.set"
 	ActionRuleDelete         Action = "rule.delete"
@@ -97,6 +100,8 @@ func (a Action) Phrase() string {
 		return "work requests"
 	case ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete:
 		return "change settings"
+	case ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
+		return "change the registers"
 	case ActionChecklistSet:
 		return "change the checklist"
 	case ActionOperatorAdd, ActionOperatorRemove:
@@ -119,7 +124,7 @@ func (a Action) adminOnly() bool {
 	switch a {
 	case ActionContactAnonymize, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
 		ActionOperatorAdd, ActionOperatorRemove, ActionKeysRotate, ActionSuppressionReadmit,
-		ActionSweepRecord, ActionChecklistSet:
+		ActionSweepRecord, ActionChecklistSet, ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
 		return true
 	}
 	return false

@@ -9,15 +9,16 @@ package gdpr
 // In scope are the contacts in the EU/EEA and those whose country is not
 // recorded: without a country the desk cannot show the GDPR does not apply,
 // so it takes the safe side (SPEC §9, Art. 3(2)). Anonymized contacts hold
-// nothing personal and are out of scope; restricted ones are still held and
-// count. The settings do not record the controller's country of
+// nothing personal and are out of scope, and so are contacts erased except
+// what a legal hold keeps (their erasure is only waiting for the hold's
+// end); restricted ones are still held and count. The settings do not record the controller's country of
 // establishment yet; once they do, a controller established in the EU/EEA
 // (Art. 3(1)) has every contact in scope, and this is where that changes.
 
 // InScope reports whether the GDPR's protection is taken to apply to the
-// contact: not anonymized, and in the EU/EEA or of unknown country.
+// contact: active or restricted, and in the EU/EEA or of unknown country.
 func InScope(c *Contact) bool {
-	return c.Status != ContactAnonymized && c.EU() != EUNo
+	return (c.Status == ContactActive || c.Status == ContactRestricted) && c.EU() != EUNo
 }
 
 // InScopeWithoutBasis reports whether the contact is in scope and holds no
@@ -32,12 +33,7 @@ func InScopeWithoutBasis(c *Contact) bool {
 // list, count and sweep of that set runs this query, and it matches exactly
 // the contacts for which InScopeWithoutBasis holds.
 func WithoutBasisQuery() Query {
-	var held []string
-	for _, st := range ContactStatuses() {
-		if st != ContactAnonymized {
-			held = append(held, string(st))
-		}
-	}
+	held := []string{string(ContactActive), string(ContactRestricted)}
 	return Query{Terms: []Term{
 		{Field: FieldEU, Values: []string{string(EUYes), string(EUUnknown)}},
 		{Field: FieldBasis, Values: []string{string(BasisNone)}},

@@ -18,14 +18,6 @@ func (p Person) Filled() bool {
 	return strings.TrimSpace(p.Name) != "" || strings.TrimSpace(p.Email) != ""
 }
 
-// Recipient is a third party that receives the personal data (Art. 13(1)(e),
-// Art. 19): a processor, a partner, an authority.
-type Recipient struct {
-	Name    string `json:"name"`
-	Role    string `json:"role,omitempty"` // e.g. "processor: email delivery"
-	Contact string `json:"contact,omitempty"`
-}
-
 // Settings are the controller's compliance settings (SPEC §5 Settings).
 type Settings struct {
 	Controller       Person      `json:"controller"`
@@ -39,4 +31,20 @@ type Settings struct {
 	Retention        string      `json:"retention,omitempty"` // how long it is kept
 	Recipients       []Recipient `json:"recipients,omitempty"`
 	LastSweepAt      time.Time   `json:"last_sweep_at,omitzero"` // when EU contacts without basis were last swept
+
+	// Establishment is the ISO country of the controller's establishment:
+	// it decides the territorial scope (Art. 3, SPEC §9). "" is not set
+	// yet, and the safe reading (every contact in scope) applies.
+	Establishment string `json:"establishment,omitempty"`
+	// SoftOptIn switches on the existing-customer exemption of ePrivacy
+	// Art. 13(2): contract customers may get electronic marketing for
+	// similar products until they opt out. Off by default.
+	SoftOptIn bool `json:"soft_opt_in,omitempty"`
+	// TimeZone is the IANA name times are shown in ("" is the machine's).
+	TimeZone string `json:"time_zone,omitempty"`
+	// Language is the default language of letters (a BCP 47 tag, "en").
+	Language string `json:"language,omitempty"`
+	// AutomatedDecisions is "" (none) or how automated decision-making,
+	// profiling included, is used (Art. 13(2)(f), 15(1)(h)).
+	AutomatedDecisions string `json:"automated_decisions,omitempty"`
 }

@@ -22,7 +22,16 @@ import (
 //	u:nconsents {s:purpose byte:granted t:at s:method u:consentv u:policyv}
 //	varint:balance byte:open_contract t:created t:updated t:anonymized
 //	s:personal(sealed) s:search(sealed)
-const contactCodecV1 = 1
+//
+// Version 2 (the rule book's state, SPEC §9) adds s:purpose after each
+// basis's s:basis, byte:marketing after each consent's u:policyv, and at the
+// end t:marketing_objection t:restricted_at byte:hold
+// [s:reason t:until u:nkeep {s:field} t:at s:by]. Version 1 records are
+// read as having none of these.
+const (
+	contactCodecV1 = 1
+	contactCodecV2 = 2
+)
 
 type encoder struct{ b []byte }
 
@@ -47,7 +56,7 @@ func (e *encoder) time(t time.Time) {
 
 func encodeContact(r *contactRec) []byte {
 	e := encoder{b: make([]byte, 0, 96+len(r.Personal)+len(r.Search)+64*len(r.Bases))}
-	e.b = append(e.b, contactCodecV1)
+	e.b = append(e.b, contactCodecV2)
 	e.u(uint64(r.ID))
 	e.u(uint64(r.Slot))
 	e.str(r.Country)
@@ -60,6 +69,7 @@ func encodeContact(r *contactRec) []byte {
 	e.u(uint64(len(r.Bases)))
 	for _, b := range r.Bases {
 		e.str(string(b.Basis))
+		e.str(b.Purpose)
 		e.str(b.Source)
 		e.bytes(b.Evidence)
 		e.time(b.At)
@@ -73,6 +83,7 @@ func encodeContact(r *contactRec) []byte {
 		e.str(c.Method)
 		e.u(uint64(c.ConsentVersion))
 		e.u(uint64(c.PolicyVersion))
+		e.flag(c.Marketing)
 	}
 	e.i(r.Balance)
 	e.flag(r.OpenContract)
@@ -81,6 +92,19 @@ func encodeContact(r *contactRec) []byte {
 	e.time(r.AnonymizedAt)
 	e.bytes(r.Personal)
 	e.bytes(r.Search)
+	e.time(r.MarketingObjection)
+	e.time(r.RestrictedAt)
+	e.flag(r.Hold != nil)
+	if h := r.Hold; h != nil {
+		e.str(h.Reason)
+		e.time(h.Until)
+		e.u(uint64(len(h.Keep)))
+		for _, f := range h.Keep {
+			e.str(f)
+		}
+		e.time(h.At)
+		e.str(h.By)
+	}
 	return e.b
 }
 
@@ -183,9 +207,10 @@ func (d *decoder) count() int {
 
 func decodeContact(b []byte) (contactRec, error) {
 	var r contactRec
-	if len(b) == 0 || b[0] != contactCodecV1 {
+	if len(b) == 0 || (b[0] != contactCodecV1 && b[0] != contactCodecV2) {
 		return r, errors.New("decode contact record: unknown format")
 	}
+	v2 := b[0] == contactCodecV2
 	d := decoder{b: b[1:]}
 	r.ID = gdpr.ContactID(d.u())
 	slot := d.u()
@@ -205,7 +230,12 @@ func decodeContact(b []byte) (contactRec, error) {
 	if n := d.count(); n > 0 {
 		r.Bases = make([]basisRec, n)
 		for i := range r.Bases {
-			r.Bases[i] = basisRec{Basis: gdpr.Basis(d.str()), Source: d.str(), Evidence: d.bytes(), At: d.time(), By: d.str()}
+			br := basisRec{Basis: gdpr.Basis(d.str())}
+			if v2 {
+				br.Purpose = d.str()
+			}
+			br.Source, br.Evidence, br.At, br.By = d.str(), d.bytes(), d.time(), d.str()
+			r.Bases[i] = br
 		}
 	}
 	if n := d.count(); n > 0 {
@@ -213,6 +243,9 @@ func decodeContact(b []byte) (contactRec, error) {
 		for i := range r.Consents {
 			c := gdpr.ConsentRecord{Purpose: d.str(), Granted: d.flag(), At: d.time(), Method: d.str()}
 			c.ConsentVersion, c.PolicyVersion = int(d.u()), int(d.u())
+			if v2 {
+				c.Marketing = d.flag()
+			}
 			r.Consents[i] = c
 		}
 	}
@@ -221,6 +254,20 @@ func decodeContact(b []byte) (contactRec, error) {
 	r.CreatedAt, r.UpdatedAt, r.AnonymizedAt = d.time(), d.time(), d.time()
 	r.Personal = d.bytes()
 	r.Search = d.bytes()
+	if v2 {
+		r.MarketingObjection, r.RestrictedAt = d.time(), d.time()
+		if d.flag() {
+			h := &gdpr.Hold{Reason: d.str(), Until: d.time()}
+			if n := d.count(); n > 0 {
+				h.Keep = make([]string, n)
+				for i := range h.Keep {
+					h.Keep[i] = d.str()
+				}
+			}
+			h.At, h.By = d.time(), d.str()
+			r.Hold = h
+		}
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d unexpected bytes at the end", len(d.b))
 	}

@@ -29,7 +29,11 @@ type contactRec struct {
 	CreatedAt    time.Time            `json:"created_at"`
 	UpdatedAt    time.Time            `json:"updated_at"`
 	AnonymizedAt time.Time            `json:"anonymized_at,omitzero"`
-	Personal     []byte               `json:"personal,omitempty"` // sealed personalData
+	// The rule book's state (codec version 2): see gdpr.Contact.
+	MarketingObjection time.Time  `json:"marketing_objection,omitzero"`
+	RestrictedAt       time.Time  `json:"restricted_at,omitzero"`
+	Hold               *gdpr.Hold `json:"hold,omitempty"`
+	Personal           []byte     `json:"personal,omitempty"` // sealed personalData
 	// Search is the sealed gdpr.SearchText that stores of schema 1 kept in
 	// every record; the search index (search.go) holds it now, and new
 	// records leave it empty.
@@ -40,6 +44,7 @@ type contactRec struct {
 // owner may well write the person's name into it.
 type basisRec struct {
 	Basis    gdpr.Basis `json:"basis"`
+	Purpose  string     `json:"purpose,omitempty"`
 	Source   string     `json:"source,omitempty"`
 	Evidence []byte     `json:"evidence,omitempty"`
 	At       time.Time  `json:"at"`
@@ -60,6 +65,9 @@ type personalData struct {
 	Company    string            `json:"co,omitempty"`
 	Notes      string            `json:"no,omitempty"`
 	Custom     map[string]string `json:"cu,omitempty"`
+	// RestrictionReason is why processing is restricted: the owner's words,
+	// which may well be about the person.
+	RestrictionReason string `json:"rr,omitempty"`
 }
 
 func contactAAD(id gdpr.ContactID, what string) []byte {
@@ -71,9 +79,10 @@ func contactAAD(id gdpr.ContactID, what string) []byte {
 func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 	rec := contactRec{ID: c.ID, Slot: slot, Country: c.Country, Status: c.Status, Source: c.Source,
 		Tags: c.Tags, Consents: c.Consents, Balance: c.Balance, OpenContract: c.OpenContract,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), AnonymizedAt: c.AnonymizedAt}
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), AnonymizedAt: c.AnonymizedAt,
+		MarketingObjection: c.MarketingObjection, RestrictedAt: c.RestrictedAt, Hold: c.Hold}
 	for _, b := range c.Bases {
-		br := basisRec{Basis: b.Basis, Source: b.Source, At: b.At.UTC(), By: b.By}
+		br := basisRec{Basis: b.Basis, Purpose: b.Purpose, Source: b.Source, At: b.At.UTC(), By: b.By}
 		if b.Evidence != "" {
 			ev, err := seal(key, []byte(b.Evidence), contactAAD(c.ID, "evidence"))
 			if err != nil {
@@ -88,7 +97,7 @@ func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 	}
 	pd := personalData{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PastEmails: c.PastEmails,
 		Phone: c.Phone, Street: c.Street, City: c.City, Region: c.Region, PostalCode: c.PostalCode,
-		Company: c.Company, Notes: c.Notes, Custom: c.Custom}
+		Company: c.Company, Notes: c.Notes, Custom: c.Custom, RestrictionReason: c.RestrictionReason}
 	pt, err := json.Marshal(pd)
 	if err != nil {
 		return rec, fmt.Errorf("encode contact: %w", err)
@@ -102,9 +111,10 @@ func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 func (r *contactRec) clear() gdpr.Contact {
 	c := gdpr.Contact{ID: r.ID, Country: r.Country, Status: r.Status, Source: r.Source, Tags: r.Tags,
 		Consents: r.Consents, Balance: r.Balance, OpenContract: r.OpenContract,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AnonymizedAt: r.AnonymizedAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AnonymizedAt: r.AnonymizedAt,
+		MarketingObjection: r.MarketingObjection, RestrictedAt: r.RestrictedAt, Hold: r.Hold}
 	for _, b := range r.Bases {
-		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: b.Basis, Source: b.Source, At: b.At, By: b.By})
+		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: b.Basis, Purpose: b.Purpose, Source: b.Source, At: b.At, By: b.By})
 	}
 	return c
 }
@@ -135,7 +145,7 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 	}
 	c.FirstName, c.LastName, c.Email, c.PastEmails = pd.FirstName, pd.LastName, pd.Email, pd.PastEmails
 	c.Phone, c.Street, c.City, c.Region, c.PostalCode = pd.Phone, pd.Street, pd.City, pd.Region, pd.PostalCode
-	c.Company, c.Notes, c.Custom = pd.Company, pd.Notes, pd.Custom
+	c.Company, c.Notes, c.Custom, c.RestrictionReason = pd.Company, pd.Notes, pd.Custom, pd.RestrictionReason
 	return c, nil
 }
 
@@ -167,7 +177,19 @@ func indexEntries(c *gdpr.Contact) [][]byte {
 	for _, tg := range c.Tags {
 		keys = append(keys, indexKey(ixTag, gdpr.NormalizeTag(tg), id))
 	}
+	keys = append(keys, indexKey(ixMarketing, string(c.MarketingClass()), id), indexKey(ixHold, holdValue(c), id))
+	for _, p := range c.ConsentPurposes() {
+		keys = append(keys, indexKey(ixPurpose, p, id))
+	}
 	return keys
+}
+
+// holdValue is a contact's hold index value: "yes" while a hold is placed.
+func holdValue(c *gdpr.Contact) string {
+	if c.Hold != nil {
+		return "yes"
+	}
+	return "no"
 }
 
 // countryValue is a contact's country index value: the first letter of its
@@ -189,6 +211,8 @@ const (
 	cntNoBasis         = "nobasis"
 	cntSubjectsEU      = "subjects:eu"      // in scope (gdpr.InScope)
 	cntSubjectsEUNone  = "subjects:eu:none" // in scope without a basis (gdpr.InScopeWithoutBasis)
+	cntSubjects        = "subjects"         // active or restricted, wherever they live
+	cntSubjectsNone    = "subjects:none"    // of those, holding no basis
 	cntConsent         = "consent"          // not anonymized, holding consent
 	cntConsentNoProof  = "consent:noproof"  // of those, without proof
 	cntRequests        = "requests"
@@ -200,6 +224,9 @@ const (
 	cntPrefixCountry   = "country:"
 	cntPrefixSource    = "source:"
 	cntPrefixTag       = "tag:"
+	cntPrefixMarketing = "marketing:"
+	cntPrefixPurpose   = "purpose:"
+	cntPrefixHold      = "hold:"
 	cntPrefixReqOpen   = "requests:open:"
 	cntPrefixReqStatus = "requests:status:"
 )
@@ -221,6 +248,16 @@ func contactContributions(c *gdpr.Contact) []string {
 	}
 	for _, tg := range c.Tags {
 		out = append(out, cntPrefixTag+gdpr.NormalizeTag(tg))
+	}
+	out = append(out, cntPrefixMarketing+string(c.MarketingClass()), cntPrefixHold+holdValue(c))
+	for _, p := range c.ConsentPurposes() {
+		out = append(out, cntPrefixPurpose+p)
+	}
+	if c.Status == gdpr.ContactActive || c.Status == gdpr.ContactRestricted {
+		out = append(out, cntSubjects)
+		if len(c.Bases) == 0 {
+			out = append(out, cntSubjectsNone)
+		}
 	}
 	if gdpr.InScope(c) {
 		out = append(out, cntSubjectsEU)

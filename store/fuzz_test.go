@@ -19,6 +19,10 @@ func FuzzDecodeContact(f *testing.F) {
 			Bases:    []basisRec{{Basis: gdpr.BasisConsent, Source: "webinar", At: at, By: "op", Evidence: []byte{1, 2, 3}}},
 			Personal: []byte("sealed"), Search: []byte("search")},
 		{ID: 99, Status: gdpr.ContactAnonymized, AnonymizedAt: at},
+		{ID: 7, Status: gdpr.ContactRestricted, CreatedAt: at, MarketingObjection: at, RestrictedAt: at,
+			Bases:    []basisRec{{Basis: gdpr.BasisConsent, Purpose: "newsletter", At: at}},
+			Consents: []gdpr.ConsentRecord{{Purpose: "newsletter", Granted: true, At: at, Marketing: true, ConsentVersion: 2}},
+			Hold:     &gdpr.Hold{Reason: "invoices", Until: at.AddDate(10, 0, 0), Keep: []string{"last_name"}, At: at, By: "op"}},
 	} {
 		f.Add(encodeContact(&r))
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -19,7 +20,7 @@ import (
 //	sx/<chunk>                        search index: 64 contacts' search texts, sealed (search.go)
 //	e/<hmac(email)>                   email look-up → contact id
 //	x/<hmac(email)>                   suppression list entry (erased address)
-//	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr;
+//	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr mk pu ho;
 //	                                  co's value is EU status and country (y:DE)
 //	n/<counter>                       maintained counter, int64
 //	r/<id>                            request (JSON, sealed subject fields)
@@ -33,6 +34,8 @@ import (
 //	k/<item id>                       checklist record
 //	o/<name>                          operator
 //	g/settings                        compliance settings
+//	pu/<name>                         purpose (records of processing, Art. 30)
+//	rc/<lower-case name>              recipient (processor, controller, joint)
 //
 //	  ┌ c/<id> ─────────────────────────────────────────────┐
 //	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys
@@ -57,6 +60,8 @@ var (
 	prefixCheck      = []byte("k/")
 	prefixOperator   = []byte("o/")
 	keySettings      = []byte("g/settings")
+	prefixPurpose    = []byte("pu/")
+	prefixRecipient  = []byte("rc/")
 
 	keySchema      = []byte("m/schema")
 	keyHMACSecret  = []byte("m/hmac")
@@ -73,7 +78,12 @@ const (
 	ixStatus  = "st"
 	ixSource  = "so"
 	ixTag     = "tg"
-	ixCreated = "cr"
+	// The rule book's indexes (SPEC §9): marketing class, standing
+	// consent purposes, legal hold.
+	ixMarketing = "mk"
+	ixPurpose   = "pu"
+	ixHold      = "ho"
+	ixCreated   = "cr"
 )
 
 // noCountry is the index value of a contact with no country.
@@ -112,8 +122,12 @@ func counterKey(name string) []byte  { return join(prefixCounter, []byte(name)) 
 func ruleKey(source string) []byte   { return join(prefixRule, []byte(source)) }
 func checkKey(id string) []byte      { return join(prefixCheck, []byte(id)) }
 func operatorKey(name string) []byte { return join(prefixOperator, []byte(name)) }
-func emailKey(h []byte) []byte       { return join(prefixEmail, h) }
-func suppressKey(h []byte) []byte    { return join(prefixSuppress, h) }
+func purposeKey(name string) []byte  { return join(prefixPurpose, []byte(name)) }
+func recipientKey(name string) []byte {
+	return join(prefixRecipient, []byte(strings.ToLower(strings.TrimSpace(name))))
+}
+func emailKey(h []byte) []byte    { return join(prefixEmail, h) }
+func suppressKey(h []byte) []byte { return join(prefixSuppress, h) }
 
 func policyKey(kind gdpr.PolicyKind, version int) []byte {
 	return join(prefixPolicy, []byte(kind), []byte{0}, u64(uint64(version)))

@@ -61,6 +61,20 @@ func termCount(txn *badger.Txn, t gdpr.Term) (n int64, ok bool, err error) {
 	return n, true, nil
 }
 
+// resolveQuery writes the query's marketing: terms as the marketing classes
+// the settings make marketable (gdpr.Query.Resolve), so they walk the class
+// index; a query without such a term is returned as it is.
+func resolveQuery(txn *badger.Txn, q gdpr.Query) (gdpr.Query, error) {
+	if !slices.ContainsFunc(q.Terms, func(t gdpr.Term) bool { return t.Field == gdpr.FieldMarketing }) {
+		return q, nil
+	}
+	st, err := readSettings(txn)
+	if err != nil {
+		return q, err
+	}
+	return q.Resolve(st), nil
+}
+
 // withValue is t with only the value v.
 func withValue(t gdpr.Term, v string) gdpr.Term {
 	t.Values = []string{v}
@@ -70,7 +84,8 @@ func withValue(t gdpr.Term, v string) gdpr.Term {
 // oneValued reports whether each contact has exactly one value of f, so that
 // a walk over several of its values meets each contact once.
 func oneValued(f gdpr.Field) bool {
-	return f == gdpr.FieldCountry || f == gdpr.FieldEU || f == gdpr.FieldStatus || f == gdpr.FieldSource
+	return f == gdpr.FieldCountry || f == gdpr.FieldEU || f == gdpr.FieldStatus || f == gdpr.FieldSource ||
+		f == gdpr.FieldMarketingClass || f == gdpr.FieldHold
 }
 
 // valuesPlan walks the index of a term of several values of a one-valued
@@ -132,6 +147,12 @@ func estimateName(t gdpr.Term) string {
 		return cntPrefixSource + v
 	case gdpr.FieldTag:
 		return cntPrefixTag + v
+	case gdpr.FieldMarketingClass:
+		return cntPrefixMarketing + v
+	case gdpr.FieldPurpose:
+		return cntPrefixPurpose + v
+	case gdpr.FieldHold:
+		return cntPrefixHold + v
 	}
 	return ""
 }
@@ -150,6 +171,12 @@ func indexField(f gdpr.Field) string {
 		return ixTag
 	case gdpr.FieldCreated:
 		return ixCreated
+	case gdpr.FieldMarketingClass:
+		return ixMarketing
+	case gdpr.FieldPurpose:
+		return ixPurpose
+	case gdpr.FieldHold:
+		return ixHold
 	}
 	return ""
 }
@@ -250,6 +277,9 @@ func (s *Store) scan(txn *badger.Txn, q gdpr.Query, after Cursor, idsOnly bool, 
 // scanDir is scan in either direction: backward walks the matches before
 // the cursor (nil: from the end), nearest first.
 func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, idsOnly bool, fn func(key []byte, rec *contactRec) (bool, error)) (last []byte, exhausted bool, err error) {
+	if q, err = resolveQuery(txn, q); err != nil {
+		return nil, false, err
+	}
 	p, err := planQuery(txn, q, from)
 	if err != nil {
 		return nil, false, err
@@ -413,6 +443,10 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 			n, err = readCounter(txn, cntContacts)
 			return err
 		}
+		q, err := resolveQuery(txn, q)
+		if err != nil {
+			return err
+		}
 		if len(q.Terms) == 1 && len(q.Words) == 0 {
 			c, ok, err := termCount(txn, q.Terms[0])
 			if err != nil || ok {
@@ -420,7 +454,7 @@ func (s *Store) Count(q gdpr.Query) (int64, error) {
 				return err
 			}
 		}
-		_, _, err := s.scan(txn, q, nil, true, func([]byte, *contactRec) (bool, error) {
+		_, _, err = s.scan(txn, q, nil, true, func([]byte, *contactRec) (bool, error) {
 			n++
 			return true, nil
 		})
@@ -438,6 +472,9 @@ func (s *Store) estimate(q gdpr.Query) (int64, error) {
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		if n, err = readCounter(txn, cntContacts); err != nil {
+			return err
+		}
+		if q, err = resolveQuery(txn, q); err != nil {
 			return err
 		}
 		for _, t := range q.Terms {

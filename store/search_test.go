@@ -300,8 +300,8 @@ func TestSearchIndexBuiltForOlderStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunks := keyCount(t, s, prefixSearch)
-	if schema != 2 {
-		t.Errorf("schema after opening = %d, want 2", schema)
+	if schema != schemaVersion {
+		t.Errorf("schema after opening = %d, want %d", schema, schemaVersion)
 	}
 	if want := int(uint64(ids[len(ids)-1])>>s.searchBits) + 1; chunks != want {
 		t.Errorf("%d chunks after opening, want %d", chunks, want)

@@ -16,16 +16,25 @@ import (
 func (s *Store) Settings() (gdpr.Settings, error) {
 	var st gdpr.Settings
 	err := s.view(func(txn *badger.Txn) error {
-		b, err := getValue(txn, keySettings)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(b, &st)
+		var err error
+		st, err = readSettings(txn)
+		return err
 	})
+	return st, err
+}
+
+// readSettings reads the settings inside a transaction (zero values when
+// never saved).
+func readSettings(txn *badger.Txn) (gdpr.Settings, error) {
+	var st gdpr.Settings
+	b, err := getValue(txn, keySettings)
+	if errors.Is(err, ErrNotFound) {
+		return st, nil
+	}
 	if err != nil {
+		return st, fmt.Errorf("read settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
 		return st, fmt.Errorf("read settings: %w", err)
 	}
 	return st, nil

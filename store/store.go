@@ -24,8 +24,10 @@ import (
 
 // schemaVersion is written into a new store; a store written by a newer
 // gdprdesk is refused instead of misread. 2: the sealed search index (sx/,
-// search.go), which Open builds for a store of schema 1.
-const schemaVersion = 2
+// search.go), which Open builds for a store of schema 1. 3: the rule
+// book's records (codec version 2, purposes, the marketing, purpose and
+// hold indexes; upgrade.go), which Open builds for a store of schema 2.
+const schemaVersion = 3
 
 // ErrNotFound is returned when a contact, request or other record does not
 // exist.
@@ -285,6 +287,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
 	}
 	if err := s.migrateSearch(opts.Upgrading); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if err := s.migrateRuleBook(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -582,7 +583,7 @@ func newText() *huh.Text { return huh.NewText().ExternalEditor(false) }
 // sameRecipient finds a recipient by its whole value, so an edit or delete
 // applies to the entry the operator saw even when the list changed since.
 func sameRecipient(list []gdpr.Recipient, r gdpr.Recipient) int {
-	return slices.Index(list, r)
+	return slices.IndexFunc(list, func(x gdpr.Recipient) bool { return reflect.DeepEqual(x, r) })
 }
 
 func (s *settings) recipientDialog(i int) *dialog {
@@ -593,6 +594,7 @@ func (s *settings) recipientDialog(i int) *dialog {
 		title = "Edit the recipient " + orig.Name
 	}
 	r := orig
+	role := string(orig.Role)
 	names := make([]string, 0, len(s.s.Recipients))
 	for j, x := range s.s.Recipients {
 		if j != i {
@@ -617,7 +619,7 @@ func (s *settings) recipientDialog(i int) *dialog {
 		return nil
 	}
 	return newDialog(title, func() tea.Cmd {
-		r.Name, r.Role, r.Contact = strings.TrimSpace(r.Name), strings.TrimSpace(r.Role), strings.TrimSpace(r.Contact)
+		r.Name, r.Role, r.Contact = strings.TrimSpace(r.Name), gdpr.RecipientRole(strings.TrimSpace(role)), strings.TrimSpace(r.Contact)
 		if strings.Contains(r.Contact, "@") && !strings.Contains(r.Contact, "://") {
 			r.Contact, _ = gdpr.NormalizeEmail(r.Contact)
 		}
@@ -639,7 +641,7 @@ func (s *settings) recipientDialog(i int) *dialog {
 		})
 	},
 		huh.NewInput().Title("Name   ").Value(&r.Name).Inline(true).Validate(checkName),
-		huh.NewInput().Title("Role   ").Value(&r.Role).Inline(true),
+		huh.NewInput().Title("Role   ").Value(&role).Inline(true),
 		huh.NewInput().Title("Contact").Value(&r.Contact).Inline(true).Validate(checkContact),
 		huh.NewNote().Description("Role: e.g. processor: email delivery. Contact: where to write to them.\nRecipients are named in access packages and told of rectifications and erasures (Art. 19)."),
 	)
@@ -921,7 +923,7 @@ func (s *settings) rowText(r setRow, w int) string {
 		rc := x.Recipients[r.i]
 		nameW := min(24, w/4)
 		roleW := min(32, max((w-nameW)/2-1, 8))
-		return cell(rc.Name, nameW) + " " + cell(dash(rc.Role), roleW) + " " + cell(dash(rc.Contact), max(w-nameW-roleW-2, 1))
+		return cell(rc.Name, nameW) + " " + cell(dash(string(rc.Role)), roleW) + " " + cell(dash(rc.Contact), max(w-nameW-roleW-2, 1))
 	case rowRule:
 		rl := s.rules[r.i]
 		srcW := min(24, w/4)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,7 +140,7 @@ func TestSettingsAddDeleteRecipient(t *testing.T) {
 	d.keys("enter")
 	d.mustShow("Saved the recipient MailDrop Ltd", "MailDrop Ltd", "privacy@maildrop.example")
 	want := []gdpr.Recipient{{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"}}
-	if got := readSettings(t, s).Recipients; len(got) != 1 || got[0] != want[0] {
+	if got := readSettings(t, s).Recipients; len(got) != 1 || !reflect.DeepEqual(got[0], want[0]) {
 		t.Fatalf("recipients = %+v, want %+v", got, want)
 	}
 	if e := lastAudit(t, s, "settings.edit"); e.Detail != "changed recipients" {

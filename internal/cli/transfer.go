@@ -135,7 +135,15 @@ exist yet.`,
 				if err != nil {
 					return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
 				}
-				n, err := exporters.ExportContacts(cmd.Context(), s, q, format, f, marketing)
+				var forMarketing *gdpr.Settings
+				if marketing {
+					st, err := s.Settings()
+					if err != nil {
+						return err
+					}
+					forMarketing = &st
+				}
+				n, err := exporters.ExportContacts(cmd.Context(), s, q, format, f, forMarketing)
 				if cerr := f.Close(); err == nil {
 					err = cerr
 				}

@@ -1,0 +1,89 @@
+package gdpr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Purpose is one entry of the records of processing (Art. 30(1)(b)–(g),
+// SPEC §10): why the business processes personal data, on which lawful
+// basis, about whom, shared with whom, and for how long. Consent is given
+// for a purpose (Art. 6(1)(a): "for one or more specific purposes"), and a
+// purpose that is direct marketing decides who may be marketed to (§9).
+type Purpose struct {
+	Name        string `json:"name"` // short and stable: consents and queries (purpose:NAME) name it
+	Description string `json:"description,omitempty"`
+	Basis       Basis  `json:"basis"`
+	// Marketing says the purpose is direct marketing (email, SMS). It is
+	// fixed once consents name the purpose: consent was given to the purpose
+	// as described, so a different one needs a purpose of its own.
+	Marketing        bool     `json:"marketing,omitempty"`
+	PeopleCategories []string `json:"people_categories,omitempty"` // e.g. customers, newsletter subscribers
+	DataCategories   []string `json:"data_categories,omitempty"`   // e.g. identity, contact details, billing
+	Recipients       []string `json:"recipients,omitempty"`        // names in the recipients register
+	Transfers        string   `json:"transfers,omitempty"`         // outside the EEA, in words (the recipients carry the safeguards)
+	Retention        string   `json:"retention,omitempty"`         // period and criteria, in words
+	// RetentionDays, when above 0, is the retention as a rule the sweep
+	// applies (SPEC §10): the purpose lapses for a contact this many days
+	// after its last ground (the consent, the contract, the enquiry).
+	RetentionDays int            `json:"retention_days,omitempty"`
+	Security      string         `json:"security,omitempty"` // measures in general terms (Art. 32)
+	Balancing     *BalancingTest `json:"balancing,omitempty"`
+	UpdatedAt     time.Time      `json:"updated_at,omitzero"`
+	UpdatedBy     string         `json:"updated_by,omitempty"`
+}
+
+// BalancingTest is the record of a legitimate-interests assessment
+// (Art. 6(1)(f), recital 47): the interest, why the processing is
+// necessary for it, how it weighs against the person's rights, the outcome.
+type BalancingTest struct {
+	Interest  string    `json:"interest"`
+	Necessity string    `json:"necessity"`
+	Balance   string    `json:"balance"`
+	Outcome   string    `json:"outcome"`
+	At        time.Time `json:"at,omitzero"`
+	By        string    `json:"by,omitempty"`
+}
+
+// NormalizePurposeName trims a purpose name and lower-cases it, so
+// "Newsletter" and "newsletter " name one purpose.
+func NormalizePurposeName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks a purpose before it is stored.
+func (p Purpose) Validate() error {
+	if p.Name == "" {
+		return errors.New("a purpose needs a name (e.g. newsletter)")
+	}
+	if p.Name != NormalizePurposeName(p.Name) || strings.ContainsAny(p.Name, "\t\n|:\"") {
+		return fmt.Errorf("purpose name %q: use lower-case words without | : or quotes", p.Name)
+	}
+	if err := checkField("purpose name", p.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if _, err := ParseBasis(string(p.Basis)); err != nil {
+		return fmt.Errorf("purpose %s: %w", p.Name, err)
+	}
+	for _, f := range []struct{ name, v string }{{"description", p.Description}, {"transfers", p.Transfers},
+		{"retention", p.Retention}, {"security", p.Security}} {
+		if err := checkField("purpose "+f.name, f.v, MaxFieldLen); err != nil {
+			return err
+		}
+	}
+	if p.RetentionDays < 0 {
+		return fmt.Errorf("purpose %s: retention days cannot be negative", p.Name)
+	}
+	return nil
+}
+
+// FindPurpose returns the purpose of that name (normalized) from a list.
+func FindPurpose(list []Purpose, name string) (Purpose, bool) {
+	name = NormalizePurposeName(name)
+	for _, p := range list {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Purpose{}, false
+}
