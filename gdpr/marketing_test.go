@@ -71,3 +71,39 @@ func TestMarketingQueryResolves(t *testing.T) {
 		t.Errorf("the internal field was taken from a person's query: %+v", q.Terms)
 	}
 }
+
+// The purposes and recipients that concern one person (Art. 15(1)(a),
+// 15(1)(c), Art. 19): consent purposes while consent stands, other
+// purposes while the person holds their basis; the recipients of those.
+func TestPurposesAndRecipientsOfAPersonArt15Art19(t *testing.T) {
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	purposes := []Purpose{
+		{Name: "newsletter", Basis: BasisConsent, Marketing: true},
+		{Name: "orders", Basis: BasisContract},
+		{Name: "tax records", Basis: BasisLegalObligation},
+	}
+	recipients := []Recipient{
+		{Name: "MailCo", Role: RecipientProcessor, Purposes: []string{"newsletter"}},
+		{Name: "ShipCo", Role: RecipientProcessor, Purposes: []string{"orders"}},
+		{Name: "Tax office", Role: RecipientController, Purposes: []string{"tax records"}},
+	}
+	c := Contact{Status: ContactActive, Bases: []BasisAssignment{{Basis: BasisContract}},
+		Consents: []ConsentRecord{{Purpose: "newsletter", Granted: true, At: at}}}
+	names := func(rs []Recipient) (out []string) {
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	if got := names(RecipientsOf(&c, purposes, recipients)); len(got) != 2 || got[0] != "MailCo" || got[1] != "ShipCo" {
+		t.Errorf("recipients of a customer on the newsletter: %v", got)
+	}
+	c.Consents = append(c.Consents, ConsentRecord{Purpose: "newsletter", Granted: false, At: at.Add(time.Hour)})
+	if got := names(RecipientsOf(&c, purposes, recipients)); len(got) != 1 || got[0] != "ShipCo" {
+		t.Errorf("after withdrawing: %v", got)
+	}
+	c.Status = ContactAnonymized
+	if got := PurposesOf(&c, purposes); len(got) != 0 {
+		t.Errorf("an erased person is processed for %v", got)
+	}
+}

@@ -87,3 +87,58 @@ func FindPurpose(list []Purpose, name string) (Purpose, bool) {
 	}
 	return Purpose{}, false
 }
+
+// AppliesTo reports whether the purpose is one the business processes this
+// person's data for (Art. 15(1)(a)): a consent purpose while the person's
+// consent to it stands; any other purpose while the person holds its basis
+// (for that purpose, or with no purpose named). An erased person is
+// processed for none.
+func (p Purpose) AppliesTo(c *Contact) bool {
+	if c.Status == ContactAnonymized {
+		return false
+	}
+	if p.Basis == BasisConsent {
+		for _, name := range c.ConsentPurposes() {
+			if name == p.Name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range c.Bases {
+		if b.Basis == p.Basis && (b.Purpose == "" || b.Purpose == p.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// PurposesOf lists the purposes of the register that apply to the person.
+func PurposesOf(c *Contact, register []Purpose) []Purpose {
+	var out []Purpose
+	for _, p := range register {
+		if p.AppliesTo(c) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RecipientsOf lists the recipients that receive the person's data: those
+// serving a purpose that applies to the person (Art. 15(1)(c), Art. 19).
+func RecipientsOf(c *Contact, purposes []Purpose, recipients []Recipient) []Recipient {
+	applies := map[string]bool{}
+	for _, p := range PurposesOf(c, purposes) {
+		applies[p.Name] = true
+	}
+	var out []Recipient
+	for _, r := range recipients {
+		for _, name := range r.Purposes {
+			if applies[name] {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
