@@ -212,12 +212,12 @@ const timeLayout = "2006-01-02T15:04:05Z07:00"
 // collect without a purpose:
 //   - record ids of the old system: Keap/Infusionsoft "Id", HubSpot
 //     "Record ID" (older exports "Contact ID"), any "id" column;
-//   - Mailchimp bookkeeping and tracking: MEMBER_RATING, OPTIN_IP,
-//     CONFIRM_IP, LATITUDE, LONGITUDE, GMTOFF, DSTOFF, TIMEZONE, REGION (the
-//     region geolocated from the sign-up IP, not the postal address),
-//     LAST_CHANGED, LEID, EUID. The IPs would be the only proof of where an
-//     opt-in came from, but a consent record is stored unsealed, so a
-//     personal IP address must not go into it.
+//   - Mailchimp bookkeeping and tracking: MEMBER_RATING, LATITUDE,
+//     LONGITUDE, GMTOFF, DSTOFF, TIMEZONE, REGION (the region geolocated
+//     from the sign-up IP, not the postal address), LEID, EUID. The opt-in
+//     and confirmation IPs are the proof of where an opt-in came from: they
+//     go into the consent basis's sealed evidence (crmconsent.go), never
+//     into the consent record, which is stored in clear.
 //
 // These Mailchimp names are only special in a file recognized as a
 // Mailchimp export (it has MEMBER_RATING, OPTIN_TIME, CONFIRM_TIME,
@@ -257,8 +257,8 @@ var importRules = []columnRule{
 		aliases: []string{"Id", "Record ID", "Contact ID"}},
 	{name: "mailchimp ignored", field: FieldIgnored, mailchimp: true,
 		note: "Mailchimp bookkeeping, IP address or geolocation: not imported",
-		aliases: []string{"MEMBER_RATING", "OPTIN_IP", "CONFIRM_IP", "LATITUDE", "LONGITUDE",
-			"GMTOFF", "DSTOFF", "TIMEZONE", "REGION", "LAST_CHANGED", "LEID", "EUID"}},
+		aliases: []string{"MEMBER_RATING", "LATITUDE", "LONGITUDE",
+			"GMTOFF", "DSTOFF", "TIMEZONE", "REGION", "LEID", "EUID"}},
 }
 
 // mailchimpMarkers are headers only a Mailchimp audience export has.
@@ -289,10 +289,12 @@ func buildRuleIndex() (all, mailchimp map[string]*columnRule) {
 			add(r, a)
 		}
 	}
-	for i := range importRules {
-		r := &importRules[i]
-		for _, a := range r.aliases {
-			add(r, a)
+	for _, rules := range [][]columnRule{importRules, consentRules} {
+		for i := range rules {
+			r := &rules[i]
+			for _, a := range r.aliases {
+				add(r, a)
+			}
 		}
 	}
 	return all, mailchimp

@@ -60,7 +60,7 @@ func TestMapHeader(t *testing.T) {
 		{"hubspot", []string{"Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Street Address", "City", "State/Region", "Postal Code", "Country/Region", "Company Name", "Create Date", "Original Source", "Lifecycle Stage"},
 			[]string{"ignored", "first_name", "last_name", "email", "phone", "phone", "street", "city", "region", "postal_code", "country", "company", "created_at", "source", "custom:Lifecycle Stage"}},
 		{"mailchimp", []string{"Email Address", "First Name", "Last Name", "Address", "Phone Number", "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME", "CONFIRM_IP", "LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION", "LAST_CHANGED", "LEID", "EUID", "NOTES", "TAGS", "Birthday"},
-			[]string{"email", "first_name", "last_name", "street", "phone", "ignored", "consent", "ignored", "consent", "ignored", "ignored", "ignored", "ignored", "ignored", "ignored", "country", "ignored", "ignored", "ignored", "ignored", "notes", "tags", "custom:Birthday"}},
+			[]string{"email", "first_name", "last_name", "street", "phone", "ignored", "consent", "consent", "consent", "consent", "ignored", "ignored", "ignored", "ignored", "ignored", "country", "ignored", "consent", "ignored", "ignored", "notes", "tags", "custom:Birthday"}},
 		// Outside a Mailchimp export, Region is the region and Latitude an
 		// ordinary column.
 		{"generic", []string{"E-mail", "Given Name", "Surname", "Family Name", "Country Code", "Zip", "Postcode", "Organisation", "Created", "Mobile", "Telephone", "Lawful Basis", "Region", "Latitude", "consent_text"},

@@ -26,7 +26,19 @@ type ImportOptions struct {
 	// (and on a consent text that comes with no time at all); zero means
 	// time.Now().
 	Now time.Time
+	// Purpose is the purpose the file's opt-ins and opt-outs are for
+	// (--purpose; default DefaultImportPurpose), named as in the purposes
+	// register.
+	Purpose string
+	// Member is the status of every row of a Mailchimp audience member file
+	// (MemberSubscribed, MemberUnsubscribed, MemberCleaned), taken from the
+	// file's name inside the export's zip; "" for any other file.
+	Member string
 }
+
+// DefaultImportPurpose is the purpose of imported opt-ins when the import
+// names none.
+const DefaultImportPurpose = "email marketing"
 
 // ImportRow is one record of the file: a normalized, valid contact, or the
 // reason it was rejected.
@@ -45,6 +57,12 @@ type ImportRow struct {
 	// Warnings are things the owner should know about a row that was
 	// imported anyway, e.g. an unreadable date.
 	Warnings []string
+	// Notes say what the import made of a cell that is not plain, e.g. a
+	// one-column name split into first and last name.
+	Notes []string
+	// NotMarketable is a row the file marks not marketable without an
+	// opt-out: bounced, non-marketable, or a confirmation pending.
+	NotMarketable bool
 }
 
 // RowError is a rejected row: its line and the reason, in words the owner
@@ -86,6 +104,9 @@ type ContactReader struct {
 func NewContactReader(r io.Reader, opts ImportOptions) (*ContactReader, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
+	}
+	if opts.Purpose = gdpr.NormalizePurposeName(opts.Purpose); opts.Purpose == "" {
+		opts.Purpose = DefaultImportPurpose
 	}
 	opts.Now = opts.Now.UTC()
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -175,12 +196,12 @@ func (r *ContactReader) Next() (ImportRow, error) {
 			continue // blank lines, and the ",,,," rows spreadsheets leave, are skipped silently
 		}
 		row := ImportRow{Line: line}
-		c, warnings, reason := r.contact(rec)
+		b, reason := r.contact(rec)
 		if reason != "" {
 			row.Err = &RowError{Line: line, Reason: reason}
 			return row, nil
 		}
-		row.Contact, row.Warnings = c, warnings
+		row.Contact, row.Warnings, row.Notes, row.NotMarketable = b.c, b.warnings, b.notes, b.outcome == optNot
 		return row, nil
 	}
 }
@@ -195,23 +216,23 @@ func blankRecord(rec []string) bool {
 }
 
 // contact builds the row's contact, or returns why the row is rejected.
-func (r *ContactReader) contact(rec []string) (gdpr.Contact, []string, string) {
+func (r *ContactReader) contact(rec []string) (*rowBuilder, string) {
 	if len(rec) != len(r.cols) {
-		return gdpr.Contact{}, nil, fmt.Sprintf("wrong column count: %d values, the header has %d (a value that contains %s must be in double quotes)",
+		return nil, fmt.Sprintf("wrong column count: %d values, the header has %d (a value that contains %s must be in double quotes)",
 			len(rec), len(r.cols), delimiterName(r.comma))
 	}
 	for i, v := range rec {
 		if !utf8.ValidString(v) {
-			return gdpr.Contact{}, nil, fmt.Sprintf("invalid UTF-8 in column %q: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and import it again", r.cols[i].header)
+			return nil, fmt.Sprintf("invalid UTF-8 in column %q: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and import it again", r.cols[i].header)
 		}
 	}
 	// The email is checked first: without it nothing else about the row
 	// matters.
 	email, err := gdpr.NormalizeEmail(cellValue(rec[r.emailCol]))
 	if err != nil {
-		return gdpr.Contact{}, nil, err.Error()
+		return nil, err.Error()
 	}
-	b := rowBuilder{now: r.opts.Now, mailchimp: r.mailchimp}
+	b := rowBuilder{now: r.opts.Now, mailchimp: r.mailchimp, purpose: r.opts.Purpose, member: r.opts.Member}
 	b.c.Email = email
 	for i, raw := range rec {
 		col := r.cols[i]
@@ -239,13 +260,13 @@ func (r *ContactReader) contact(rec []string) (gdpr.Contact, []string, string) {
 		}
 		b.header = col.header
 		if err := col.rule.set(&b, v); err != nil {
-			return gdpr.Contact{}, nil, err.Error()
+			return nil, err.Error()
 		}
 	}
 	if err := b.finish(r.opts.Source); err != nil {
-		return gdpr.Contact{}, nil, err.Error()
+		return nil, err.Error()
 	}
-	return b.c, b.warnings, ""
+	return &b, ""
 }
 
 // cellValue trims a cell and removes the "'" the canonical export puts
@@ -269,7 +290,20 @@ type rowBuilder struct {
 	country, cc, address, street2, mobile string
 	created, createdHeader                string
 	optin, confirm, unsub, consentText    string
-	warnings                              []string
+	warnings, notes                       []string
+
+	// Consent and opt-out state (crmconsent.go).
+	purpose, member            string
+	tool, statusText           string
+	status, outcome            int
+	unsubAll, cleaned          bool
+	fullName, lastChanged      string
+	optinIP, confirmIP         string
+	unsubReason, unsubCampaign string
+}
+
+func (b *rowBuilder) note(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
 func (b *rowBuilder) warn(format string, args ...any) {
@@ -346,6 +380,7 @@ func setOpenContract(b *rowBuilder, v string) error {
 // finish normalizes and checks the contact.
 func (b *rowBuilder) finish(defaultSource string) error {
 	b.finishAddress()
+	b.finishName()
 	if b.c.Phone == "" {
 		b.c.Phone = b.mobile
 	}
@@ -453,52 +488,6 @@ func joinAddressParts(s string) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// consents turns opt-in, confirmation and unsubscribe times into consent
-// records for "email marketing".
-func (b *rowBuilder) consents(optin time.Time, hasOptin bool, confirm time.Time, hasConfirm bool, unsub time.Time, hasUnsub bool) error {
-	const purpose = "email marketing"
-	if hasOptin || hasConfirm || b.consentText != "" {
-		method := "opt-in (imported)"
-		if hasConfirm {
-			method = "double opt-in (imported)"
-		}
-		if b.mailchimp {
-			method = "mailchimp opt-in"
-			if hasConfirm {
-				method = "mailchimp double opt-in"
-			}
-		}
-		at := optin
-		if hasConfirm {
-			at = confirm
-		}
-		if !hasOptin && !hasConfirm {
-			// A consent text without a time: the contact's creation is the
-			// best evidence of when, else the import itself.
-			at = b.c.CreatedAt
-			if at.IsZero() {
-				at = b.now
-			}
-			b.warn("consent text without an opt-in time: consent recorded at %s", at.Format(timeLayout))
-		}
-		if b.consentText != "" {
-			if n := utf8.RuneCountInString(b.consentText); n > gdpr.MaxFieldLen {
-				return fmt.Errorf("consent text is too long: %d characters, at most %d", n, gdpr.MaxFieldLen)
-			}
-			method += "; consent text: " + b.consentText
-		}
-		b.c.Consents = append(b.c.Consents, gdpr.ConsentRecord{Purpose: purpose, Granted: true, At: at, Method: method})
-	}
-	if hasUnsub {
-		method := "unsubscribed (imported)"
-		if b.mailchimp {
-			method = "mailchimp unsubscribe"
-		}
-		b.c.Consents = append(b.c.Consents, gdpr.ConsentRecord{Purpose: purpose, Granted: false, At: unsub, Method: method})
-	}
-	return nil
 }
 
 // importTimeLayouts are the date forms the importer reads, all as UTC when

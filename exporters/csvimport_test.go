@@ -159,9 +159,13 @@ func TestCRMFixtures(t *testing.T) {
 		{"mailchimp.csv", ',', 10, []check{
 			{"maria.schneider@example.de", 2, func(c gdpr.Contact) string {
 				want := gdpr.ConsentRecord{Purpose: "email marketing", Granted: true,
-					At: mustTime("2019-05-02T14:23:40Z"), Method: "mailchimp double opt-in"}
+					At: mustTime("2019-05-02T14:23:40Z"), Method: "double opt-in (Mailchimp)"}
+				// The IPs are evidence, sealed on the consent basis, never
+				// in the consent record itself.
 				if c.Country != "DE" || c.Street != "Hauptstraße 5, Apt 2, Hamburg, HH, 20095" ||
-					len(c.Consents) != 1 || c.Consents[0] != want ||
+					len(c.Consents) != 1 || c.Consents[0] != want || len(c.Bases) != 1 ||
+					c.Bases[0].Evidence != "double opt-in (Mailchimp); opt-in from IP 203.0.113.7 at 2019-05-02T14:21:07Z; confirmed from IP 203.0.113.7 at 2019-05-02T14:23:40Z" ||
+					c.Bases[0].Purpose != "email marketing" ||
 					!c.CreatedAt.Equal(mustTime("2019-05-02T14:21:07Z")) ||
 					!slices.Equal(c.Tags, []string{"vip", "blog"}) || c.Region != "" || len(c.Custom) != 0 {
 					return fmt.Sprintf("%+v", c)
@@ -170,7 +174,7 @@ func TestCRMFixtures(t *testing.T) {
 			}},
 			{"tom.walker@example.com", 3, func(c gdpr.Contact) string {
 				// No CONFIRM_TIME: single opt-in at OPTIN_TIME.
-				if c.Country != "US" || len(c.Consents) != 1 || c.Consents[0].Method != "mailchimp opt-in" ||
+				if c.Country != "US" || len(c.Consents) != 1 || c.Consents[0].Method != "single opt-in (Mailchimp)" ||
 					!c.Consents[0].At.Equal(mustTime("2020-02-03T04:05:06Z")) {
 					return fmt.Sprintf("%+v", c)
 				}
@@ -376,7 +380,7 @@ func TestDelimiterAndBOM(t *testing.T) {
 		{"BOM and CRLF", "\ufeffemail,first_name\r\na@example.com,Ann\r\n", ',', 2, gdpr.Contact{Email: "a@example.com", FirstName: "Ann"}},
 		{"BOM and semicolon", "\ufeff\"Email\";\"First Name\"\r\n\"a@example.com\";\"Ann\"\r\n", ';', 2, gdpr.Contact{Email: "a@example.com", FirstName: "Ann"}},
 		// A comma inside a quoted header name does not outvote the semicolons.
-		{"quoted delimiter in header", "\"Email, work\";\"Email\";Name\nx;a@example.com;Ann\n", ';', 2, gdpr.Contact{Email: "a@example.com", Custom: map[string]string{"Email, work": "x", "Name": "Ann"}}},
+		{"quoted delimiter in header", "\"Email, work\";\"Email\";Nickname\nx;a@example.com;Ann\n", ';', 2, gdpr.Contact{Email: "a@example.com", Custom: map[string]string{"Email, work": "x", "Nickname": "Ann"}}},
 		{"Excel sep line", "sep=;\nemail;first_name\na@example.com;Ann\n", ';', 3, gdpr.Contact{Email: "a@example.com", FirstName: "Ann"}},
 		{"blank lines first", "\n\nemail;first_name\n\na@example.com;Ann\n", ';', 5, gdpr.Contact{Email: "a@example.com", FirstName: "Ann"}},
 		{"one column", "email\na@example.com\n", ',', 2, gdpr.Contact{Email: "a@example.com"}},
@@ -531,21 +535,22 @@ func TestRowFields(t *testing.T) {
 		{"Mailchimp consent text goes into the method",
 			"Email Address,OPTIN_TIME,CONFIRM_TIME,Consent Text\na@example.com,2024-01-01 10:00:00,,Yes send me the newsletter\n", ImportOptions{},
 			func(c gdpr.Contact) bool {
-				return len(c.Consents) == 1 && c.Consents[0].Method == "mailchimp opt-in; consent text: Yes send me the newsletter" &&
+				return len(c.Consents) == 1 && c.Consents[0].Method == "single opt-in (Mailchimp); consent text: Yes send me the newsletter" &&
 					c.Consents[0].At.Equal(mustTime("2024-01-01T10:00:00Z")) && c.Consents[0].Granted
 			}, "", 0},
 		{"consent text without a time",
 			"email,consent_text,created_at\na@example.com,I agree,2023-02-03\n", ImportOptions{},
 			func(c gdpr.Contact) bool {
 				return len(c.Consents) == 1 && c.Consents[0].At.Equal(mustTime("2023-02-03T00:00:00Z")) &&
-					c.Consents[0].Method == "opt-in (imported); consent text: I agree"
+					c.Consents[0].Method == "single opt-in (imported); consent text: I agree"
 			}, "", 1},
 		{"Mailchimp unsubscribe is a withdrawal",
 			"Email Address,OPTIN_TIME,CONFIRM_TIME,UNSUB_TIME\na@example.com,2020-01-01 00:00:00,2020-01-01 00:05:00,2022-02-02 02:02:02\n", ImportOptions{},
 			func(c gdpr.Contact) bool {
 				return len(c.Consents) == 2 && c.Consents[0].Granted && !c.Consents[1].Granted &&
-					c.Consents[1].Method == "mailchimp unsubscribe" && c.Consents[1].At.Equal(mustTime("2022-02-02T02:02:02Z")) &&
-					!gdpr.ConsentGiven(c.Consents, "email marketing")
+					c.Consents[1].Method == "unsubscribed (Mailchimp)" && c.Consents[1].At.Equal(mustTime("2022-02-02T02:02:02Z")) &&
+					!gdpr.ConsentGiven(c.Consents, "email marketing") && c.MarketingObjection.Equal(mustTime("2022-02-02T02:02:02Z")) &&
+					len(c.Bases) == 0
 			}, "", 0},
 		{"unreadable opt-in time: warning, no consent",
 			"Email Address,OPTIN_TIME\na@example.com,yesterday\n", ImportOptions{},
@@ -630,7 +635,7 @@ func TestMappingReport(t *testing.T) {
 	for _, c := range m {
 		byHeader[c.Header] = c
 	}
-	for h, want := range map[string]string{"Email Address": ColEmail, "Address": ColStreet, "OPTIN_IP": FieldIgnored,
+	for h, want := range map[string]string{"Email Address": ColEmail, "Address": ColStreet, "OPTIN_IP": FieldConsent,
 		"CONFIRM_TIME": FieldConsent, "CC": ColCountry, "REGION": FieldIgnored, "TAGS": ColTags} {
 		if byHeader[h].Field != want {
 			t.Errorf("%s maps to %q, want %q", h, byHeader[h].Field, want)

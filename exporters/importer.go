@@ -43,20 +43,34 @@ type Merge struct {
 
 // ImportReport is what an import did, line by line where it matters.
 type ImportReport struct {
-	Rows       int         `json:"rows"`
-	Created    int         `json:"created"`
-	Updated    int         `json:"updated"`   // existing contacts changed
-	Unchanged  int         `json:"unchanged"` // matched a contact, nothing new
-	Merged     int         `json:"merged"`    // rows merged into an earlier row of the file
-	Suppressed int         `json:"suppressed"`
-	Rejected   int         `json:"rejected"`
-	DryRun     bool        `json:"dry_run"`
-	Strict     bool        `json:"strict"`
-	Imported   bool        `json:"imported"` // false for a dry run, or strict with bad rows
-	Errors     []RowError  `json:"errors"`
-	Merges     []Merge     `json:"merges"`
-	Warnings   []LineNote  `json:"warnings"`
-	Columns    []ColumnMap `json:"columns"`
+	Rows       int        `json:"rows"`
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`   // existing contacts changed
+	Unchanged  int        `json:"unchanged"` // matched a contact, nothing new
+	Merged     int        `json:"merged"`    // rows merged into an earlier row of the file
+	Suppressed int        `json:"suppressed"`
+	Rejected   int        `json:"rejected"`
+	DryRun     bool       `json:"dry_run"`
+	Strict     bool       `json:"strict"`
+	Imported   bool       `json:"imported"` // false for a dry run, or strict with bad rows
+	Errors     []RowError `json:"errors"`
+	Merges     []Merge    `json:"merges"`
+	Warnings   []LineNote `json:"warnings"`
+	// Notes say what the import made of cells that were not plain, e.g. a
+	// one-column name split in two (--dry-run shows them before anything
+	// is written).
+	Notes   []LineNote  `json:"notes"`
+	Columns []ColumnMap `json:"columns"`
+	// Consent state the file carries (crmconsent.go), counted on the rows
+	// that were not rejected: opt-ins (consent records), opt-outs
+	// (withdrawals, each with a marketing objection), and people the file
+	// marks not marketable without an objection (bounced, non-marketable,
+	// confirmation pending). Rows repeated or already imported are
+	// counted again here; the store keeps each record once.
+	Consents      int `json:"consents"`
+	Withdrawals   int `json:"withdrawals"`
+	Objections    int `json:"objections"`
+	NotMarketable int `json:"not_marketable"`
 }
 
 // importChunk is how many rows go into one store transaction.
@@ -69,7 +83,7 @@ const importChunk = store.BulkChunk
 // it finished, and importing the same file again completes it (rows that
 // made it in are then matched by email and left unchanged).
 func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sink ImportSink, opts ImportOptions, run ImportRun) (ImportReport, error) {
-	rep := ImportReport{DryRun: run.DryRun, Strict: run.Strict, Errors: []RowError{}, Merges: []Merge{}, Warnings: []LineNote{}}
+	rep := ImportReport{DryRun: run.DryRun, Strict: run.Strict, Errors: []RowError{}, Merges: []Merge{}, Warnings: []LineNote{}, Notes: []LineNote{}}
 	if run.Strict {
 		check := rep
 		if err := readRows(ctx, open, opts, &check, func([]store.ImportItem, *store.Prepared) error { return nil }, nil, true); err != nil {
@@ -179,7 +193,8 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 	var (
 		rows, rejected int
 		errs           []RowError
-		warns          []LineNote
+		warns, notes   []LineNote
+		tally          consentTally
 	)
 	go func() {
 		defer close(chunks)
@@ -215,6 +230,12 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 				}
 				continue
 			}
+			for _, n := range row.Notes {
+				if len(notes) < MaxListed {
+					notes = append(notes, LineNote{Line: row.Line, Note: n})
+				}
+			}
+			tally.add(&row)
 			if countOnly {
 				continue
 			}
@@ -265,8 +286,29 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 	rep.Rows, rep.Rejected = rows, rejected
 	rep.Errors = append(rep.Errors, errs...)
 	rep.Warnings = append(rep.Warnings, warns...)
+	rep.Notes = append(rep.Notes, notes...)
+	rep.Consents, rep.Withdrawals, rep.Objections, rep.NotMarketable = tally.consents, tally.withdrawals, tally.objections, tally.notMarketable
 	if flushErr != nil {
 		return flushErr
 	}
 	return perr
+}
+
+// consentTally counts the consent state of the rows read (ImportReport).
+type consentTally struct{ consents, withdrawals, objections, notMarketable int }
+
+func (t *consentTally) add(row *ImportRow) {
+	for _, r := range row.Contact.Consents {
+		if r.Granted {
+			t.consents++
+		} else {
+			t.withdrawals++
+		}
+	}
+	if row.Contact.Objected() {
+		t.objections++
+	}
+	if row.NotMarketable {
+		t.notMarketable++
+	}
 }
