@@ -132,9 +132,9 @@ type AccessAbout struct {
 	Retention        string            `json:"retention"`
 	DataSource       string            `json:"data_source"`      // the contact's source label, e.g. "webform:newsletter"
 	DataSourceText   string            `json:"data_source_text"` // the same in plain words, with the date
-	// DataSourceAt is when the person's record was added (by the first
-	// create or import entry of the audit log, else the record's created
-	// time); DataSourceImported says it came in by a file import.
+	// DataSourceAt is when the person's record was added: for a file
+	// import, the import's date (its audit entry), else the record's
+	// created time; DataSourceImported says it came in by an import.
 	DataSourceAt       time.Time     `json:"data_source_at,omitzero"`
 	DataSourceImported bool          `json:"data_source_imported"`
 	AutomatedDecisions string        `json:"automated_decisions"`      // the setting: "" none
@@ -423,6 +423,9 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 		a.DataSourceAt, a.DataSourceImported = sourceAdded(c, p.Audit)
 	}
 	a.DataSourceText = sourceWords(c.Source, a.DataSourceAt, a.DataSourceImported)
+	if a.DataSourceImported && !gdpr.Day(c.CreatedAt).Equal(gdpr.Day(a.DataSourceAt)) {
+		a.DataSourceText += " The file gave " + c.CreatedAt.UTC().Format("2 January 2006") + " as the date you were first recorded."
+	}
 	if a.AutomatedDecisions == "" {
 		a.AutomatedText = "We make no decisions about you by automated means alone, and we do not profile you (Art. 22 GDPR)."
 	} else {
@@ -504,16 +507,16 @@ func basisMeaning(b gdpr.Basis) string {
 	return ""
 }
 
-// sourceAdded is when the person's record was added: the first create or
-// import entry of its audit trail (the import's own date, which a created
-// time read from the file is not), else the record's created time.
+// sourceAdded is when the person's record was added: for a record that
+// came in by a file import, the date of the import (its audit entry; the
+// created time is what the file said); otherwise the record's created time.
 func sourceAdded(c *gdpr.Contact, audit []AccessAuditEntry) (time.Time, bool) {
 	for _, e := range audit {
 		switch gdpr.Action(e.Action) {
 		case gdpr.ActionContactImport:
 			return e.At, true
 		case gdpr.ActionContactCreate:
-			return e.At, false
+			return c.CreatedAt.UTC(), false
 		}
 	}
 	return c.CreatedAt.UTC(), false
@@ -551,7 +554,11 @@ func sourceWords(src string, added time.Time, imported bool) string {
 		s += fmt.Sprintf(" (Recorded as %q.)", src)
 	}
 	if !added.IsZero() {
-		s += " Added to our records on " + added.UTC().Format("2 January 2006") + "."
+		verb := "Added to our records"
+		if imported {
+			verb = "Imported"
+		}
+		s += " " + verb + " on " + added.UTC().Format("2 January 2006") + "."
 	}
 	return s
 }
