@@ -190,10 +190,14 @@ func (d *Demo) Recipients() []gdpr.Recipient {
 // purposes and recipients; no security officer, EU representative or
 // signed DPA; no automated decisions; the soft opt-in off (the default).
 func (d *Demo) Settings() gdpr.Settings {
-	// The screens that tell recipients of an erasure or rectification
-	// (Art. 19) still read the settings' list: it names the register's
-	// recipients, so both say the same.
-	recipients := d.Recipients()
+	// The settings' own list of recipients, as stores before the register
+	// kept it, is still read by the screens that tell recipients of an
+	// erasure or rectification (Art. 19): it keeps the two it always
+	// named, both in the register too.
+	recipients := []gdpr.Recipient{
+		{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
+		{Name: "PayWell", Role: "processor: card payments", Contact: "dpo@paywell.example"},
+	}
 	return gdpr.Settings{
 		Establishment:    "DE",
 		Controller:       gdpr.Person{Name: "Demo Shop GmbH", Email: "hello@demo-shop.example", Address: "Hauptstraße 1, 10115 Berlin, Germany"},
