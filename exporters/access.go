@@ -427,7 +427,8 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 		a.DataSourceText += " The file gave " + c.CreatedAt.UTC().Format("2 January 2006") + " as the date you were first recorded."
 	}
 	if a.AutomatedDecisions == "" {
-		a.AutomatedText = "We make no decisions about you by automated means alone, and we do not profile you (Art. 22 GDPR)."
+		a.AutomatedText = "We make no decisions about you by automated means alone, profiling included, that have legal or " +
+			"similarly significant effects on you (Art. 22 GDPR)."
 	} else {
 		a.AutomatedText = "We use automated decision-making: " + a.AutomatedDecisions +
 			" You may ask for a person to review such a decision, give your point of view and contest it (Art. 22(3) GDPR)."
@@ -447,7 +448,11 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 		a.Notice = fmt.Sprintf("This is everything %s holds about you in its customer records (record %s), as of %s. "+
 			"You are entitled to it under your right of access (Art. 15 GDPR). Each part is in a sheet or file of its own.",
 			who, c.ID, when)
-		if c.Status == gdpr.ContactRestricted {
+		switch {
+		case c.Status == gdpr.ContactRestricted && !c.RestrictedAt.IsZero():
+			a.Notice += fmt.Sprintf(" Since %s your record is restricted (Art. 18 GDPR): we keep it, but we do not otherwise use it, "+
+				"and never for marketing.", c.RestrictedAt.UTC().Format("2 January 2006"))
+		case c.Status == gdpr.ContactRestricted:
 			a.Notice += " Your record is restricted: we keep it, but we do not use it for marketing."
 		}
 	}

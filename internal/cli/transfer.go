@@ -160,7 +160,7 @@ exist yet.`,
 	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
 	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
 	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
-	return parentCommand("export", "Write a person's access package, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts)
+	return parentCommand("export", "Write a person's access package or portability file, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts)
 }
 
 func (a *app) exportAccessCommand() *cobra.Command {
