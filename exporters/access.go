@@ -21,7 +21,14 @@ import (
 
 // AccessSchema names the layout of the JSON access package. A change that
 // is not purely additive gets a new version.
-const AccessSchema = "gdprdesk.access/v1"
+//
+// v2 (the rule book, SPEC §9): about.purposes became the list of the
+// person's own purposes (the owner's words moved to about.purposes_text);
+// about.recipients lists only those that received the person's data, with
+// country and transfer safeguard; about gained data_categories,
+// data_source_at, data_source_imported, automated_decisions(_text) and
+// response_time; the top level gained portability.
+const AccessSchema = "gdprdesk.access/v2"
 
 // AccessSource is what an access package reads from the store
 // (*store.Store satisfies it).
@@ -31,6 +38,10 @@ type AccessSource interface {
 	AuditOf(record string) ([]store.AuditEntry, error)
 	Settings() (gdpr.Settings, error)
 	PolicyVersions() ([]gdpr.PolicyVersion, error)
+	// The registers of SPEC §10: which purposes apply to the person, and
+	// so which recipients received their data (Art. 15(1)(a), (c)).
+	Purposes() ([]gdpr.Purpose, error)
+	Recipients() ([]gdpr.Recipient, error)
 }
 
 var _ AccessSource = (*store.Store)(nil)
@@ -52,6 +63,8 @@ type AccessPackage struct {
 	Consents   []AccessConsent    `json:"consents"`
 	Requests   []AccessRequest    `json:"requests"`
 	Audit      []AccessAuditEntry `json:"audit"`
+	// Portability is the part the person may take elsewhere (Art. 20).
+	Portability Portability `json:"portability"`
 }
 
 // AccessParty is the controller, the DPO or the EU representative.
@@ -61,11 +74,37 @@ type AccessParty struct {
 	Address string `json:"address"`
 }
 
-// AccessRecipient is a third party that receives the data.
+// AccessRecipient is a third party that received the person's data
+// (Art. 15(1)(c)), with where it is and, outside the EEA, the ground of
+// the transfer (Art. 15(2)).
 type AccessRecipient struct {
-	Name    string `json:"name"`
-	Role    string `json:"role"`
-	Contact string `json:"contact"`
+	Name        string `json:"name"`
+	Role        string `json:"role"`    // processor, controller or joint
+	Service     string `json:"service"` // what they do, e.g. "email delivery"
+	Contact     string `json:"contact"`
+	Country     string `json:"country"` // ISO alpha-2, "" not recorded
+	CountryName string `json:"country_name"`
+	// OutsideEEA is true when the data goes to a country outside the EEA
+	// (Chapter V); Safeguard is then the ground of the transfer.
+	OutsideEEA     bool      `json:"outside_eea"`
+	Safeguard      string    `json:"safeguard"`       // adequacy, scc, bcr, derogation; "" none recorded
+	SafeguardLabel string    `json:"safeguard_label"` // in words, with the article
+	SafeguardAt    time.Time `json:"safeguard_at,omitzero"`
+	Purposes       []string  `json:"purposes"` // the person's purposes it serves
+}
+
+// AccessPurpose is one purpose the person's data is processed for, with
+// its lawful basis and retention (Art. 15(1)(a), (d)).
+type AccessPurpose struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Basis       gdpr.Basis `json:"basis"`
+	BasisLabel  string     `json:"basis_label"`
+	Marketing   bool       `json:"marketing"`
+	// Interest is the legitimate interest pursued (Art. 13(1)(d)), from
+	// the balancing test; "" for other bases.
+	Interest  string `json:"interest"`
+	Retention string `json:"retention"` // "" when the register does not say
 }
 
 // AccessRight is one right of the person, in plain words.
@@ -86,14 +125,28 @@ type AccessAbout struct {
 	DPO              AccessParty       `json:"dpo"`
 	EURepresentative AccessParty       `json:"eu_representative"`
 	PrivacyPolicyURL string            `json:"privacy_policy_url"`
-	Purposes         string            `json:"purposes"`
+	Purposes         []AccessPurpose   `json:"purposes"`      // this person's, from the register
+	PurposesText     string            `json:"purposes_text"` // the owner's general words (settings)
+	Categories       []AccessCategory  `json:"data_categories"`
 	Recipients       []AccessRecipient `json:"recipients"`
 	Retention        string            `json:"retention"`
 	DataSource       string            `json:"data_source"`      // the contact's source label, e.g. "webform:newsletter"
-	DataSourceText   string            `json:"data_source_text"` // the same in plain words
-	HowToAsk         string            `json:"how_to_ask"`       // how to use the rights
-	Rights           []AccessRight     `json:"rights"`
+	DataSourceText   string            `json:"data_source_text"` // the same in plain words, with the date
+	// DataSourceAt is when the person's record was added: for a file
+	// import, the import's date (its audit entry), else the record's
+	// created time; DataSourceImported says it came in by an import.
+	DataSourceAt       time.Time     `json:"data_source_at,omitzero"`
+	DataSourceImported bool          `json:"data_source_imported"`
+	AutomatedDecisions string        `json:"automated_decisions"`      // the setting: "" none
+	AutomatedText      string        `json:"automated_decisions_text"` // in plain words (Art. 15(1)(h))
+	ResponseTime       string        `json:"response_time"`            // when we answer (Art. 12(3))
+	HowToAsk           string        `json:"how_to_ask"`               // how to use the rights
+	Rights             []AccessRight `json:"rights"`
 }
+
+// AccessCategory is one category of data held on the person
+// (gdpr.Contact.DataCategories).
+type AccessCategory = gdpr.DataCategory
 
 // AccessProfile is every field of the contact. For an anonymized contact
 // the personal fields are empty and created_at keeps only the year (1
@@ -221,6 +274,14 @@ func BuildAccessPackage(src AccessSource, id gdpr.ContactID, now time.Time) (*Ac
 	if err != nil {
 		return nil, fmt.Errorf("access package for %s: read policy versions: %w", id, err)
 	}
+	purposes, err := src.Purposes()
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: read the purposes: %w", id, err)
+	}
+	recipients, err := src.Recipients()
+	if err != nil {
+		return nil, fmt.Errorf("access package for %s: read the recipients: %w", id, err)
+	}
 
 	p := &AccessPackage{
 		Schema:      AccessSchema,
@@ -255,6 +316,12 @@ func BuildAccessPackage(src AccessSource, id gdpr.ContactID, now time.Time) (*Ac
 		p.Requests = append(p.Requests, ar)
 	}
 	p.About = accessAbout(&c, st, p, now)
+	p.About.Purposes, p.About.Recipients = accessPurposes(&c, purposes, recipients, st)
+	p.About.Categories = c.DataCategories(len(reqs))
+	if p.About.Categories == nil {
+		p.About.Categories = []AccessCategory{}
+	}
+	p.Portability = portabilityOf(&c, reqs)
 	return p, nil
 }
 
@@ -339,19 +406,32 @@ func (p AccessParty) lines() string {
 
 func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.Time) AccessAbout {
 	a := AccessAbout{
-		Controller:       party(st.Controller),
-		DPO:              party(st.DPO),
-		EURepresentative: party(st.EURep),
-		PrivacyPolicyURL: strings.TrimSpace(st.PrivacyPolicyURL),
-		Purposes:         strings.TrimSpace(st.Purposes),
-		Retention:        strings.TrimSpace(st.Retention),
-		Recipients:       make([]AccessRecipient, 0, len(st.Recipients)),
-		DataSource:       c.Source,
-		DataSourceText:   sourceWords(c.Source),
-		Rights:           accessRights(),
+		Controller:         party(st.Controller),
+		DPO:                party(st.DPO),
+		EURepresentative:   party(st.EURep),
+		PrivacyPolicyURL:   strings.TrimSpace(st.PrivacyPolicyURL),
+		PurposesText:       strings.TrimSpace(st.Purposes),
+		Retention:          strings.TrimSpace(st.Retention),
+		DataSource:         c.Source,
+		AutomatedDecisions: strings.TrimSpace(st.AutomatedDecisions),
+		ResponseTime: "We answer within one month of receiving your request. Where necessary, taking into account how complex " +
+			"the request is and how many we have, we may extend this by two further months; we then tell you within the first " +
+			"month, with the reasons (Art. 12(3) GDPR).",
+		Rights: accessRights(),
 	}
-	for _, r := range st.Recipients {
-		a.Recipients = append(a.Recipients, AccessRecipient{Name: r.Name, Role: string(r.LegacyRole().Role), Contact: r.Contact})
+	if !p.Anonymized {
+		a.DataSourceAt, a.DataSourceImported = sourceAdded(c, p.Audit)
+	}
+	a.DataSourceText = sourceWords(c.Source, a.DataSourceAt, a.DataSourceImported)
+	if a.DataSourceImported && !gdpr.Day(c.CreatedAt).Equal(gdpr.Day(a.DataSourceAt)) {
+		a.DataSourceText += " The file gave " + c.CreatedAt.UTC().Format("2 January 2006") + " as the date you were first recorded."
+	}
+	if a.AutomatedDecisions == "" {
+		a.AutomatedText = "We make no decisions about you by automated means alone, profiling included, that have legal or " +
+			"similarly significant effects on you (Art. 22 GDPR)."
+	} else {
+		a.AutomatedText = "We use automated decision-making: " + a.AutomatedDecisions +
+			" You may ask for a person to review such a decision, give your point of view and contest it (Art. 22(3) GDPR)."
 	}
 	who := a.Controller.Name
 	if who == "" {
@@ -368,7 +448,11 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 		a.Notice = fmt.Sprintf("This is everything %s holds about you in its customer records (record %s), as of %s. "+
 			"You are entitled to it under your right of access (Art. 15 GDPR). Each part is in a sheet or file of its own.",
 			who, c.ID, when)
-		if c.Status == gdpr.ContactRestricted {
+		switch {
+		case c.Status == gdpr.ContactRestricted && !c.RestrictedAt.IsZero():
+			a.Notice += fmt.Sprintf(" Since %s your record is restricted (Art. 18 GDPR): we keep it, but we do not otherwise use it, "+
+				"and never for marketing.", c.RestrictedAt.UTC().Format("2 January 2006"))
+		case c.Status == gdpr.ContactRestricted:
 			a.Notice += " Your record is restricted: we keep it, but we do not use it for marketing."
 		}
 	}
@@ -383,7 +467,7 @@ func accessAbout(c *gdpr.Contact, st gdpr.Settings, p *AccessPackage, now time.T
 	default:
 		a.HowToAsk = "Reply to the message that brought you this file."
 	}
-	a.HowToAsk += " It costs nothing, and we answer within one month."
+	a.HowToAsk += " It costs nothing. We answer within one month, extendable by two further months where necessary (Art. 12(3) GDPR)."
 	return a
 }
 
@@ -428,12 +512,34 @@ func basisMeaning(b gdpr.Basis) string {
 	return ""
 }
 
-// sourceWords says in plain words where the person's data came from.
-func sourceWords(src string) string {
+// sourceAdded is when the person's record was added: for a record that
+// came in by a file import, the date of the import (its audit entry; the
+// created time is what the file said); otherwise the record's created time.
+func sourceAdded(c *gdpr.Contact, audit []AccessAuditEntry) (time.Time, bool) {
+	for _, e := range audit {
+		switch gdpr.Action(e.Action) {
+		case gdpr.ActionContactImport:
+			return e.At, true
+		case gdpr.ActionContactCreate:
+			return c.CreatedAt.UTC(), false
+		}
+	}
+	return c.CreatedAt.UTC(), false
+}
+
+// sourceWords says in plain words where the person's data came from: the
+// source label (an import's label names its file) and the date it was
+// added (Art. 15(1)(g)).
+func sourceWords(src string, added time.Time, imported bool) string {
 	var s string
+	label := src != "" // say the label as recorded, unless the sentence names it
 	switch {
+	case imported && src != "":
+		s, label = fmt.Sprintf("Your details came from a file we imported into our records, labelled %q.", src), false
+	case imported:
+		s = "Your details came from a file we imported into our records; no source label was recorded for it."
 	case src == "":
-		return "No source was recorded when your details were added."
+		s = "No source was recorded when your details were added."
 	case src == gdpr.SourceImport:
 		s = "Your details came from a list we imported from an earlier system."
 	case src == gdpr.SourceManual:
@@ -444,10 +550,69 @@ func sourceWords(src string) string {
 		s = "You gave us your details in person."
 	case strings.HasPrefix(src, "webform:"):
 		s = fmt.Sprintf("You filled in our web form %q.", strings.TrimPrefix(src, "webform:"))
+	case strings.HasPrefix(src, "import"):
+		s, label = fmt.Sprintf("Your details came from a list we imported, labelled %q.", src), false
 	default:
-		return fmt.Sprintf("Recorded as %q.", src)
+		s, label = fmt.Sprintf("Recorded as %q.", src), false
 	}
-	return s + fmt.Sprintf(" (Recorded as %q.)", src)
+	if label {
+		s += fmt.Sprintf(" (Recorded as %q.)", src)
+	}
+	if !added.IsZero() {
+		verb := "Added to our records"
+		if imported {
+			verb = "Imported"
+		}
+		s += " " + verb + " on " + added.UTC().Format("2 January 2006") + "."
+	}
+	return s
+}
+
+// accessPurposes lists the purposes that apply to the person
+// (gdpr.PurposesOf) and the recipients that received their data
+// (gdpr.RecipientsOf), each with the person's purposes it serves. A store
+// whose recipients register is empty but whose settings still list
+// recipients (written before the register) names those, all of them: it
+// cannot tell which received the data, and naming too many is the safe
+// side of Art. 15(1)(c).
+func accessPurposes(c *gdpr.Contact, register []gdpr.Purpose, recipients []gdpr.Recipient, st gdpr.Settings) ([]AccessPurpose, []AccessRecipient) {
+	mine := gdpr.PurposesOf(c, register)
+	ps := make([]AccessPurpose, 0, len(mine))
+	applies := map[string]bool{}
+	for _, p := range mine {
+		applies[p.Name] = true
+		ap := AccessPurpose{Name: p.Name, Description: p.Description, Basis: p.Basis, BasisLabel: p.Basis.Label(),
+			Marketing: p.Marketing, Retention: p.Retention}
+		if p.Basis == gdpr.BasisLegitimateInterests && p.Balancing != nil {
+			ap.Interest = p.Balancing.Interest
+		}
+		ps = append(ps, ap)
+	}
+	list := gdpr.RecipientsOf(c, register, recipients)
+	if len(recipients) == 0 && c.Status != gdpr.ContactAnonymized {
+		for _, r := range st.Recipients {
+			list = append(list, r.LegacyRole())
+		}
+	}
+	rs := make([]AccessRecipient, 0, len(list))
+	for _, r := range list {
+		ar := AccessRecipient{Name: r.Name, Role: string(r.Role), Service: r.Service, Contact: r.Contact,
+			Country: r.Country, CountryName: gdpr.CountryName(r.Country), OutsideEEA: r.ThirdCountry(),
+			SafeguardAt: r.SafeguardAt.UTC(), Purposes: []string{}}
+		if ar.OutsideEEA && r.Safeguard != "" {
+			ar.Safeguard, ar.SafeguardLabel = string(r.Safeguard), r.Safeguard.Label()
+		}
+		if !ar.OutsideEEA {
+			ar.SafeguardAt = time.Time{}
+		}
+		for _, name := range r.Purposes {
+			if applies[name] {
+				ar.Purposes = append(ar.Purposes, name)
+			}
+		}
+		rs = append(rs, ar)
+	}
+	return ps, rs
 }
 
 // The sheets (XLSX) and files (CSV) of an access package share one layout:
@@ -525,35 +690,143 @@ func (p *AccessPackage) aboutTable() accessTable {
 	if a.EURepresentative.filled() {
 		add("Our representative in the EU", a.EURepresentative.lines())
 	}
-	add("Why we use your data", orSay(a.Purposes, "Not yet described in our records. Ask us and we will tell you."))
+	add("Why we use your data, and on what legal ground", orSay(purposeLines(a), "Not yet described in our records. Ask us and we will tell you."))
+	add("The data we hold on you", orSay(categoryLines(a.Categories), "Nothing that identifies you."))
 	if len(a.Recipients) == 0 {
 		add("Who receives your data", "Nobody outside our business, as far as our records show.")
 	} else {
-		var lines []string
-		for _, r := range a.Recipients {
-			l := r.Name
-			if r.Role != "" {
-				l += " (" + r.Role + ")"
-			}
-			if r.Contact != "" {
-				l += ", " + r.Contact
-			}
-			lines = append(lines, l)
-		}
-		add("Who receives your data", strings.Join(lines, "\n"))
+		add("Who receives your data", recipientLines(a.Recipients))
 	}
-	add("How long we keep it", orSay(a.Retention, "Not yet stated in our records. Ask us and we will tell you."))
+	add("How long we keep it", orSay(retentionLines(a), "Not yet stated in our records. Ask us and we will tell you."))
 	add("Where your data came from", a.DataSourceText)
+	add("Automated decisions and profiling", a.AutomatedText)
 	if a.PrivacyPolicyURL != "" {
 		add("Our privacy policy", a.PrivacyPolicyURL)
 	}
 	add("What this file holds", fmt.Sprintf("Profile: your details as we hold them. Lawful bases: %d. Consent records: %d. "+
 		"Requests you made: %d. Log entries about you: %d.", len(p.Bases), len(p.Consents), len(p.Requests), len(p.Audit)))
 	add("How to use your rights", a.HowToAsk)
+	add("When we answer", a.ResponseTime)
 	for _, r := range a.Rights {
 		add(r.Title+" ("+r.Article+")", r.Text)
 	}
 	return t
+}
+
+// purposeLines is one line per purpose of the person: what for, on which
+// lawful basis (and, for legitimate interests, which interest). Without a
+// register entry that applies, the owner's general words stand in.
+func purposeLines(a *AccessAbout) string {
+	if len(a.Purposes) == 0 {
+		return a.PurposesText
+	}
+	var lines []string
+	for _, p := range a.Purposes {
+		l := p.Name
+		if p.Description != "" {
+			l += ": " + p.Description
+		}
+		l += ". Lawful basis: " + p.BasisLabel + " (" + basisArticle(p.Basis) + ")"
+		if p.Interest != "" {
+			l += "; our interest: " + p.Interest
+		}
+		if p.Marketing {
+			l += "; this is direct marketing, which you may object to at any time (Art. 21(2))"
+		}
+		lines = append(lines, l+".")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func categoryLines(cs []AccessCategory) string {
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Label+": "+strings.Join(c.Fields, ", "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// recipientLines is one line per recipient: name, role and service,
+// country, and outside the EEA the transfer safeguard (Art. 15(2)).
+func recipientLines(rs []AccessRecipient) string {
+	var lines []string
+	for _, r := range rs {
+		l := r.Name
+		var what []string
+		if r.Role != "" {
+			what = append(what, recipientRoleWords(r.Role))
+		}
+		if r.Service != "" {
+			what = append(what, r.Service)
+		}
+		if len(what) > 0 {
+			l += " (" + strings.Join(what, ", ") + ")"
+		}
+		if r.CountryName != "" {
+			l += ", in " + r.CountryName
+		}
+		if r.OutsideEEA {
+			switch {
+			case r.Safeguard == "":
+				l += ", outside the EEA; no transfer safeguard is recorded: ask us"
+			case r.SafeguardAt.IsZero():
+				l += ", outside the EEA, safeguarded by " + r.SafeguardLabel
+			default:
+				l += ", outside the EEA, safeguarded by " + r.SafeguardLabel + " of " + r.SafeguardAt.Format(time.DateOnly)
+			}
+		}
+		if r.Contact != "" {
+			l += "; " + r.Contact
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func recipientRoleWords(role string) string {
+	switch gdpr.RecipientRole(role) {
+	case gdpr.RecipientProcessor:
+		return "processes it on our behalf"
+	case gdpr.RecipientController:
+		return "uses it under its own responsibility"
+	case gdpr.RecipientJoint:
+		return "decides with us how it is used (joint controller)"
+	}
+	return role
+}
+
+// retentionLines is how long the data is kept per purpose (Art.
+// 15(1)(d)), then the owner's general words.
+func retentionLines(a *AccessAbout) string {
+	var lines []string
+	for _, p := range a.Purposes {
+		if p.Retention != "" {
+			lines = append(lines, p.Name+": "+p.Retention)
+		}
+	}
+	if a.Retention != "" {
+		lines = append(lines, a.Retention)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// basisArticle names the point of Art. 6(1) a basis stands on.
+func basisArticle(b gdpr.Basis) string {
+	switch b {
+	case gdpr.BasisConsent:
+		return "Art. 6(1)(a)"
+	case gdpr.BasisContract:
+		return "Art. 6(1)(b)"
+	case gdpr.BasisLegalObligation:
+		return "Art. 6(1)(c)"
+	case gdpr.BasisVitalInterests:
+		return "Art. 6(1)(d)"
+	case gdpr.BasisPublicTask:
+		return "Art. 6(1)(e)"
+	case gdpr.BasisLegitimateInterests:
+		return "Art. 6(1)(f)"
+	}
+	return "Art. 6(1)"
 }
 
 func (p *AccessPackage) profileTable() accessTable {

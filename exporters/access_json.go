@@ -7,7 +7,7 @@ import (
 )
 
 // WriteAccessJSON writes the package as one JSON document (schema
-// "gdprdesk.access/v1", see docs/access-package.md), indented for reading.
+// "gdprdesk.access/v2", see docs/access-package.md), indented for reading.
 // JSON is data, not a spreadsheet: values are written exactly as held,
 // without formula neutralization.
 func WriteAccessJSON(w io.Writer, p *AccessPackage) error {

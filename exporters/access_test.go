@@ -38,7 +38,43 @@ const (
 	accessConsentText = "Yes, send me the newsletter about new products, at most once a week. I can unsubscribe at any time."
 	accessPolicyV2    = "Privacy policy, version 2.\n\nWe keep your name and email to send you what you asked for."
 	accessPassword    = "correct horse battery staple"
+	accessBalance     = 4217
+	accessEvidence    = "double opt-in confirmed"
 )
+
+// registerFixture fills the registers of SPEC §10: four purposes and four
+// recipients, of which the fixture's contact (consent to email marketing,
+// a contract) has two purposes and two recipients — one in Germany, one in
+// the United States under standard contractual clauses.
+func registerFixture(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	for _, p := range []gdpr.Purpose{
+		{Name: "email marketing", Basis: gdpr.BasisConsent, Marketing: true, Description: "our newsletter about new products",
+			Retention: "until you unsubscribe"},
+		{Name: "orders", Basis: gdpr.BasisContract, Description: "delivering what you ordered",
+			Retention: "10 years after the order (tax law)"},
+		{Name: "partner offers", Basis: gdpr.BasisConsent, Marketing: true, Description: "offers of our partners"},
+		{Name: "support", Basis: gdpr.BasisLegitimateInterests, Description: "answering questions",
+			Balancing: &gdpr.BalancingTest{Interest: "helping customers who write to us", Outcome: "passed"}},
+	} {
+		if err := s.SavePurpose("owner", p); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for _, r := range []gdpr.Recipient{
+		{Name: "Mailversand AG", Role: gdpr.RecipientProcessor, Service: "email delivery", Country: "DE",
+			Contact: "dpa@mailversand.example", Purposes: []string{"email marketing"}, DPASignedAt: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)},
+		{Name: "Helpdesk Inc", Role: gdpr.RecipientProcessor, Service: "order tickets", Country: "US", Purposes: []string{"orders", "support"},
+			Safeguard: gdpr.SafeguardSCC, SafeguardAt: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)},
+		{Name: "Partner Media Ltd", Role: gdpr.RecipientController, Country: "GB", Purposes: []string{"partner offers"},
+			Safeguard: gdpr.SafeguardAdequacy},
+		{Name: "Callcenter SRL", Role: gdpr.RecipientProcessor, Country: "RO", Purposes: []string{"support"}},
+	} {
+		if err := s.SaveRecipient("owner", r); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
 
 // accessFixture is a real store with one contact that has everything an
 // access package shows: custom fields (one a formula), two bases with
@@ -71,6 +107,7 @@ func accessFixture(tb testing.TB) (*store.Store, gdpr.ContactID) {
 		Retention:        "Orders: 10 years (tax law). Newsletter: until you unsubscribe.",
 		Recipients:       []gdpr.Recipient{{Name: "Mailversand AG", Role: "processor: email delivery", Contact: "dpa@mailversand.example"}},
 	}))
+	registerFixture(tb, s)
 	y24, y25 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	_, err = s.AddPolicyVersion("owner", gdpr.PolicyPrivacy, "Privacy policy, version 1.", y24)
 	must(err)
@@ -85,7 +122,7 @@ func accessFixture(tb testing.TB) (*store.Store, gdpr.ContactID) {
 		Company: accessCompany, Notes: "Prefers email.\nVIP since 2025.", Source: "webform:newsletter", Tags: []string{"vip"},
 		Custom: map[string]string{"Shoe size": "39", "Formula": "=cmd()"},
 		Bases: []gdpr.BasisAssignment{
-			{Basis: gdpr.BasisConsent, Source: "webform:newsletter", Evidence: "double opt-in confirmed", At: signup, By: "webform"},
+			{Basis: gdpr.BasisConsent, Source: "webform:newsletter", Evidence: accessEvidence, At: signup, By: "webform"},
 			{Basis: gdpr.BasisContract, Source: gdpr.SourcePurchase, Evidence: "order 1001"},
 		},
 		Consents: []gdpr.ConsentRecord{
@@ -188,8 +225,8 @@ func TestBuildAccessPackage(t *testing.T) {
 		t.Errorf("the edit's personal part (old and new phone) is missing: %+v", p.Audit)
 	}
 	a := p.About
-	if a.Controller.Name != "Beispiel Laden GmbH" || a.DPO.Email != "dpo@laden.example" || len(a.Recipients) != 1 ||
-		a.Retention == "" || a.Purposes == "" || a.DataSource != "webform:newsletter" || !strings.Contains(a.DataSourceText, `"newsletter"`) ||
+	if a.Controller.Name != "Beispiel Laden GmbH" || a.DPO.Email != "dpo@laden.example" || len(a.Recipients) != 2 ||
+		a.Retention == "" || len(a.Purposes) != 2 || a.PurposesText == "" || a.DataSource != "webform:newsletter" || !strings.Contains(a.DataSourceText, `"newsletter"`) ||
 		!strings.Contains(a.Notice, "C1") || !strings.Contains(a.HowToAsk, "privacy@laden.example") {
 		t.Errorf("about %+v", a)
 	}
@@ -654,7 +691,7 @@ func TestAccessJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc["schema"] != "gdprdesk.access/v1" {
+	if doc["schema"] != "gdprdesk.access/v2" {
 		t.Errorf("schema %v", doc["schema"])
 	}
 	// Data, not a spreadsheet: values exactly as held.

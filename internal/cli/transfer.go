@@ -281,7 +281,7 @@ exist yet.`,
 	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
 	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
 	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
-	return parentCommand("export", "Write a person's access package, or contacts as CSV or XLSX", a.exportAccessCommand(), contacts)
+	return parentCommand("export", "Write a person's access package or portability file, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts)
 }
 
 func (a *app) exportAccessCommand() *cobra.Command {
@@ -353,6 +353,44 @@ directory, numbered when that name exists.`,
 	f.StringVar(&password, "password", "", "encrypt the XLSX with this password (tell it to the person another way)")
 	f.BoolVar(&eml, "eml", false, "also write an email draft (.eml) with the package attached")
 	f.StringVar(&request, "request", "", "the access or portability request this answers, e.g. R7")
+	return cmd
+}
+
+func (a *app) exportPortabilityCommand() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "portability (ID|EMAIL)",
+		Short: "Write the data a person may take elsewhere, as JSON (right to data portability, Art. 20)",
+		Long: `export portability writes only what the person gave you or what their use
+generated (name, contact details, address, company, consents, marketing
+objection, requests) as one JSON document, schema gdprdesk.portability/v1
+(docs/access-package.md) — not your notes, balances, evidence or staff names.
+The export is audited; the file must not exist (default
+portability-ID-DATE.json in the current directory, numbered when taken).`,
+		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(func(s *store.Store) error {
+				c, err := s.FindContact(args[0])
+				if err != nil {
+					return err
+				}
+				path := ""
+				if out != "" {
+					if path, err = a.outputPath(out); err != nil {
+						return err
+					}
+				}
+				res, err := desk.ExportPortability(s, desk.PortabilityExport{Operator: a.operatorName(), Contact: c.ID,
+					Dir: a.outputDir(), Out: path, Now: a.now()})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Wrote the portability file for %s to %s (SHA-256 %s).\n", c.ID, res.Path, res.SHA256)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "file to write (must not exist; default portability-ID-DATE.json, numbered if taken)")
 	return cmd
 }
 

@@ -159,7 +159,7 @@ func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
 	var pkg struct {
 		Schema string `json:"schema"`
 	}
-	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Schema != "gdprdesk.access/v1" {
+	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Schema != "gdprdesk.access/v2" {
 		t.Errorf("package schema %q, %v", pkg.Schema, err)
 	}
 	if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".eml"); err != nil {
@@ -186,5 +186,68 @@ func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
 	// A file that exists is never overwritten.
 	if r := gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out); r.code != exitFailure {
 		t.Errorf("overwriting an existing file: exit %d", r.code)
+	}
+}
+
+// export portability writes the Art. 20 JSON alone: what the person gave
+// and did, not the business's notes, evidence or staff names (SPEC §4, §9).
+func TestExportPortability(t *testing.T) {
+	dir := demoDir(t)
+	held := listJSON(t, dir, "hold:yes").Contacts
+	if len(held) != 1 {
+		t.Fatalf("the demo has %d contacts under a legal hold, want 1", len(held))
+	}
+	c := held[0]
+	tmp := t.TempDir()
+	out, pkg := filepath.Join(tmp, "port.json"), filepath.Join(tmp, "access.json")
+	if r := gdprdesk(t, "export", "portability", c.Email, "--data", dir, "--out", out); r.code != 0 || !strings.Contains(r.stdout, out) {
+		t.Fatalf("export portability: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := gdprdesk(t, "export", "access", c.ID.String(), "--data", dir, "--format", "json", "--out", pkg); r.code != 0 {
+		t.Fatalf("export access: exit %d: %s", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(out)
+	full, _ := os.ReadFile(pkg)
+	var doc struct {
+		Schema string `json:"schema"`
+		Data   struct {
+			Contact string `json:"contact"`
+			Email   string `json:"email"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Schema != "gdprdesk.portability/v1" || doc.Data.Email != c.Email || doc.Data.Contact != c.ID.String() {
+		t.Fatalf("portability file %v: %s", err, b)
+	}
+	var whole struct {
+		Audit []struct {
+			Operator string `json:"operator"`
+		} `json:"audit"`
+	}
+	if err := json.Unmarshal(full, &whole); err != nil || len(whole.Audit) == 0 || whole.Audit[0].Operator == "" {
+		t.Fatalf("access package audit: %v", err)
+	}
+	// The access package holds the notes, the evidence and who worked on
+	// the record; the portability file does not.
+	staff := `"` + whole.Audit[0].Operator + `"`
+	for _, internal := range []string{"invoiced by post", "§147 AO", staff, "balance", "evidence"} {
+		if !strings.Contains(string(full), internal) {
+			t.Errorf("the access package lacks %q: the check below proves nothing", internal)
+		}
+		if strings.Contains(string(b), internal) {
+			t.Errorf("the portability file holds %q", internal)
+		}
+	}
+	// Never over an existing file.
+	if r := gdprdesk(t, "export", "portability", c.ID.String(), "--data", dir, "--out", out); r.code != exitFailure {
+		t.Errorf("overwriting an existing file: exit %d", r.code)
+	}
+	// Audited, without personal data.
+	log := filepath.Join(tmp, "audit.csv")
+	if r := gdprdesk(t, "audit", "export", "--data", dir, "--out", log); r.code != 0 {
+		t.Fatalf("audit export: %s", r.stderr)
+	}
+	a, _ := os.ReadFile(log)
+	if !strings.Contains(string(a), "Art. 20 portability only") {
+		t.Errorf("the portability export is not in the audit log")
 	}
 }

@@ -23,8 +23,8 @@ type DemoOptions struct {
 	Progress io.Writer // large fills report every tenth here; nil is quiet
 }
 
-// FillDemo fills an empty store with the demo data set: settings, source
-// rules, policy versions, contacts, requests in every state (completed
+// FillDemo fills an empty store with the demo data set: settings, the
+// purposes and recipients registers, source rules, policy versions, contacts, requests in every state (completed
 // erasures really anonymize) and a partly done checklist. It lives here,
 // above both the store and the exporters that generate the data, so the
 // command line and the UI tests make the same demo.
@@ -40,6 +40,16 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 	}
 	if err := s.SaveSettings(op, d.Settings()); err != nil {
 		return err
+	}
+	for _, p := range d.Purposes() {
+		if err := s.SavePurpose(op, p); err != nil {
+			return fmt.Errorf("demo purposes: %w", err)
+		}
+	}
+	for _, r := range d.Recipients() {
+		if err := s.SaveRecipient(op, r); err != nil {
+			return fmt.Errorf("demo recipients: %w", err)
+		}
 	}
 	for _, r := range d.SourceRules() {
 		if err := s.SetSourceRule(op, r); err != nil {

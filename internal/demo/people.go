@@ -28,6 +28,10 @@ type Demo struct {
 	made   int
 	weight int
 	srcW   int
+	// The rule book's cases (SPEC §9) are each given to the first
+	// contact that fits, so every demo, however small, has them, and no
+	// random draw is added (the rest of the data stays as it was).
+	held, objected bool
 }
 
 type demoCountry struct {
@@ -114,19 +118,94 @@ func (d *Demo) SourceRules() []gdpr.SourceRule {
 	}
 }
 
-// Settings are half filled in: controller, privacy URL, DPO, purposes and
-// recipients; no security officer, EU representative or signed DPA.
+// The demo's purposes (the records of processing, SPEC §10), by the names
+// its consents and bases use.
+const (
+	PurposeNewsletter = "email newsletter"
+	PurposeWebinar    = "webinar follow-up"
+	PurposeOrders     = "orders"
+	PurposeInvoices   = "invoices"
+	PurposeSupport    = "support enquiries"
+)
+
+// Purposes are the demo's records of processing: a marketing newsletter
+// and a webinar follow-up on consent, orders on contract, invoices kept
+// ten years by tax law, support enquiries on legitimate interests with
+// their balancing test.
+func (d *Demo) Purposes() []gdpr.Purpose {
+	customers := []string{"customers"}
+	return []gdpr.Purpose{
+		{Name: PurposeNewsletter, Basis: gdpr.BasisConsent, Marketing: true,
+			Description: "sending our newsletter about new products and offers", PeopleCategories: []string{"newsletter subscribers"},
+			DataCategories: []string{"identity", "contact details"}, Recipients: []string{"MailDrop Ltd"},
+			Retention: "until you unsubscribe", Security: "access for two staff only, two-factor login"},
+		{Name: PurposeWebinar, Basis: gdpr.BasisConsent,
+			Description: "sending the recording and slides of a webinar you attended", PeopleCategories: []string{"webinar attendees"},
+			DataCategories: []string{"identity", "contact details"}, Recipients: []string{"MailDrop Ltd"},
+			Retention: "6 months after the webinar", RetentionDays: 183},
+		{Name: PurposeOrders, Basis: gdpr.BasisContract,
+			Description: "delivering orders, taking payment and handling returns", PeopleCategories: customers,
+			DataCategories: []string{"identity", "contact details", "postal address", "billing"},
+			Recipients:     []string{"PayWell", "ParcelGo GmbH", "TicketDesk Inc."}, Transfers: "United States (TicketDesk Inc., standard contractual clauses)",
+			Retention: "2 years after the order (returns and warranty)", RetentionDays: 730},
+		{Name: PurposeInvoices, Basis: gdpr.BasisLegalObligation,
+			Description: "keeping invoices and accounting records", PeopleCategories: customers,
+			DataCategories: []string{"identity", "postal address", "company", "billing"}, Recipients: []string{"Steuerbüro Klein"},
+			Retention: "10 years (German tax law, §147 AO)", RetentionDays: 3653},
+		{Name: PurposeSupport, Basis: gdpr.BasisLegitimateInterests,
+			Description: "answering the questions you send us", PeopleCategories: []string{"customers", "prospects"},
+			DataCategories: []string{"identity", "contact details"}, Recipients: []string{"TicketDesk Inc."},
+			Transfers: "United States (TicketDesk Inc., standard contractual clauses)",
+			Retention: "2 years after the last enquiry", RetentionDays: 730,
+			Balancing: &gdpr.BalancingTest{Interest: "answering customers and prospects who write to us",
+				Necessity: "we cannot answer without the contact details and the question",
+				Balance:   "people who write to us expect an answer; only what they sent is used, and only for the answer",
+				Outcome:   "passed", At: d.now.AddDate(0, 0, -400)}},
+	}
+}
+
+// Recipients are the demo's recipients register: the newsletter service in
+// Ireland and the payment service in the Netherlands with signed DPAs, a
+// parcel service whose DPA is not signed yet (so dpa-each-processor has
+// something to show), the tax adviser as a controller of its own, and a
+// helpdesk in the United States under standard contractual clauses.
+func (d *Demo) Recipients() []gdpr.Recipient {
+	day := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC) }
+	return []gdpr.Recipient{
+		{Name: "MailDrop Ltd", Role: gdpr.RecipientProcessor, Service: "newsletter delivery", Contact: "privacy@maildrop.example",
+			Country: "IE", Purposes: []string{PurposeNewsletter, PurposeWebinar}, DPASignedAt: day(2024, 3, 12), DPARef: "DPA-2024-031"},
+		{Name: "PayWell", Role: gdpr.RecipientProcessor, Service: "card payments", Contact: "dpo@paywell.example",
+			Country: "NL", Purposes: []string{PurposeOrders}, DPASignedAt: day(2023, 11, 2)},
+		{Name: "ParcelGo GmbH", Role: gdpr.RecipientProcessor, Service: "parcel delivery", Contact: "datenschutz@parcelgo.example",
+			Country: "DE", Purposes: []string{PurposeOrders}},
+		{Name: "Steuerbüro Klein", Role: gdpr.RecipientController, Service: "tax adviser: bookkeeping and tax returns",
+			Contact: "kanzlei@stb-klein.example", Country: "DE", Purposes: []string{PurposeInvoices}},
+		{Name: "TicketDesk Inc.", Role: gdpr.RecipientProcessor, Service: "helpdesk for orders and enquiries", Contact: "privacy@ticketdesk.example",
+			Country: "US", Purposes: []string{PurposeOrders, PurposeSupport}, DPASignedAt: day(2023, 9, 1),
+			Safeguard: gdpr.SafeguardSCC, SafeguardAt: day(2023, 9, 1)},
+	}
+}
+
+// Settings are half filled in: controller in Berlin, privacy URL, DPO,
+// purposes and recipients; no security officer, EU representative or
+// signed DPA; no automated decisions; the soft opt-in off (the default).
 func (d *Demo) Settings() gdpr.Settings {
+	// The settings' own list of recipients, as stores before the register
+	// kept it, is still read by the screens that tell recipients of an
+	// erasure or rectification (Art. 19): it keeps the two it always
+	// named, both in the register too.
+	recipients := []gdpr.Recipient{
+		{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
+		{Name: "PayWell", Role: "processor: card payments", Contact: "dpo@paywell.example"},
+	}
 	return gdpr.Settings{
+		Establishment:    "DE",
 		Controller:       gdpr.Person{Name: "Demo Shop GmbH", Email: "hello@demo-shop.example", Address: "Hauptstraße 1, 10115 Berlin, Germany"},
 		DPO:              gdpr.Person{Name: "Data Protection Office", Email: "dpo@demo-shop.example"},
 		PrivacyPolicyURL: "https://demo-shop.example/privacy",
 		Purposes:         "Delivering orders and invoices; answering questions; sending the newsletter to those who asked for it.",
 		Retention:        "Order and invoice data: 10 years (tax law). Newsletter: until you unsubscribe. Enquiries: 2 years.",
-		Recipients: []gdpr.Recipient{
-			{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
-			{Name: "PayWell", Role: "processor: card payments", Contact: "dpo@paywell.example"},
-		},
+		Recipients:       recipients,
 	}
 }
 
@@ -226,8 +305,8 @@ func (d *Demo) contact(i int) gdpr.Contact {
 	// Consent records for newsletter signups (the source rule gives the
 	// basis); one in eight lacks the policy version, as in real lists.
 	if c.Source == "webform:newsletter" {
-		rec := gdpr.ConsentRecord{Purpose: "email newsletter", Granted: true, At: c.CreatedAt, Method: "webform:newsletter, double opt-in",
-			ConsentVersion: 1, PolicyVersion: 1}
+		rec := gdpr.ConsentRecord{Purpose: PurposeNewsletter, Granted: true, At: c.CreatedAt, Method: "webform:newsletter, double opt-in",
+			Marketing: true, ConsentVersion: 1, PolicyVersion: 1}
 		if c.CreatedAt.After(d.now.AddDate(0, 0, -300)) {
 			rec.PolicyVersion = 2
 		}
@@ -239,22 +318,61 @@ func (d *Demo) contact(i int) gdpr.Contact {
 		}
 		c.Consents = append(c.Consents, rec)
 		if r.IntN(12) == 0 {
-			c.Consents = append(c.Consents, gdpr.ConsentRecord{Purpose: "email newsletter", Granted: false,
-				At: c.CreatedAt.Add(time.Duration(1+r.IntN(300)) * 24 * time.Hour), Method: "unsubscribe link"})
+			c.Consents = append(c.Consents, gdpr.ConsentRecord{Purpose: PurposeNewsletter, Granted: false,
+				At: c.CreatedAt.Add(time.Duration(1+r.IntN(300)) * 24 * time.Hour), Method: "unsubscribe link", Marketing: true})
+		} else {
+			// The consent basis is held for the purpose consented to (the
+			// source rule gives the others theirs, as before).
+			c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisConsent, Purpose: PurposeNewsletter, Source: c.Source,
+				Evidence: "newsletter form, consent box ticked", At: c.CreatedAt})
 		}
 	}
 	// Some contacts got a basis by hand: a webinar attendee who agreed, a
 	// referral handled as legitimate interests.
 	switch {
 	case c.Source == "webinar" && r.IntN(2) == 0:
-		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisConsent, Source: "webinar", Evidence: "registration form, consent box ticked", At: c.CreatedAt})
-		c.Consents = append(c.Consents, gdpr.ConsentRecord{Purpose: "webinar follow-up", Granted: true, At: c.CreatedAt, Method: "webinar registration", ConsentVersion: 1, PolicyVersion: 1})
+		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisConsent, Purpose: PurposeWebinar, Source: "webinar", Evidence: "registration form, consent box ticked", At: c.CreatedAt})
+		c.Consents = append(c.Consents, gdpr.ConsentRecord{Purpose: PurposeWebinar, Granted: true, At: c.CreatedAt, Method: "webinar registration", ConsentVersion: 1, PolicyVersion: 1})
 	case c.Source == "referral" && r.IntN(3) > 0:
 		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisLegitimateInterests, Source: "referral", Evidence: "introduced by an existing customer", At: c.CreatedAt})
 	case c.Source == "import:crm-2022" && r.IntN(2) == 0:
 		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisContract, Source: "import", Evidence: "customer in the old CRM", At: c.CreatedAt})
 	}
+	d.ruleBookCases(i, &c)
 	return c
+}
+
+// ruleBookCases gives the demo the cases of the rule book (SPEC §9): every
+// restricted contact a reason and a date (Art. 18); the first customer a
+// legal hold on its invoices for ten years (Art. 17(3)(b)); the first
+// newsletter subscriber who did not unsubscribe an objection to marketing
+// (Art. 21(2)–(3)). They depend only on the contact's number and what was
+// drawn, never on a new draw.
+func (d *Demo) ruleBookCases(i int, c *gdpr.Contact) {
+	if c.Status == gdpr.ContactRestricted {
+		c.RestrictedAt = c.CreatedAt.Add(time.Duration(1+i%20) * 24 * time.Hour)
+		if c.RestrictedAt.After(d.now) {
+			c.RestrictedAt = d.now
+		}
+		c.RestrictionReason = []string{
+			"the person disputes their postal address; we are checking it (Art. 18(1)(a))",
+			"the person objected to processing; we are weighing our grounds (Art. 18(1)(d))",
+		}[i%2]
+	}
+	switch {
+	case !d.held && c.Source == "purchase" && c.Status == gdpr.ContactActive && c.Balance == 0 && !c.OpenContract:
+		d.held = true
+		placed := d.now.AddDate(0, 0, -30)
+		c.Bases = append(c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisLegalObligation, Purpose: PurposeInvoices,
+			Source: gdpr.SourceManual, Evidence: "invoices issued; kept under §147 AO", At: placed})
+		c.Hold = &gdpr.Hold{Reason: "invoices: 10 years, tax law (§147 AO)", Until: gdpr.Day(c.CreatedAt.AddDate(10, 0, 0)),
+			Keep: gdpr.DefaultHoldKeep(), At: placed}
+		c.Notes = "asked to be invoiced by post; invoices 2024-117 and 2024-162"
+	case !d.objected && c.Source == "webform:newsletter" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 &&
+		c.CreatedAt.Before(d.now.AddDate(0, 0, -30)):
+		d.objected = true
+		c.MarketingObjection = d.now.AddDate(0, 0, -10)
+	}
 }
 
 // DemoRequest is a request of the demo, with the number (1-based, in the

@@ -177,3 +177,51 @@ func createNew(path string, data []byte) error {
 	}
 	return nil
 }
+
+// PortabilityExport says whose Art. 20 file to write and where.
+type PortabilityExport struct {
+	Operator string         // who exports (the audit entry names them)
+	Contact  gdpr.ContactID // whose data
+	// Dir is where the file is written under a new name,
+	// portability-ID-DATE.json (numbered when that exists); "" is the
+	// current directory. Out, when set, is the file to write instead; it
+	// must not exist.
+	Dir, Out string
+	Now      time.Time
+}
+
+// ExportPortability writes the person's data for portability alone (Art.
+// 20: what they provided or their use generated, as JSON) under a name
+// that does not exist yet, and records it in an audit entry on the
+// contact naming the SHA-256 (nothing personal); when the record fails,
+// the file is removed, so no unaudited file is left.
+func ExportPortability(s AccessStore, e PortabilityExport) (ExportedAccess, error) {
+	var out ExportedAccess
+	pkg, err := exporters.BuildAccessPackage(s, e.Contact, e.Now)
+	if err != nil {
+		return out, fmt.Errorf("build the portability file of %s: %w", e.Contact, err)
+	}
+	var buf bytes.Buffer
+	if err := exporters.WritePortabilityJSON(&buf, pkg); err != nil {
+		return out, fmt.Errorf("write the portability file of %s: %w", e.Contact, err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	out.SHA256 = hex.EncodeToString(sum[:])
+	if e.Out != "" {
+		out.Path, err = e.Out, createNew(e.Out, buf.Bytes())
+	} else {
+		out.Path, err = writeUnique(e.Dir, "portability-"+e.Contact.String()+"-"+e.Now.Format(time.DateOnly), ".json", buf.Bytes())
+	}
+	if err != nil {
+		return ExportedAccess{}, err
+	}
+	if err := s.RecordExport(e.Operator, e.Contact, PortabilityFormat, out.SHA256); err != nil {
+		os.Remove(out.Path)
+		return ExportedAccess{}, fmt.Errorf("record the export of %s (nothing was kept): %w", e.Contact, err)
+	}
+	return out, nil
+}
+
+// PortabilityFormat is how the audit entry of a portability export names
+// its format ("access package json, Art. 20 portability only, sha256 …").
+const PortabilityFormat = "json, Art. 20 portability only"

@@ -1,0 +1,84 @@
+package demo
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/assets"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// The demo shows the rule book (SPEC §9): registers whose purposes its
+// consents and bases name, a processor without a DPA, a transfer under
+// SCCs, one contact under a legal hold, one who objected to marketing,
+// and restricted contacts with a reason and a date.
+func TestDemoHasTheRuleBookCases(t *testing.T) {
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	d, err := NewDemo(assets.FS, 2000, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := d.Settings(); st.Establishment != "DE" || st.AutomatedDecisions != "" || st.SoftOptIn {
+		t.Errorf("settings: establishment %q, automated decisions %q, soft opt-in %v", st.Establishment, st.AutomatedDecisions, st.SoftOptIn)
+	}
+	purposes := d.Purposes()
+	for _, p := range purposes {
+		if err := p.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	noDPA, scc := 0, 0
+	for _, r := range d.Recipients() {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+		for _, name := range r.Purposes {
+			if _, ok := gdpr.FindPurpose(purposes, name); !ok {
+				t.Errorf("recipient %s serves %q, not in the register", r.Name, name)
+			}
+		}
+		if r.Role == gdpr.RecipientProcessor && r.DPASignedAt.IsZero() {
+			noDPA++
+		}
+		if r.ThirdCountry() && r.Safeguard == gdpr.SafeguardSCC && !r.SafeguardAt.IsZero() {
+			scc++
+		}
+	}
+	if noDPA != 1 || scc != 1 {
+		t.Errorf("%d processors without a DPA, %d transfers under dated SCCs; want 1 and 1", noDPA, scc)
+	}
+	held, objected, restricted := 0, 0, 0
+	for d.Remaining() > 0 {
+		for _, c := range d.NextContacts(500) {
+			for _, r := range c.Consents {
+				p, ok := gdpr.FindPurpose(purposes, r.Purpose)
+				if !ok || p.Marketing != r.Marketing {
+					t.Fatalf("%s: consent to %q (marketing %v) does not match the register", c.Email, r.Purpose, r.Marketing)
+				}
+			}
+			for _, b := range c.Bases {
+				if b.Basis == gdpr.BasisConsent && b.Purpose == "" {
+					t.Fatalf("%s: a consent basis without its purpose", c.Email)
+				}
+			}
+			if c.Hold != nil {
+				held++
+				if c.Hold.Validate(now) != nil || !c.HasBasis(gdpr.BasisLegalObligation) {
+					t.Errorf("%s: hold %+v", c.Email, c.Hold)
+				}
+			}
+			if c.Objected() {
+				objected++
+			}
+			if c.Status == gdpr.ContactRestricted {
+				restricted++
+				if c.RestrictedAt.IsZero() || c.RestrictionReason == "" || c.RestrictedAt.After(now) {
+					t.Errorf("%s: restricted without reason or date", c.Email)
+				}
+			}
+		}
+	}
+	if held != 1 || objected != 1 || restricted == 0 {
+		t.Errorf("%d held, %d objected, %d restricted; want 1, 1 and some", held, objected, restricted)
+	}
+}
