@@ -213,3 +213,30 @@ func CheckEffective(effective, now time.Time, setup bool) (time.Time, error) {
 	}
 	return effective, fmt.Errorf("a version cannot take effect in the past (%s): give today or a later date", effective.Format(time.DateOnly))
 }
+
+// ConsentChangeApplies reports whether a bulk consent change for the
+// purpose would change the contact (as BasisChangeApplies for the other
+// bases): adding, when the person is not erased and the consent for the
+// purpose does not stand or its basis is not held; removing (a withdrawal
+// per contact), when WithdrawConsent has something to withdraw.
+func (c *Contact) ConsentChangeApplies(purpose string, remove bool) bool {
+	if c.Status == ContactAnonymized || c.Status == ContactHeld {
+		return false
+	}
+	standing := ConsentGiven(c.Consents, purpose)
+	if !remove {
+		return !standing || !c.HasBasisFor(BasisConsent, purpose)
+	}
+	if standing || c.HasBasisFor(BasisConsent, purpose) {
+		return true
+	}
+	if !c.HasBasisFor(BasisConsent, "") {
+		return false
+	}
+	for _, p := range c.ConsentPurposes() {
+		if p != purpose {
+			return false
+		}
+	}
+	return true
+}

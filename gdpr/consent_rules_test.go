@@ -190,3 +190,41 @@ func TestCheckEffectiveArt7_1(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentChangeAppliesArt7 checks the rule a bulk consent change and
+// its preview share: adding gives a record where consent for the purpose
+// does not stand (Art. 7(1)); removing is a withdrawal where there is
+// something to withdraw (Art. 7(3)); erased people are never changed.
+func TestConsentChangeAppliesArt7(t *testing.T) {
+	grant := ConsentRecord{Purpose: "newsletter", Granted: true, At: date(2026, 1, 1)}
+	other := ConsentRecord{Purpose: "offers", Granted: true, At: date(2026, 1, 1)}
+	forIt := BasisAssignment{Basis: BasisConsent, Purpose: "newsletter"}
+	bare := BasisAssignment{Basis: BasisConsent}
+	tests := []struct {
+		name        string
+		c           Contact
+		add, remove bool
+	}{
+		{"nothing yet", Contact{Status: ContactActive}, true, false},
+		{"consent and basis", Contact{Status: ContactActive, Consents: []ConsentRecord{grant}, Bases: []BasisAssignment{forIt}}, false, true},
+		{"record without basis", Contact{Status: ContactActive, Consents: []ConsentRecord{grant}}, true, true},
+		{"purpose-less basis", Contact{Status: ContactActive, Bases: []BasisAssignment{bare}}, true, true},
+		{"purpose-less basis, another consent stands", Contact{Status: ContactActive, Bases: []BasisAssignment{bare}, Consents: []ConsentRecord{other}}, true, false},
+		{"anonymized", Contact{Status: ContactAnonymized}, false, false},
+		{"held", Contact{Status: ContactHeld, Bases: []BasisAssignment{forIt}}, false, false},
+	}
+	for _, tt := range tests {
+		if got := tt.c.ConsentChangeApplies("newsletter", false); got != tt.add {
+			t.Errorf("%s: adding applies = %v, want %v", tt.name, got, tt.add)
+		}
+		if got := tt.c.ConsentChangeApplies("newsletter", true); got != tt.remove {
+			t.Errorf("%s: removing applies = %v, want %v", tt.name, got, tt.remove)
+		}
+		// The rule agrees with what the change itself does.
+		c := tt.c
+		err := WithdrawConsent(&c, Purpose{Name: "newsletter", Basis: BasisConsent}, date(2026, 2, 1), "")
+		if (err == nil) != tt.remove {
+			t.Errorf("%s: WithdrawConsent = %v, but removing applies = %v", tt.name, err, tt.remove)
+		}
+	}
+}
