@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -43,6 +44,15 @@ func openDemo(tb testing.TB, n int) *store.Store {
 		}
 	}
 	return s
+}
+
+// withNewsletter registers a consent purpose for marketing, so consent
+// can be recorded (SPEC §9: consent is given per purpose).
+func withNewsletter(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "newsletter", Basis: gdpr.BasisConsent, Marketing: true}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // sharedDemo is one 2,000-contact demo store for the tests that only read.
