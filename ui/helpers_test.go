@@ -13,8 +13,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
