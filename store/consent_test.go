@@ -77,6 +77,10 @@ func TestConsentPerPurposeArt6_1aArt7(t *testing.T) {
 	if r, _ := c.LatestConsent("support"); r.ConsentVersion != 2 || r.Marketing {
 		t.Errorf("support record %+v, want wording v2, not marketing", r)
 	}
+	// Consent for two purposes is one contact holding consent.
+	if got := mustCount(t, s, "basis:consent"); got != 1 {
+		t.Errorf("basis:consent = %d with two purposes, want 1 contact", got)
+	}
 	snap, err := s.Snapshot()
 	if err != nil {
 		t.Fatal(err)

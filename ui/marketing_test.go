@@ -54,9 +54,14 @@ func TestMarketingExportQueryAndDashboardAgree(t *testing.T) {
 		{name: "consent to a purpose that is not marketing", c: gdpr.Contact{}, consent: "support"},
 		{name: "consent", c: gdpr.Contact{}, consent: "newsletter", consentY: true},
 		{name: "restricted", c: gdpr.Contact{Bases: contract}, consent: "newsletter",
-			then: func(id gdpr.ContactID) error { return s.SetContactStatus("owner", id, gdpr.ContactRestricted, "contests accuracy") }},
+			then: func(id gdpr.ContactID) error {
+				return s.SetContactStatus("owner", id, gdpr.ContactRestricted, "contests accuracy")
+			}},
 		{name: "anonymized", c: gdpr.Contact{}, consent: "newsletter",
-			then: func(id gdpr.ContactID) error { _, err := s.Anonymize("owner", id, store.AnonymizeOptions{}); return err }},
+			then: func(id gdpr.ContactID) error {
+				_, err := s.Anonymize("owner", id, store.AnonymizeOptions{})
+				return err
+			}},
 		{name: "marketing objection", c: gdpr.Contact{Bases: contract, MarketingObjection: objected}},
 		{name: "objection, then a new consent", c: gdpr.Contact{MarketingObjection: objected}, consent: "newsletter", consentY: true},
 	}
