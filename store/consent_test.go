@@ -132,6 +132,9 @@ func TestConsentPerPurposeArt6_1aArt7(t *testing.T) {
 			t.Errorf("want an error about %q, got %v", name, err)
 		}
 	}
+	if len(allAudit(t, s)) != n {
+		t.Error("a refused consent change wrote to the audit log")
+	}
 	if _, err := s.Anonymize("admin", id, AnonymizeOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -279,17 +279,6 @@ func (v *contactView) editDialog() *dialog {
 		}, inputs...)
 }
 
-// latestVersion is the newest version of a policy kind, 0 if none.
-func latestVersion(ps []gdpr.PolicyVersion, kind gdpr.PolicyKind) int {
-	v := 0
-	for _, p := range ps {
-		if p.Kind == kind && p.Version > v {
-			v = p.Version
-		}
-	}
-	return v
-}
-
 func nonEmpty(what string) func(string) error {
 	return func(s string) error {
 		if strings.TrimSpace(s) == "" {
