@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -107,7 +108,9 @@ func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool)
 	for _, c := range out.Contacts {
 		var bases []string
 		for _, b := range c.Bases {
-			bases = append(bases, string(b.Basis))
+			if !slices.Contains(bases, string(b.Basis)) { // consent may be held for several purposes
+				bases = append(bases, string(b.Basis))
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, clip(c.Name(), 30), clip(c.Email, 40), dash(c.Country),
 			c.EU(), c.Status, dash(strings.Join(bases, ",")), dash(c.Source))
