@@ -233,6 +233,12 @@ func TestFlowContactActions(t *testing.T) {
 		t.Fatal("no newsletter consent recorded")
 	}
 	d.mustShow("granted", "consent text v", "Consent per purpose", "newsletter")
+	// And withdrawn (Art. 7(3)): the basis ends, the history stays.
+	d.keys("w", "enter", "enter") // purpose, how
+	if c, _ := s.Contact(id); gdpr.ConsentGiven(c.Consents, "newsletter") || c.HasBasisFor(gdpr.BasisConsent, "newsletter") {
+		t.Fatal("the withdrawal did not end the newsletter consent")
+	}
+	d.mustShow("withdrawn", "Recorded the withdrawal")
 
 	// Export the access package as JSON.
 	d.keys("p", "down", "down", "enter", "enter", "enter") // JSON, no password, no draft
