@@ -95,7 +95,10 @@ type Snapshot struct {
 	EUContacts      int64
 	EUWithoutBasis  int64
 	ConsentContacts int64 // contacts holding consent as a basis
-	ConsentNoProof  int64 // of those, without a consent record naming a policy version
+	ConsentNoProof  int64 // of those, without proof (Contact.ConsentWithoutProof)
+	// ConsentWordingInForce says a consent-wording version is in force now
+	// (consent-versions: the wording a consent is given to is kept).
+	ConsentWordingInForce bool
 	// Sources seen on contacts, and the ones with a source rule.
 	Sources     []string
 	RuledSource map[string]bool
@@ -168,7 +171,13 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 		return Evaluation{Done: s.ConsentNoProof == 0,
 			Value: fmt.Sprintf("consents with proof: %s / %s (%s)", Thousands(with), Thousands(s.ConsentContacts), Percent(with, s.ConsentContacts))}, true
 	case "consent-versions":
-		return Evaluation{Done: s.PolicyVersions > 0, Value: plural(int64(s.PolicyVersions), "version") + " recorded"}, true
+		// Only a consent wording in force lets a consent name what the
+		// person agreed to (Art. 7(1)); a privacy policy alone does not.
+		v := plural(int64(s.PolicyVersions), "version") + " recorded"
+		if !s.ConsentWordingInForce {
+			v += ", no consent wording in force"
+		}
+		return Evaluation{Done: s.ConsentWordingInForce, Value: v}, true
 	case "erasure-on-time":
 		return overdue(RequestErasure), true
 	case "erasure-reentry":

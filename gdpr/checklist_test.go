@@ -123,7 +123,9 @@ func TestEvaluate(t *testing.T) {
 		// Art. 7(1): proof of consent.
 		{"all consents proven", "consent-proof", Snapshot{ConsentContacts: 1200}, true, "consents with proof: 1,200 / 1,200"},
 		{"consents without proof", "consent-proof", Snapshot{ConsentContacts: 1200, ConsentNoProof: 3}, false, "consents with proof: 1,197 / 1,200 (99.8%)"},
-		{"policy versions recorded", "consent-versions", Snapshot{PolicyVersions: 1}, true, "1 version recorded"},
+		// Art. 7(1): a consent can name its wording only while one is in force.
+		{"consent wording in force", "consent-versions", Snapshot{PolicyVersions: 1, ConsentWordingInForce: true}, true, "1 version recorded"},
+		{"only a privacy policy", "consent-versions", Snapshot{PolicyVersions: 1}, false, "1 version recorded, no consent wording in force"},
 		{"no policy versions", "consent-versions", Snapshot{}, false, "0 versions recorded"},
 		// Art. 12(3) deadlines per right.
 		{"no overdue erasure", "erasure-on-time", Snapshot{Overdue: map[RequestType]int64{RequestAccess: 4}}, true, "none overdue"},
@@ -217,6 +219,8 @@ func goodSnapshot(now time.Time) Snapshot {
 		},
 		PolicyVersions: 2,
 		EUContacts:     10,
+
+		ConsentWordingInForce: true,
 	}
 }
 

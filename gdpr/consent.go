@@ -37,9 +37,10 @@ func (c ConsentRecord) Validate() error {
 	return nil
 }
 
-// HasProof reports whether the record can show the exact wording agreed to:
-// the policy version in force is recorded (checklist item consent-proof).
-func (c ConsentRecord) HasProof() bool { return c.Granted && c.PolicyVersion > 0 }
+// HasProof reports whether the record can show the exact wording agreed to
+// (Art. 7(1)): a grant naming the consent wording version in force
+// (checklist item consent-proof).
+func (c ConsentRecord) HasProof() bool { return c.Granted && c.ConsentVersion > 0 }
 
 // ConsentGiven reports whether, after the history in order, consent for the
 // purpose stands (the latest record for it is a grant).

@@ -28,18 +28,18 @@ func TestConsentRecordValidate(t *testing.T) {
 	}
 }
 
-// TestConsentHasProof checks that only a grant naming the policy version in
-// force shows the wording agreed to (Art. 7(1)).
+// TestConsentHasProof checks that only a grant naming the consent wording
+// version in force shows the wording agreed to (Art. 7(1)).
 func TestConsentHasProof(t *testing.T) {
 	tests := []struct {
 		rec  ConsentRecord
 		want bool
 	}{
-		{ConsentRecord{Granted: true, PolicyVersion: 1}, true},
+		{ConsentRecord{Granted: true, PolicyVersion: 1}, false},
 		{ConsentRecord{Granted: true, PolicyVersion: 3, ConsentVersion: 2}, true},
 		{ConsentRecord{Granted: true}, false},
-		{ConsentRecord{Granted: true, ConsentVersion: 2}, false},
-		{ConsentRecord{Granted: false, PolicyVersion: 1}, false},
+		{ConsentRecord{Granted: true, ConsentVersion: 2}, true},
+		{ConsentRecord{Granted: false, ConsentVersion: 1}, false},
 	}
 	for _, tt := range tests {
 		if got := tt.rec.HasProof(); got != tt.want {
@@ -48,15 +48,20 @@ func TestConsentHasProof(t *testing.T) {
 	}
 }
 
-// TestConsentWithoutProof checks the measure behind checklist item
-// consent-proof: a contact held on consent (Art. 6(1)(a)) needs a granted
-// record naming the policy version (Art. 7(1)).
-func TestConsentWithoutProof(t *testing.T) {
+// TestConsentWithoutProofArt7 checks the measure behind checklist item
+// consent-proof (SPEC §9): a consent basis (Art. 6(1)(a)) counts as proven
+// only when a granted, not withdrawn record with a consent-wording version
+// exists for it (Art. 7(1)); a withdrawal ends the proof (Art. 7(3)).
+func TestConsentWithoutProofArt7(t *testing.T) {
 	consent := []BasisAssignment{{Basis: BasisConsent, Source: "webform"}}
+	forNewsletter := []BasisAssignment{{Basis: BasisConsent, Purpose: "newsletter", Source: "consent"}}
+	forBoth := []BasisAssignment{{Basis: BasisConsent, Purpose: "newsletter"}, {Basis: BasisConsent, Purpose: "offers"}}
 	contract := []BasisAssignment{{Basis: BasisContract, Source: "purchase"}}
-	proven := ConsentRecord{Purpose: "newsletter", Granted: true, PolicyVersion: 2, At: date(2026, 1, 5)}
+	proven := ConsentRecord{Purpose: "newsletter", Granted: true, ConsentVersion: 1, PolicyVersion: 2, At: date(2026, 1, 5)}
+	policyOnly := ConsentRecord{Purpose: "newsletter", Granted: true, PolicyVersion: 2, At: date(2026, 1, 5)}
 	unversioned := ConsentRecord{Purpose: "newsletter", Granted: true, At: date(2026, 1, 5)}
 	withdrawn := ConsentRecord{Purpose: "newsletter", Granted: false, PolicyVersion: 2, At: date(2026, 1, 6)}
+	offers := ConsentRecord{Purpose: "offers", Granted: true, ConsentVersion: 1, At: date(2026, 1, 7)}
 	tests := []struct {
 		name     string
 		bases    []BasisAssignment
@@ -67,7 +72,13 @@ func TestConsentWithoutProof(t *testing.T) {
 		{"consent without records", consent, nil, true},
 		{"consent with an unversioned record", consent, []ConsentRecord{unversioned}, true},
 		{"consent with only a withdrawal", consent, []ConsentRecord{withdrawn}, true},
-		{"proof among other records", consent, []ConsentRecord{unversioned, proven, withdrawn}, false},
+		{"a policy version is not the consent wording", consent, []ConsentRecord{policyOnly}, true},
+		{"proven, then withdrawn", consent, []ConsentRecord{proven, withdrawn}, true},
+		{"purpose basis with its proof", forNewsletter, []ConsentRecord{proven}, false},
+		{"purpose basis, proof for another purpose", forNewsletter, []ConsentRecord{offers}, true},
+		{"purpose basis, its consent withdrawn", forNewsletter, []ConsentRecord{proven, withdrawn, offers}, true},
+		{"two purposes, one unproven", forBoth, []ConsentRecord{unversioned, offers}, true},
+		{"two purposes, both proven", forBoth, []ConsentRecord{proven, offers}, false},
 		{"contract needs no consent proof", contract, nil, false},
 		{"no basis at all", nil, nil, false},
 	}

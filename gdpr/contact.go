@@ -205,19 +205,18 @@ func (c *Contact) RemoveBasis(b Basis) (changed bool) {
 	return changed
 }
 
-// ConsentWithoutProof reports whether the contact holds consent as a basis
-// without a granted consent record that names the policy version agreed to
-// (checklist item consent-proof).
+// ConsentWithoutProof reports whether the contact holds a consent basis
+// that is not proven (checklist item consent-proof, Art. 7(1)): a basis
+// counts as proven only when a granted, not withdrawn record naming the
+// consent wording in force exists for it — for its purpose, or, for a
+// basis held without a purpose, for any purpose the consent stands for.
 func (c *Contact) ConsentWithoutProof() bool {
-	if !c.HasBasis(BasisConsent) {
-		return false
-	}
-	for _, r := range c.Consents {
-		if r.HasProof() {
-			return false
+	for _, b := range c.Bases {
+		if b.Basis == BasisConsent && !c.consentProven(b.Purpose) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // Validate checks a contact before it is stored: a valid email, a known

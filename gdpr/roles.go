@@ -44,6 +44,10 @@ const (
 	ActionContactExport Action = "contact.export"
 	ActionBasisAdd      Action = "basis.add"
 	ActionBasisRemove   Action = "basis.remove"
+	// ActionConsentGrant and ActionConsentWithdraw record a person's consent
+	// to a purpose, or its withdrawal (Art. 7).
+	ActionConsentGrant    Action = "consent.grant"
+	ActionConsentWithdraw Action = "consent.withdraw"
 
 	ActionRequestAdd    Action = "request.add"
 	ActionRequestVerify Action = "request.verify"
@@ -94,6 +98,8 @@ func (a Action) Phrase() string {
 		return "export access packages"
 	case ActionBasisAdd, ActionBasisRemove:
 		return "change lawful bases"
+	case ActionConsentGrant, ActionConsentWithdraw:
+		return "record consent"
 	case ActionRequestAdd:
 		return "log requests"
 	case ActionRequestVerify, ActionRequestExtend, ActionRequestStatus, ActionRequestNotify, ActionRequestClose:

@@ -56,15 +56,15 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 		{"lift", func() error { return s.SetContactStatus("op", 3, gdpr.ContactActive, "") }, false,
 			[]string{"contact.lift"}, "C3"},
 		{"tag country:DE", func() error {
-			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent}, nil)
+			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
 		}, false, []string{"basis.add"}, ""},
 		{"tag country:DE again", func() error {
-			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent}, nil)
+			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
 		}, false, nil, ""},
 		{"untag country:DE", func() error {
-			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent, Remove: true}, nil)
+			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}, nil)
 			return err
 		}, false, []string{"basis.remove"}, ""},
 		{"request", func() error {
@@ -134,7 +134,7 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 // sealed under its key.
 func TestApplyBasisAuditsOnlyChangedContacts(t *testing.T) {
 	s, _ := newStore(t)
-	consent := []gdpr.BasisAssignment{{Basis: gdpr.BasisConsent}}
+	consent := []gdpr.BasisAssignment{{Basis: gdpr.BasisLegitimateInterests}}
 	ids := mustCreate(t, s,
 		gdpr.Contact{Email: "de1@example.org", Country: "DE"},
 		gdpr.Contact{Email: "de2@example.org", Country: "DE", Bases: consent},
@@ -145,7 +145,7 @@ func TestApplyBasisAuditsOnlyChangedContacts(t *testing.T) {
 	n := len(allAudit(t, s))
 	var progress []BulkProgress
 	res, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"),
-		BasisChange{Basis: gdpr.BasisConsent, Source: "Webinar", Evidence: "webinar signup 2024"},
+		BasisChange{Basis: gdpr.BasisLegitimateInterests, Source: "Webinar", Evidence: "webinar signup 2024"},
 		func(p BulkProgress) { progress = append(progress, p) })
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestApplyBasisAuditsOnlyChangedContacts(t *testing.T) {
 	}
 	e := es[0]
 	if e.Action != "basis.add" || e.Contacts != 2 || e.Record != "" || e.Personal != "" ||
-		!strings.Contains(e.Detail, "consent") || !strings.Contains(e.Detail, "webinar") ||
+		!strings.Contains(e.Detail, "legitimate_interests") || !strings.Contains(e.Detail, "webinar") ||
 		!strings.Contains(e.Detail, "2 contacts") {
 		t.Errorf("entry %+v, want basis.add about 2 contacts naming consent and the source, the evidence left on the contacts", e)
 	}
@@ -185,7 +185,7 @@ func TestApplyBasisAuditsOnlyChangedContacts(t *testing.T) {
 	}
 	n = len(allAudit(t, s))
 	if _, err := s.ApplyBasisTo(t.Context(), "op", []gdpr.ContactID{ids[2]},
-		BasisChange{Basis: gdpr.BasisConsent, Evidence: "phone call"}, nil); err != nil {
+		BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "phone call"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if es := auditSince(t, s, n); len(es) != 1 || es[0].Record != ids[2].String() || es[0].Personal != "phone call" ||
@@ -193,11 +193,11 @@ func TestApplyBasisAuditsOnlyChangedContacts(t *testing.T) {
 		t.Errorf("one contact changed appended %+v, want an entry about %s with the evidence sealed", es, ids[2])
 	}
 	c := mustContact(t, s, ids[3])
-	if !c.HasBasis(gdpr.BasisConsent) || !c.HasBasis(gdpr.BasisContract) {
+	if !c.HasBasis(gdpr.BasisLegitimateInterests) || !c.HasBasis(gdpr.BasisContract) {
 		t.Errorf("C4 bases %+v, want contract and consent", c.Bases)
 	}
 	for _, b := range c.Bases {
-		if b.Basis == gdpr.BasisConsent && (b.Source != "webinar" || b.Evidence != "webinar signup 2024" || b.By != "op" || !b.At.Equal(t0)) {
+		if b.Basis == gdpr.BasisLegitimateInterests && (b.Source != "webinar" || b.Evidence != "webinar signup 2024" || b.By != "op" || !b.At.Equal(t0)) {
 			t.Errorf("added basis %+v, want source webinar, the evidence, by op at the clock", b)
 		}
 	}
@@ -238,7 +238,7 @@ func fillForAudit(tb testing.TB) *Store {
 	}
 	// One contact at a time: an entry each, with its evidence sealed.
 	for _, id := range []gdpr.ContactID{1, 4, 7, 10} {
-		if _, err := s.ApplyBasisTo(tb.Context(), "op", []gdpr.ContactID{id}, BasisChange{Basis: gdpr.BasisConsent, Evidence: "fair"}, nil); err != nil {
+		if _, err := s.ApplyBasisTo(tb.Context(), "op", []gdpr.ContactID{id}, BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "fair"}, nil); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -22,6 +23,19 @@ type BasisChange struct {
 	Remove   bool   // remove instead of add
 	Source   string // where the basis comes from (default "manual")
 	Evidence string // evidence note, sealed per contact
+	// Purpose is the purpose of the register consent is given to: required
+	// for the consent basis (SPEC §9). Adding records, per contact, a
+	// consent record (gdpr.GrantConsent) whose basis carries the evidence,
+	// so proof exists for each and each can withdraw; removing is a
+	// withdrawal per contact (gdpr.WithdrawConsent).
+	Purpose string
+	// Method is how the consents were given, as each record says (default
+	// "bulk: SOURCE"). It is kept in clear on the records: never personal.
+	Method string
+
+	// Read once per run: the purpose and the policy versions.
+	purpose  gdpr.Purpose
+	versions []gdpr.PolicyVersion
 }
 
 // BulkProgress reports how far a bulk operation got.
@@ -99,6 +113,9 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 	}
 	if ch.Source = gdpr.NormalizeSource(ch.Source); ch.Source == "" {
 		ch.Source = gdpr.SourceManual
+	}
+	if err := s.prepareConsentChange(&ch); err != nil {
+		return res, err
 	}
 	type chunk struct {
 		ids       []gdpr.ContactID
@@ -260,6 +277,12 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 	if ch.Remove {
 		action, detail = gdpr.ActionBasisRemove, "removed "+string(ch.Basis)
 	}
+	if ch.Basis == gdpr.BasisConsent {
+		action, detail = gdpr.ActionConsentGrant, "consent for "+ch.purpose.Name+" recorded (source "+ch.Source+")"
+		if ch.Remove {
+			action, detail = gdpr.ActionConsentWithdraw, "consent for "+ch.purpose.Name+" withdrawn"
+		}
+	}
 	switch {
 	case len(done) == 1:
 		var sealed []byte
@@ -289,6 +312,9 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 		return false, 0, err
 	}
 	old := rec.clear()
+	if ch.Basis == gdpr.BasisConsent {
+		return t.changeConsent(q, id, &rec, &old, ch)
+	}
 	if !q.MatchesTerms(&old) || !old.BasisChangeApplies(ch.Basis, ch.Remove) {
 		return false, 0, nil
 	}
@@ -327,6 +353,73 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 	rec.Bases = append(append([]basisRec(nil), rec.Bases...), br)
 	rec.UpdatedAt = t.now
 	if err := t.putClear(&old, &rec); err != nil {
+		return false, 0, err
+	}
+	return true, rec.Slot, nil
+}
+
+// prepareConsentChange checks a bulk consent change and reads, once for
+// the run, the purpose it is for and the policy versions its records name.
+func (s *Store) prepareConsentChange(ch *BasisChange) error {
+	if ch.Basis != gdpr.BasisConsent {
+		return nil
+	}
+	if gdpr.NormalizePurposeName(ch.Purpose) == "" {
+		return errors.New("consent is given for a purpose: name it (gdprdesk purpose list)")
+	}
+	var err error
+	if ch.purpose, err = s.Purpose(ch.Purpose); err != nil {
+		return err
+	}
+	if ch.purpose.Basis != gdpr.BasisConsent {
+		return fmt.Errorf("purpose %s rests on %s, not consent", ch.purpose.Name, ch.purpose.Basis.Label())
+	}
+	if ch.versions, err = s.PolicyVersions(); err != nil {
+		return err
+	}
+	if ch.Method = strings.TrimSpace(ch.Method); ch.Method == "" {
+		ch.Method = "bulk: " + ch.Source
+	}
+	return nil
+}
+
+// changeConsent records a consent (or its withdrawal) on one contact of a
+// bulk change, by the rules one consent by hand follows. The basis a grant
+// gives carries the run's source and its evidence, sealed. A bulk grant
+// never lifts a marketing objection: only the person's own consent,
+// recorded for them, does (Art. 21(3)).
+func (t *tx) changeConsent(q gdpr.Query, id gdpr.ContactID, rec *contactRec, old *gdpr.Contact, ch BasisChange) (bool, Slot, error) {
+	if !q.MatchesTerms(old) || !old.ConsentChangeApplies(ch.purpose.Name, ch.Remove) {
+		return false, 0, nil
+	}
+	now := cloneContact(*old)
+	if ch.Remove {
+		if err := gdpr.WithdrawConsent(&now, ch.purpose, t.now, ch.Method); err != nil {
+			return false, 0, fmt.Errorf("contact %s: %w", id, err)
+		}
+	} else {
+		had := len(now.Bases)
+		if err := gdpr.GrantConsent(&now, ch.purpose, t.now, ch.Method, ch.versions, t.now, t.operator); err != nil {
+			return false, 0, fmt.Errorf("contact %s: %w", id, err)
+		}
+		now.MarketingObjection = old.MarketingObjection
+		if len(now.Bases) > had {
+			now.Bases[len(now.Bases)-1].Source = ch.Source
+		}
+	}
+	bases := len(rec.Bases)
+	applyConsentState(rec, &now, t.now)
+	if ch.Evidence != "" && !ch.Remove && len(rec.Bases) > bases {
+		key, err := t.key(rec.Slot)
+		if err != nil {
+			return false, 0, fmt.Errorf("contact %s: %w", id, err)
+		}
+		b := &rec.Bases[len(rec.Bases)-1]
+		if b.Evidence, err = seal(key, []byte(ch.Evidence), contactAAD(id, "evidence")); err != nil {
+			return false, 0, err
+		}
+	}
+	if err := t.putClear(old, rec); err != nil {
 		return false, 0, err
 	}
 	return true, rec.Slot, nil

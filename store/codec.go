@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -168,8 +169,8 @@ func indexEntries(c *gdpr.Contact) [][]byte {
 	if len(c.Bases) == 0 {
 		keys = append(keys, indexKey(ixBasis, string(gdpr.BasisNone), id))
 	}
-	for _, b := range c.Bases {
-		keys = append(keys, indexKey(ixBasis, string(b.Basis), id))
+	for _, b := range basisNames(c) {
+		keys = append(keys, indexKey(ixBasis, string(b), id))
 	}
 	if src := gdpr.NormalizeSource(c.Source); src != "" {
 		keys = append(keys, indexKey(ixSource, src, id))
@@ -182,6 +183,18 @@ func indexEntries(c *gdpr.Contact) [][]byte {
 		keys = append(keys, indexKey(ixPurpose, p, id))
 	}
 	return keys
+}
+
+// basisNames lists the bases a contact holds, each once: consent may be
+// held for several purposes, and the contact counts once under basis:consent.
+func basisNames(c *gdpr.Contact) []gdpr.Basis {
+	out := make([]gdpr.Basis, 0, len(c.Bases))
+	for _, b := range c.Bases {
+		if !slices.Contains(out, b.Basis) {
+			out = append(out, b.Basis)
+		}
+	}
+	return out
 }
 
 // holdValue is a contact's hold index value: "yes" while a hold is placed.
@@ -240,8 +253,8 @@ func contactContributions(c *gdpr.Contact) []string {
 	if len(c.Bases) == 0 {
 		out = append(out, cntNoBasis)
 	}
-	for _, b := range c.Bases {
-		out = append(out, cntPrefixBasis+string(b.Basis))
+	for _, b := range basisNames(c) {
+		out = append(out, cntPrefixBasis+string(b))
 	}
 	if src := gdpr.NormalizeSource(c.Source); src != "" {
 		out = append(out, cntPrefixSource+src)

@@ -506,13 +506,14 @@ func uniqueTags(tags []string) []string {
 	return out
 }
 
-// uniqueBases keeps the first assignment of each basis: a contact holds a
-// basis once, and a repeat would count it twice.
+// uniqueBases keeps the first assignment of each basis and purpose: a
+// contact holds a basis once for a purpose (consent is given per purpose,
+// Art. 6(1)(a)), and a repeat would say the same twice.
 func uniqueBases(bases []gdpr.BasisAssignment) []gdpr.BasisAssignment {
 	var out []gdpr.BasisAssignment
 	for _, b := range bases {
 		c := gdpr.Contact{Bases: out}
-		if !c.HasBasis(b.Basis) {
+		if !c.HasBasisFor(b.Basis, b.Purpose) {
 			out = append(out, b)
 		}
 	}

@@ -122,6 +122,7 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 		return snap, err
 	}
 	snap.Settings, snap.PolicyVersions = settings, len(policies)
+	_, snap.ConsentWordingInForce = gdpr.InForce(policies, gdpr.PolicyConsent, s.now())
 	snap.RuledSource = map[string]bool{}
 	for _, r := range rules {
 		snap.RuledSource[r.Source] = true

@@ -82,13 +82,13 @@ func TestApplyBasisToMarkedContacts(t *testing.T) {
 	marked := []gdpr.ContactID{ids[3], ids[9], ids[9], ids[21], gdpr.ContactID(999999)}
 	unmarked := mustContact(t, s, ids[4])
 	before := len(allAudit(t, s))
-	res, err := s.ApplyBasisTo(context.Background(), "op", marked, BasisChange{Basis: gdpr.BasisConsent, Evidence: "signed form"}, nil)
+	res, err := s.ApplyBasisTo(context.Background(), "op", marked, BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "signed form"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []gdpr.ContactID{ids[3], ids[9], ids[21]} {
 		c := mustContact(t, s, id)
-		if !c.HasBasis(gdpr.BasisConsent) {
+		if !c.HasBasis(gdpr.BasisLegitimateInterests) {
 			t.Errorf("%s has no consent basis after ApplyBasisTo", id)
 		}
 	}
@@ -113,7 +113,7 @@ func TestApplyBasisToMarkedContacts(t *testing.T) {
 func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	s, ids := queryStore(t, 40)
 	q := gdpr.Query{}
-	ch := BasisChange{Basis: gdpr.BasisConsent, Source: gdpr.SourceManual, Evidence: "signed form"}
+	ch := BasisChange{Basis: gdpr.BasisLegitimateInterests, Source: gdpr.SourceManual, Evidence: "signed form"}
 	first, second := ids[0:10], ids[10:20]
 	var last runHead
 
@@ -185,7 +185,7 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 		c := mustContact(t, s, id)
 		n := 0
 		for _, b := range c.Bases {
-			if b.Basis == gdpr.BasisConsent {
+			if b.Basis == gdpr.BasisLegitimateInterests {
 				n++
 			}
 		}

@@ -74,6 +74,10 @@ func runRandomOperations(t *testing.T, seed uint64, steps int) {
 	if err := s.SetSourceRule("op", gdpr.SourceRule{Source: "webform:newsletter", Basis: gdpr.BasisConsent}); err != nil {
 		t.Fatal(err)
 	}
+	// Consent is recorded per purpose (SPEC §9): by hand and in bulk.
+	if err := s.SavePurpose("op", gdpr.Purpose{Name: "newsletter", Basis: gdpr.BasisConsent, Marketing: true}); err != nil {
+		t.Fatal(err)
+	}
 	ops := []struct {
 		name   string
 		weight int
@@ -237,6 +241,12 @@ func opConsent(w *propWorld) (string, error) {
 	if !ok {
 		return "no contact", nil
 	}
+	switch w.r.IntN(4) {
+	case 0:
+		return fmt.Sprintf("%s grant newsletter", id), w.s.GrantConsent("op", id, "newsletter", time.Time{}, "webform")
+	case 1:
+		return fmt.Sprintf("%s withdraw newsletter", id), w.s.WithdrawConsent("op", id, "newsletter", "unsubscribe link")
+	}
 	rec := gdpr.ConsentRecord{Purpose: "newsletter", Granted: w.r.IntN(3) > 0, At: w.clk.Now(), Method: "webform"}
 	if w.r.IntN(2) == 0 {
 		rec.PolicyVersion = 1
@@ -260,7 +270,11 @@ func bulk(w *propWorld, remove bool) (string, error) {
 		ctx, cancel = context.WithCancel(ctx)
 		cancel()
 	}
-	res, err := w.s.ApplyBasis(ctx, "op", mustQuery(w.t, text), BasisChange{Basis: b, Remove: remove, Evidence: "bulk"}, nil)
+	ch := BasisChange{Basis: b, Remove: remove, Evidence: "bulk"}
+	if b == gdpr.BasisConsent {
+		ch.Purpose = "newsletter"
+	}
+	res, err := w.s.ApplyBasis(ctx, "op", mustQuery(w.t, text), ch, nil)
 	return fmt.Sprintf("%q %s remove=%v → %+v", text, b, remove, res), err
 }
 

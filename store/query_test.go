@@ -223,14 +223,14 @@ func TestApplyBasisThenQuery(t *testing.T) {
 	var noneAfterRemove int64
 	for _, id := range bruteForce(t, s, ids, mustQuery(t, "country:DE")) {
 		c := mustContact(t, s, id)
-		if c.RemoveBasis(gdpr.BasisConsent); len(c.Bases) == 0 {
+		if c.RemoveBasis(gdpr.BasisLegitimateInterests); len(c.Bases) == 0 {
 			noneAfterRemove++
 		}
 	}
 	if noneAfterRemove == deNone {
 		t.Fatal("fixture has no DE contact holding only consent")
 	}
-	res, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent, Evidence: "webinar signup 2024"}, nil)
+	res, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "webinar signup 2024"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,10 +238,10 @@ func TestApplyBasisThenQuery(t *testing.T) {
 		t.Errorf("after tagging country:DE, country:DE basis:none lists %d contacts", len(got))
 	}
 	de := mustCount(t, s, "country:DE")
-	if res.Matched != de || mustCount(t, s, "country:DE basis:consent") != de {
-		t.Errorf("ApplyBasis = %+v; %d DE contacts, %d with consent", res, de, mustCount(t, s, "country:DE basis:consent"))
+	if res.Matched != de || mustCount(t, s, "country:DE basis:legitimate_interests") != de {
+		t.Errorf("ApplyBasis = %+v; %d DE contacts, %d with consent", res, de, mustCount(t, s, "country:DE basis:legitimate_interests"))
 	}
-	again, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent}, nil)
+	again, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,27 +251,27 @@ func TestApplyBasisThenQuery(t *testing.T) {
 
 	// Remove: every DE contact loses consent; those that held nothing else
 	// are back without a basis.
-	rm, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent, Remove: true}, nil)
+	rm, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rm.Changed != de {
 		t.Errorf("remove changed %d, want %d", rm.Changed, de)
 	}
-	if got := mustCount(t, s, "country:DE basis:consent"); got != 0 {
+	if got := mustCount(t, s, "country:DE basis:legitimate_interests"); got != 0 {
 		t.Errorf("after remove %d DE contacts hold consent", got)
 	}
 	if got := mustCount(t, s, "country:DE basis:none"); got != noneAfterRemove {
 		t.Errorf("after remove %d DE contacts without basis, want %d", got, noneAfterRemove)
 	}
-	rm2, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisConsent, Remove: true}, nil)
+	rm2, err := s.ApplyBasis(ctx, "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}, nil)
 	if err != nil || rm2.Changed != 0 {
 		t.Errorf("second remove = %+v, %v; want 0 changed", rm2, err)
 	}
 	if _, err := s.ApplyBasis(ctx, "op", mustQuery(t, ""), BasisChange{Basis: "goodwill"}, nil); err == nil {
 		t.Error("ApplyBasis with an unknown basis succeeded")
 	}
-	for _, text := range []string{"country:DE", "basis:none", "basis:consent", ""} {
+	for _, text := range []string{"country:DE", "basis:none", "basis:legitimate_interests", ""} {
 		if got, want := sortedIDs(collect(t, s, text, 13)), bruteForce(t, s, ids, mustQuery(t, text)); !slices.Equal(got, want) {
 			t.Errorf("after bulk changes %q pages to %d contacts, brute force %d", text, len(got), len(want))
 		}
@@ -305,7 +305,7 @@ func TestApplyBasisWhenTheCheapestIndexChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.ApplyBasis(context.Background(), "op", q, BasisChange{Basis: gdpr.BasisConsent}, nil)
+	res, err := s.ApplyBasis(context.Background(), "op", q, BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 	if err != nil {
 		t.Fatalf("ApplyBasis: %v", err)
 	}
@@ -375,7 +375,7 @@ func TestApplyBasisCancelled(t *testing.T) {
 	done, cancelNow := context.WithCancel(context.Background())
 	cancelNow()
 	n = len(allAudit(t, s))
-	res, err = s.ApplyBasis(done, "op", mustQuery(t, ""), BasisChange{Basis: gdpr.BasisConsent}, nil)
+	res, err = s.ApplyBasis(done, "op", mustQuery(t, ""), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 	if err != nil || !res.Cancelled || res.Changed != 0 {
 		t.Errorf("pre-cancelled run = %+v, %v", res, err)
 	}

@@ -26,7 +26,7 @@ func TestRolesAreEnforcedAndRefusalsAudited(t *testing.T) {
 	addOp(t, s, "sam", gdpr.RoleStaff)
 	q := mustQuery(t, "country:DE")
 
-	_, err := s.ApplyBasis(context.Background(), "vic", q, BasisChange{Basis: gdpr.BasisConsent, Evidence: "x"}, nil)
+	_, err := s.ApplyBasis(context.Background(), "vic", q, BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "x"}, nil)
 	if !errors.Is(err, ErrForbidden) {
 		t.Fatalf("viewer tag: %v, want ErrForbidden", err)
 	}
@@ -41,7 +41,7 @@ func TestRolesAreEnforcedAndRefusalsAudited(t *testing.T) {
 		t.Fatalf("viewer anonymize: %v", err)
 	}
 
-	if _, err := s.ApplyBasis(context.Background(), "sam", q, BasisChange{Basis: gdpr.BasisConsent, Evidence: "x"}, nil); err != nil {
+	if _, err := s.ApplyBasis(context.Background(), "sam", q, BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "x"}, nil); err != nil {
 		t.Fatalf("staff tag: %v", err)
 	}
 	if _, err := s.Anonymize("sam", ids[0], AnonymizeOptions{}); !errors.Is(err, ErrForbidden) {

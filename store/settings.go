@@ -108,7 +108,9 @@ func sortedKeys(ms ...map[string]json.RawMessage) []string {
 }
 
 // AddPolicyVersion records a new version of the privacy policy or consent
-// wording, effective at the given time; old versions stay readable.
+// wording, effective at the given time (zero: now; later: a scheduled
+// change; earlier: refused once the desk holds contacts, see
+// gdpr.CheckEffective); old versions stay readable.
 func (s *Store) AddPolicyVersion(operator string, kind gdpr.PolicyKind, text string, effective time.Time) (gdpr.PolicyVersion, error) {
 	var pv gdpr.PolicyVersion
 	if _, err := gdpr.ParsePolicyKind(string(kind)); err != nil {
@@ -124,10 +126,17 @@ func (s *Store) AddPolicyVersion(operator string, kind gdpr.PolicyKind, text str
 			latest = int(idFromKey(it.Item().Key()))
 		}
 		it.Close()
-		if effective.IsZero() {
-			effective = t.now
+		// No backdating once contacts exist: their consents name the
+		// version in force when given (gdpr.CheckEffective).
+		contacts, err := readCounter(t.txn, cntContacts)
+		if err != nil {
+			return err
 		}
-		pv = gdpr.NewPolicyVersion(kind, latest+1, text, effective)
+		at, err := gdpr.CheckEffective(effective, t.now, contacts == 0)
+		if err != nil {
+			return err
+		}
+		pv = gdpr.NewPolicyVersion(kind, latest+1, text, at)
 		if err := t.setJSON(policyKey(kind, pv.Version), pv); err != nil {
 			return err
 		}

@@ -163,9 +163,11 @@ func (t *tx) dropCounters(pick func(name string) bool) error {
 	return nil
 }
 
-// newCounterName reports whether a counter is one schema 3 introduced.
+// newCounterName reports whether a counter is one schema 3 introduced, or
+// one whose rule it changed (consent:noproof: proof needs the consent
+// wording now), so it is counted anew.
 func newCounterName(n string) bool {
-	return n == cntSubjects || n == cntSubjectsNone || strings.HasPrefix(n, cntPrefixMarketing) ||
+	return n == cntSubjects || n == cntConsentNoProof || n == cntSubjectsNone || strings.HasPrefix(n, cntPrefixMarketing) ||
 		strings.HasPrefix(n, cntPrefixPurpose) || strings.HasPrefix(n, cntPrefixHold)
 }
 

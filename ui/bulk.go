@@ -44,6 +44,9 @@ type bulk struct {
 	basis  gdpr.Basis
 	source string
 	evid   string
+	// purpose is what consent is given to: a bulk consent is recorded per
+	// purpose (SPEC §9), so the form asks for it when the basis is consent.
+	purpose string
 
 	confirming bool
 	willChange int64 // -1 while counting
@@ -65,6 +68,16 @@ func newBulk(c *common, set markedSet) *bulk {
 			Options(huh.NewOption("Add a lawful basis", "add"), huh.NewOption("Remove a lawful basis", "remove")).
 			Value(&b.op),
 		huh.NewSelect[gdpr.Basis]().Title("Lawful basis (Art. 6(1))").Options(basisOpts...).Value(&b.basis),
+	), huh.NewGroup(
+		huh.NewInput().Title("Purpose consented to").
+			Description("as the register names it (gdprdesk purpose list); each contact gets a consent record, or with remove a withdrawal").
+			Value(&b.purpose).Validate(func(s string) error {
+			if b.basis == gdpr.BasisConsent && strings.TrimSpace(s) == "" {
+				return errors.New("consent is given per purpose: name it")
+			}
+			return nil
+		}),
+	).WithHideFunc(func() bool { return b.basis != gdpr.BasisConsent }), huh.NewGroup(
 		huh.NewInput().Title("Source").Description("where the basis comes from, e.g. webinar, crm import").Value(&b.source),
 		huh.NewInput().Title("Evidence").Description("what shows it holds, e.g. \"webinar signup 2024\" (needed to add)").
 			Value(&b.evid).Validate(func(s string) error {
@@ -98,7 +111,11 @@ func (b *bulk) help() []key.Binding {
 }
 
 func (b *bulk) change() store.BasisChange {
-	return store.BasisChange{Basis: b.basis, Remove: b.op == "remove", Source: b.source, Evidence: strings.TrimSpace(b.evid)}
+	ch := store.BasisChange{Basis: b.basis, Remove: b.op == "remove", Source: b.source, Evidence: strings.TrimSpace(b.evid)}
+	if b.basis == gdpr.BasisConsent {
+		ch.Purpose = strings.TrimSpace(b.purpose)
+	}
+	return ch
 }
 
 // bulkCountMsg says how many marked contacts the change would change.
@@ -249,8 +266,12 @@ func (b *bulk) view(w, h int) string {
 		if b.willChange >= 0 {
 			n = gdpr.Thousands(b.willChange)
 		}
+		label := ch.Basis.Label()
+		if ch.Purpose != "" {
+			label += " for " + gdpr.NormalizePurposeName(ch.Purpose)
+		}
 		body := fmt.Sprintf("%s %s (%s) %s %s contacts?\n\nSource: %s\nEvidence: %s\n\nEach changed contact gets an audit entry. Contacts that already\nare as asked, and anonymized ones, are left alone.\n\n%s go   %s cancel",
-			verb, st.Key.Render(string(ch.Basis)), ch.Basis.Label(), prep, st.Big.Render(n),
+			verb, st.Key.Render(string(ch.Basis)), label, prep, st.Big.Render(n),
 			dash(gdpr.NormalizeSource(ch.Source)), dash(ch.Evidence), st.Key.Render("y"), st.Key.Render("n/esc"))
 		return title + "\n\n" + st.Dialog.Render(body)
 	}

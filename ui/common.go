@@ -47,6 +47,9 @@ type Store interface {
 	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
 	FindContact(ref string) (gdpr.Contact, error)
 	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
+	Purposes() ([]gdpr.Purpose, error)
+	GrantConsent(operator string, id gdpr.ContactID, purpose string, at time.Time, method string) error
+	WithdrawConsent(operator string, id gdpr.ContactID, purpose string, method string) error
 }
 
 var _ Store = (*store.Store)(nil)

@@ -28,6 +28,9 @@ type contactView struct {
 	requests []gdpr.Request
 	audit    []store.AuditEntry
 	policies []gdpr.PolicyVersion
+	purposes []gdpr.Purpose // the register: consent is recorded per purpose
+	// none says why the key just pressed opened no dialog.
+	none string
 
 	scroll int
 	dialog *dialog
@@ -45,6 +48,7 @@ type contactMsg struct {
 	requests []gdpr.Request
 	audit    []store.AuditEntry
 	policies []gdpr.PolicyVersion
+	purposes []gdpr.Purpose
 	err      error
 }
 
@@ -73,7 +77,10 @@ func (v *contactView) read() tea.Msg {
 	if m.audit, m.err = st.AuditOf(id.String()); m.err != nil {
 		return m
 	}
-	m.policies, m.err = st.PolicyVersions()
+	if m.policies, m.err = st.PolicyVersions(); m.err != nil {
+		return m
+	}
+	m.purposes, m.err = st.Purposes()
 	return m
 }
 
@@ -105,6 +112,7 @@ func (v *contactView) update(msg tea.Msg) tea.Cmd {
 		v.loaded, v.err = true, msg.err
 		if msg.err == nil {
 			v.contact, v.requests, v.audit, v.policies = msg.contact, msg.requests, msg.audit, msg.policies
+			v.purposes = msg.purposes
 		}
 		return nil
 	case contactActionMsg:
@@ -156,9 +164,9 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Edit):
 		open, action = v.editDialog, gdpr.ActionContactEdit
 	case key.Matches(msg, k.Consent):
-		open, action = v.consentDialog, gdpr.ActionContactEdit
+		open, action = v.consentDialog, gdpr.ActionConsentGrant
 	case key.Matches(msg, k.Withdraw):
-		open, action = v.withdrawDialog, gdpr.ActionContactEdit
+		open, action = v.withdrawDialog, gdpr.ActionConsentWithdraw
 	case key.Matches(msg, k.Restrict):
 		open, action = v.restrictDialog, gdpr.ActionContactRestrict
 	case key.Matches(msg, k.Anonymize):
@@ -173,9 +181,10 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if ok, why := v.c.role.May(action); !ok {
 		return status(why)
 	}
+	v.none = ""
 	d := open()
 	if d == nil {
-		return status("no consent is in force for " + v.id.String() + ": nothing to withdraw")
+		return status(v.none)
 	}
 	return openDialog(v.c, &v.dialog, d)
 }
@@ -270,42 +279,6 @@ func (v *contactView) editDialog() *dialog {
 		}, inputs...)
 }
 
-// latestVersion is the newest version of a policy kind, 0 if none.
-func latestVersion(ps []gdpr.PolicyVersion, kind gdpr.PolicyKind) int {
-	v := 0
-	for _, p := range ps {
-		if p.Kind == kind && p.Version > v {
-			v = p.Version
-		}
-	}
-	return v
-}
-
-func (v *contactView) consentDialog() *dialog {
-	purpose, method := "newsletter", "recorded at the desk by "+v.c.operator
-	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
-	cv, pv := latestVersion(v.policies, gdpr.PolicyConsent), latestVersion(v.policies, gdpr.PolicyPrivacy)
-	desc := fmt.Sprintf("against consent text v%d and privacy policy v%d (Settings keeps the wording)", cv, pv)
-	if cv == 0 {
-		desc = "no consent text is recorded yet: add it under Settings, or this consent has no proof of wording"
-	}
-	return newDialog("Record consent for "+id.String()+" (Art. 7)", func() tea.Cmd {
-		return v.act(func() (string, error) {
-			rec := gdpr.ConsentRecord{Purpose: strings.TrimSpace(purpose), Granted: true, At: now().UTC(), Method: strings.TrimSpace(method), ConsentVersion: cv, PolicyVersion: pv}
-			if err := st.UpdateContact(op, id, func(c *gdpr.Contact) error {
-				c.Consents = append(c.Consents, rec)
-				return nil
-			}); err != nil {
-				return "", fmt.Errorf("record consent: %w", err)
-			}
-			return fmt.Sprintf("Recorded consent to %s for %s", rec.Purpose, id), nil
-		})
-	},
-		huh.NewInput().Title("Purpose").Description(desc).Value(&purpose).Validate(nonEmpty("the purpose")),
-		huh.NewInput().Title("How it was given").Description("where and how, e.g. signed form at the shop").Value(&method).Validate(nonEmpty("how consent was given")),
-	)
-}
-
 func nonEmpty(what string) func(string) error {
 	return func(s string) error {
 		if strings.TrimSpace(s) == "" {
@@ -313,32 +286,6 @@ func nonEmpty(what string) func(string) error {
 		}
 		return nil
 	}
-}
-
-func (v *contactView) withdrawDialog() *dialog {
-	var granted []string
-	for _, r := range v.contact.Consents {
-		if gdpr.ConsentGiven(v.contact.Consents, r.Purpose) && !contains(granted, r.Purpose) {
-			granted = append(granted, r.Purpose)
-		}
-	}
-	if len(granted) == 0 {
-		return nil
-	}
-	purpose := granted[0]
-	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
-	return newDialog("Withdraw consent for "+id.String()+" (Art. 7(3)): the history is kept", func() tea.Cmd {
-		return v.act(func() (string, error) {
-			rec := gdpr.ConsentRecord{Purpose: purpose, Granted: false, At: now().UTC(), Method: "withdrawal recorded at the desk by " + op}
-			if err := st.UpdateContact(op, id, func(c *gdpr.Contact) error {
-				c.Consents = append(c.Consents, rec)
-				return nil
-			}); err != nil {
-				return "", fmt.Errorf("withdraw consent: %w", err)
-			}
-			return fmt.Sprintf("Recorded the withdrawal of consent to %s for %s", purpose, id), nil
-		})
-	}, huh.NewSelect[string]().Title("Purpose").Options(huh.NewOptions(granted...)...).Value(&purpose))
 }
 
 func contains(list []string, s string) bool {
@@ -577,6 +524,8 @@ func (v *contactView) lines(w int) []string {
 		}
 		add(fmt.Sprintf("  %-20s source %s%s · %s by %s", b.Basis.Label(), dash(b.Source), ev, b.At.Format("2006-01-02"), dash(b.By)))
 	}
+
+	add(v.standingConsents(st)...)
 
 	add("", st.Header.Render("Consent history (Art. 7)"))
 	if len(c.Consents) == 0 {

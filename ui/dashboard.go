@@ -21,7 +21,10 @@ type dashboard struct {
 	total    int
 	next     []gdpr.Request
 	activity []store.AuditEntry
-	loaded   bool
+	// marketable is how many may receive electronic direct marketing:
+	// the rows of marketing:yes (SPEC §9), counted by the same query.
+	marketable int64
+	loaded     bool
 }
 
 func newDashboard(c *common) *dashboard { return &dashboard{c: c} }
@@ -31,7 +34,7 @@ func (d *dashboard) Capturing() bool { return false }
 func (d *dashboard) Busy() string    { return "" }
 func (d *dashboard) Help() []key.Binding {
 	k := d.c.keys
-	return []key.Binding{k.ShowUnbased, k.Screen[1], k.Screen[2], k.Screen[3]}
+	return []key.Binding{k.ShowUnbased, k.Screen[1], k.Screen[2], k.Screen[3], k.ShowMarketable}
 }
 
 type dashboardMsg struct {
@@ -39,6 +42,7 @@ type dashboardMsg struct {
 	done, total int
 	next        []gdpr.Request
 	activity    []store.AuditEntry
+	marketable  int64
 }
 
 func (d *dashboard) Init() tea.Cmd { return d.load() }
@@ -50,6 +54,9 @@ func (d *dashboard) read() tea.Msg {
 	var m dashboardMsg
 	var err error
 	if m.counts, err = d.c.store.Counts(); err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	if m.marketable, err = d.c.store.Count(marketingQuery()); err != nil {
 		return statusMsg{text: "dashboard: " + err.Error(), err: true}
 	}
 	if _, m.done, m.total, err = d.c.store.Checklist(); err != nil {
@@ -74,6 +81,7 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dashboardMsg:
 		d.counts, d.done, d.total, d.next, d.activity = msg.counts, msg.done, msg.total, msg.next, msg.activity
+		d.marketable = msg.marketable
 		d.loaded = true
 	case changedMsg:
 		return d.load()
@@ -87,8 +95,18 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 			filter := gdpr.WithoutBasisQuery().String()
 			return func() tea.Msg { return switchMsg{to: tabContacts, filter: filter} }
 		}
+		if key.Matches(msg, d.c.keys.ShowMarketable) {
+			filter := marketingQuery().String()
+			return func() tea.Msg { return switchMsg{to: tabContacts, filter: filter} }
+		}
 	}
 	return nil
+}
+
+// marketingQuery is who may receive electronic direct marketing
+// (marketing:yes): the figure and its list are one query.
+func marketingQuery() gdpr.Query {
+	return gdpr.Query{Terms: []gdpr.Term{{Field: gdpr.FieldMarketing, Values: []string{"yes"}}}}
 }
 
 func (d *dashboard) View(w, h int) string {
@@ -117,6 +135,7 @@ func (d *dashboard) View(w, h int) string {
 		line("  EU, without a basis", cs.EUWithoutBasis, true) + st.Subtle.Render(" (w)"),
 		line("restricted", cs.Restricted, false),
 		line("anonymized", cs.Anonymized, false),
+		line("may receive marketing", d.marketable, false) + st.Subtle.Render(" (m)"),
 	}, "\n")
 
 	overdue := gdpr.Thousands(cs.Overdue)

@@ -52,6 +52,7 @@ func filter(d *driver, q string) {
 // all, add consent with evidence; the store and the dashboard agree.
 func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
 	s := openDemo(t, 600)
+	withNewsletter(t, s)
 	d := drive(t, newTestModel(s), 100, 30)
 	before := counts(t, s)
 	q, _ := gdpr.ParseQuery("eu:yes basis:none")
@@ -67,12 +68,14 @@ func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
 	d.keys("b")
 	d.mustShow("Lawful basis for the")
 	d.keys("enter", "enter") // add, consent
+	d.typeText("newsletter") // consent is given per purpose
+	d.keys("enter")
 	d.keys("ctrl+u")
 	d.typeText("webinar")
 	d.keys("enter")
 	d.typeText("webinar signup 2024")
 	d.keys("enter")
-	d.mustShow("Add consent (Consent) to")
+	d.mustShow("Add consent (Consent for newsletter) to")
 	d.keys("y")
 	if n, _ := s.Count(q); n != 0 {
 		// Anonymized contacts match basis:none and are never given a basis.
@@ -196,6 +199,7 @@ func TestFlowBadFilterIsExplainedInline(t *testing.T) {
 // the person.
 func TestFlowContactActions(t *testing.T) {
 	s := openDemo(t, 200)
+	withNewsletter(t, s)
 	out := t.TempDir()
 	d, sel := openActiveContact(t, s, out)
 	id := sel.ID
@@ -225,11 +229,21 @@ func TestFlowContactActions(t *testing.T) {
 	if c, _ := s.Contact(id); c.Status != gdpr.ContactRestricted {
 		t.Fatalf("status %s after restrict", c.Status)
 	}
-	d.keys("c", "enter", "enter")
+	d.keys("c")
+	pickConsentPurpose(t, d, s, "newsletter")
+	d.keys("enter", "enter", "enter") // purpose, how, when
 	if c, _ := s.Contact(id); !gdpr.ConsentGiven(c.Consents, "newsletter") {
 		t.Fatal("no newsletter consent recorded")
 	}
-	d.mustShow("granted", "consent text v")
+	d.mustShow("granted", "consent text v", "Consent per purpose", "newsletter")
+	// And withdrawn (Art. 7(3)): the basis ends, the history stays.
+	d.keys("w")
+	pickWithdrawPurpose(t, d, s, id, "newsletter")
+	d.keys("enter", "enter") // purpose, how
+	if c, _ := s.Contact(id); gdpr.ConsentGiven(c.Consents, "newsletter") || c.HasBasisFor(gdpr.BasisConsent, "newsletter") {
+		t.Fatal("the withdrawal did not end the newsletter consent")
+	}
+	d.mustShow("withdrawn", "Recorded the withdrawal")
 
 	// Export the access package as JSON.
 	d.keys("p", "down", "down", "enter", "enter", "enter") // JSON, no password, no draft
@@ -285,8 +299,11 @@ func TestFlowViewerIsToldWhy(t *testing.T) {
 // Quitting while a bulk change runs asks first, then stops it cleanly.
 func TestFlowQuitDuringBulkAsks(t *testing.T) {
 	s := openDemo(t, 2000)
+	withNewsletter(t, s)
 	d := drive(t, newTestModel(s), 100, 30)
-	d.keys("2", "A", "b", "enter", "enter", "enter")
+	d.keys("2", "A", "b", "enter", "enter")
+	d.typeText("newsletter")
+	d.keys("enter", "enter")
 	d.typeText("signed forms")
 	d.keys("enter")
 	asked := false

@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/gdprdesk/gdprdesk/gdpr"
 	demofill "github.com/gdprdesk/gdprdesk/internal/demo"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -43,6 +44,15 @@ func openDemo(tb testing.TB, n int) *store.Store {
 		}
 	}
 	return s
+}
+
+// withNewsletter registers a consent purpose for marketing, so consent
+// can be recorded (SPEC §9: consent is given per purpose).
+func withNewsletter(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "newsletter", Basis: gdpr.BasisConsent, Marketing: true}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // sharedDemo is one 2,000-contact demo store for the tests that only read.
@@ -299,4 +309,40 @@ func (d *driver) mustShow(texts ...string) {
 			d.tb.Fatalf("the screen does not show %q:\n%s", t, out)
 		}
 	}
+}
+
+// pickConsentPurpose moves the consent dialog's purpose select to the
+// named purpose: the options are the register's consent purposes, in order.
+func pickConsentPurpose(tb testing.TB, d *driver, s *store.Store, name string) {
+	tb.Helper()
+	ps, err := s.Purposes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range consentPurposes(ps) {
+		if p.Name == name {
+			return
+		}
+		d.keys("down")
+	}
+	tb.Fatalf("no consent purpose %q in the register", name)
+}
+
+// pickWithdrawPurpose moves the withdrawal dialog's select to the named
+// purpose: the options are the contact's standing purposes, in order.
+func pickWithdrawPurpose(tb testing.TB, d *driver, s *store.Store, id gdpr.ContactID, name string) {
+	tb.Helper()
+	c, err := s.Contact(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range c.WithdrawablePurposes() {
+		if p == name {
+			return
+		}
+		if p != "" {
+			d.keys("down")
+		}
+	}
+	tb.Fatalf("%s holds no consent to withdraw for %q", id, name)
 }

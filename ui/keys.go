@@ -24,7 +24,7 @@ type KeyMap struct {
 	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
 
 	// Dashboard.
-	ShowUnbased key.Binding
+	ShowUnbased, ShowMarketable key.Binding
 
 	// Requests, checklist, settings, audit.
 	FilterType, FilterStatus, Tick, Verify   key.Binding
@@ -74,7 +74,8 @@ func DefaultKeyMap() KeyMap {
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
 
-		ShowUnbased: b("w", "EU contacts without a basis", "w"),
+		ShowUnbased:    b("w", "EU contacts without a basis", "w"),
+		ShowMarketable: b("m", "who may receive marketing", "m"),
 
 		FilterType:   b("t", "filter by type", "t"),
 		FilterStatus: b("s", "open / all / closed", "s"),

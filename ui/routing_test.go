@@ -93,6 +93,7 @@ func TestResultGoesToItsSender(t *testing.T) {
 // message and one reload, not one per open view.
 func TestFlowActionReportsOnceWithTwoViewsOpen(t *testing.T) {
 	s := openDemo(t, 100)
+	withNewsletter(t, s)
 	d := drive(t, newTestModel(s), 120, 40)
 	d.keys("3", "enter")
 	d.mustShow("History")
@@ -114,7 +115,9 @@ func TestFlowActionReportsOnceWithTwoViewsOpen(t *testing.T) {
 		}
 		return nil
 	}
-	d.keys("c", "enter", "enter")
+	d.keys("c")
+	pickConsentPurpose(t, d, s, "newsletter")
+	d.keys("enter", "enter", "enter")
 	d.hook = nil
 	if c, _ := s.Contact(sel.ID); !gdpr.ConsentGiven(c.Consents, "newsletter") {
 		t.Fatal("no newsletter consent recorded")

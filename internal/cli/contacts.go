@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -107,7 +108,9 @@ func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool)
 	for _, c := range out.Contacts {
 		var bases []string
 		for _, b := range c.Bases {
-			bases = append(bases, string(b.Basis))
+			if !slices.Contains(bases, string(b.Basis)) { // consent may be held for several purposes
+				bases = append(bases, string(b.Basis))
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, clip(c.Name(), 30), clip(c.Email, 40), dash(c.Country),
 			c.EU(), c.Status, dash(strings.Join(bases, ",")), dash(c.Source))
@@ -124,7 +127,7 @@ func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool)
 }
 
 func (a *app) tagCommand() *cobra.Command {
-	var query, basis, evidence, source string
+	var query, basis, evidence, source, purpose string
 	var remove, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "tag",
@@ -136,7 +139,12 @@ an interrupted run keeps what it did, and running it again finishes the rest.
 Each chunk is audited in one entry that every contact it changed finds in its
 audit trail; the evidence is kept, sealed, on each contact's basis (a run that
 changes a single contact audits it alone, evidence included). --dry-run writes
-nothing and says how many contacts would change.`,
+nothing and says how many contacts would change.
+
+Consent is given per purpose: --basis consent needs --purpose (a purpose of
+the register, gdprdesk purpose list). Each contact then gets a consent record
+for it (method "bulk: SOURCE", the evidence sealed on its basis), so proof
+exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(query) == "" {
@@ -153,7 +161,13 @@ nothing and says how many contacts would change.`,
 			if remove && evidence != "" {
 				return usagef("--evidence goes with adding a basis, not with --remove")
 			}
-			ch := store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence}
+			if b == gdpr.BasisConsent && strings.TrimSpace(purpose) == "" {
+				return usagef("--basis consent needs --purpose: consent is given per purpose (gdprdesk purpose list)")
+			}
+			if b != gdpr.BasisConsent && purpose != "" {
+				return usagef("--purpose goes with --basis consent")
+			}
+			ch := store.BasisChange{Basis: b, Remove: remove, Source: source, Evidence: evidence, Purpose: purpose}
 			set := desk.Contacts{Query: &q}
 			if dryRun {
 				return a.withStore(func(s *store.Store) error {
@@ -190,6 +204,7 @@ nothing and says how many contacts would change.`,
 	cmd.Flags().StringVar(&evidence, "evidence", "", "what shows the basis holds, e.g. \"webinar signup 2024\"")
 	cmd.Flags().StringVar(&source, "source", gdpr.SourceManual, "where the basis comes from")
 	cmd.Flags().BoolVar(&remove, "remove", false, "remove the basis instead of adding it")
+	cmd.Flags().StringVar(&purpose, "purpose", "", "with --basis consent: the purpose consented to (required then)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "write nothing; say how many contacts would change")
 	_ = cmd.MarkFlagRequired("basis")
 	return cmd

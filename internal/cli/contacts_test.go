@@ -38,20 +38,20 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 	if before.Count == 0 {
 		t.Fatal("demo has no German contact without a basis; the test would prove nothing")
 	}
-	consentBefore := listJSON(t, dir, "country:DE basis:consent").Count
+	liBefore := listJSON(t, dir, "country:DE basis:legitimate_interests").Count
 	entriesBefore := auditEntries(t, dir)
-	dry := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent", "--evidence", "webinar signup 2024", "--dry-run")
+	dry := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "legitimate_interests", "--evidence", "customers' colleagues met at the fair 2024", "--dry-run")
 	if n := len(auditEntries(t, dir)); dry.code != 0 || n != len(entriesBefore) {
 		t.Fatalf("tag --dry-run: exit %d, %d audit entries written: %s", dry.code, n-len(entriesBefore), dry.stderr)
 	}
-	r := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent", "--evidence", "webinar signup 2024")
+	r := gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "legitimate_interests", "--evidence", "customers' colleagues met at the fair 2024")
 	if r.code != 0 {
 		t.Fatalf("tag: exit %d: %s", r.code, r.stderr)
 	}
 	if after := listJSON(t, dir, "country:DE basis:none"); after.Count != 0 {
 		t.Errorf("after tagging, %d German contacts still lack a basis", after.Count)
 	}
-	changed := listJSON(t, dir, "country:DE basis:consent").Count - consentBefore
+	changed := listJSON(t, dir, "country:DE basis:legitimate_interests").Count - liBefore
 	added := 0
 	for _, e := range auditEntries(t, dir)[len(entriesBefore):] {
 		if e.Action == "basis.add" {
@@ -68,7 +68,7 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 		t.Errorf("audit verify: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 	// Running it again changes nothing.
-	r = gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "consent")
+	r = gdprdesk(t, "tag", "--data", dir, "--query", "country:DE", "--basis", "legitimate_interests")
 	if !strings.Contains(r.stdout, "on 0 contact(s)") {
 		t.Errorf("second tag run changed contacts: %s", r.stdout)
 	}

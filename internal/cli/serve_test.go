@@ -40,7 +40,7 @@ func TestCommandsWhileServing(t *testing.T) {
 		want string // in stdout
 	}{
 		{"ivan", []string{"import", "people.csv", "--source", "fair"}, "2"},
-		{"tom", []string{"tag", "--query", "source:fair", "--basis", "consent", "--evidence", "signed at the fair"}, "2"},
+		{"tom", []string{"tag", "--query", "source:fair", "--basis", "legitimate_interests", "--evidence", "met at the fair"}, "2"},
 		{"rita", []string{"request", "add", "--type", "access", "--email", "served.one@example.com"}, "R"},
 		{"olga", []string{"operator", "remove", "olga"}, "removed"},
 	}
@@ -51,7 +51,7 @@ func TestCommandsWhileServing(t *testing.T) {
 			t.Fatalf("%s while serving: exit %d\nstdout: %s\nstderr: %s", strings.Join(st.args, " "), r.code, r.stdout, r.stderr)
 		}
 	}
-	r := runIn(t, wd, nil, "contacts", "--query", "source:fair basis:consent", "--json", "--data", dir)
+	r := runIn(t, wd, nil, "contacts", "--query", "source:fair basis:legitimate_interests", "--json", "--data", dir)
 	var got contactsJSON
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || got.Count != 2 {
 		t.Fatalf("contacts --json while serving: exit %d, %d contacts\n%s%s", r.code, got.Count, r.stdout, r.stderr)
@@ -105,16 +105,16 @@ func TestCommandsOverSSH(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || got.Count == 0 {
 		t.Fatalf("a viewer's contacts --json over SSH: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = sshRun(t, addr, vera, nil, "tag --query country:DE --basis consent --evidence x")
+	r = sshRun(t, addr, vera, nil, "tag --query country:DE --basis legitimate_interests --evidence x")
 	if r.code == 0 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.HasPrefix(r.stderr, "gdprdesk: ") ||
 		!strings.Contains(r.stderr, "not allowed") {
 		t.Errorf("a viewer's tag over SSH: exit %d, stderr %q; want one refusal line", r.code, r.stderr)
 	}
-	r = sshRun(t, addr, vera, nil, "tag --query country:DE --basis consent --evidence x --operator olga")
+	r = sshRun(t, addr, vera, nil, "tag --query country:DE --basis legitimate_interests --evidence x --operator olga")
 	if r.code == 0 || !strings.Contains(r.stderr, "your key decides") {
 		t.Errorf("--operator over SSH: exit %d %q", r.code, r.stderr)
 	}
-	r = sshRun(t, addr, olga, nil, "tag --query country:DE --basis consent --evidence x")
+	r = sshRun(t, addr, olga, nil, "tag --query country:DE --basis legitimate_interests --evidence x")
 	if r.code != 0 {
 		t.Errorf("an admin's tag over SSH: exit %d %s", r.code, r.stderr)
 	}

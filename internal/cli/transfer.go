@@ -233,9 +233,11 @@ func (a *app) exportCommand() *cobra.Command {
 gdprdesk's canonical layout: the CSV imports back to the same contacts. Text
 cells a spreadsheet would run as a formula get a leading ' (removed again on
 import). Anonymized contacts are left out unless --query names a status.
---for-marketing writes only active contacts: restricted ones (restriction or
-objection, Art. 18 and 21) must not receive marketing. The file must not
-exist yet.`,
+--for-marketing writes only the contacts who may receive electronic direct
+marketing — the rows of contacts --query marketing:yes and the dashboard's
+figure: a standing consent to a marketing purpose, or a contract under the
+soft opt-in when it is switched on; never restricted, erased or objecting
+ones (Art. 18, 21(3)). The file must not exist yet.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != exporters.FormatCSV && format != exporters.FormatXLSX {
@@ -280,7 +282,7 @@ exist yet.`,
 	contacts.Flags().StringVar(&format, "format", "csv", "csv or xlsx")
 	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
 	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
-	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (not restricted or anonymized)")
+	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (marketing:yes)")
 	return parentCommand("export", "Write a person's access package or portability file, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts)
 }
 

@@ -41,7 +41,7 @@ func PreviewBasisChange(s BasisStore, set Contacts, ch store.BasisChange) (int64
 			if err != nil {
 				return 0, fmt.Errorf("read %s: %w", id, err)
 			}
-			if c.BasisChangeApplies(ch.Basis, ch.Remove) {
+			if applies(&c, ch) {
 				n++
 			}
 		}
@@ -58,7 +58,21 @@ func PreviewBasisChange(s BasisStore, set Contacts, ch store.BasisChange) (int64
 		return 0, fmt.Errorf("count the contacts holding %s: %w", ch.Basis, err)
 	}
 	if ch.Remove {
+		// For consent this is an upper bound: a contact whose consent
+		// stands only for other purposes is counted, and left alone.
 		return holding, nil
+	}
+	if ch.Basis == gdpr.BasisConsent {
+		// Consent is recorded per purpose: those whose consent for it
+		// stands, and the erased (anonymized or held), are left alone.
+		if holding, err = s.Count(with(gdpr.FieldPurpose, gdpr.NormalizePurposeName(ch.Purpose))); err != nil {
+			return 0, fmt.Errorf("count the contacts consenting to %s: %w", ch.Purpose, err)
+		}
+		held, err := s.Count(with(gdpr.FieldStatus, string(gdpr.ContactHeld)))
+		if err != nil {
+			return 0, fmt.Errorf("count the held contacts: %w", err)
+		}
+		holding += held
 	}
 	all, err := s.Count(q)
 	if err != nil {
@@ -69,6 +83,16 @@ func PreviewBasisChange(s BasisStore, set Contacts, ch store.BasisChange) (int64
 		return 0, fmt.Errorf("count the anonymized contacts: %w", err)
 	}
 	return all - holding - gone, nil
+}
+
+// applies is the rule a change follows on one contact: consent per
+// purpose (gdpr.Contact.ConsentChangeApplies), any other basis as a whole
+// (gdpr.Contact.BasisChangeApplies).
+func applies(c *gdpr.Contact, ch store.BasisChange) bool {
+	if ch.Basis == gdpr.BasisConsent {
+		return c.ConsentChangeApplies(gdpr.NormalizePurposeName(ch.Purpose), ch.Remove)
+	}
+	return c.BasisChangeApplies(ch.Basis, ch.Remove)
 }
 
 // ApplyBasisChange adds or removes a lawful basis on the contacts, in

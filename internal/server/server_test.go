@@ -238,7 +238,7 @@ func TestServeViewerCannotChange(t *testing.T) {
 	tm.send("b")
 	tm.waitFor(t, "viewers cannot change lawful bases")
 	q, _ := gdpr.ParseQuery("country:DE")
-	if _, err := s.ApplyBasis(context.Background(), "vic", q, store.BasisChange{Basis: gdpr.BasisConsent, Evidence: "x"}, nil); err == nil {
+	if _, err := s.ApplyBasis(context.Background(), "vic", q, store.BasisChange{Basis: gdpr.BasisLegitimateInterests, Evidence: "x"}, nil); err == nil {
 		t.Fatal("the store let a viewer tag")
 	}
 	es, _ := s.Audit(store.AuditFilter{Operator: "vic"}, 0, 1)
@@ -247,10 +247,19 @@ func TestServeViewerCannotChange(t *testing.T) {
 	}
 }
 
+// newsletter registers the consent purpose a bulk consent names.
+func newsletter(t *testing.T, s *testServer) {
+	t.Helper()
+	if err := s.SavePurpose("anna", gdpr.Purpose{Name: "newsletter", Basis: gdpr.BasisConsent, Marketing: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Two sessions on one store: a change made in one shows in the other.
 func TestServeSessionsSeeEachOther(t *testing.T) {
 	s := startServer(t, 300)
 	addr := s.addr
+	newsletter(t, s)
 	benKey, benPub := newKey(t)
 	if err := s.AddOperator("anna", store.Operator{Name: "ben", Role: gdpr.RoleStaff, PublicKey: benPub}); err != nil {
 		t.Fatal(err)
@@ -268,6 +277,8 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	anna.waitFor(t, "Lawful basis for")
 	anna.send("\r")
 	anna.send("\r")
+	anna.send("newsletter") // consent is given per purpose
+	anna.send("\r")
 	anna.send("\r")
 	anna.send("signed forms")
 	anna.send("\r")
@@ -280,10 +291,10 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	}
 	// ben, who did nothing, sees the new figure on his dashboard.
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(ben.text(), "basis.add") && time.Now().Before(deadline) {
+	for !strings.Contains(ben.text(), "consent.grant") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(ben.text(), "basis.add") {
+	if !strings.Contains(ben.text(), "consent.grant") {
 		t.Fatal("ben's dashboard did not show anna's change")
 	}
 }
@@ -292,6 +303,7 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 // with sessions open, leave the store consistent.
 func TestServeDropAndStopLeaveTheStoreConsistent(t *testing.T) {
 	s := startServer(t, 3000)
+	newsletter(t, s)
 	tm := openTerminal(t, s.addr, "anna", s.anna)
 	tm.waitFor(t, "Recent activity")
 	tm.send("2")
@@ -300,6 +312,8 @@ func TestServeDropAndStopLeaveTheStoreConsistent(t *testing.T) {
 	tm.send("b")
 	tm.waitFor(t, "Lawful basis for")
 	tm.send("\r")
+	tm.send("\r")
+	tm.send("newsletter")
 	tm.send("\r")
 	tm.send("\r")
 	tm.send("paper forms")
