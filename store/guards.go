@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -241,4 +242,42 @@ func erasureBlockers(c *gdpr.Contact, reqs []requestRec, opts AnonymizeOptions, 
 		out = append(out, b)
 	}
 	return out
+}
+
+// ErasureBlockers says, without changing anything, why the contact could
+// not be erased now with these options: the screens and the command line
+// show it before asking for confirmation. The erasure itself asks again
+// in its transaction.
+func (s *Store) ErasureBlockers(id gdpr.ContactID, opts AnonymizeOptions) ([]gdpr.ErasureBlocker, error) {
+	var out []gdpr.ErasureBlocker
+	err := s.view(func(txn *badger.Txn) error {
+		rec, err := readContactRec(txn, id)
+		if err != nil {
+			return err
+		}
+		c := rec.clear() // status, hold and id are clear fields
+		var reqs []requestRec
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			r, err := decodeRequest(v)
+			if err != nil {
+				return err
+			}
+			if r.Contact == id {
+				reqs = append(reqs, r)
+			}
+		}
+		if rec.Status == gdpr.ContactHeld && c.Hold.InForce(s.now()) {
+			out = append(out, gdpr.ErasureBlocker{Kind: gdpr.BlockHold, Reason: "it is " + c.HeldLabel() + " (Art. 17(3)(b))"})
+			return nil
+		}
+		out = erasureBlockers(&c, reqs, opts, s.now())
+		return nil
+	})
+	return out, err
 }

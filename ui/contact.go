@@ -87,7 +87,7 @@ func (v *contactView) help() []key.Binding {
 		return v.dialog.help()
 	}
 	k := v.c.keys
-	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Up, k.Down}
+	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Hold, k.Export, k.NewRequest, k.Anonymize, k.Up, k.Down}
 	if v.contact.Status == gdpr.ContactAnonymized {
 		return []key.Binding{k.Back, k.Up, k.Down}
 	}
@@ -149,6 +149,9 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 		}
 		return nil
+	}
+	if cmd, done := v.guardKey(msg); done {
+		return cmd
 	}
 	var open func() *dialog
 	var action gdpr.Action
@@ -350,33 +353,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (v *contactView) restrictDialog() *dialog {
-	op, id, st := v.c.operator, v.id, v.c.store
-	if v.contact.Status == gdpr.ContactRestricted {
-		lift := true
-		return newDialog("Lift the restriction of "+id.String(), func() tea.Cmd {
-			if !lift {
-				return status("nothing changed")
-			}
-			return v.act(func() (string, error) {
-				if err := st.SetContactStatus(op, id, gdpr.ContactActive, ""); err != nil {
-					return "", fmt.Errorf("lift restriction: %w", err)
-				}
-				return "Lifted the restriction of " + id.String(), nil
-			})
-		}, huh.NewConfirm().Title("Process this contact normally again (marketing included)?").Value(&lift))
-	}
-	reason := ""
-	return newDialog("Restrict "+id.String()+" (Art. 18 / Art. 21): no marketing until lifted", func() tea.Cmd {
-		return v.act(func() (string, error) {
-			if err := st.SetContactStatus(op, id, gdpr.ContactRestricted, strings.TrimSpace(reason)); err != nil {
-				return "", fmt.Errorf("restrict: %w", err)
-			}
-			return "Restricted " + id.String(), nil
-		})
-	}, huh.NewInput().Title("Reason").Description("e.g. contests accuracy, objected to marketing (no personal details)").Value(&reason).Validate(nonEmpty("a reason")))
-}
-
 func (v *contactView) anonymizeDialog() *dialog {
 	c := v.contact
 	op, id, st := v.c.operator, v.id, v.c.store
@@ -387,9 +363,16 @@ func (v *contactView) anonymizeDialog() *dialog {
 			break
 		}
 	}
+	if d := v.erasureBlockedDialog(linked); d != nil {
+		return d
+	}
+	keepHeld := c.Hold.InForce(v.c.now())
 	obligations := c.Obligations()
 	sure, reason := false, ""
 	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
+	if keepHeld {
+		desc = heldErasureText(c)
+	}
 	if linked != 0 {
 		desc += fmt.Sprintf(" Completes erasure request %s.", linked)
 	}
@@ -405,7 +388,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 			return status("kept " + id.String() + "; nothing changed")
 		}
 		return v.act(func() (string, error) {
-			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason)})
+			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
 			if err != nil {
 				return "", fmt.Errorf("anonymize %s: %w", id, err)
 			}
@@ -533,6 +516,7 @@ func (v *contactView) lines(w int) []string {
 		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
 	}
 	add(head, "")
+	add(v.guardLines()...)
 	kv := func(label, value string) string {
 		return st.Label.Render(fmt.Sprintf("%-9s", label)) + " " + dash(value)
 	}

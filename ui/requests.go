@@ -397,7 +397,7 @@ func (v *requestView) steps() []step {
 		}
 	}
 	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
-	add(k.Deny, "deny, with the reason (Art. 12(4))", gdpr.ActionRequestClose, "", v.denyDialog)
+	add(k.Deny, "deny, on a ground, with the reason (Art. 12(4))", gdpr.ActionRequestClose, denyBlocked(r), v.denyDialog)
 	return out
 }
 
@@ -405,7 +405,7 @@ func (v *requestView) needVerified(blocked string) string {
 	if blocked != "" {
 		return blocked
 	}
-	if v.r.Verified == nil && v.r.Channel != gdpr.ChannelOptoutLink {
+	if v.r.NeedsIdentityCheck() {
 		return "verify the person's identity first (v): Art. 12(6)"
 	}
 	return ""
@@ -628,24 +628,6 @@ func (v *requestView) completeDialog() *dialog {
 			return "Completed " + v.id.String(), nil
 		})
 	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")))
-}
-
-func (v *requestView) denyDialog() *dialog {
-	reason := ""
-	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
-	if v.contact != nil {
-		if obs := v.contact.Obligations(); len(obs) > 0 {
-			desc = "the contact has " + gdpr.ObligationsText(obs) + " (Art. 17(3)); " + desc
-		}
-	}
-	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
-		return v.act(func() (string, error) {
-			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusDenied, strings.TrimSpace(reason)); err != nil {
-				return "", fmt.Errorf("deny %s: %w", v.id, err)
-			}
-			return "Denied " + v.id.String(), nil
-		})
-	}, huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")))
 }
 
 func (v *requestView) view(w, h int) string {
