@@ -87,7 +87,7 @@ func (v *contactView) help() []key.Binding {
 		return v.dialog.help()
 	}
 	k := v.c.keys
-	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Hold, k.Export, k.NewRequest, k.Anonymize, k.Up, k.Down}
+	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Hold, k.Up, k.Down}
 	if v.contact.Status == gdpr.ContactAnonymized {
 		return []key.Binding{k.Back, k.Up, k.Down}
 	}

@@ -397,7 +397,7 @@ func (v *requestView) steps() []step {
 		}
 	}
 	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
-	add(k.Deny, "deny, on a ground, with the reason (Art. 12(4))", gdpr.ActionRequestClose, denyBlocked(r), v.denyDialog)
+	add(k.Deny, "deny on a ground (Art. 12(4))", gdpr.ActionRequestClose, denyBlocked(r), v.denyDialog)
 	return out
 }
 
