@@ -393,6 +393,9 @@ func (v *contactView) anonymizeDialog() *dialog {
 				return "", fmt.Errorf("anonymize %s: %w", id, err)
 			}
 			text := fmt.Sprintf("Anonymized %s: %d address(es) suppressed, keys destroyed", id, res.Suppressed)
+			if keepHeld {
+				text = fmt.Sprintf("Erased %s except held records until %s: %d address(es) suppressed", id, c.Hold.Until.Format("2006-01-02"), res.Suppressed)
+			}
 			if linked != 0 {
 				text += "; " + linked.String() + " completed"
 			}
