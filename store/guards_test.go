@@ -241,3 +241,38 @@ func TestRequestsOutliveTheirSubject(t *testing.T) {
 	}
 	checkVerified(t, s)
 }
+
+// Releasing the hold of a contact erased except its held records erases
+// them for good at once: nothing keeps them any longer (Art. 17(3)(b)).
+func TestReleaseHoldFinishesTheErasure(t *testing.T) {
+	s, _ := newStore(t)
+	id := mustCreate(t, s, gdpr.Contact{FirstName: "Ida", Email: "ida@example.org", Country: "DE"})[0]
+	if err := s.SetHold("op", id, gdpr.Hold{Reason: "invoices", Until: t0.AddDate(1, 0, 0), Keep: []string{"first_name"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetHold("op", id, gdpr.Hold{Reason: "invoices", Until: t0.AddDate(-1, 0, 0), Keep: []string{"first_name"}}); err == nil {
+		t.Error("a hold ending in the past was placed")
+	}
+	if _, err := s.Anonymize("op", id, AnonymizeOptions{KeepHeld: true}); err != nil {
+		t.Fatal(err)
+	}
+	slot := storedContact(t, s, id).Slot
+	if c := mustContact(t, s, id); c.Status != gdpr.ContactHeld || c.FirstName != "Ida" {
+		t.Fatalf("held: %+v", c)
+	}
+	if mustCount(t, s, "hold:yes") != 1 {
+		t.Error("the held contact is not listed under hold:yes")
+	}
+	if err := s.ReleaseHold("op", id); err != nil {
+		t.Fatal(err)
+	}
+	if c := mustContact(t, s, id); c.Status != gdpr.ContactAnonymized || c.FirstName != "" || c.Hold != nil {
+		t.Errorf("after release: %+v", c)
+	}
+	assertShredded(t, s, slot)
+	if err := s.ReleaseHold("op", id); err == nil {
+		t.Error("released a hold twice")
+	}
+	checkCounters(t, s, "after release")
+	checkVerified(t, s)
+}

@@ -465,28 +465,24 @@ func (x *accessForm) export(c *common, id gdpr.ContactID, req gdpr.RequestID) (s
 }
 
 func (v *contactView) requestDialog() *dialog {
-	typ, channel, note := gdpr.RequestAccess, gdpr.ChannelEmail, ""
+	kind, channel, note := requestKind{Type: gdpr.RequestAccess}, gdpr.ChannelEmail, ""
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
-	var types []huh.Option[gdpr.RequestType]
-	for _, t := range gdpr.RequestTypes() {
-		types = append(types, huh.NewOption(string(t), t))
-	}
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
 		channels = append(channels, huh.NewOption(string(c), c))
 	}
 	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
 		return v.act(func() (string, error) {
-			r := gdpr.NewRequest(typ, channel, gdpr.Day(now()), nil)
-			r.Contact, r.Note = id, strings.TrimSpace(note)
+			r := gdpr.NewRequest(kind.Type, channel, gdpr.Day(now()), nil)
+			r.Contact, r.Note, r.Scope = id, strings.TrimSpace(note), kind.Scope
 			rid, err := st.AddRequest(op, r)
 			if err != nil {
 				return "", fmt.Errorf("log the request: %w", err)
 			}
-			return fmt.Sprintf("Logged %s (%s), due %s", rid, typ, r.Due.Format("2006-01-02")), nil
+			return fmt.Sprintf("Logged %s (%s), due %s", rid, kind.Type, r.Due.Format("2006-01-02")), nil
 		})
 	},
-		huh.NewSelect[gdpr.RequestType]().Title("Type").Options(types...).Value(&typ),
+		huh.NewSelect[requestKind]().Title("Type").Options(requestKindOptions(false)...).Value(&kind),
 		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
 		huh.NewInput().Title("Note").Description("what was asked (sealed with the request)").Value(&note),
 	)

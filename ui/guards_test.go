@@ -84,3 +84,29 @@ func TestRequestViewDenials(t *testing.T) {
 		t.Errorf("denied request: status %s, ground %q", r.Status, r.Ground)
 	}
 }
+
+// An objection to marketing logged on the contact view takes effect at
+// once (Art. 21(3)): the contact shows it and is never marketed.
+func TestFlowMarketingObjectionFromTheContact(t *testing.T) {
+	s := openDemo(t, 200)
+	d, sel := openActiveContact(t, s, t.TempDir())
+	d.keys("n")
+	d.mustShow("objection (marketing)", "objection (processing)")
+	for range 5 {
+		d.keys("down")
+	}
+	d.keys("enter", "enter", "enter")
+	c, _ := s.Contact(sel.ID)
+	if c.MarketingObjection.IsZero() || c.MarketingClass() != gdpr.MarketingNo {
+		t.Fatalf("after the objection: %v, class %s", c.MarketingObjection, c.MarketingClass())
+	}
+	rs, _ := s.Requests(store.RequestFilter{Contact: sel.ID})
+	found := false
+	for _, r := range rs {
+		found = found || (r.Type == gdpr.RequestObjection && r.Scope == gdpr.ScopeMarketing)
+	}
+	if !found {
+		t.Errorf("no objection to marketing logged: %+v", rs)
+	}
+	d.mustShow("Objected to marketing")
+}

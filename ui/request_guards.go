@@ -48,3 +48,41 @@ func (v *requestView) denyDialog() *dialog {
 		huh.NewSelect[gdpr.DenialGround]().Title("Ground").Options(opts...).Value(&ground),
 		huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")))
 }
+
+// requestKind is what the new-request dialogs ask: the type and, for an
+// objection, its scope (Art. 21(1) or 21(2)), since an objection to
+// marketing takes effect the moment it is logged.
+type requestKind struct {
+	Type  gdpr.RequestType
+	Scope gdpr.ObjectionScope
+}
+
+// requestKindOptions lists every type, objections once per scope; long
+// labels name the article.
+func requestKindOptions(long bool) []huh.Option[requestKind] {
+	var out []huh.Option[requestKind]
+	for _, t := range gdpr.RequestTypes() {
+		if t != gdpr.RequestObjection {
+			label := string(t)
+			if long {
+				label = t.Label()
+			}
+			out = append(out, huh.NewOption(label, requestKind{Type: t}))
+			continue
+		}
+		for _, sc := range []struct {
+			scope      gdpr.ObjectionScope
+			long, word string
+		}{
+			{gdpr.ScopeMarketing, "Objection to marketing (Art. 21(2), at once)", "objection (marketing)"},
+			{gdpr.ScopeProcessing, "Objection to processing (Art. 21(1))", "objection (processing)"},
+		} {
+			label := sc.word
+			if long {
+				label = sc.long
+			}
+			out = append(out, huh.NewOption(label, requestKind{Type: t, Scope: sc.scope}))
+		}
+	}
+	return out
+}
