@@ -85,3 +85,23 @@ func TestKeepHeld(t *testing.T) {
 		t.Errorf("keep email only: %+v", k2)
 	}
 }
+
+// TestHoldRoles: staff may place a hold (keeping what the law requires,
+// Art. 17(3)(b)); only an admin releases it, which lets data go.
+func TestHoldRoles(t *testing.T) {
+	for _, c := range []struct {
+		role Role
+		a    Action
+		ok   bool
+	}{
+		{RoleStaff, ActionContactHold, true},
+		{RoleStaff, ActionContactRelease, false},
+		{RoleAdmin, ActionContactRelease, true},
+		{RoleViewer, ActionContactHold, false},
+		{RoleStaff, ActionContactObject, true},
+	} {
+		if ok, _ := c.role.May(c.a); ok != c.ok {
+			t.Errorf("%s may %s = %v, want %v", c.role, c.a, ok, c.ok)
+		}
+	}
+}

@@ -171,25 +171,6 @@ func TestErasureGuards(t *testing.T) {
 	checkVerified(t, s)
 }
 
-// Staff may place a hold (a legal duty to keep), only an admin releases it.
-func TestHoldRoles(t *testing.T) {
-	for _, c := range []struct {
-		role gdpr.Role
-		a    gdpr.Action
-		ok   bool
-	}{
-		{gdpr.RoleStaff, gdpr.ActionContactHold, true},
-		{gdpr.RoleStaff, gdpr.ActionContactRelease, false},
-		{gdpr.RoleAdmin, gdpr.ActionContactRelease, true},
-		{gdpr.RoleViewer, gdpr.ActionContactHold, false},
-		{gdpr.RoleStaff, gdpr.ActionContactObject, true},
-	} {
-		if ok, _ := c.role.May(c.a); ok != c.ok {
-			t.Errorf("%s may %s = %v, want %v", c.role, c.a, ok, c.ok)
-		}
-	}
-}
-
 // Requests outlive their subject (SPEC §9): after the person is erased, a
 // request about them can still be notified, completed or denied and is
 // listed; only its personal part is gone.

@@ -193,6 +193,9 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	if rep.Held > 0 {
+		fmt.Fprintf(a.stdout, "%s of them were held records whose legal hold has ended (Art. 17(3)(b)).\n", gdpr.Thousands(rep.Held))
+	}
 	if len(rep.SkippedBy) > 0 {
 		var by []string
 		for _, k := range slices.Sorted(maps.Keys(rep.SkippedBy)) {
