@@ -875,6 +875,10 @@ func TestAccessEMLRefusals(t *testing.T) {
 
 func TestAccessPackageAnonymized(t *testing.T) {
 	s, id := accessFixture(t)
+	// The open access request is answered before the erasure (SPEC §9).
+	if err := s.CloseRequest("owner", 1, gdpr.StatusCompleted, "package sent"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Anonymize("owner", id, store.AnonymizeOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -197,6 +197,11 @@ type Request struct {
 	Verified     *Verification `json:"verified,omitempty"`
 	Extension    *Extension    `json:"extension,omitempty"`
 	Outcome      string        `json:"outcome,omitempty"` // outcome note, or the reason of a denial
+	// Scope is what an objection objects to (Art. 21): marketing or
+	// processing; empty for the other types (see objection.go).
+	Scope ObjectionScope `json:"scope,omitempty"`
+	// Ground is the named ground of a denial (see denial.go).
+	Ground DenialGround `json:"ground,omitempty"`
 	// Links to what was done: the exported package and the anonymization.
 	ExportSHA256   string         `json:"export_sha256,omitempty"`
 	ExportedAt     time.Time      `json:"exported_at,omitzero"`
@@ -227,7 +232,7 @@ func (r Request) Validate() error {
 	if r.Received.IsZero() {
 		return errors.New("request needs the date it was received")
 	}
-	return nil
+	return r.validateScope()
 }
 
 // ValidateAt checks a new request logged at now: Validate, and a request

@@ -39,6 +39,15 @@ const (
 	ActionContactRestrict     Action = "contact.restrict"
 	ActionContactLift         Action = "contact.lift"
 	ActionContactAnonymize    Action = "contact.anonymize"
+	// ActionContactObject records an objection to direct marketing on
+	// the contact (Art. 21(3)), with the request that carried it.
+	ActionContactObject Action = "contact.object"
+	// ActionContactHold places a legal hold (Art. 17(3)(b)). Keeping data
+	// the law requires is a duty, not a risk, so staff may place one;
+	// ActionContactRelease ends it early, which lets data be erased, so
+	// only an admin may.
+	ActionContactHold    Action = "contact.hold"
+	ActionContactRelease Action = "contact.release"
 	// ActionContactExport is writing a person's access package (Art. 15,
 	// Art. 20): it reads, but hands personal data out, so viewers may not.
 	ActionContactExport Action = "contact.export"
@@ -94,6 +103,12 @@ func (a Action) Phrase() string {
 		return "restrict contacts"
 	case ActionContactAnonymize:
 		return "anonymize"
+	case ActionContactObject:
+		return "record objections"
+	case ActionContactHold:
+		return "place legal holds"
+	case ActionContactRelease:
+		return "release legal holds"
 	case ActionContactExport, ActionRequestExport:
 		return "export access packages"
 	case ActionBasisAdd, ActionBasisRemove:
@@ -128,7 +143,7 @@ func (a Action) Phrase() string {
 // people, and changing settings, the checklist, the operators and the keys.
 func (a Action) adminOnly() bool {
 	switch a {
-	case ActionContactAnonymize, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
+	case ActionContactAnonymize, ActionContactRelease, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
 		ActionOperatorAdd, ActionOperatorRemove, ActionKeysRotate, ActionSuppressionReadmit,
 		ActionSweepRecord, ActionChecklistSet, ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
 		return true

@@ -53,7 +53,7 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 		{"restrict", func() error { return s.SetContactStatus("op", 3, gdpr.ContactRestricted, "objection") }, false,
 			[]string{"contact.restrict"}, "C3"},
 		{"restrict again", func() error { return s.SetContactStatus("op", 3, gdpr.ContactRestricted, "") }, false, nil, ""},
-		{"lift", func() error { return s.SetContactStatus("op", 3, gdpr.ContactActive, "") }, false,
+		{"lift", func() error { return s.LiftRestriction("op", 3, t0) }, false,
 			[]string{"contact.lift"}, "C3"},
 		{"tag country:DE", func() error {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)

@@ -710,12 +710,12 @@ func (s *Store) Reapply(operator string, e Erasures) (Reapplied, error) {
 	for i := 0; i < len(ids); i += chunk {
 		part := ids[i:min(i+chunk, len(ids))]
 		err := s.write(operator, func(t *tx) error {
-			reqSlots, err := t.requestSlots()
+			reqs, err := t.requestsByContact()
 			if err != nil {
 				return err
 			}
 			for _, id := range part {
-				if _, err := t.anonymize(id, AnonymizeOptions{OverrideReason: reapplyReason}, reqSlots); err != nil {
+				if _, err := t.anonymize(id, AnonymizeOptions{OverrideReason: reapplyReason, reapply: true}, reqs); err != nil {
 					return fmt.Errorf("contact %s: %w", id, err)
 				}
 			}

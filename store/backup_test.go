@@ -80,9 +80,15 @@ func fillForBackup(t *testing.T, s *Store) []gdpr.ContactID {
 	if err := s.UpdateContact("op", ids[1], func(c *gdpr.Contact) error { c.Email = "moved1@backup.example"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range ids[:5] {
-		if _, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: id, Received: t0, Note: "asked"}); err != nil {
+	for i, id := range ids[:5] {
+		r, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: id, Received: t0, Note: "asked"})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if i == 2 { // answered before the person is erased (SPEC §9 erasure guards)
+			if err := s.CloseRequest("op", r, gdpr.StatusCompleted, "sent"); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if _, err := s.Anonymize("op", ids[2], AnonymizeOptions{}); err != nil {

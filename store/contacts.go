@@ -588,42 +588,6 @@ func diffContacts(old, now *gdpr.Contact) ([]string, []byte, error) {
 	return names, sealed, err
 }
 
-// SetContactStatus restricts processing of a contact (Art. 18, Art. 21:
-// marketing pauses) or lifts the restriction. The reason is sealed in the
-// audit entry, since it often names the person's circumstances.
-func (s *Store) SetContactStatus(operator string, id gdpr.ContactID, status gdpr.ContactStatus, reason string) error {
-	if status != gdpr.ContactActive && status != gdpr.ContactRestricted {
-		return fmt.Errorf("status %q cannot be set directly: use restricted or active (anonymize erases)", status)
-	}
-	return s.write(operator, func(t *tx) error {
-		rec, err := t.getContactRec(id)
-		if err != nil {
-			return err
-		}
-		if rec.Status == gdpr.ContactAnonymized {
-			return fmt.Errorf("contact %s is anonymized", id)
-		}
-		if rec.Status == status {
-			return nil
-		}
-		old := rec.clear()
-		rec.Status, rec.UpdatedAt = status, t.now
-		if err := t.putClear(&old, &rec); err != nil {
-			return err
-		}
-		action := gdpr.ActionContactRestrict
-		if status == gdpr.ContactActive {
-			action = gdpr.ActionContactLift
-		}
-		var sealed []byte
-		if reason != "" {
-			sealed = []byte(reason)
-		}
-		t.audit(action, id.String(), "status "+string(old.Status)+" → "+string(status), sealed, rec.Slot)
-		return nil
-	})
-}
-
 // RecordExport audits an access package written for a contact that is not
 // linked to a request (a linked package is audited with its link, by
 // UpdateRequest). The entry names the contact by its id, the format and the

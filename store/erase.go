@@ -42,6 +42,13 @@ type AnonymizeOptions struct {
 	// kept in the audit log in clear, as the justification an auditor will
 	// ask for: it must not contain the person's details.
 	OverrideReason string
+	// KeepHeld erases a contact under a legal hold in force except the
+	// fields the hold keeps (Art. 17(3)(b)); without it such a contact is
+	// refused with the hold as the reason.
+	KeepHeld bool
+	// reapply re-applies an erasure made before a backup was restored: it
+	// happened already, so the guards are not asked again.
+	reapply bool
 }
 
 // Anonymized says what an erasure did.
@@ -57,15 +64,18 @@ type Anonymized struct {
 // fields, evidence notes, consent methods, tags and the personal details in
 // its audit entries and requests. Kept: country, the created year, the
 // fact and date of the erasure. Every address it had goes on the
-// suppression list.
+// suppression list. It is refused, with the reasons, while the rule book's
+// erasure guards say so (gdpr.ErasureBlockers: another open request of the
+// person, a restriction, a legal hold in force); with KeepHeld, a held
+// contact is erased except its held fields.
 func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOptions) (Anonymized, error) {
 	var res Anonymized
 	err := s.write(operator, func(t *tx) error {
-		reqSlots, err := t.requestSlots()
+		reqs, err := t.requestsByContact()
 		if err != nil {
 			return err
 		}
-		res, err = t.anonymize(id, opts, reqSlots)
+		res, err = t.anonymize(id, opts, reqs)
 		return err
 	})
 	if err != nil {
@@ -76,19 +86,21 @@ func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOpti
 
 // AnonymizeMany erases several contacts in one transaction and destroys
 // their keys with one sync of the keyring: the sweep's unit of work. A
-// contact with an obligation is not erased; its error is returned in
-// skipped and the others go ahead.
+// contact with an obligation, or one the erasure guards hold back
+// (ErasureBlockedError), is not erased; its error is returned in skipped
+// and the others go ahead. A held contact whose hold has ended is erased
+// for good.
 func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID) (done []Anonymized, skipped map[gdpr.ContactID]error, err error) {
 	skipped = map[gdpr.ContactID]error{}
 	err = s.write(operator, func(t *tx) error {
 		done, skipped = done[:0], map[gdpr.ContactID]error{}
-		reqSlots, err := t.requestSlots()
+		reqs, err := t.requestsByContact()
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			res, err := t.anonymize(id, AnonymizeOptions{}, reqSlots)
-			if errors.Is(err, ErrObligation) {
+			res, err := t.anonymize(id, AnonymizeOptions{}, reqs)
+			if errors.Is(err, ErrObligation) || errors.Is(err, ErrErasureBlocked) {
 				skipped[id] = err
 				continue
 			}
@@ -117,31 +129,27 @@ func (s *Store) shredNow(id gdpr.ContactID) error {
 	return nil
 }
 
-// requestSlots maps each contact to the key slots of its requests, read
-// once per transaction.
-func (t *tx) requestSlots() (map[gdpr.ContactID][]Slot, error) {
-	out := map[gdpr.ContactID][]Slot{}
+// eachRequest calls fn with every stored request.
+func (t *tx) eachRequest(fn func(rec requestRec)) error {
 	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		v, err := it.Item().ValueCopy(nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rec, err := decodeRequest(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if rec.Contact != 0 {
-			out[rec.Contact] = append(out[rec.Contact], rec.Slot)
-		}
+		fn(rec)
 	}
-	return out, nil
+	return nil
 }
 
 // anonymize is one erasure inside a transaction. It changes nothing when it
 // fails, so a caller may skip the contact and go on.
-func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gdpr.ContactID][]Slot) (Anonymized, error) {
+func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqs map[gdpr.ContactID][]requestRec) (Anonymized, error) {
 	s := t.s
 	res := Anonymized{Contact: id}
 	var shred []Slot
@@ -156,6 +164,19 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		c, err := s.unseal(&rec)
 		if err != nil {
 			return err
+		}
+		if rec.Status == gdpr.ContactHeld && c.Hold.InForce(t.now) {
+			return &ErasureBlockedError{Contact: id, Blockers: []gdpr.ErasureBlocker{{Kind: gdpr.BlockHold,
+				Reason: "it is " + c.HeldLabel() + " (Art. 17(3)(b)): the rest goes when the hold ends"}}}
+		}
+		held := opts.KeepHeld && rec.Status != gdpr.ContactHeld
+		if held && !c.Hold.InForce(t.now) {
+			return fmt.Errorf("contact %s has no legal hold in force: nothing is kept, erase it whole", id)
+		}
+		if !opts.reapply {
+			if bs := erasureBlockers(&c, reqs[id], opts, t.now); len(bs) > 0 {
+				return &ErasureBlockedError{Contact: id, Blockers: bs}
+			}
 		}
 		if obs := c.Obligations(); len(obs) > 0 && strings.TrimSpace(opts.OverrideReason) == "" {
 			return fmt.Errorf("%w: contact %s has %s; settle it first, deny the erasure request with this reason, or give an override reason", ErrObligation, id, gdpr.ObligationsText(obs))
@@ -196,24 +217,36 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 		if err := t.del(emailKey(s.emailHash(c.Email))); err != nil {
 			return err
 		}
-		// What remains: country, created year, the fact and date.
+		// What remains: country, created year, the fact and date — and,
+		// under a hold, the held fields sealed under a new key.
 		old := rec.clear()
 		y := rec.CreatedAt.Year()
 		anon := contactRec{ID: id, Country: rec.Country, Status: gdpr.ContactAnonymized,
 			CreatedAt: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: t.now, AnonymizedAt: t.now}
+		if held {
+			if anon, err = t.sealHeld(&c, anon.CreatedAt); err != nil {
+				return err
+			}
+		}
 		if err := t.putClear(&old, &anon); err != nil {
 			return err
 		}
 		t.eraseSearch(id)
 		shred = append(shred, rec.Slot)
 		// The requests about the person hold their words too.
-		shred = append(shred, reqSlots[id]...)
+		for _, r := range reqs[id] {
+			shred = append(shred, r.Slot)
+		}
 		for _, sl := range shred {
 			if err := t.set(shredKey(sl), nil); err != nil {
 				return err
 			}
 		}
 		detail := "personal data destroyed; " + fmt.Sprintf("%d address(es) suppressed", res.Suppressed)
+		if held {
+			detail = fmt.Sprintf("personal data destroyed except %s, kept under a legal hold until %s (Art. 17(3)(b)); %d address(es) suppressed",
+				strings.Join(c.Hold.Keep, ", "), c.Hold.Until.Format(time.DateOnly), res.Suppressed)
+		}
 		if opts.OverrideReason != "" {
 			detail += "; obligation overridden: " + opts.OverrideReason
 		}
@@ -237,6 +270,26 @@ func (t *tx) anonymize(id gdpr.ContactID, opts AnonymizeOptions, reqSlots map[gd
 	}()
 	res.KeysShred = len(shred)
 	return res, err
+}
+
+// sealHeld is what a legal hold leaves of a contact: the held fields,
+// sealed under a key of their own, so that destroying the old key erases
+// everything else (emails, phone, notes, custom fields, consents,
+// evidence) and every older copy of the held fields too. The sweep
+// destroys the new key when the hold ends.
+func (t *tx) sealHeld(c *gdpr.Contact, created time.Time) (contactRec, error) {
+	kept := gdpr.KeepHeld(c, *c.Hold, t.now)
+	kept.CreatedAt = created
+	slots, keys, err := t.s.keys.newKeysRaw(1)
+	if err != nil {
+		return contactRec{}, err
+	}
+	t.newKeys = true
+	if t.keys == nil {
+		t.keys = map[Slot][]byte{}
+	}
+	t.keys[slots[0]] = keys[0]
+	return sealContact(&kept, slots[0], keys[0])
 }
 
 // finishShred destroys the keys of committed erasures and clears their

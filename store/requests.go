@@ -143,7 +143,15 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 		if r.Contact != 0 {
 			subject = r.Contact.String()
 		}
-		t.audit(gdpr.ActionRequestAdd, id.String(), fmt.Sprintf("%s request via %s from %s, due %s", r.Type, r.Channel, subject, r.Due.Format(time.DateOnly)), nil, 0)
+		kind := string(r.Type)
+		if r.Scope != "" {
+			kind += " (" + string(r.Scope) + ")"
+		}
+		t.audit(gdpr.ActionRequestAdd, id.String(), fmt.Sprintf("%s request via %s from %s, due %s", kind, r.Channel, subject, r.Due.Format(time.DateOnly)), nil, 0)
+		if r.ObjectsToMarketing() && r.Contact != 0 {
+			// Art. 21(3): the objection takes effect when it is received.
+			return t.objectToMarketing(r.Contact, id)
+		}
 		return nil
 	})
 	return id, err
@@ -151,6 +159,15 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 
 // putRequest stores a request and moves its due-index entry and counters.
 func (t *tx) putRequest(old *gdpr.Request, r gdpr.Request, slot Slot) error {
+	if _, err := t.s.keys.key(slot); errors.Is(err, errKeyDestroyed) {
+		// The person was erased with the request's key; what is written
+		// now (an outcome, a reason) is sealed under a key of its own.
+		slots, err := t.s.keys.newKeys(1)
+		if err != nil {
+			return err
+		}
+		slot, t.newKeys = slots[0], true
+	}
 	rec, err := t.s.sealRequest(r, slot)
 	if err != nil {
 		return err
@@ -267,28 +284,46 @@ func (s *Store) UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Ac
 		if err != nil {
 			return err
 		}
-		old, err := s.unsealRequest(rec)
-		if err != nil {
-			return err
-		}
-		r := old
-		r.Notifications = append([]gdpr.Notification(nil), old.Notifications...)
-		if err := fn(&r); err != nil {
-			return err
-		}
-		r.ID, r.Type, r.CreatedAt = old.ID, old.Type, old.CreatedAt
-		if err := t.putRequest(&old, r, rec.Slot); err != nil {
-			return err
-		}
-		t.audit(action, id.String(), detail, nil, 0)
-		return nil
+		return t.updateRequest(rec, action, detail, fn)
 	})
 }
 
-// CloseRequest completes or denies a request. A denial needs a reason.
+// updateRequest is UpdateRequest inside a transaction. A request whose
+// person was erased reads with its personal part empty, and is written
+// under a key of its own (putRequest): it can still be answered.
+func (t *tx) updateRequest(rec requestRec, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error {
+	old, err := t.s.unsealRequest(rec)
+	if err != nil {
+		return err
+	}
+	r := old
+	r.Notifications = append([]gdpr.Notification(nil), old.Notifications...)
+	if err := fn(&r); err != nil {
+		return err
+	}
+	r.ID, r.Type, r.Scope, r.CreatedAt = old.ID, old.Type, old.Scope, old.CreatedAt
+	if err := t.putRequest(&old, r, rec.Slot); err != nil {
+		return err
+	}
+	t.audit(action, r.ID.String(), detail, nil, 0)
+	return nil
+}
+
+// CloseRequest completes a request. A denial needs a named ground
+// (DenyRequest); CloseRequest refuses one without it, and refuses any
+// denial of an objection to marketing (Art. 21(3)).
 func (s *Store) CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error {
 	if outcome != gdpr.StatusCompleted && outcome != gdpr.StatusDenied {
 		return fmt.Errorf("outcome %q: use completed or denied", outcome)
+	}
+	if outcome == gdpr.StatusDenied {
+		r, err := s.Request(id)
+		if err != nil {
+			return err
+		}
+		if err := gdpr.CheckDenial(r, "", note, nil); err != nil {
+			return err
+		}
 	}
 	return s.UpdateRequest(operator, id, gdpr.ActionRequestClose, "closed as "+string(outcome), func(r *gdpr.Request) error {
 		return r.Move(outcome, note, s.now())

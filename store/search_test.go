@@ -134,6 +134,11 @@ func TestSearchIndexFollowsEveryChange(t *testing.T) {
 		var err error
 		switch r.IntN(4) {
 		case 0:
+			if c.Status == gdpr.ContactRestricted { // lifted first, on the record (Art. 18)
+				if err = s.LiftRestriction("op", id, t0); err != nil {
+					break
+				}
+			}
 			_, err = s.Anonymize("op", id, AnonymizeOptions{OverrideReason: "test"})
 		case 1:
 			err = s.UpdateContact("op", id, func(c *gdpr.Contact) error {

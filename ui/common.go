@@ -28,6 +28,11 @@ type Store interface {
 	UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdpr.Contact) error) error
 	SetContactStatus(operator string, id gdpr.ContactID, status gdpr.ContactStatus, reason string) error
 	Anonymize(operator string, id gdpr.ContactID, opts store.AnonymizeOptions) (store.Anonymized, error)
+	Restrict(operator string, id gdpr.ContactID, reason string) error
+	LiftRestriction(operator string, id gdpr.ContactID, told time.Time) error
+	SetHold(operator string, id gdpr.ContactID, h gdpr.Hold) error
+	ReleaseHold(operator string, id gdpr.ContactID) error
+	DenyRequest(operator string, id gdpr.RequestID, ground gdpr.DenialGround, reason string) error
 	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, error)

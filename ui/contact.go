@@ -94,7 +94,7 @@ func (v *contactView) help() []key.Binding {
 		return v.dialog.help()
 	}
 	k := v.c.keys
-	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Up, k.Down}
+	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Hold, k.Up, k.Down}
 	if v.contact.Status == gdpr.ContactAnonymized {
 		return []key.Binding{k.Back, k.Up, k.Down}
 	}
@@ -157,6 +157,9 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 		}
 		return nil
+	}
+	if cmd, done := v.guardKey(msg); done {
+		return cmd
 	}
 	var open func() *dialog
 	var action gdpr.Action
@@ -297,33 +300,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (v *contactView) restrictDialog() *dialog {
-	op, id, st := v.c.operator, v.id, v.c.store
-	if v.contact.Status == gdpr.ContactRestricted {
-		lift := true
-		return newDialog("Lift the restriction of "+id.String(), func() tea.Cmd {
-			if !lift {
-				return status("nothing changed")
-			}
-			return v.act(func() (string, error) {
-				if err := st.SetContactStatus(op, id, gdpr.ContactActive, ""); err != nil {
-					return "", fmt.Errorf("lift restriction: %w", err)
-				}
-				return "Lifted the restriction of " + id.String(), nil
-			})
-		}, huh.NewConfirm().Title("Process this contact normally again (marketing included)?").Value(&lift))
-	}
-	reason := ""
-	return newDialog("Restrict "+id.String()+" (Art. 18 / Art. 21): no marketing until lifted", func() tea.Cmd {
-		return v.act(func() (string, error) {
-			if err := st.SetContactStatus(op, id, gdpr.ContactRestricted, strings.TrimSpace(reason)); err != nil {
-				return "", fmt.Errorf("restrict: %w", err)
-			}
-			return "Restricted " + id.String(), nil
-		})
-	}, huh.NewInput().Title("Reason").Description("e.g. contests accuracy, objected to marketing (no personal details)").Value(&reason).Validate(nonEmpty("a reason")))
-}
-
 func (v *contactView) anonymizeDialog() *dialog {
 	c := v.contact
 	op, id, st := v.c.operator, v.id, v.c.store
@@ -334,9 +310,16 @@ func (v *contactView) anonymizeDialog() *dialog {
 			break
 		}
 	}
+	if d := v.erasureBlockedDialog(linked); d != nil {
+		return d
+	}
+	keepHeld := c.Hold.InForce(v.c.now())
 	obligations := c.Obligations()
 	sure, reason := false, ""
 	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
+	if keepHeld {
+		desc = heldErasureText(c)
+	}
 	if linked != 0 {
 		desc += fmt.Sprintf(" Completes erasure request %s.", linked)
 	}
@@ -352,11 +335,14 @@ func (v *contactView) anonymizeDialog() *dialog {
 			return status("kept " + id.String() + "; nothing changed")
 		}
 		return v.act(func() (string, error) {
-			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason)})
+			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
 			if err != nil {
 				return "", fmt.Errorf("anonymize %s: %w", id, err)
 			}
 			text := fmt.Sprintf("Anonymized %s: %d address(es) suppressed, keys destroyed", id, res.Suppressed)
+			if keepHeld {
+				text = fmt.Sprintf("Erased %s except held records until %s: %d address(es) suppressed", id, c.Hold.Until.Format("2006-01-02"), res.Suppressed)
+			}
 			if linked != 0 {
 				text += "; " + linked.String() + " completed"
 			}
@@ -426,28 +412,24 @@ func (x *accessForm) export(c *common, id gdpr.ContactID, req gdpr.RequestID) (s
 }
 
 func (v *contactView) requestDialog() *dialog {
-	typ, channel, note := gdpr.RequestAccess, gdpr.ChannelEmail, ""
+	kind, channel, note := requestKind{Type: gdpr.RequestAccess}, gdpr.ChannelEmail, ""
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
-	var types []huh.Option[gdpr.RequestType]
-	for _, t := range gdpr.RequestTypes() {
-		types = append(types, huh.NewOption(string(t), t))
-	}
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
 		channels = append(channels, huh.NewOption(string(c), c))
 	}
 	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
 		return v.act(func() (string, error) {
-			r := gdpr.NewRequest(typ, channel, gdpr.Day(now()), nil)
-			r.Contact, r.Note = id, strings.TrimSpace(note)
+			r := gdpr.NewRequest(kind.Type, channel, gdpr.Day(now()), nil)
+			r.Contact, r.Note, r.Scope = id, strings.TrimSpace(note), kind.Scope
 			rid, err := st.AddRequest(op, r)
 			if err != nil {
 				return "", fmt.Errorf("log the request: %w", err)
 			}
-			return fmt.Sprintf("Logged %s (%s), due %s", rid, typ, r.Due.Format("2006-01-02")), nil
+			return fmt.Sprintf("Logged %s (%s), due %s", rid, kind.Type, r.Due.Format("2006-01-02")), nil
 		})
 	},
-		huh.NewSelect[gdpr.RequestType]().Title("Type").Options(types...).Value(&typ),
+		huh.NewSelect[requestKind]().Title("Type").Options(requestKindOptions(false)...).Value(&kind),
 		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
 		huh.NewInput().Title("Note").Description("what was asked (sealed with the request)").Value(&note),
 	)
@@ -480,6 +462,7 @@ func (v *contactView) lines(w int) []string {
 		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
 	}
 	add(head, "")
+	add(v.guardLines()...)
 	kv := func(label, value string) string {
 		return st.Label.Render(fmt.Sprintf("%-9s", label)) + " " + dash(value)
 	}

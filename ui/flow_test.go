@@ -264,6 +264,18 @@ func TestFlowContactActions(t *testing.T) {
 	if len(reqs) == 0 || reqs[len(reqs)-1].Type != gdpr.RequestErasure {
 		t.Fatalf("requests of %s: %+v", id, reqs)
 	}
+	// Restricted: the anonymize confirmation shows the guard instead
+	// (Art. 18); the restriction is lifted first, with the date the
+	// person was told (Art. 18(3)).
+	d.keys("D")
+	d.mustShow("not now", "processing is restricted (Art. 18(1))")
+	d.keys("enter")
+	d.keys("r")
+	d.mustShow("Lift the restriction of "+id.String(), "Person told on")
+	d.keys("enter")
+	if c, _ := s.Contact(id); c.Status != gdpr.ContactActive {
+		t.Fatalf("status %s after lifting", c.Status)
+	}
 	c, _ = s.Contact(id)
 	d.keys("D")
 	d.mustShow("Anonymize "+id.String(), c.Email, "cannot be undone")

@@ -22,6 +22,7 @@ type KeyMap struct {
 
 	// Contact view.
 	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
+	Hold                                                             key.Binding
 
 	// Dashboard.
 	ShowUnbased, ShowMarketable key.Binding
@@ -71,6 +72,7 @@ func DefaultKeyMap() KeyMap {
 		Withdraw:   b("w", "withdraw consent", "w"),
 		Restrict:   b("r", "restrict / lift", "r"),
 		Anonymize:  b("D", "anonymize", "D"),
+		Hold:       b("h", "legal hold / release", "h"),
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
 

@@ -162,13 +162,9 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 // newRequestDialog logs a request: type, who (a contact found by id or
 // email, or a raw email when nobody matches), channel, received date, note.
 func (s *requests) newRequestDialog() *dialog {
-	typ, channel := gdpr.RequestAccess, gdpr.ChannelEmail
+	kind, channel := requestKind{Type: gdpr.RequestAccess}, gdpr.ChannelEmail
 	subject, received, note := "", s.c.now().Format(time.DateOnly), ""
 	op, st := s.c.operator, s.c.store
-	var types []huh.Option[gdpr.RequestType]
-	for _, t := range gdpr.RequestTypes() {
-		types = append(types, huh.NewOption(t.Label(), t))
-	}
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
 		channels = append(channels, huh.NewOption(string(c), c))
@@ -179,8 +175,8 @@ func (s *requests) newRequestDialog() *dialog {
 			if err != nil {
 				return requestActionMsg{err: errors.New("received date: use YYYY-MM-DD")}
 			}
-			r := gdpr.NewRequest(typ, channel, day, nil)
-			r.Note = strings.TrimSpace(note)
+			r := gdpr.NewRequest(kind.Type, channel, day, nil)
+			r.Note, r.Scope = strings.TrimSpace(note), kind.Scope
 			who := strings.TrimSpace(subject)
 			if c, err := st.FindContact(who); err == nil {
 				r.Contact = c.ID
@@ -193,10 +189,10 @@ func (s *requests) newRequestDialog() *dialog {
 			if err != nil {
 				return requestActionMsg{err: fmt.Errorf("log the request: %w", err)}
 			}
-			return requestActionMsg{text: fmt.Sprintf("Logged %s (%s), due %s", id, typ, r.Due.Format(time.DateOnly))}
+			return requestActionMsg{text: fmt.Sprintf("Logged %s (%s), due %s", id, kind.Type, r.Due.Format(time.DateOnly))}
 		})
 	},
-		huh.NewSelect[gdpr.RequestType]().Title("Type").Options(types...).Value(&typ),
+		huh.NewSelect[requestKind]().Title("Type").Options(requestKindOptions(true)...).Value(&kind),
 		huh.NewInput().Title("Who").Description("a contact id (C42) or the email address the request came from").Value(&subject).Validate(nonEmpty("who asked")),
 		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
 		huh.NewInput().Title("Received").Description("YYYY-MM-DD; the one-month deadline runs from this day").Value(&received).Validate(func(v string) error {
@@ -397,7 +393,7 @@ func (v *requestView) steps() []step {
 		}
 	}
 	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
-	add(k.Deny, "deny, with the reason (Art. 12(4))", gdpr.ActionRequestClose, "", v.denyDialog)
+	add(k.Deny, "deny on a ground (Art. 12(4))", gdpr.ActionRequestClose, denyBlocked(r), v.denyDialog)
 	return out
 }
 
@@ -405,7 +401,7 @@ func (v *requestView) needVerified(blocked string) string {
 	if blocked != "" {
 		return blocked
 	}
-	if v.r.Verified == nil && v.r.Channel != gdpr.ChannelOptoutLink {
+	if v.r.NeedsIdentityCheck() {
 		return "verify the person's identity first (v): Art. 12(6)"
 	}
 	return ""
@@ -628,24 +624,6 @@ func (v *requestView) completeDialog() *dialog {
 			return "Completed " + v.id.String(), nil
 		})
 	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")))
-}
-
-func (v *requestView) denyDialog() *dialog {
-	reason := ""
-	desc := "the reason, told to the person with their right to complain (Art. 12(4))"
-	if v.contact != nil {
-		if obs := v.contact.Obligations(); len(obs) > 0 {
-			desc = "the contact has " + gdpr.ObligationsText(obs) + " (Art. 17(3)); " + desc
-		}
-	}
-	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
-		return v.act(func() (string, error) {
-			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusDenied, strings.TrimSpace(reason)); err != nil {
-				return "", fmt.Errorf("deny %s: %w", v.id, err)
-			}
-			return "Denied " + v.id.String(), nil
-		})
-	}, huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")))
 }
 
 func (v *requestView) view(w, h int) string {

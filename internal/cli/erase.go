@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,7 @@ import (
 
 func (a *app) anonymizeCommand() *cobra.Command {
 	var request, override string
+	var keepHeld bool
 	cmd := &cobra.Command{
 		Use:   "anonymize (ID|EMAIL)",
 		Short: "Erase a contact's personal data for good (right to erasure, Art. 17)",
@@ -29,6 +32,12 @@ A contact with an unpaid balance or an open contract is refused unless you
 give --override-reason (kept in the audit log: do not put personal details
 in it). With --request, the erasure request is completed and linked.
 
+It is refused, with the reasons (SPEC §9 "Erasure guards"), while another
+request of the person is open (answer it first), the contact is restricted
+(lift it first, Art. 18), or a legal hold is in force (Art. 17(3)(b)): then
+--keep-held erases everything but the held fields at once, suppresses the
+addresses, and the sweep finishes the erasure when the hold ends.
+
 When run at a terminal, you are asked to type the contact's id to confirm.`,
 		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -41,10 +50,18 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 				opts.Request = id
 			}
 			opts.OverrideReason = strings.TrimSpace(override)
+			opts.KeepHeld = keepHeld
 			return a.withStore(func(s *store.Store) error {
 				c, err := s.FindContact(args[0])
 				if err != nil {
 					return err
+				}
+				// The guards are asked before the confirmation, so nobody
+				// confirms an erasure that would be refused.
+				if bs, err := s.ErasureBlockers(c.ID, opts); err != nil {
+					return err
+				} else if len(bs) > 0 {
+					return &store.ErasureBlockedError{Contact: c.ID, Blockers: bs}
 				}
 				if a.stdinTTY {
 					fmt.Fprintf(a.stdout, "Erase %s (%s) for good? This cannot be undone. Type %s to confirm: ", c.ID, c.Name(), c.ID)
@@ -58,6 +75,11 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 				if err != nil {
 					return err
 				}
+				if opts.KeepHeld {
+					fmt.Fprintf(a.stdout, "%s erased except held records until %s: %d address(es) on the suppression list (audit entry %d).\n",
+						c.ID, c.Hold.Until.Format("2006-01-02"), res.Suppressed, res.Event)
+					return nil
+				}
 				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
 					c.ID, res.Suppressed, res.Event)
 				return nil
@@ -66,6 +88,7 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 	}
 	cmd.Flags().StringVar(&request, "request", "", "the erasure request this answers, e.g. R7")
 	cmd.Flags().StringVar(&override, "override-reason", "", "erase despite an unpaid balance or open contract, and why")
+	cmd.Flags().BoolVar(&keepHeld, "keep-held", false, "under a legal hold: erase everything but the held fields now")
 	return cmd
 }
 
@@ -77,7 +100,9 @@ type sweepJSON struct {
 	Contacts   []gdpr.Contact   `json:"contacts,omitempty"`
 	Candidates int64            `json:"candidates"`
 	Anonymized int64            `json:"anonymized"`
+	Held       int64            `json:"held_finished"`
 	Skipped    []desk.SweepSkip `json:"skipped"`
+	SkippedBy  map[string]int64 `json:"skipped_by"`
 }
 
 func (a *app) sweepCommand() *cobra.Command {
@@ -157,16 +182,27 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	}
 	if asJSON {
 		if enc != nil {
-			fmt.Fprintf(a.stdout, `],"candidates":%d,"anonymized":0,"skipped":[]}`+"\n", rep.Candidates)
+			fmt.Fprintf(a.stdout, `],"candidates":%d,"anonymized":0,"held_finished":0,"skipped":[],"skipped_by":{}}`+"\n", rep.Candidates)
 			return nil
 		}
-		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Skipped: rep.Skipped})
+		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Held: rep.Held,
+			Skipped: rep.Skipped, SkippedBy: rep.SkippedBy})
 	}
 	if !apply {
 		fmt.Fprintf(a.stdout, "%s contact(s) in scope without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(rep.Candidates))
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	if rep.Held > 0 {
+		fmt.Fprintf(a.stdout, "%s of them were held records whose legal hold has ended (Art. 17(3)(b)).\n", gdpr.Thousands(rep.Held))
+	}
+	if len(rep.SkippedBy) > 0 {
+		var by []string
+		for _, k := range slices.Sorted(maps.Keys(rep.SkippedBy)) {
+			by = append(by, fmt.Sprintf("%s %d", k, rep.SkippedBy[k]))
+		}
+		fmt.Fprintf(a.stdout, "Skipped by reason: %s.\n", strings.Join(by, ", "))
+	}
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(a.stdout, "  skipped %s: %s\n", sk.Contact, sk.Reason)
 	}

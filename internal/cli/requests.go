@@ -14,11 +14,12 @@ import (
 
 func (a *app) requestCommand() *cobra.Command {
 	return parentCommand("request", "Log, list and close data-subject requests",
-		a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand())
+		a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand(),
+		a.requestVerifyCommand(), a.requestExtendCommand())
 }
 
 func (a *app) requestAddCommand() *cobra.Command {
-	var typ, contact, email, channel, received, note string
+	var typ, contact, email, channel, received, note, scope string
 	cmd := &cobra.Command{
 		Use:   "add",
 		Short: "Log a request and print its id",
@@ -46,6 +47,11 @@ an email that matches a contact links the request to it.`,
 			}
 			r := gdpr.NewRequest(t, ch, day, nil)
 			r.Note = note
+			if scope != "" {
+				if r.Scope, err = gdpr.ParseObjectionScope(scope); err != nil {
+					return usageError{err}
+				}
+			}
 			if contact != "" {
 				id, err := gdpr.ParseContactID(contact)
 				if err != nil {
@@ -77,6 +83,7 @@ an email that matches a contact links the request to it.`,
 	f.StringVar(&channel, "channel", "email", "email, webform, phone, in_person, letter or optout_link")
 	f.StringVar(&received, "received", "", "date received, YYYY-MM-DD (default today)")
 	f.StringVar(&note, "note", "", "a note for the file")
+	f.StringVar(&scope, "scope", "", "objections: marketing (Art. 21(2), takes effect at once) or processing (Art. 21(1))")
 	_ = cmd.MarkFlagRequired("type")
 	return cmd
 }
@@ -158,12 +165,14 @@ func (a *app) requestListCommand() *cobra.Command {
 }
 
 func (a *app) requestCloseCommand() *cobra.Command {
-	var outcome, reason string
+	var outcome, reason, ground string
 	cmd := &cobra.Command{
 		Use:   "close ID",
 		Short: "Close a request as completed or denied",
-		Long:  `close completes or denies a request. A denial needs --reason, which the person must be told (Art. 12(4)).`,
-		Args:  exactArgs(1, "one request id, e.g. R12"),
+		Long: `close completes or denies a request. A denial needs --ground and --reason,
+which the person must be told (Art. 12(4)). The grounds, by type:
+` + denialGroundHelp(),
+		Args: exactArgs(1, "one request id, e.g. R12"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := gdpr.ParseRequestID(args[0])
 			if err != nil {
@@ -177,7 +186,7 @@ func (a *app) requestCloseCommand() *cobra.Command {
 				return usagef("a denial needs --reason (e.g. \"outstanding contract\"): the person must be told why")
 			}
 			return a.withStore(func(s *store.Store) error {
-				if err := s.CloseRequest(a.operatorName(), id, st, reason); err != nil {
+				if err := a.closeRequest(s, id, st, ground, reason); err != nil {
 					return fmt.Errorf("close %s: %w", id, err)
 				}
 				fmt.Fprintf(a.stdout, "%s %s.\n", id, st)
@@ -187,6 +196,7 @@ func (a *app) requestCloseCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&outcome, "outcome", "", "completed or denied (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "outcome note; required for a denial")
+	cmd.Flags().StringVar(&ground, "ground", "", "a denial's ground, e.g. unfounded, legal-claims (see above)")
 	_ = cmd.MarkFlagRequired("outcome")
 	return cmd
 }

@@ -41,7 +41,7 @@ func TestRequestLifecycle(t *testing.T) {
 	if c := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "completed", "--reason", "package sent"); c.code != 0 {
 		t.Fatalf("close: exit %d: %s", c.code, c.stderr)
 	}
-	c := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "denied", "--reason", "again")
+	c := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "denied", "--ground", "unfounded", "--reason", "again")
 	if c.code != exitFailure {
 		t.Errorf("closing a closed request: exit %d, want 1", c.code)
 	}

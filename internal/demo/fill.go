@@ -107,6 +107,8 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 				_, err := s.Anonymize(op, r.Contact, store.AnonymizeOptions{Request: id})
 				if errors.Is(err, store.ErrObligation) {
 					st, note = gdpr.StatusDenied, "outstanding invoice or contract; the person was told why"
+				} else if errors.Is(err, store.ErrErasureBlocked) {
+					continue // a guard holds it back (SPEC §9): it stays open, as the owner would leave it
 				} else if err != nil {
 					return fmt.Errorf("demo erasure: %w", err)
 				} else {
@@ -116,6 +118,15 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
 				if st == gdpr.StatusInProgress && r.Verified == nil {
 					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: now()}
+				}
+				if st == gdpr.StatusDenied && r.Ground == "" {
+					// A denial names its ground (SPEC §9): the demo's are
+					// an invoice's legal claim, else the type's first.
+					if gs := gdpr.DenialGrounds(*r); r.Type == gdpr.RequestErasure {
+						r.Ground = gdpr.GroundLegalClaims
+					} else if len(gs) > 0 {
+						r.Ground = gs[0]
+					}
 				}
 				return r.Move(st, note, now())
 			}); err != nil {

@@ -88,7 +88,7 @@ func TestExportAccessLinksOnlyToItsOpenRequest(t *testing.T) {
 	erasure := addRequest(t, s, gdpr.RequestErasure, ids[0])
 	other := addRequest(t, s, gdpr.RequestAccess, ids[1])
 	closed := addRequest(t, s, gdpr.RequestPortability, ids[0])
-	if err := s.CloseRequest("owner", closed, gdpr.StatusDenied, "manifestly unfounded"); err != nil {
+	if err := s.DenyRequest("owner", closed, gdpr.GroundUnfounded, "the third request this month"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

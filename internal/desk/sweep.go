@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,18 +48,26 @@ type SweepProgress struct {
 	Erased      int64
 }
 
-// SweepSkip is a candidate the sweep did not erase, and why.
+// SweepSkip is a candidate the sweep did not erase, and why: the kind is
+// the rule that held it back (gdpr.BlockerKind: open request, restricted,
+// legal hold, obligation), the reason says it in words.
 type SweepSkip struct {
 	Contact gdpr.ContactID `json:"contact"`
+	Kind    string         `json:"kind"`
 	Reason  string         `json:"reason"`
 }
 
-// SweepReport says what a sweep found and did.
+// SweepReport says what a sweep found and did. SkippedBy counts the
+// skipped candidates by kind (SPEC §9: the sweep reports them by reason).
+// Held counts the contacts erased except held records whose hold has
+// ended: the sweep finishes their erasure.
 type SweepReport struct {
 	Applied    bool
 	Candidates int64
 	Erased     int64
+	Held       int64
 	Skipped    []SweepSkip
+	SkippedBy  map[string]int64
 }
 
 // Sweep lists, and with Apply erases, the contacts in scope without a
@@ -70,14 +79,23 @@ type SweepReport struct {
 // done stays done; running it again finishes the rest), and records a
 // finished sweep for the checklist.
 func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, error) {
-	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}}
+	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}, SkippedBy: map[string]int64{}}
 	q := gdpr.WithoutBasisQuery()
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	held, err := heldEnded(s, now)
+	if err != nil {
+		return rep, err
+	}
 	var total int64
 	if o.Apply {
 		n, err := s.Count(q)
 		if err != nil {
 			return rep, fmt.Errorf("count the contacts to sweep: %w", err)
 		}
+		n += int64(len(held))
 		total = n
 		if o.Confirm != nil && n > 0 {
 			if err := o.Confirm(n); err != nil {
@@ -121,6 +139,27 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 		}
 		cursor = page.Next
 	}
+	// Contacts erased except held records whose hold has ended: the rest
+	// of them goes now (Art. 17(3)(b) no longer applies).
+	for i := 0; i < len(held); i += SweepChunk {
+		part := held[i:min(i+SweepChunk, len(held))]
+		ids := make([]gdpr.ContactID, 0, len(part))
+		for _, c := range part {
+			rep.Candidates++
+			rep.Held++
+			ids = append(ids, c.ID)
+			if o.Candidate != nil {
+				if err := o.Candidate(c); err != nil {
+					return rep, err
+				}
+			}
+		}
+		if o.Apply {
+			if err := sweepChunk(s, o.Operator, ids, &rep); err != nil {
+				return rep, err
+			}
+		}
+	}
 	if o.Apply {
 		if err := s.RecordSweep(o.Operator, o.Now, rep.Erased); err != nil {
 			return rep, fmt.Errorf("record the sweep: %w", err)
@@ -138,8 +177,49 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 	rep.Erased += int64(len(done))
 	for _, id := range ids {
 		if err, ok := skipped[id]; ok {
-			rep.Skipped = append(rep.Skipped, SweepSkip{Contact: id, Reason: err.Error()})
+			for _, sk := range skipsOf(id, err) {
+				rep.Skipped = append(rep.Skipped, sk)
+				rep.SkippedBy[sk.Kind]++
+			}
 		}
 	}
 	return nil
+}
+
+// skipsOf turns a refused erasure into the report's skips: one per
+// contact, of the first rule that held it back, with every reason in words.
+func skipsOf(id gdpr.ContactID, err error) []SweepSkip {
+	kind := string(gdpr.BlockObligation)
+	var be *store.ErasureBlockedError
+	if errors.As(err, &be) && len(be.Blockers) > 0 {
+		kind = string(be.Blockers[0].Kind)
+	}
+	return []SweepSkip{{Contact: id, Kind: kind, Reason: err.Error()}}
+}
+
+// heldEnded lists the contacts erased except held records whose hold has
+// ended at now (query status:held). They are few: a business holds
+// invoices, not its mailing list.
+func heldEnded(s SweepStore, now time.Time) ([]gdpr.Contact, error) {
+	q, err := gdpr.ParseQuery("status:" + string(gdpr.ContactHeld))
+	if err != nil {
+		return nil, err
+	}
+	var out []gdpr.Contact
+	var cursor store.Cursor
+	for {
+		page, err := s.Contacts(q, cursor, sweepPage)
+		if err != nil {
+			return nil, fmt.Errorf("read the held contacts: %w", err)
+		}
+		for _, c := range page.Contacts {
+			if !c.Hold.InForce(now) {
+				out = append(out, c)
+			}
+		}
+		if !page.More {
+			return out, nil
+		}
+		cursor = page.Next
+	}
 }

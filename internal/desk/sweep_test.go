@@ -88,8 +88,21 @@ func TestSweepDryRunListsTheInScopeWithoutBasisSet(t *testing.T) {
 	}
 }
 
+// restrictedIn counts the fixture's restricted contacts among its
+// candidates lo..hi-1: the sweep skips them (Art. 18(1), SPEC §9).
+func restrictedIn(lo, hi int) int64 {
+	var n int64
+	for i := lo; i < hi; i++ {
+		if i%4 == 3 {
+			n++
+		}
+	}
+	return n
+}
+
 // An applied sweep erases in chunks over more than one page, skips the
-// contacts with an obligation with the reason (Art. 17(3)(e), 17(1)),
+// contacts with an obligation with the reason (Art. 17(3)(e), 17(1)) and
+// the restricted ones (Art. 18(1)), counting the skips by reason,
 // reports progress, records itself, and leaves only the skipped ones.
 func TestSweepAppliesInChunksAndSkipsObligations(t *testing.T) {
 	s := openStore(t)
@@ -103,26 +116,36 @@ func TestSweepAppliesInChunksAndSkipsObligations(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := int64(len(want))
-	if confirmed != n || rep.Candidates != n || rep.Erased != n-2 || len(rep.Skipped) != 2 {
-		t.Fatalf("confirmed %d, report %+v; want %d candidates, %d erased, 2 skipped", confirmed, rep, n, n-2)
+	r := restrictedIn(0, int(n))
+	if confirmed != n || rep.Candidates != n || rep.Erased != n-2-r || int64(len(rep.Skipped)) != 2+r {
+		t.Fatalf("confirmed %d, %d candidates, %d erased, %d skipped; want %d candidates, %d erased, %d skipped",
+			confirmed, rep.Candidates, rep.Erased, len(rep.Skipped), n, n-2-r, 2+r)
 	}
-	for i, sk := range rep.Skipped {
-		if sk.Contact != owing[i] || !strings.Contains(sk.Reason, "obligation") {
+	for i, sk := range rep.Skipped[:2] {
+		if sk.Contact != owing[i] || !strings.Contains(sk.Reason, "obligation") || sk.Kind != string(gdpr.BlockObligation) {
 			t.Errorf("skipped %+v, want %s for its obligation", sk, owing[i])
 		}
+	}
+	for _, sk := range rep.Skipped[2:] {
+		if sk.Kind != string(gdpr.BlockRestricted) || !strings.Contains(sk.Reason, "Art. 18") {
+			t.Errorf("skipped %+v, want a restricted contact with the article", sk)
+		}
+	}
+	if rep.SkippedBy[string(gdpr.BlockObligation)] != 2 || rep.SkippedBy[string(gdpr.BlockRestricted)] != r {
+		t.Errorf("skipped by reason %v, want 2 obligations and %d restricted", rep.SkippedBy, r)
 	}
 	if len(steps) != 3 || steps[len(steps)-1].Done != n || steps[len(steps)-1].Total != n {
 		t.Errorf("progress %+v, want three chunks ending at %d of %d", steps, n, n)
 	}
-	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != 2 {
-		t.Errorf("%d left in scope without a basis, want the 2 skipped", left)
+	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != 2+r {
+		t.Errorf("%d left in scope without a basis, want the %d skipped", left, 2+r)
 	}
 	if st, _ := s.Settings(); !st.LastSweepAt.Equal(testNow) {
 		t.Errorf("sweep recorded at %v", st.LastSweepAt)
 	}
 	// Run again: nothing new to do.
 	again, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
-	if err != nil || again.Erased != 0 || again.Candidates != 2 {
+	if err != nil || again.Erased != 0 || again.Candidates != 2+r {
 		t.Errorf("second sweep: %+v, %v", again, err)
 	}
 }
@@ -141,14 +164,14 @@ func TestSweepConfirmAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rep, err := Sweep(ctx, s, SweepOptions{Operator: "owner", Apply: true, Now: testNow, Progress: func(SweepProgress) { cancel() }})
-	if !errors.Is(err, context.Canceled) || rep.Erased != SweepChunk-2 {
-		t.Fatalf("cancelled sweep: %+v, %v; want the first chunk erased", rep, err)
+	if first := SweepChunk - 2 - restrictedIn(0, SweepChunk); !errors.Is(err, context.Canceled) || rep.Erased != first {
+		t.Fatalf("cancelled sweep: %d erased, %v; want the first chunk's %d erased", rep.Erased, err, first)
 	}
 	if st, _ := s.Settings(); !st.LastSweepAt.IsZero() {
 		t.Error("a cancelled sweep was recorded")
 	}
 	rep, err = Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
-	if err != nil || rep.Erased != int64(len(want))-SweepChunk {
-		t.Errorf("re-run: %+v, %v", rep, err)
+	if rest := int64(len(want)) - SweepChunk - restrictedIn(SweepChunk, len(want)); err != nil || rep.Erased != rest {
+		t.Errorf("re-run: %d erased, %v; want %d", rep.Erased, err, rest)
 	}
 }
