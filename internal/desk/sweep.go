@@ -15,6 +15,7 @@ type SweepStore interface {
 	Count(q gdpr.Query) (int64, error)
 	AnonymizeMany(operator string, ids []gdpr.ContactID) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
 	RecordSweep(operator string, at time.Time, anonymized int64) error
+	Settings() (gdpr.Settings, error)
 }
 
 // SweepChunk is how many contacts a sweep erases per transaction: an
@@ -62,7 +63,8 @@ type SweepReport struct {
 }
 
 // Sweep lists, and with Apply erases, the contacts in scope without a
-// lawful basis — the set of gdpr.WithoutBasisQuery, the one the dashboard
+// lawful basis under the settings' establishment (Art. 3) — the set of
+// gdpr.WithoutBasisQuery, the one the dashboard
 // counts and the checklist asks to fix. It walks the store's query page by
 // page; an applied sweep erases each page in one transaction
 // (store.AnonymizeMany), skips a contact with an obligation and reports it
@@ -71,7 +73,11 @@ type SweepReport struct {
 // finished sweep for the checklist.
 func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, error) {
 	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}}
-	q := gdpr.WithoutBasisQuery()
+	settings, err := s.Settings()
+	if err != nil {
+		return rep, fmt.Errorf("read the settings: %w", err)
+	}
+	q := gdpr.WithoutBasisQuery(settings)
 	var total int64
 	if o.Apply {
 		n, err := s.Count(q)
