@@ -16,7 +16,7 @@ const LateWindow = 12 // months
 // date (Art. 12(3)) within the LateWindow months before now. Its due date
 // is the last day to answer, so a closure on that day is on time.
 func (r Request) ClosedLate(now time.Time) bool {
-	if r.Status.Open() || r.ClosedAt.IsZero() {
+	if r.Status.Open() || r.ClosedAt.IsZero() || r.FromController() {
 		return false
 	}
 	if r.ClosedAt.Before(now.AddDate(0, -LateWindow, 0)) {

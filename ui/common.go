@@ -47,6 +47,11 @@ type Store interface {
 	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
 	FindContact(ref string) (gdpr.Contact, error)
 	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
+	Purposes() ([]gdpr.Purpose, error)
+	Recipients() ([]gdpr.Recipient, error)
+	SaveRecipient(operator string, r gdpr.Recipient) error
+	DeleteRecipient(operator, name string) error
+	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 }
 
 var _ Store = (*store.Store)(nil)

@@ -54,12 +54,15 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 						return errors.New("not confirmed; nothing was changed")
 					}
 				}
-				res, err := s.Anonymize(a.operatorName(), c.ID, opts)
+				res, rec, err := desk.Erase(s, a.operatorName(), c.ID, opts)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
 					c.ID, res.Suppressed, res.Event)
+				if rec != 0 {
+					fmt.Fprintf(a.stdout, "Recipients to tell (Art. 19) recorded on %s: gdprdesk request notify %s --recipients all\n", rec, rec)
+				}
 				return nil
 			})
 		},

@@ -41,6 +41,11 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 	if err := s.SaveSettings(op, d.Settings()); err != nil {
 		return err
 	}
+	for _, r := range d.Recipients() {
+		if err := s.SaveRecipient(op, r); err != nil {
+			return err
+		}
+	}
 	for _, r := range d.SourceRules() {
 		if err := s.SetSourceRule(op, r); err != nil {
 			return err

@@ -114,29 +114,38 @@ func (d *Demo) SourceRules() []gdpr.SourceRule {
 	}
 }
 
-// Settings are half filled in: controller, privacy URL, DPO, purposes and
-// recipients; no security officer, EU representative or signed DPA.
+// Settings are half filled in: controller (established in Germany, so
+// every contact is in scope and no EU representative is needed), privacy
+// URL, DPO and purposes; no security officer.
 func (d *Demo) Settings() gdpr.Settings {
 	return gdpr.Settings{
+		Establishment:    "DE",
 		Controller:       gdpr.Person{Name: "Demo Shop GmbH", Email: "hello@demo-shop.example", Address: "Hauptstraße 1, 10115 Berlin, Germany"},
 		DPO:              gdpr.Person{Name: "Data Protection Office", Email: "dpo@demo-shop.example"},
 		PrivacyPolicyURL: "https://demo-shop.example/privacy",
 		Purposes:         "Delivering orders and invoices; answering questions; sending the newsletter to those who asked for it.",
 		Retention:        "Order and invoice data: 10 years (tax law). Newsletter: until you unsubscribe. Enquiries: 2 years.",
-		Recipients: []gdpr.Recipient{
-			{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
-			{Name: "PayWell", Role: "processor: card payments", Contact: "dpo@paywell.example"},
-		},
+	}
+}
+
+// Recipients is the recipients register: two processors, one with its
+// data-processing agreement on file and one without (dpa-each-processor
+// names it); the newsletter service is in the UK, under an adequacy decision.
+func (d *Demo) Recipients() []gdpr.Recipient {
+	return []gdpr.Recipient{
+		{Name: "MailDrop Ltd", Role: gdpr.RecipientProcessor, Service: "newsletter delivery", Contact: "privacy@maildrop.example", Country: "GB",
+			DPASignedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), DPARef: "MD-DPA-2024", Safeguard: gdpr.SafeguardAdequacy},
+		{Name: "PayWell", Role: gdpr.RecipientProcessor, Service: "card payments", Contact: "dpo@paywell.example", Country: "NL"},
 	}
 }
 
 // ChecklistRecords ticks a few manual items, as an owner part-way through.
 func (d *Demo) ChecklistRecords() map[string]gdpr.ItemRecord {
 	return map[string]gdpr.ItemRecord{
+		"privacy-link":     {State: gdpr.StateDone, Note: "footer of the shop and the newsletter form"},
 		"privacy-offline":  {State: gdpr.StateDone, Note: "printed notice at the till"},
 		"consent-specific": {State: gdpr.StateDone},
 		"erasure-channel":  {State: gdpr.StateDone, Note: "link in every newsletter footer"},
-		"eu-rep":           {State: gdpr.StateNA, Reason: "the business is established in the EU"},
 	}
 }
 

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -16,6 +17,9 @@ type SweepStore interface {
 	AnonymizeMany(operator string, ids []gdpr.ContactID) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
 	RecordSweep(operator string, at time.Time, anonymized int64) error
 	Settings() (gdpr.Settings, error)
+	Purposes() ([]gdpr.Purpose, error)
+	Recipients() ([]gdpr.Recipient, error)
+	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 }
 
 // SweepChunk is how many contacts a sweep erases per transaction: an
@@ -71,13 +75,29 @@ type SweepReport struct {
 // with the reason, stops between chunks when ctx is cancelled (what was
 // done stays done; running it again finishes the rest), and records a
 // finished sweep for the checklist.
-func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, error) {
-	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}}
+func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, err error) {
+	rep = SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}}
 	settings, err := s.Settings()
 	if err != nil {
 		return rep, fmt.Errorf("read the settings: %w", err)
 	}
 	q := gdpr.WithoutBasisQuery(settings)
+	// Art. 19: whom the erased people's data went to is read before it is
+	// destroyed, and recorded once per run (gdpr/notify.go).
+	told := &sweepRecipients{}
+	if o.Apply {
+		if told.purposes, err = s.Purposes(); err != nil {
+			return rep, err
+		}
+		if told.register, err = s.Recipients(); err != nil {
+			return rep, err
+		}
+		defer func() {
+			if e := told.record(s, o.Operator, rep.Erased); e != nil && err == nil {
+				err = fmt.Errorf("record the recipients to tell of the sweep's erasures: %w", e)
+			}
+		}()
+	}
 	var total int64
 	if o.Apply {
 		n, err := s.Count(q)
@@ -105,6 +125,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 			return rep, fmt.Errorf("read the contacts to sweep: %w", err)
 		}
 		ids := make([]gdpr.ContactID, 0, len(page.Contacts))
+		told.page(page.Contacts)
 		for _, c := range page.Contacts {
 			rep.Candidates++
 			ids = append(ids, c.ID)
@@ -115,7 +136,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 			}
 		}
 		if o.Apply && len(ids) > 0 {
-			if err := sweepChunk(s, o.Operator, ids, &rep); err != nil {
+			if err := sweepChunk(s, o.Operator, ids, &rep, told); err != nil {
 				return rep, err
 			}
 			if o.Progress != nil {
@@ -136,16 +157,59 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 }
 
 // sweepChunk erases one chunk and adds what it did to the report.
-func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport) error {
+func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport, told *sweepRecipients) error {
 	done, skipped, err := s.AnonymizeMany(operator, ids)
 	if err != nil {
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
 	}
 	rep.Erased += int64(len(done))
+	for _, d := range done {
+		told.erased(d.Contact)
+	}
 	for _, id := range ids {
 		if err, ok := skipped[id]; ok {
 			rep.Skipped = append(rep.Skipped, SweepSkip{Contact: id, Reason: err.Error()})
 		}
 	}
 	return nil
+}
+
+// sweepRecipients gathers the recipients of the contacts a sweep erases
+// (Art. 19): each page's candidates are read before their chunk is
+// erased, and the names of the erased ones are kept.
+type sweepRecipients struct {
+	purposes []gdpr.Purpose
+	register []gdpr.Recipient
+	pending  map[gdpr.ContactID][]string
+	names    []string
+}
+
+func (w *sweepRecipients) page(cs []gdpr.Contact) {
+	if len(w.register) == 0 {
+		return
+	}
+	w.pending = map[gdpr.ContactID][]string{}
+	for i := range cs {
+		for _, r := range gdpr.RecipientsOf(&cs[i], w.purposes, w.register) {
+			w.pending[cs[i].ID] = append(w.pending[cs[i].ID], r.Name)
+		}
+	}
+}
+
+func (w *sweepRecipients) erased(id gdpr.ContactID) {
+	for _, n := range w.pending[id] {
+		if !slices.Contains(w.names, n) {
+			w.names = append(w.names, n)
+		}
+	}
+}
+
+// record logs one controller erasure for the run, if anyone is to be told.
+func (w *sweepRecipients) record(s SweepStore, operator string, erased int64) error {
+	if len(w.names) == 0 {
+		return nil
+	}
+	slices.Sort(w.names)
+	_, err := s.RecordControllerErasure(operator, 0, w.names, fmt.Sprintf("sweep erased %d contact(s) without a basis", erased))
+	return err
 }

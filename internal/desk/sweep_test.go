@@ -14,8 +14,15 @@ import (
 // sweepFixture makes n contacts in scope without a basis (EU and unknown
 // country, some restricted, two with obligations) among others that are
 // not: outside the EU/EEA, holding a basis, already anonymized.
+// abroad is a controller established outside the EU/EEA (Art. 3(2)): the
+// fixture's US and GB contacts are out of its scope.
+var abroad = gdpr.Settings{Establishment: "US"}
+
 func sweepFixture(t *testing.T, s *store.Store, n int) (want map[gdpr.ContactID]bool, owing []gdpr.ContactID) {
 	t.Helper()
+	if err := s.SaveSettings("owner", abroad); err != nil {
+		t.Fatal(err)
+	}
 	var cs []gdpr.Contact
 	for i := range n {
 		c := gdpr.Contact{Email: fmt.Sprintf("in%d@example.org", i), Country: "DE"}
@@ -114,7 +121,7 @@ func TestSweepAppliesInChunksAndSkipsObligations(t *testing.T) {
 	if len(steps) != 3 || steps[len(steps)-1].Done != n || steps[len(steps)-1].Total != n {
 		t.Errorf("progress %+v, want three chunks ending at %d of %d", steps, n, n)
 	}
-	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != 2 {
+	if left, _ := s.Count(gdpr.WithoutBasisQuery(abroad)); left != 2 {
 		t.Errorf("%d left in scope without a basis, want the 2 skipped", left)
 	}
 	if st, _ := s.Settings(); !st.LastSweepAt.Equal(testNow) {
@@ -136,7 +143,7 @@ func TestSweepConfirmAndCancel(t *testing.T) {
 	if _, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow, Confirm: func(int64) error { return no }}); !errors.Is(err, no) {
 		t.Fatalf("refused confirmation: %v", err)
 	}
-	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != int64(len(want)) {
+	if left, _ := s.Count(gdpr.WithoutBasisQuery(abroad)); left != int64(len(want)) {
 		t.Fatalf("a refused sweep erased %d", int64(len(want))-left)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -150,5 +157,24 @@ func TestSweepConfirmAndCancel(t *testing.T) {
 	rep, err = Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
 	if err != nil || rep.Erased != int64(len(want))-SweepChunk {
 		t.Errorf("re-run: %+v, %v", rep, err)
+	}
+}
+
+// Established in the EU/EEA (Art. 3(1)), every contact is in scope: the
+// sweep takes the US and GB contacts without a basis too, and the
+// dashboard counts them.
+func TestSweepEstablishedInTheEUTakesEveryContact(t *testing.T) {
+	s := openStore(t)
+	want, _ := sweepFixture(t, s, 8)
+	if err := s.SaveSettings("owner", gdpr.Settings{Establishment: "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := s.Counts()
+	if n := int64(len(want)) + 2; rep.Candidates != n || counts.EUWithoutBasis != n {
+		t.Errorf("established in DE: sweep %d, dashboard %d, want %d (the US and GB contacts too)", rep.Candidates, counts.EUWithoutBasis, n)
 	}
 }
