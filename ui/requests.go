@@ -613,7 +613,7 @@ func (v *requestView) notifyDialog() *dialog {
 			return fmt.Sprintf("Recorded that %d recipient(s) were told", len(chosen)), nil
 		})
 	},
-		huh.NewMultiSelect[string]().Title("Told").Description("space toggles; the recipients that received this person's data").Options(huh.NewOptions(names...)...).Value(&chosen),
+		huh.NewMultiSelect[string]().Title("Told").Description("x toggles; the recipients that received this person's data").Options(huh.NewOptions(names...)...).Height(len(names)+3).Value(&chosen),
 		huh.NewInput().Title("On").Description("YYYY-MM-DD").Value(&when),
 		huh.NewInput().Title("Not possible?").Description("leave empty, or why telling them was impossible or disproportionate").Value(&impossible),
 	)
