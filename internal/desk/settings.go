@@ -46,7 +46,7 @@ var settingKeys = map[string]settingKey{
 			}
 			code, err := gdpr.NormalizeCountry(v)
 			if err != nil {
-				return err
+				return fmt.Errorf("establishment: %w", err)
 			}
 			s.Establishment = code
 			return nil
