@@ -74,7 +74,7 @@ func DefaultKeyMap() KeyMap {
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
 
-		ShowUnbased: b("w", "EU contacts without a basis", "w"),
+		ShowUnbased: b("w", "contacts in scope without a basis", "w"),
 
 		FilterType:   b("t", "filter by type", "t"),
 		FilterStatus: b("s", "open / all / closed", "s"),

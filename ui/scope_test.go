@@ -61,15 +61,6 @@ func TestWithoutBasisFigureListAndSweepAreOneSet(t *testing.T) {
 	}
 }
 
-func mustCounts(t *testing.T, s *store.Store) store.Counts {
-	t.Helper()
-	c, err := s.Counts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // oneSet checks that the dashboard's figure, the list w opens, the
 // checklist's basis-recorded and the sweep's candidates are one set, and
 // returns its rows.
