@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -20,6 +21,7 @@ type SweepStore interface {
 	Purposes() ([]gdpr.Purpose, error)
 	Recipients() ([]gdpr.Recipient, error)
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
+	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 }
 
 // SweepChunk is how many contacts a sweep erases per transaction: an
@@ -92,11 +94,6 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, 
 		if told.register, err = s.Recipients(); err != nil {
 			return rep, err
 		}
-		defer func() {
-			if e := told.record(s, o.Operator, rep.Erased); e != nil && err == nil {
-				err = fmt.Errorf("record the recipients to tell of the sweep's erasures: %w", e)
-			}
-		}()
 	}
 	var total int64
 	if o.Apply {
@@ -166,6 +163,9 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 	for _, d := range done {
 		told.erased(d.Contact)
 	}
+	if err := told.record(s, operator); err != nil {
+		return fmt.Errorf("sweep (%d erased; record the recipients to tell of them, Art. 19): %w", rep.Erased, err)
+	}
 	for _, id := range ids {
 		if err, ok := skipped[id]; ok {
 			rep.Skipped = append(rep.Skipped, SweepSkip{Contact: id, Reason: err.Error()})
@@ -176,12 +176,17 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 
 // sweepRecipients gathers the recipients of the contacts a sweep erases
 // (Art. 19): each page's candidates are read before their chunk is
-// erased, and the names of the erased ones are kept.
+// erased, and the names of the erased ones are kept on one controller
+// record per run, written after the first chunk that has any and
+// extended after each later chunk that adds a name — so a sweep stopped
+// or killed between chunks leaves at most one chunk's names unrecorded.
 type sweepRecipients struct {
 	purposes []gdpr.Purpose
 	register []gdpr.Recipient
 	pending  map[gdpr.ContactID][]string
 	names    []string
+	recorded int // how many of names the record holds
+	rec      gdpr.RequestID
 }
 
 func (w *sweepRecipients) page(cs []gdpr.Contact) {
@@ -204,12 +209,27 @@ func (w *sweepRecipients) erased(id gdpr.ContactID) {
 	}
 }
 
-// record logs one controller erasure for the run, if anyone is to be told.
-func (w *sweepRecipients) record(s SweepStore, operator string, erased int64) error {
-	if len(w.names) == 0 {
+// record writes or extends the run's controller record when names came in.
+func (w *sweepRecipients) record(s SweepStore, operator string) error {
+	if len(w.names) == w.recorded {
 		return nil
 	}
-	slices.Sort(w.names)
-	_, err := s.RecordControllerErasure(operator, 0, w.names, fmt.Sprintf("sweep erased %d contact(s) without a basis", erased))
+	names := slices.Clone(w.names)
+	slices.Sort(names)
+	if w.rec == 0 {
+		id, err := s.RecordControllerErasure(operator, 0, names, "erased by a sweep of the contacts in scope without a basis")
+		if err != nil {
+			return err
+		}
+		w.rec, w.recorded = id, len(names)
+		return nil
+	}
+	err := s.UpdateRequest(operator, w.rec, gdpr.ActionRequestNotify, "recipients to tell (Art. 19): "+strings.Join(names, ", "), func(r *gdpr.Request) error {
+		r.Recipients = names
+		return nil
+	})
+	if err == nil {
+		w.recorded = len(names)
+	}
 	return err
 }

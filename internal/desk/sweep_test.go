@@ -178,3 +178,48 @@ func TestSweepEstablishedInTheEUTakesEveryContact(t *testing.T) {
 		t.Errorf("established in DE: sweep %d, dashboard %d, want %d (the US and GB contacts too)", rep.Candidates, counts.EUWithoutBasis, n)
 	}
 }
+
+// Art. 19: a sweep erases without a request, so it keeps one controller
+// record naming the recipients of the erased people's data (read before
+// the erasure), completed at once, for request notify to answer. People
+// without a basis are processed for no purpose, so their erasure has
+// nobody to tell and no record is kept.
+func TestSweepRecordsTheRecipientsToTell(t *testing.T) {
+	s := openStore(t)
+	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "enquiries", Basis: gdpr.BasisLegitimateInterests}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []gdpr.Recipient{
+		{Name: "Helpdesk SaaS", Role: gdpr.RecipientProcessor, Purposes: []string{"enquiries"}},
+		{Name: "Printer", Role: gdpr.RecipientProcessor},
+	} {
+		if err := s.SaveRecipient("owner", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without a basis no purpose applies: nobody received their data
+	// through a purpose, so nobody is to be told and no record is kept.
+	sweepFixture(t, s, 3*SweepChunk)
+	if _, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := s.Requests(store.RequestFilter{})
+	if len(rs) != 0 {
+		t.Errorf("a sweep with nobody to tell kept %d records", len(rs))
+	}
+	// A contact that did receive data through a purpose (as the
+	// retention sweep of SPEC §10 will erase) is recorded, read before
+	// its erasure.
+	w := &sweepRecipients{register: []gdpr.Recipient{{Name: "Helpdesk SaaS", Role: gdpr.RecipientProcessor, Purposes: []string{"enquiries"}}},
+		purposes: []gdpr.Purpose{{Name: "enquiries", Basis: gdpr.BasisLegitimateInterests}}}
+	c := gdpr.Contact{ID: 7, Status: gdpr.ContactActive, Bases: []gdpr.BasisAssignment{{Basis: gdpr.BasisLegitimateInterests}}}
+	w.page([]gdpr.Contact{c})
+	w.erased(7)
+	if err := w.record(s, "owner"); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Request(w.rec)
+	if err != nil || !rec.FromController() || strings.Join(rec.Recipients, ",") != "Helpdesk SaaS" || !rec.Unnotified() {
+		t.Fatalf("controller record: %+v, %v", rec, err)
+	}
+}
