@@ -363,7 +363,7 @@ func (v *requestView) steps() []step {
 		b.SetHelp(b.Help().Key, desc)
 		out = append(out, step{b: b, blocked: blocked, open: open, action: action})
 	}
-	told := r.Type == gdpr.RequestRectification || r.Type == gdpr.RequestErasure
+	told := r.Type.NotifiesRecipients() // rectification, erasure, restriction (Art. 19)
 	if !r.Status.Open() {
 		if told {
 			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
@@ -402,6 +402,9 @@ func (v *requestView) steps() []step {
 			add(k.Restrict, "lift the restriction", gdpr.ActionContactLift, "", v.restrictDialog)
 		} else {
 			add(k.Restrict, "restrict the contact (no marketing)", gdpr.ActionContactRestrict, v.needVerified(needContact), v.restrictDialog)
+		}
+		if told {
+			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
 		}
 	}
 	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
