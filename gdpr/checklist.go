@@ -15,6 +15,7 @@ const (
 	SectionInformed       Section = "informed"
 	SectionBasis          Section = "lawful basis"
 	SectionConsent        Section = "consent"
+	SectionRequests       Section = "requests"
 	SectionErasure        Section = "erasure"
 	SectionAccess         Section = "access"
 	SectionRectification  Section = "rectification"
@@ -42,33 +43,38 @@ type Item struct {
 	// Fix is a hint for where in the app the item is fixed, e.g. a contacts
 	// filter; empty for items fixed outside the app.
 	Fix string
+	// GoodPractice marks an item the law does not require: it is shown
+	// and measured, but does not count toward readiness.
+	GoodPractice bool
 }
 
 // Checklist returns every readiness item in display order.
 func Checklist() []Item {
+	// The "in scope without a basis" items fix the set of the safe reading
+	// here; Readiness names the set of the settings' establishment.
+	unbased := WithoutBasisQuery(Settings{}).String()
 	return []Item{
-		{ID: "privacy-link", Section: SectionInformed, Title: "Privacy policy linked where data is collected", Explain: "Every form and page that collects contact details links to your privacy policy.", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "privacy-link", Section: SectionInformed, Title: "Privacy policy linked where data is collected", Explain: "Every form and page that collects contact details links to your privacy policy (the URL in settings is shown; check the pages yourself).", InApp: false, Fix: "settings"},
 		{ID: "privacy-offline", Section: SectionInformed, Title: "Privacy notice available offline", Explain: "Where you collect details in person or on paper, people can read the notice there.", InApp: false},
-		{ID: "basis-recorded", Section: SectionBasis, Title: "Every EU contact has a lawful basis", Explain: "You can say why you hold each EU/EEA contact (or one of unknown country).", InApp: true, Auto: true, Fix: WithoutBasisQuery().String()},
+		{ID: "basis-recorded", Section: SectionBasis, Title: "Every contact in scope has a lawful basis", Explain: "You can say why you hold each contact the GDPR covers (Art. 6(1)): all of them if you are established in the EU/EEA, else those in the EU/EEA or of unknown country (Art. 3).", InApp: true, Auto: true, Fix: unbased},
 		{ID: "basis-automatic", Section: SectionBasis, Title: "Every source applies a basis automatically", Explain: "Each place contacts come from has a rule that records their lawful basis.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "basis-offline", Section: SectionBasis, Title: "Basis tracked for contacts gathered elsewhere", Explain: "Contacts from events, calls or paper forms get a basis recorded too.", InApp: false},
-		{ID: "basis-sweep", Section: SectionBasis, Title: "EU contacts without a basis removed regularly", Explain: "A sweep of EU contacts with no basis ran in the last 90 days.", InApp: true, Auto: true, Fix: WithoutBasisQuery().String()},
+		{ID: "basis-sweep", Section: SectionBasis, Title: "Contacts in scope without a basis removed regularly", Explain: "A sweep of the contacts in scope with no basis ran in the last 90 days.", InApp: true, Auto: true, Fix: unbased},
 		{ID: "consent-specific", Section: SectionConsent, Title: "Consent requests are specific and not pre-ticked", Explain: "Each purpose is asked separately, with an empty box the person ticks.", InApp: false},
 		{ID: "consent-proof", Section: SectionConsent, Title: "Proof kept for every consent", Explain: "Each contact held on consent has a record of when, how and to which wording.", InApp: true, Auto: true, Fix: "basis:consent"},
 		{ID: "consent-versions", Section: SectionConsent, Title: "Consent texts and privacy policy versioned", Explain: "Each wording is kept with the date it took effect.", InApp: true, Auto: true, Fix: "settings"},
-		{ID: "consent-reconfirm", Section: SectionConsent, Title: "Consent asked again where the basis is missing", Explain: "EU contacts with no basis were asked to confirm before being swept.", InApp: false},
+		{ID: "consent-reconfirm", Section: SectionConsent, Title: "No consent emails to people without a basis", Explain: "Never email people you hold without a basis to ask for their consent: that email is itself marketing. Find their basis, or erase them.", InApp: false},
+		{ID: "requests-on-time", Section: SectionRequests, Title: "Every request answered in time", Explain: "No request of any of the six types is past its due date, and none was closed late in the last 12 months (Art. 12(3)).", InApp: true, Auto: true, Fix: "requests"},
 		{ID: "erasure-channel", Section: SectionErasure, Title: "An easy way to ask for erasure", Explain: "People can ask to be forgotten as easily as they signed up.", InApp: false},
-		{ID: "erasure-on-time", Section: SectionErasure, Title: "Erasure requests answered in time", Explain: "No erasure request is past its due date.", InApp: true, Auto: true, Fix: "requests"},
 		{ID: "erasure-elsewhere", Section: SectionErasure, Title: "Data kept outside the app erased too", Explain: "Spreadsheets, mailboxes and other tools are cleaned when someone is forgotten.", InApp: false},
-		{ID: "erasure-reentry", Section: SectionErasure, Title: "Erased people cannot be re-added by accident", Explain: "Addresses of forgotten people are blocked from import and manual entry.", InApp: true, Auto: true},
-		{ID: "access-on-time", Section: SectionAccess, Title: "Access and portability requests answered in time", Explain: "No access or portability request is past its due date.", InApp: true, Auto: true, Fix: "requests"},
+		{ID: "erasure-reentry", Section: SectionErasure, Title: "Erased people cannot be re-added by accident", Explain: "Every erased person's address is on the suppression list, which blocks import and manual entry.", InApp: true, Auto: true},
 		{ID: "access-elsewhere", Section: SectionAccess, Title: "Data held elsewhere included in access answers", Explain: "An access answer covers data in your other tools too.", InApp: false},
-		{ID: "rectify-on-time", Section: SectionRectification, Title: "Rectification requests answered in time", Explain: "No rectification request is past its due date.", InApp: true, Auto: true, Fix: "requests"},
-		{ID: "rectify-recipients", Section: SectionRectification, Title: "Recipients told of corrections and erasures", Explain: "Each completed rectification or erasure records which recipients were told.", InApp: true, Auto: true, Fix: "requests"},
-		{ID: "dpo", Section: SectionAccountability, Title: "Data Protection Officer appointed", Explain: "Someone is named to oversee data protection, with a contact address.", InApp: true, Auto: true, Fix: "settings"},
-		{ID: "cdso", Section: SectionAccountability, Title: "Data security officer appointed", Explain: "Someone is responsible for keeping the data secure.", InApp: true, Auto: true, Fix: "settings"},
-		{ID: "eu-rep", Section: SectionAccountability, Title: "EU representative appointed", Explain: "A business outside the EU names a representative inside it.", InApp: true, Auto: true, Fix: "settings"},
-		{ID: "dpa-signed", Section: SectionAccountability, Title: "Data-processing agreement signed", Explain: "The agreement with your processors is signed, and you know by whom and when.", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "rectify-recipients", Section: SectionRectification, Title: "Recipients told of corrections, erasures and restrictions", Explain: "Each rectification, erasure (sweeps and erasures without a request too) and restriction records when each recipient was told, or why that was impossible (Art. 19).", InApp: true, Auto: true, Fix: "requests"},
+		{ID: "establishment", Section: SectionAccountability, Title: "Country of establishment set", Explain: "Where your business is established decides whom the GDPR covers (Art. 3) and whether you need an EU representative (Art. 27).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "dpo", Section: SectionAccountability, Title: "Data Protection Officer appointed", Explain: "Named with a contact address. Required (Art. 37(1)) for public bodies and where your core activities are large-scale regular monitoring of people or large-scale special-category or criminal data; otherwise mark n/a with that reason.", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "cdso", Section: SectionAccountability, Title: "Data security officer appointed", Explain: "Someone is responsible for keeping the data secure. Good practice, not a legal duty: it does not count toward readiness.", InApp: true, Auto: true, Fix: "settings", GoodPractice: true},
+		{ID: "eu-rep", Section: SectionAccountability, Title: "EU representative appointed", Explain: "A business established outside the EU/EEA names a representative inside it (Art. 27); n/a for one established inside.", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "dpa-each-processor", Section: SectionAccountability, Title: "Data-processing agreement with each processor", Explain: "Every processor in the recipients register has a signed data-processing agreement, with its date (Art. 28(3)).", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "roles-in-policy", Section: SectionAccountability, Title: "Roles named in the privacy policy", Explain: "The policy names the controller, the DPO and how to reach them.", InApp: false},
 	}
 }
@@ -104,15 +110,29 @@ type Snapshot struct {
 	RuledSource map[string]bool
 	// Overdue open requests per type.
 	Overdue map[RequestType]int64
+	// LateClosed counts the requests closed after their due date within
+	// the last 12 months (requests-on-time, Art. 12(3)).
+	LateClosed int64
 	// Completed rectification/erasure requests that record no notification
 	// although recipients are configured.
 	UnnotifiedClosures int64
+	// Recipients is the recipients register (dpa-each-processor).
+	Recipients []Recipient
+	// Erased counts the erased contacts (anonymized, or erased except
+	// held fields); every one had an email address, since a contact
+	// cannot be stored without one. Suppressed is the size of the
+	// suppression list and Readmitted the addresses deliberately taken
+	// off it (erasure-reentry).
+	Erased, Suppressed, Readmitted int64
 }
 
 // Evaluation is the measured state of an automatic item.
 type Evaluation struct {
 	Done  bool
 	Value string // what was measured, in words
+	// NA says the item does not apply, from the data (eu-rep for a
+	// controller established in the EU/EEA); Value says why.
+	NA bool
 }
 
 // Evaluate measures an automatic item; ok is false for a manual item.
@@ -123,26 +143,11 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 		}
 		return Evaluation{Value: what + " not set"}
 	}
-	overdue := func(types ...RequestType) Evaluation {
-		var n int64
-		for _, t := range types {
-			n += s.Overdue[t]
-		}
-		if n == 0 {
-			return Evaluation{Done: true, Value: "none overdue"}
-		}
-		return Evaluation{Value: fmt.Sprintf("%s overdue", plural(n, "request"))}
-	}
 	switch id {
-	case "privacy-link":
-		if strings.TrimSpace(s.Settings.PrivacyPolicyURL) != "" {
-			return Evaluation{Done: true, Value: s.Settings.PrivacyPolicyURL}, true
-		}
-		return Evaluation{Value: "no privacy-policy URL in settings"}, true
 	case "basis-recorded":
 		with := s.EUContacts - s.EUWithoutBasis
 		return Evaluation{Done: s.EUWithoutBasis == 0,
-			Value: fmt.Sprintf("EU contacts with a basis: %s / %s (%s)", Thousands(with), Thousands(s.EUContacts), Percent(with, s.EUContacts))}, true
+			Value: fmt.Sprintf("contacts in scope with a basis: %s / %s (%s)", Thousands(with), Thousands(s.EUContacts), Percent(with, s.EUContacts))}, true
 	case "basis-automatic":
 		var missing []string
 		for _, src := range s.Sources {
@@ -178,32 +183,40 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 			v += ", no consent wording in force"
 		}
 		return Evaluation{Done: s.ConsentWordingInForce, Value: v}, true
-	case "erasure-on-time":
-		return overdue(RequestErasure), true
+	case "requests-on-time":
+		return requestsOnTime(s), true
 	case "erasure-reentry":
-		return Evaluation{Done: true, Value: "suppression list always on"}, true
-	case "access-on-time":
-		return overdue(RequestAccess, RequestPortability), true
-	case "rectify-on-time":
-		return overdue(RequestRectification), true
+		return erasureReentry(s), true
+	case "establishment":
+		return establishment(s.Settings), true
 	case "rectify-recipients":
 		if s.UnnotifiedClosures == 0 {
 			return Evaluation{Done: true, Value: "all notifications recorded"}, true
 		}
 		return Evaluation{Value: fmt.Sprintf("%s without recorded notifications", plural(s.UnnotifiedClosures, "closed request"))}, true
 	case "dpo":
-		return filled(s.Settings.DPO, "DPO"), true
+		return dpo(s.Settings.DPO), true
 	case "cdso":
 		return filled(s.Settings.CDSO, "security officer"), true
 	case "eu-rep":
-		return filled(s.Settings.EURep, "EU representative"), true
-	case "dpa-signed":
-		if strings.TrimSpace(s.Settings.DPASignedBy) != "" && !s.Settings.DPASignedAt.IsZero() {
-			return Evaluation{Done: true, Value: "signed by " + s.Settings.DPASignedBy + " on " + s.Settings.DPASignedAt.Format(time.DateOnly)}, true
-		}
-		return Evaluation{Value: "signer and date not recorded"}, true
+		return euRep(s.Settings), true
+	case "dpa-each-processor":
+		return dpaEachProcessor(s.Recipients), true
 	}
 	return Evaluation{}, false
+}
+
+// Shown is the value a manual item shows beside the owner's tick: what
+// the desk knows but cannot prove (privacy-link: the URL is in settings,
+// but whether every form links it is checked by a person).
+func Shown(id string, s Snapshot) string {
+	if id == "privacy-link" {
+		if u := strings.TrimSpace(s.Settings.PrivacyPolicyURL); u != "" {
+			return u
+		}
+		return "no privacy-policy URL in settings"
+	}
+	return ""
 }
 
 // ItemRecord is what the owner recorded on an item: a manual state, the
@@ -245,8 +258,9 @@ type ItemStatus struct {
 }
 
 // Readiness evaluates every item: an automatic item's state follows its data
-// unless marked n/a; a manual item takes the recorded state. Percent is done
-// ÷ applicable, rounded down.
+// unless marked n/a (or its data says it does not apply); a manual item
+// takes the recorded state. Good-practice items are shown but counted in
+// neither done nor applicable. Percent is done ÷ applicable, rounded down.
 func Readiness(records map[string]ItemRecord, s Snapshot, now time.Time) (items []ItemStatus, done, applicable int) {
 	for _, it := range Checklist() {
 		rec := records[it.ID]
@@ -256,16 +270,23 @@ func Readiness(records map[string]ItemRecord, s Snapshot, now time.Time) (items 
 		} else if rec.State == StateDone {
 			st.State = StateDone
 		}
+		if it.ID == "basis-recorded" || it.ID == "basis-sweep" {
+			st.Fix = WithoutBasisQuery(s.Settings).String()
+		}
+		st.Value = Shown(it.ID, s)
 		if e, ok := Evaluate(it.ID, s, now); ok {
 			st.Value, st.Measured = e.Value, true
-			if st.State != StateNA {
+			switch {
+			case e.NA:
+				st.State = StateNA
+			case st.State != StateNA:
 				st.State = StateTodo
 				if e.Done {
 					st.State = StateDone
 				}
 			}
 		}
-		if st.State != StateNA {
+		if st.State != StateNA && !it.GoodPractice {
 			applicable++
 			if st.State == StateDone {
 				done++

@@ -63,9 +63,10 @@ func (t RequestType) PausesMarketing() bool {
 }
 
 // NotifiesRecipients reports whether completing a request of this type
-// obliges the controller to tell each recipient of the data (Art. 19).
+// obliges the controller to tell each recipient of the data (Art. 19:
+// rectification, erasure and restriction).
 func (t RequestType) NotifiesRecipients() bool {
-	return t == RequestRectification || t == RequestErasure
+	return t == RequestRectification || t == RequestErasure || t == RequestRestriction
 }
 
 // Channel is how a request reached the business.
@@ -180,6 +181,9 @@ type Notification struct {
 	Recipient string    `json:"recipient"`
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
+	// Impossible, when set, is why the recipient could not be told, or
+	// only with disproportionate effort (Art. 19): recorded instead.
+	Impossible string `json:"impossible,omitempty"`
 }
 
 // Request is a data-subject request. Subject is the contact it concerns, or
@@ -208,8 +212,14 @@ type Request struct {
 	AnonymizedAt   time.Time      `json:"anonymized_at,omitzero"`
 	AnonymizeEvent uint64         `json:"anonymize_event,omitempty"` // audit sequence number
 	Notifications  []Notification `json:"notifications,omitempty"`
-	CreatedAt      time.Time      `json:"created_at"`
-	ClosedAt       time.Time      `json:"closed_at,omitzero"`
+	// Recipients are the names of the recipients to tell (Art. 19),
+	// recorded when known so the list outlives the person's erasure.
+	Recipients []string `json:"recipients,omitempty"`
+	// Origin is "" for a person's request, OriginController for the
+	// record of an erasure the business made itself (see notify.go).
+	Origin    string    `json:"origin,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ClosedAt  time.Time `json:"closed_at,omitzero"`
 }
 
 // NewRequest builds a request received on a date, with its due date.
@@ -312,7 +322,13 @@ func (r *Request) Move(to RequestStatus, note string, now time.Time) error {
 // no notification of the recipients (Art. 19). Whether that matters depends
 // on there being recipients: see NeedsNotifications.
 func (r Request) Unnotified() bool {
-	return r.Status == StatusCompleted && r.Type.NotifiesRecipients() && len(r.Notifications) == 0
+	if r.Status != StatusCompleted || !r.Type.NotifiesRecipients() {
+		return false
+	}
+	if len(r.Recipients) > 0 {
+		return len(r.Untold()) > 0
+	}
+	return len(r.Notifications) == 0 && !r.FromController()
 }
 
 // NeedsNotifications reports whether a completed request still lacks the

@@ -58,7 +58,7 @@ func TestRequestTypeEffects(t *testing.T) {
 		{RequestPortability, false, false},
 		{RequestErasure, false, true},
 		{RequestRectification, false, true},
-		{RequestRestriction, true, false},
+		{RequestRestriction, true, true}, // Art. 19 covers restriction too
 		{RequestObjection, true, false},
 	}
 	for _, tt := range tests {
@@ -432,7 +432,8 @@ func TestNeedsNotifications(t *testing.T) {
 		{RequestErasure, StatusInProgress, nil, 2, false},
 		{RequestErasure, StatusDenied, nil, 2, false},
 		{RequestAccess, StatusCompleted, nil, 2, false},
-		{RequestRestriction, StatusCompleted, nil, 2, false},
+		{RequestRestriction, StatusCompleted, nil, 2, true}, // Art. 19: restriction is told too
+		{RequestObjection, StatusCompleted, nil, 2, false},
 	}
 	for _, tt := range tests {
 		r := Request{Type: tt.typ, Status: tt.status, Notifications: tt.notes}
@@ -453,5 +454,40 @@ func TestRequestIDs(t *testing.T) {
 		if got, err := ParseRequestID(s); err != nil || got != n {
 			t.Errorf("ParseRequestID(%q) = %d, %v; want %d", s, got, err, n)
 		}
+	}
+}
+
+// TestUntoldAndNotify: Art. 19 — each recipient that received the data is
+// told, or the reason it was impossible or disproportionate is recorded;
+// only rectification, erasure and restriction oblige it.
+func TestUntoldAndNotify(t *testing.T) {
+	at := date(2026, 2, 20)
+	r := Request{Type: RequestErasure, Status: StatusCompleted}
+	if err := r.Notify([]string{"Mailer"}, []string{"Mailer", "Host"}, "", "ops", at); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Untold(); len(got) != 1 || got[0] != "Host" || !r.Unnotified() {
+		t.Errorf("one of two told: untold %v, unnotified %v", got, r.Unnotified())
+	}
+	if err := r.Notify([]string{"Host"}, nil, "went out of business", "ops", at); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Untold()) != 0 || r.Unnotified() || r.Notifications[1].Impossible == "" {
+		t.Errorf("all covered: %+v", r)
+	}
+	acc := Request{Type: RequestAccess}
+	if err := acc.Notify([]string{"Mailer"}, []string{"Mailer"}, "", "ops", at); err == nil {
+		t.Error("an access request took a notification")
+	}
+	if _, err := ResolveRecipients("mailer, HOST", []string{"Mailer", "Host"}); err != nil {
+		t.Error(err)
+	}
+	if _, err := ResolveRecipients("Other", []string{"Mailer"}); err == nil || !strings.Contains(err.Error(), "Other") {
+		t.Errorf("an unknown recipient: %v", err)
+	}
+	// The controller's own erasure record counts until told, never late.
+	c := ControllerErasure(0, []string{"Mailer"}, "sweep", at)
+	if !c.FromController() || !c.Unnotified() || c.ClosedLate(at) || c.Overdue(at) {
+		t.Errorf("controller record: %+v", c)
 	}
 }

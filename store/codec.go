@@ -222,9 +222,9 @@ func countryValue(code string) string {
 const (
 	cntContacts        = "contacts"
 	cntNoBasis         = "nobasis"
-	cntSubjectsEU      = "subjects:eu"      // in scope (gdpr.InScope)
-	cntSubjectsEUNone  = "subjects:eu:none" // in scope without a basis (gdpr.InScopeWithoutBasis)
-	cntSubjects        = "subjects"         // active or restricted, wherever they live
+	cntSubjectsEU      = "subjects:eu"      // in scope for a controller outside the EU/EEA (gdpr.InScopeFromAbroad)
+	cntSubjectsEUNone  = "subjects:eu:none" // of those, holding no basis
+	cntSubjects        = "subjects"         // active or restricted, wherever they live: in scope for one inside (or unset)
 	cntSubjectsNone    = "subjects:none"    // of those, holding no basis
 	cntConsent         = "consent"          // not anonymized, holding consent
 	cntConsentNoProof  = "consent:noproof"  // of those, without proof
@@ -266,15 +266,17 @@ func contactContributions(c *gdpr.Contact) []string {
 	for _, p := range c.ConsentPurposes() {
 		out = append(out, cntPrefixPurpose+p)
 	}
-	if c.Status == gdpr.ContactActive || c.Status == gdpr.ContactRestricted {
+	// Both scopes of Art. 3 are counted, so the figure follows the
+	// settings' establishment without a recount (see scopeCounters).
+	if c.Subject() {
 		out = append(out, cntSubjects)
 		if len(c.Bases) == 0 {
 			out = append(out, cntSubjectsNone)
 		}
 	}
-	if gdpr.InScope(c) {
+	if gdpr.InScopeFromAbroad(c) {
 		out = append(out, cntSubjectsEU)
-		if gdpr.InScopeWithoutBasis(c) {
+		if len(c.Bases) == 0 {
 			out = append(out, cntSubjectsEUNone)
 		}
 	}

@@ -54,13 +54,17 @@ type Counts struct {
 	EU             int64 // country in the EU/EEA
 	EUUnknown      int64 // no country recorded
 	WithoutBasis   int64
-	EUWithoutBasis int64 // in scope without a basis: the contacts of gdpr.WithoutBasisQuery
-	Restricted     int64
-	Anonymized     int64
-	ByBasis        map[gdpr.Basis]int64
-	OpenRequests   int64
-	Overdue        int64
-	OverdueByType  map[gdpr.RequestType]int64
+	EUWithoutBasis int64 // in scope without a basis under the settings' establishment: the contacts of WithoutBasisQuery
+	// WithoutBasisQuery is the query of that set (gdpr.WithoutBasisQuery
+	// of the settings read with the counters), so a list opened from the
+	// figure shows the rows it counted.
+	WithoutBasisQuery gdpr.Query
+	Restricted        int64
+	Anonymized        int64
+	ByBasis           map[gdpr.Basis]int64
+	OpenRequests      int64
+	Overdue           int64
+	OverdueByType     map[gdpr.RequestType]int64
 }
 
 // Counts reads the maintained counters, and the overdue requests from the
@@ -72,8 +76,13 @@ func (s *Store) Counts() (Counts, error) {
 		if err != nil {
 			return err
 		}
+		settings, err := readSettings(txn)
+		if err != nil {
+			return err
+		}
+		_, unbased := scopeCounters(m, settings)
 		c = Counts{Contacts: m[cntContacts], EU: m[cntPrefixEU+string(gdpr.EUYes)], EUUnknown: m[cntPrefixEU+string(gdpr.EUUnknown)],
-			WithoutBasis: m[cntNoBasis], EUWithoutBasis: m[cntSubjectsEUNone],
+			WithoutBasis: m[cntNoBasis], EUWithoutBasis: unbased, WithoutBasisQuery: gdpr.WithoutBasisQuery(settings),
 			Restricted: m[cntPrefixStatus+string(gdpr.ContactRestricted)], Anonymized: m[cntPrefixStatus+string(gdpr.ContactAnonymized)],
 			ByBasis: map[gdpr.Basis]int64{}, OpenRequests: m[cntRequestsOpen]}
 		for _, b := range gdpr.Bases() {
@@ -86,6 +95,17 @@ func (s *Store) Counts() (Counts, error) {
 		return err
 	})
 	return c, err
+}
+
+// scopeCounters reads the size of the in-scope set and of its part without
+// a basis under the settings' establishment (gdpr.InScope, Art. 3): every
+// held contact for a controller in the EU/EEA or of unset country, the
+// EU/EEA and unknown-country ones for a controller outside.
+func scopeCounters(m map[string]int64, s gdpr.Settings) (inScope, withoutBasis int64) {
+	if s.EstablishedOutsideEEA() {
+		return m[cntSubjectsEU], m[cntSubjectsEUNone]
+	}
+	return m[cntSubjects], m[cntSubjectsNone]
 }
 
 // overdueByType counts open requests whose due date is before today. It
@@ -121,7 +141,11 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 	if err != nil {
 		return snap, err
 	}
-	snap.Settings, snap.PolicyVersions = settings, len(policies)
+	recipients, err := s.Recipients()
+	if err != nil {
+		return snap, err
+	}
+	snap.Settings, snap.PolicyVersions, snap.Recipients = settings, len(policies), recipients
 	_, snap.ConsentWordingInForce = gdpr.InForce(policies, gdpr.PolicyConsent, s.now())
 	snap.RuledSource = map[string]bool{}
 	for _, r := range rules {
@@ -132,9 +156,9 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		snap.EUContacts, snap.EUWithoutBasis = m[cntSubjectsEU], m[cntSubjectsEUNone]
+		snap.EUContacts, snap.EUWithoutBasis = scopeCounters(m, settings)
 		snap.ConsentContacts, snap.ConsentNoProof = m[cntConsent], m[cntConsentNoProof]
-		if len(settings.Recipients) > 0 {
+		if len(recipients) > 0 {
 			snap.UnnotifiedClosures = m[cntUnnotified]
 		}
 		for name, n := range m {
@@ -142,8 +166,10 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 				snap.Sources = append(snap.Sources, src)
 			}
 		}
-		snap.Overdue, err = overdueByType(txn, s.now())
-		return err
+		if snap.Overdue, err = overdueByType(txn, s.now()); err != nil {
+			return err
+		}
+		return s.checkFigures(txn, m, &snap)
 	})
 	return snap, err
 }

@@ -343,6 +343,9 @@ func (s *Store) Readmit(operator, email, reason string) error {
 		if err := t.setSuppressed(h, false); err != nil {
 			return err
 		}
+		if err := t.noteReadmit(); err != nil {
+			return err
+		}
 		t.audit(gdpr.ActionSuppressionReadmit, "suppression", "an erased address was re-admitted: "+reason, nil, 0)
 		return nil
 	})

@@ -111,8 +111,11 @@ func TestCreateContactsBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts.Contacts != 3 || counts.EU != 1 || counts.EUUnknown != 1 || counts.WithoutBasis != 3 || counts.EUWithoutBasis != 2 {
-		t.Errorf("Counts = %+v, want 3 contacts, 1 EU, 1 unknown, 3 without basis, 2 EU/unknown without basis", counts)
+	// With no establishment set, every contact is in scope (the safe
+	// reading of Art. 3); for a controller outside the EU/EEA only the EU
+	// and unknown-country ones.
+	if counts.Contacts != 3 || counts.EU != 1 || counts.EUUnknown != 1 || counts.WithoutBasis != 3 || counts.EUWithoutBasis != 3 {
+		t.Errorf("Counts = %+v, want 3 contacts, 1 EU, 1 unknown, 3 without basis, 3 in scope without basis", counts)
 	}
 	if ids, err := s.CreateContacts("tester", nil); err != nil || len(ids) != 0 {
 		t.Errorf("CreateContacts(nil) = %v, %v; want no ids, no error", ids, err)
@@ -121,6 +124,12 @@ func TestCreateContactsBatch(t *testing.T) {
 		t.Errorf("audit has %d entries after 3 creations (and an empty batch), want 3", n)
 	}
 	checkCounters(t, s, "after batch")
+	if err := s.SaveSettings("tester", gdpr.Settings{Establishment: "US"}); err != nil {
+		t.Fatal(err)
+	}
+	if counts, _ = s.Counts(); counts.EUWithoutBasis != 2 || counts.WithoutBasisQuery.String() != "eu:yes|unknown basis:none status:active|restricted" {
+		t.Errorf("established in the US: Counts = %+v, want 2 EU/unknown without basis", counts)
+	}
 }
 
 // TestRefusedCreateWritesNothing covers duplicates and invalid input: the
@@ -683,7 +692,7 @@ func TestSettingsPolicyVersionsAndChecklist(t *testing.T) {
 		t.Fatalf("Settings of a new store = %+v, %v", st, err)
 	}
 	st.PrivacyPolicyURL = "https://example.org/privacy"
-	st.DPO = gdpr.Person{Name: "Dana Pro"}
+	st.DPO = gdpr.Person{Name: "Dana Pro", Email: "dpo@example.org"}
 	n := len(allAudit(t, s))
 	if err := s.SaveSettings("admin", st); err != nil {
 		t.Fatal(err)
@@ -796,7 +805,8 @@ func TestSettingsPolicyVersionsAndChecklist(t *testing.T) {
 		state[it.ID] = it.State
 	}
 	wantStates := map[string]gdpr.ItemState{
-		"privacy-link": gdpr.StateDone, "privacy-offline": gdpr.StateDone, "dpo": gdpr.StateDone,
+		// privacy-link is the owner's tick: the URL alone proves nothing.
+		"privacy-link": gdpr.StateTodo, "privacy-offline": gdpr.StateDone, "dpo": gdpr.StateDone,
 		"cdso": gdpr.StateTodo, "eu-rep": gdpr.StateNA, "basis-recorded": gdpr.StateTodo,
 		"consent-versions": gdpr.StateDone, "basis-sweep": gdpr.StateDone,
 	}
@@ -805,8 +815,9 @@ func TestSettingsPolicyVersionsAndChecklist(t *testing.T) {
 			t.Errorf("checklist %s = %s, want %s", id, state[id], want)
 		}
 	}
-	if applicable != len(gdpr.Checklist())-1 || done < 5 {
-		t.Errorf("readiness %d/%d, want %d applicable and at least 5 done", done, applicable, len(gdpr.Checklist())-1)
+	// eu-rep is n/a and cdso is good practice: neither counts.
+	if applicable != len(gdpr.Checklist())-2 || done < 5 {
+		t.Errorf("readiness %d/%d, want %d applicable and at least 5 done", done, applicable, len(gdpr.Checklist())-2)
 	}
 	// Once the EU contact holds a basis, basis-recorded may be ticked.
 	if _, err := s.ApplyBasis(t.Context(), "admin", mustQuery(t, "eu:yes"), BasisChange{Basis: gdpr.BasisContract}, nil); err != nil {

@@ -62,6 +62,9 @@ func (s *Store) migrateRuleBook(upgrading func(contacts uint64)) error {
 				if err := t.dropCounters(newCounterName); err != nil {
 					return err
 				}
+				if err := t.upgradeRegisters(); err != nil {
+					return err
+				}
 			}
 			for id := from; id <= to; id++ {
 				if err := t.upgradeContact(gdpr.ContactID(id), versions); err != nil {

@@ -38,6 +38,22 @@ func TestRuleBookUpgradeOfAnOlderStore(t *testing.T) {
 		gdpr.Contact{Email: "updates@example.org", Country: "FR", Bases: []gdpr.BasisAssignment{basis}, Consents: []gdpr.ConsentRecord{consent("product updates", true)}},
 		gdpr.Contact{Email: "plain@example.org", Country: "US"},
 	)
+	// Recipients as schema 2 kept them: free text in the settings.
+	if err := s.SaveSettings("op", gdpr.Settings{Recipients: []gdpr.Recipient{
+		{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
+		{Name: "Tax adviser", Role: "accounting"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	// A completed restriction without notifications, counted the old way
+	// (Art. 19 did not cover restriction).
+	rid, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestRestriction, Contact: ids[3], Channel: gdpr.ChannelEmail, Received: gdpr.Day(clk.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseRequest("op", rid, gdpr.StatusCompleted, "restricted"); err != nil {
+		t.Fatal(err)
+	}
 	// Make it what schema 2 left: version 1 records, none of the new
 	// indexes and counters, no purposes.
 	err = s.db.Update(func(txn *badger.Txn) error {
@@ -58,6 +74,9 @@ func TestRuleBookUpgradeOfAnOlderStore(t *testing.T) {
 			if err := txn.Delete(counterKey(n)); err != nil {
 				return err
 			}
+		}
+		if err := txn.Delete(counterKey(cntUnnotified)); err != nil {
+			return err
 		}
 		return txn.Set(keySchema, u64(2))
 	})
@@ -88,6 +107,20 @@ func TestRuleBookUpgradeOfAnOlderStore(t *testing.T) {
 		if got := int64(len(collect(t, s, q, 10))); got != want {
 			t.Errorf("%s lists %d, want %d", q, got, want)
 		}
+	}
+	// One list of recipients: the register (SPEC §10).
+	rs, err := s.Recipients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Settings(); len(st.Recipients) != 0 || len(rs) != 2 {
+		t.Fatalf("after the upgrade: %d recipients left in the settings, register %+v", len(st.Recipients), rs)
+	}
+	if m, _ := gdpr.FindRecipient(rs, "MailDrop Ltd"); m.Role != gdpr.RecipientProcessor || m.Service != "newsletter delivery" || m.Contact != "privacy@maildrop.example" {
+		t.Errorf("MailDrop after the upgrade: %+v", m)
+	}
+	if x, _ := gdpr.FindRecipient(rs, "Tax adviser"); x.Role != gdpr.RecipientController || x.Service != "accounting" {
+		t.Errorf("tax adviser after the upgrade: %+v", x)
 	}
 	checkVerified(t, s)
 	// Opening again changes nothing.

@@ -271,8 +271,12 @@ func (s *checklist) detailLines(w int) []string {
 	}
 	out := []string{st.Title.Render(it.Title) + " " + st.Subtle.Render("("+string(it.State)+")"), it.Explain}
 	var rec []string
-	if it.Value != "" {
+	switch {
+	case it.Value != "" && it.Measured:
 		rec = append(rec, "measured: "+it.Value)
+	case it.Value != "":
+		// A manual item shows what settings hold, which proves nothing.
+		rec = append(rec, "in settings: "+it.Value)
 	}
 	if it.Record.Reason != "" {
 		rec = append(rec, "n/a because: "+it.Record.Reason)

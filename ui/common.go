@@ -55,6 +55,10 @@ type Store interface {
 	Purposes() ([]gdpr.Purpose, error)
 	GrantConsent(operator string, id gdpr.ContactID, purpose string, at time.Time, method string) error
 	WithdrawConsent(operator string, id gdpr.ContactID, purpose string, method string) error
+	Recipients() ([]gdpr.Recipient, error)
+	SaveRecipient(operator string, r gdpr.Recipient) error
+	DeleteRecipient(operator, name string) error
+	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 }
 
 var _ Store = (*store.Store)(nil)

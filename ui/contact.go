@@ -335,13 +335,16 @@ func (v *contactView) anonymizeDialog() *dialog {
 			return status("kept " + id.String() + "; nothing changed")
 		}
 		return v.act(func() (string, error) {
-			res, err := st.Anonymize(op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
+			res, rec, err := desk.Erase(st, op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
 			if err != nil {
 				return "", fmt.Errorf("anonymize %s: %w", id, err)
 			}
 			text := fmt.Sprintf("Anonymized %s: %d address(es) suppressed, keys destroyed", id, res.Suppressed)
 			if keepHeld {
 				text = fmt.Sprintf("Erased %s except held records until %s: %d address(es) suppressed", id, c.Hold.Until.Format("2006-01-02"), res.Suppressed)
+			}
+			if rec != 0 {
+				text += "; recipients to tell on " + rec.String() + " (Art. 19)"
 			}
 			if linked != 0 {
 				text += "; " + linked.String() + " completed"

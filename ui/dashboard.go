@@ -92,7 +92,9 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		if key.Matches(msg, d.c.keys.ShowUnbased) {
 			// The list of the figure above: the same rule, so the same rows.
-			filter := gdpr.WithoutBasisQuery().String()
+			// The figure was read under the settings' establishment; the
+			// list runs the query it was counted by.
+			filter := d.counts.WithoutBasisQuery.String()
 			return func() tea.Msg { return switchMsg{to: tabContacts, filter: filter} }
 		}
 		if key.Matches(msg, d.c.keys.ShowMarketable) {
@@ -132,7 +134,7 @@ func (d *dashboard) View(w, h int) string {
 		line("total", cs.Contacts, false),
 		line("in the EU/EEA", cs.EU, false),
 		line("without a basis", cs.WithoutBasis, true),
-		line("  EU, without a basis", cs.EUWithoutBasis, true) + st.Subtle.Render(" (w)"),
+		line("  in scope, no basis", cs.EUWithoutBasis, true) + st.Subtle.Render(" (w)"),
 		line("restricted", cs.Restricted, false),
 		line("anonymized", cs.Anonymized, false),
 		line("may receive marketing", d.marketable, false) + st.Subtle.Render(" (m)"),

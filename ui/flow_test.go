@@ -90,10 +90,10 @@ func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
 	}
 	d.mustShow("Added consent to")
 	d.keys("1")
-	d.mustShow("EU, without a basis", gdpr.Thousands(after.EUWithoutBasis))
+	d.mustShow("in scope, no basis", gdpr.Thousands(after.EUWithoutBasis))
 	line := ""
 	for _, l := range strings.Split(d.screen(), "\n") {
-		if strings.Contains(l, "EU, without a basis") {
+		if strings.Contains(l, "in scope, no basis") {
 			line = l
 		}
 	}
@@ -352,7 +352,7 @@ func TestFlowDashboardShowsContactsWithoutBasis(t *testing.T) {
 	if d.m.active != tabContacts {
 		t.Fatalf("w went to screen %d", d.m.active)
 	}
-	q := gdpr.WithoutBasisQuery()
+	q := gdpr.WithoutBasisQuery(gdpr.Settings{})
 	n, _ := s.Count(q)
 	d.mustShow("/ "+q.String(), gdpr.Thousands(n)+" match")
 }

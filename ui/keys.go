@@ -76,7 +76,7 @@ func DefaultKeyMap() KeyMap {
 		Export:     b("p", "export access package", "p"),
 		NewRequest: b("n", "new request", "n"),
 
-		ShowUnbased:    b("w", "EU contacts without a basis", "w"),
+		ShowUnbased:    b("w", "contacts in scope without a basis", "w"),
 		ShowMarketable: b("m", "who may receive marketing", "m"),
 
 		FilterType:   b("t", "filter by type", "t"),

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -276,6 +277,7 @@ type requestView struct {
 	r        gdpr.Request
 	contact  *gdpr.Contact
 	settings gdpr.Settings
+	toTell   []string // the recipients of the Art. 19 step (desk.ToTell)
 	audit    []store.AuditEntry
 	dialog   *dialog
 	done     bool // left with esc
@@ -291,6 +293,7 @@ type requestMsg struct {
 	r        gdpr.Request
 	contact  *gdpr.Contact
 	settings gdpr.Settings
+	toTell   []string
 	audit    []store.AuditEntry
 	err      error
 }
@@ -320,6 +323,11 @@ func (v *requestView) load() tea.Cmd {
 		}
 		if m.settings, m.err = st.Settings(); m.err != nil {
 			return m
+		}
+		if m.r.Type.NotifiesRecipients() {
+			if m.toTell, m.err = desk.ToTell(st, m.r); m.err != nil {
+				return m
+			}
 		}
 		m.audit, m.err = st.AuditOf(id.String())
 		return m
@@ -351,7 +359,7 @@ func (v *requestView) steps() []step {
 		b.SetHelp(b.Help().Key, desc)
 		out = append(out, step{b: b, blocked: blocked, open: open, action: action})
 	}
-	told := r.Type == gdpr.RequestRectification || r.Type == gdpr.RequestErasure
+	told := r.Type.NotifiesRecipients() // rectification, erasure, restriction (Art. 19)
 	if !r.Status.Open() {
 		if told {
 			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
@@ -391,6 +399,9 @@ func (v *requestView) steps() []step {
 		} else {
 			add(k.Restrict, "restrict the contact (no marketing)", gdpr.ActionContactRestrict, v.needVerified(needContact), v.restrictDialog)
 		}
+		if told {
+			add(k.Notify, "record recipients told (Art. 19)", gdpr.ActionRequestNotify, v.notifyBlocked(), v.notifyDialog)
+		}
 	}
 	add(k.Complete, "complete, with an outcome note", gdpr.ActionRequestClose, "", v.completeDialog)
 	add(k.Deny, "deny on a ground (Art. 12(4))", gdpr.ActionRequestClose, denyBlocked(r), v.denyDialog)
@@ -408,8 +419,8 @@ func (v *requestView) needVerified(blocked string) string {
 }
 
 func (v *requestView) notifyBlocked() string {
-	if len(v.settings.Recipients) == 0 {
-		return "no recipients are recorded under Settings: there is nobody to tell"
+	if len(v.toTell) == 0 {
+		return "the recipients register is empty: there is nobody to tell"
 	}
 	return ""
 }
@@ -436,7 +447,7 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 		}
 		v.loaded, v.err = true, msg.err
 		if msg.err == nil {
-			v.r, v.contact, v.settings, v.audit = msg.r, msg.contact, msg.settings, msg.audit
+			v.r, v.contact, v.settings, v.toTell, v.audit = msg.r, msg.contact, msg.settings, msg.toTell, msg.audit
 		}
 		return nil
 	case requestActionMsg:
@@ -573,14 +584,16 @@ func (v *requestView) restrictDialog() *dialog {
 	return v.contactDialog((*contactView).restrictDialog)
 }
 
+// notifyDialog records the Art. 19 step: the recipients to tell are
+// listed by name and none is chosen for the operator — telling one is a
+// fact to record, not a default. It works on a request whose person was
+// erased (the names are kept on the request, or the register's).
 func (v *requestView) notifyDialog() *dialog {
-	var names []string
-	for _, r := range v.settings.Recipients {
-		names = append(names, r.Name)
-	}
-	chosen := append([]string(nil), names...)
+	names := append([]string(nil), v.toTell...)
+	var chosen []string
 	when := v.c.now().Format(time.DateOnly)
-	op := v.c.operator
+	impossible := ""
+	st, op, id := v.c.store, v.c.operator, v.id
 	return newDialog("Recipients told of the "+string(v.r.Type)+" (Art. 19)", func() tea.Cmd {
 		return v.act(func() (string, error) {
 			at, err := time.Parse(time.DateOnly, strings.TrimSpace(when))
@@ -590,20 +603,18 @@ func (v *requestView) notifyDialog() *dialog {
 			if len(chosen) == 0 {
 				return "", errors.New("choose at least one recipient")
 			}
-			err = v.updateRequest(gdpr.ActionRequestNotify, "recipients told: "+strings.Join(chosen, ", "), func(r *gdpr.Request) error {
-				for _, n := range chosen {
-					r.Notifications = append(r.Notifications, gdpr.Notification{Recipient: n, At: at.UTC(), By: op})
-				}
-				return nil
-			})
-			if err != nil {
-				return "", fmt.Errorf("record notifications on %s: %w", v.id, err)
+			if _, err := desk.Notify(st, op, id, strings.Join(chosen, ","), impossible, at); err != nil {
+				return "", err
+			}
+			if strings.TrimSpace(impossible) != "" {
+				return fmt.Sprintf("Recorded why %d recipient(s) could not be told", len(chosen)), nil
 			}
 			return fmt.Sprintf("Recorded that %d recipient(s) were told", len(chosen)), nil
 		})
 	},
-		huh.NewMultiSelect[string]().Title("Told").Description("space toggles; the recipients come from Settings").Options(huh.NewOptions(names...)...).Value(&chosen),
+		huh.NewMultiSelect[string]().Title("Told").Description("x toggles; the recipients that received this person's data").Options(huh.NewOptions(names...)...).Height(len(names)+3).Value(&chosen),
 		huh.NewInput().Title("On").Description("YYYY-MM-DD").Value(&when),
+		huh.NewInput().Title("Not possible?").Description("leave empty, or why telling them was impossible or disproportionate").Value(&impossible),
 	)
 }
 
@@ -675,7 +686,14 @@ func (v *requestView) view(w, h int) string {
 		add(kv("Erased", fmt.Sprintf("%s · audit entry %d", r.AnonymizedAt.Format(time.DateOnly), r.AnonymizeEvent)))
 	}
 	for _, n := range r.Notifications {
+		if n.Impossible != "" {
+			add(kv("Not told", n.Recipient+": "+n.Impossible+" · "+n.At.Format(time.DateOnly)+" by "+n.By))
+			continue
+		}
 		add(kv("Told", n.Recipient+" on "+n.At.Format(time.DateOnly)+" by "+n.By))
+	}
+	if untold := r.Untold(); len(untold) > 0 && r.Type.NotifiesRecipients() {
+		add(kv("To tell", strings.Join(untold, ", ")))
 	}
 	if r.Outcome != "" {
 		add(kv("Outcome", r.Outcome))

@@ -143,8 +143,8 @@ func TestFlowRectification(t *testing.T) {
 		c, err := s.Contact(r.Contact)
 		return err == nil && c.Status != gdpr.ContactAnonymized
 	})
-	st, _ := s.Settings()
-	if len(st.Recipients) == 0 {
+	register, _ := s.Recipients()
+	if len(register) == 0 {
 		t.Fatal("the demo has no recipients")
 	}
 	openRequest(t, d, r.ID)
@@ -163,10 +163,19 @@ func TestFlowRectification(t *testing.T) {
 	if c, _ := s.Contact(r.Contact); c.Street != "Corrected Street 1" {
 		t.Fatalf("street is %q", c.Street)
 	}
-	d.keys("t", "enter", "enter") // every recipient, today
+	// Art. 19: the recipients are listed by name, none chosen; an empty
+	// choice records nothing.
+	d.keys("t")
+	d.mustShow(register[0].Name, register[1].Name)
+	d.keys("enter", "enter", "enter")
+	if got := reqOf(t, s, r.ID); len(got.Notifications) != 0 {
+		t.Fatalf("nothing chosen, yet %d notifications recorded", len(got.Notifications))
+	}
+	d.mustShow("choose at least one recipient")
+	d.keys("t", "x", "down", "x", "enter", "enter", "enter") // both, today
 	got := reqOf(t, s, r.ID)
-	if len(got.Notifications) != len(st.Recipients) {
-		t.Fatalf("%d notifications for %d recipients", len(got.Notifications), len(st.Recipients))
+	if len(got.Notifications) != len(register) {
+		t.Fatalf("%d notifications for %d recipients", len(got.Notifications), len(register))
 	}
 	d.keys("c")
 	d.typeText("address corrected, recipients told")
@@ -175,7 +184,7 @@ func TestFlowRectification(t *testing.T) {
 	if got.Status != gdpr.StatusCompleted || got.Unnotified() {
 		t.Fatalf("after complete: %s, unnotified %v", got.Status, got.Unnotified())
 	}
-	d.mustShow("Told", st.Recipients[0].Name)
+	d.mustShow("Told", register[0].Name)
 	consistent(t, s)
 }
 

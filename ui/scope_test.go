@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,14 +17,61 @@ import (
 
 // SPEC §9: one rule names the contacts in scope without a basis. The
 // dashboard's figure, the contacts list its key w opens and the sweep's
-// candidates are that one set: the same count and the same rows.
+// candidates are that one set: the same count and the same rows — for a
+// controller established in the EU/EEA (Art. 3(1): a US contact without a
+// basis is in the set) and for one established outside (Art. 3(2): it is
+// not, and the EU representative of Art. 27 applies).
 func TestWithoutBasisFigureListAndSweepAreOneSet(t *testing.T) {
-	s := demo.open(t)
+	for _, tt := range []struct {
+		establishment string
+		usInSet       bool
+		euRep         gdpr.ItemState
+	}{
+		{"DE", true, gdpr.StateNA},
+		{"US", false, gdpr.StateTodo},
+	} {
+		t.Run(tt.establishment, func(t *testing.T) {
+			s := openDemo(t, 300)
+			st, err := s.Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Establishment, st.EURep = tt.establishment, gdpr.Person{}
+			if err := s.SaveSettings("owner", st); err != nil {
+				t.Fatal(err)
+			}
+			ids, err := s.CreateContacts("owner", []gdpr.Contact{{Email: "far.away@example.com", Country: "US"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := oneSet(t, s)
+			if got := slices.Contains(rows, ids[0]); got != tt.usInSet {
+				t.Errorf("established in %s: the US contact without a basis is in the set: %v, want %v", tt.establishment, got, tt.usInSet)
+			}
+			items, _, _, err := s.Checklist()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				if it.ID == "eu-rep" && it.State != tt.euRep {
+					t.Errorf("established in %s: eu-rep is %s (%s), want %s", tt.establishment, it.State, it.Value, tt.euRep)
+				}
+			}
+		})
+	}
+}
+
+// oneSet checks that the dashboard's figure, the list w opens, the
+// checklist's basis-recorded and the sweep's candidates are one set, and
+// returns its rows.
+func oneSet(t *testing.T, s *store.Store) []gdpr.ContactID {
+	t.Helper()
+	const label = "in scope, no basis"
 	d := drive(t, newTestModel(s), 120, 40)
 	figure := ""
 	for _, l := range strings.Split(d.screen(), "\n") {
-		if i := strings.Index(l, "EU, without a basis"); i >= 0 {
-			if f := strings.Fields(l[i+len("EU, without a basis"):]); len(f) > 0 {
+		if i := strings.Index(l, label); i >= 0 {
+			if f := strings.Fields(l[i+len(label):]); len(f) > 0 {
 				figure = f[0]
 			}
 		}
@@ -71,6 +119,14 @@ func TestWithoutBasisFigureListAndSweepAreOneSet(t *testing.T) {
 			t.Fatalf("row %d: the list shows %s, the sweep would erase %s", i, rows[i], swept[i])
 		}
 	}
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.EUWithoutBasis != int64(len(rows)) {
+		t.Fatalf("the checklist counts %d without a basis, the list %d", snap.EUWithoutBasis, len(rows))
+	}
+	return rows
 }
 
 // An access package written from the contact view is audited, as one

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -27,7 +26,10 @@ type settings struct {
 	s        gdpr.Settings
 	rules    []gdpr.SourceRule
 	policies []gdpr.PolicyVersion
-	loaded   bool
+	// recipients is the recipients register (SPEC §10): the one list the
+	// access packages, Art. 19 and dpa-each-processor read.
+	recipients []gdpr.Recipient
+	loaded     bool
 
 	cur    cursor
 	top    int // first line shown
@@ -109,7 +111,7 @@ func (s *settings) rows() []setRow {
 	for _, k := range []rowKind{rowDPA, rowURL, rowPurposes, rowRetention} {
 		out = append(out, setRow{what: k, section: secProcessing})
 	}
-	for i := range s.s.Recipients {
+	for i := range s.recipients {
 		out = append(out, setRow{what: rowRecipient, section: secRecipients, i: i})
 	}
 	out = append(out, setRow{what: rowAddRecipient, section: secRecipients})
@@ -140,7 +142,7 @@ func (s *settings) id(r setRow) string {
 	case rowRetention:
 		return "retention"
 	case rowRecipient:
-		return "recipient:" + s.s.Recipients[r.i].Name
+		return "recipient:" + s.recipients[r.i].Name
 	case rowAddRecipient:
 		return "add:recipient"
 	case rowRule:
@@ -213,10 +215,11 @@ func (s *settings) Help() []key.Binding {
 
 // settingsMsg carries what the screen shows.
 type settingsMsg struct {
-	s        gdpr.Settings
-	rules    []gdpr.SourceRule
-	policies []gdpr.PolicyVersion
-	err      error
+	s          gdpr.Settings
+	rules      []gdpr.SourceRule
+	policies   []gdpr.PolicyVersion
+	recipients []gdpr.Recipient
+	err        error
 }
 
 // settingsDoneMsg ends a change made on the settings screen: what names it
@@ -239,6 +242,9 @@ func (s *settings) read() tea.Msg {
 	if m.rules, m.err = s.c.store.SourceRules(); m.err != nil {
 		return m
 	}
+	if m.recipients, m.err = s.c.store.Recipients(); m.err != nil {
+		return m
+	}
 	m.policies, m.err = s.c.store.PolicyVersions()
 	return m
 }
@@ -249,7 +255,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return failed("read settings", msg.err)
 		}
-		s.s, s.rules, s.policies, s.loaded = msg.s, msg.rules, msg.policies, true
+		s.s, s.rules, s.policies, s.recipients, s.loaded = msg.s, msg.rules, msg.policies, msg.recipients, true
 		rows := s.rows()
 		if s.focus != "" {
 			for i, r := range rows {
@@ -580,23 +586,22 @@ func (s *settings) textDialog(noun, title, desc string, field func(*gdpr.Setting
 // editor would start on the server, not at the operator's terminal.
 func newText() *huh.Text { return huh.NewText().ExternalEditor(false) }
 
-// sameRecipient finds a recipient by its whole value, so an edit or delete
-// applies to the entry the operator saw even when the list changed since.
-func sameRecipient(list []gdpr.Recipient, r gdpr.Recipient) int {
-	return slices.IndexFunc(list, func(x gdpr.Recipient) bool { return reflect.DeepEqual(x, r) })
-}
-
+// recipientDialog adds or edits an entry of the recipients register: name,
+// role, service, country, purposes, DPA date and transfer safeguard.
 func (s *settings) recipientDialog(i int) *dialog {
 	var orig gdpr.Recipient
-	title := "Add a recipient (Art. 13(1)(e), Art. 19)"
+	title := "Add a recipient (Art. 13(1)(e), Art. 19, Art. 28)"
 	if i >= 0 {
-		orig = s.s.Recipients[i]
+		orig = s.recipients[i]
 		title = "Edit the recipient " + orig.Name
 	}
 	r := orig
-	role := string(orig.Role)
-	names := make([]string, 0, len(s.s.Recipients))
-	for j, x := range s.s.Recipients {
+	role, country, purposes, dpa, safeguard := string(orig.Role), orig.Country, strings.Join(orig.Purposes, ", "), "", string(orig.Safeguard)
+	if !orig.DPASignedAt.IsZero() {
+		dpa = orig.DPASignedAt.Format(time.DateOnly)
+	}
+	names := make([]string, 0, len(s.recipients))
+	for j, x := range s.recipients {
 		if j != i {
 			names = append(names, strings.ToLower(strings.TrimSpace(x.Name)))
 		}
@@ -618,49 +623,95 @@ func (s *settings) recipientDialog(i int) *dialog {
 		}
 		return nil
 	}
+	checkRole := func(v string) error { _, err := gdpr.ParseRecipientRole(v); return err }
+	checkCountry := func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		_, err := gdpr.NormalizeCountry(v)
+		return err
+	}
+	checkDate := func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		_, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+		return err
+	}
+	checkSafeguard := func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		_, err := gdpr.ParseSafeguard(v)
+		return err
+	}
+	st, op := s.c.store, s.c.operator
 	return newDialog(title, func() tea.Cmd {
-		r.Name, r.Role, r.Contact = strings.TrimSpace(r.Name), gdpr.RecipientRole(strings.TrimSpace(role)), strings.TrimSpace(r.Contact)
+		r.Name, r.Contact, r.Service = strings.TrimSpace(r.Name), strings.TrimSpace(r.Contact), strings.TrimSpace(r.Service)
 		if strings.Contains(r.Contact, "@") && !strings.Contains(r.Contact, "://") {
 			r.Contact, _ = gdpr.NormalizeEmail(r.Contact)
 		}
+		r.Role, _ = gdpr.ParseRecipientRole(role)
+		r.Country = ""
+		if strings.TrimSpace(country) != "" {
+			r.Country, _ = gdpr.NormalizeCountry(country)
+		}
+		r.Purposes = nil
+		for _, p := range strings.Split(purposes, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				r.Purposes = append(r.Purposes, p)
+			}
+		}
+		r.DPASignedAt = time.Time{}
+		if strings.TrimSpace(dpa) != "" {
+			r.DPASignedAt, _ = time.Parse(time.DateOnly, strings.TrimSpace(dpa))
+		}
+		r.Safeguard, _ = gdpr.ParseSafeguard(safeguard)
+		if strings.TrimSpace(safeguard) == "" {
+			r.Safeguard = ""
+		}
 		noun := "the recipient " + r.Name
-		return s.save(noun, "recipient:"+r.Name, func(x *gdpr.Settings) error {
+		return s.act("save "+noun, "recipient:"+r.Name, func() (string, error) {
 			if err := checkName(r.Name); err != nil {
-				return err
+				return "", err
 			}
-			if i < 0 {
-				x.Recipients = append(x.Recipients, r)
-				return nil
+			if err := st.SaveRecipient(op, r); err != nil {
+				return "", err
 			}
-			j := sameRecipient(x.Recipients, orig)
-			if j < 0 {
-				return errors.New("it was changed or deleted meanwhile; nothing saved")
+			// A renamed entry is a new one; the old name goes.
+			if i >= 0 && !strings.EqualFold(orig.Name, r.Name) {
+				if err := st.DeleteRecipient(op, orig.Name); err != nil {
+					return "", err
+				}
 			}
-			x.Recipients[j] = r
-			return nil
+			return "Saved " + noun, nil
 		})
 	},
-		huh.NewInput().Title("Name   ").Value(&r.Name).Inline(true).Validate(checkName),
-		huh.NewInput().Title("Role   ").Value(&role).Inline(true),
-		huh.NewInput().Title("Contact").Value(&r.Contact).Inline(true).Validate(checkContact),
-		huh.NewNote().Description("Role: e.g. processor: email delivery. Contact: where to write to them.\nRecipients are named in access packages and told of rectifications and erasures (Art. 19)."),
+		huh.NewInput().Title("Name     ").Value(&r.Name).Inline(true).Validate(checkName),
+		huh.NewInput().Title("Role     ").Value(&role).Inline(true).Validate(checkRole).Placeholder("processor, controller or joint"),
+		huh.NewInput().Title("Service  ").Value(&r.Service).Inline(true).Placeholder("e.g. newsletter delivery"),
+		huh.NewInput().Title("Country  ").Value(&country).Inline(true).Validate(checkCountry),
+		huh.NewInput().Title("Purposes ").Value(&purposes).Inline(true).Placeholder("names from the purposes register, comma-separated"),
+		huh.NewInput().Title("DPA date ").Value(&dpa).Inline(true).Validate(checkDate).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
+		huh.NewInput().Title("Safeguard").Value(&safeguard).Inline(true).Validate(checkSafeguard).Placeholder("outside the EEA: adequacy, scc, bcr or derogation"),
+		huh.NewInput().Title("Contact  ").Value(&r.Contact).Inline(true).Validate(checkContact),
+		huh.NewNote().Description("Recipients are named in access packages (through their purposes) and told of rectifications, erasures and restrictions (Art. 19)."),
 	)
 }
 
 func (s *settings) deleteRecipientDialog(i int) *dialog {
-	orig := s.s.Recipients[i]
+	orig := s.recipients[i]
 	sure := false
+	st, op := s.c.store, s.c.operator
 	return newDialog("Delete the recipient "+orig.Name, func() tea.Cmd {
 		if !sure {
 			return status("kept " + orig.Name + "; nothing changed")
 		}
-		return s.save("the recipient list", "add:recipient", func(x *gdpr.Settings) error {
-			j := sameRecipient(x.Recipients, orig)
-			if j < 0 {
-				return errors.New(orig.Name + " was changed or deleted meanwhile; nothing deleted")
+		return s.act("delete the recipient "+orig.Name, "add:recipient", func() (string, error) {
+			if err := st.DeleteRecipient(op, orig.Name); err != nil {
+				return "", err
 			}
-			x.Recipients = slices.Delete(x.Recipients, j, j+1)
-			return nil
+			return "Deleted the recipient " + orig.Name, nil
 		})
 	}, huh.NewConfirm().Title("Delete "+orig.Name+" from the recipients?").
 		Description("Requests already closed keep their record of who was told.").
@@ -920,10 +971,16 @@ func (s *settings) rowText(r setRow, w int) string {
 		}
 		return label(l) + cell(oneLine(v), rest)
 	case rowRecipient:
-		rc := x.Recipients[r.i]
-		nameW := min(24, w/4)
-		roleW := min(32, max((w-nameW)/2-1, 8))
-		return cell(rc.Name, nameW) + " " + cell(dash(string(rc.Role)), roleW) + " " + cell(dash(rc.Contact), max(w-nameW-roleW-2, 1))
+		rc := s.recipients[r.i]
+		nameW := min(20, w/5)
+		dpa := "no DPA"
+		if !rc.DPASignedAt.IsZero() {
+			dpa = "DPA " + rc.DPASignedAt.Format(time.DateOnly)
+		} else if rc.Role != gdpr.RecipientProcessor {
+			dpa = ""
+		}
+		rest := strings.Join(slices.DeleteFunc([]string{dash(rc.Service), dash(rc.Country), strings.Join(rc.Purposes, ","), dpa, string(rc.Safeguard)}, func(v string) bool { return v == "" }), " · ")
+		return cell(rc.Name, nameW) + " " + cell(string(rc.Role), 10) + " " + cell(rest, max(w-nameW-12, 1))
 	case rowRule:
 		rl := s.rules[r.i]
 		srcW := min(24, w/4)

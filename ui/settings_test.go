@@ -125,8 +125,8 @@ func TestSettingsBadEmailRefused(t *testing.T) {
 	}
 }
 
-// Recipients are added, shown and deleted (after a confirmation), each
-// in one audited save.
+// Recipients are added to the register (one list: SPEC §10), shown and
+// deleted (after a confirmation), each in one audited save.
 func TestSettingsAddDeleteRecipient(t *testing.T) {
 	s := openDemo(t, 0)
 	d := openSettings(t, s)
@@ -134,16 +134,32 @@ func TestSettingsAddDeleteRecipient(t *testing.T) {
 	d.keys("enter")
 	d.typeText("MailDrop Ltd")
 	d.keys("enter")
-	d.typeText("processor: newsletter delivery")
+	d.typeText("processor")
+	d.keys("enter")
+	d.typeText("newsletter delivery")
+	d.keys("enter")
+	d.typeText("gb")
+	d.keys("enter", "enter") // no purposes
+	d.typeText("2024-03-01")
+	d.keys("enter")
+	d.typeText("adequacy")
 	d.keys("enter")
 	d.typeText("Privacy@MailDrop.example")
 	d.keys("enter")
-	d.mustShow("Saved the recipient MailDrop Ltd", "MailDrop Ltd", "privacy@maildrop.example")
-	want := []gdpr.Recipient{{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"}}
-	if got := readSettings(t, s).Recipients; len(got) != 1 || !reflect.DeepEqual(got[0], want[0]) {
-		t.Fatalf("recipients = %+v, want %+v", got, want)
+	d.mustShow("Saved the recipient MailDrop Ltd", "MailDrop Ltd", "newsletter delivery · GB", "DPA 2024-03-01")
+	got, err := s.Recipients()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if e := lastAudit(t, s, "settings.edit"); e.Detail != "changed recipients" {
+	want := gdpr.Recipient{Name: "MailDrop Ltd", Role: gdpr.RecipientProcessor, Service: "newsletter delivery", Country: "GB",
+		DPASignedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Safeguard: gdpr.SafeguardAdequacy, Contact: "privacy@maildrop.example"}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("register = %+v, want %+v", got, want)
+	}
+	if len(readSettings(t, s).Recipients) != 0 {
+		t.Error("the recipient went into the settings too: two lists")
+	}
+	if e := lastAudit(t, s, "recipient.save"); e.Detail != "added" && !strings.Contains(e.Detail, "added") {
 		t.Errorf("audit detail = %q", e.Detail)
 	}
 
@@ -160,12 +176,12 @@ func TestSettingsAddDeleteRecipient(t *testing.T) {
 	d.mustShow("Delete MailDrop Ltd from the recipients?")
 	d.keys("enter") // Keep is the default
 	d.mustShow("kept MailDrop Ltd; nothing changed")
-	if got := readSettings(t, s).Recipients; len(got) != 1 {
+	if got, _ := s.Recipients(); len(got) != 1 {
 		t.Fatalf("recipient deleted without confirmation: %+v", got)
 	}
 	d.keys("d", "left", "enter")
-	d.mustShow("Saved the recipient list")
-	if got := readSettings(t, s).Recipients; len(got) != 0 {
+	d.mustShow("Deleted the recipient MailDrop Ltd")
+	if got, _ := s.Recipients(); len(got) != 0 {
 		t.Fatalf("recipients after delete = %+v", got)
 	}
 }

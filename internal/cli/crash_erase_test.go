@@ -20,7 +20,7 @@ func (h *crashHarness) buildSweep() crashOp {
 	h.mustCLI("demo", "--no-tui", "--contacts", strconv.Itoa(crashSweepDemo), "--data", base)
 	s := h.openStore(base)
 	baseSeq := crashHeadSeq(t, s)
-	q := gdpr.WithoutBasisQuery()
+	q := gdpr.WithoutBasisQuery(gdpr.Settings{})
 	before := map[gdpr.ContactID]gdpr.Contact{}
 	var cands []gdpr.ContactID
 	if err := crashEach(s, q, func(c gdpr.Contact) error {

@@ -71,7 +71,7 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 						return errors.New("not confirmed; nothing was changed")
 					}
 				}
-				res, err := s.Anonymize(a.operatorName(), c.ID, opts)
+				res, rec, err := desk.Erase(s, a.operatorName(), c.ID, opts)
 				if err != nil {
 					return err
 				}
@@ -82,6 +82,9 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 				}
 				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
 					c.ID, res.Suppressed, res.Event)
+				if rec != 0 {
+					fmt.Fprintf(a.stdout, "Recipients to tell (Art. 19) recorded on %s: gdprdesk request notify %s --recipients all\n", rec, rec)
+				}
 				return nil
 			})
 		},
@@ -110,10 +113,13 @@ func (a *app) sweepCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "List, then with --apply erase, the contacts in scope that have no lawful basis",
-		Long: `sweep lists the contacts in scope that hold no lawful basis: those in the
-EU/EEA and those whose country is not recorded (the safe side: the GDPR cannot
-be shown not to apply), not anonymized — the contacts the dashboard counts and
-the checklist asks to fix (` + gdpr.WithoutBasisQuery().String() + `).
+		Long: `sweep lists the contacts in scope that hold no lawful basis, not anonymized —
+the contacts the dashboard counts and the checklist asks to fix. Which
+contacts are in scope follows the settings' establishment (Art. 3): for a
+business established in the EU/EEA, or whose country is not set yet, every
+contact (` + gdpr.WithoutBasisQuery(gdpr.Settings{}).String() + `); for one
+established outside, those in the EU/EEA and those whose country is not
+recorded (` + gdpr.WithoutBasisQuery(gdpr.Settings{Establishment: "US"}).String() + `).
 With --apply they are anonymized, in transactions of 200, so an interrupted
 sweep keeps what it did and running it again finishes the rest. Contacts with
 an unpaid balance or an open contract are skipped and listed. The time of a

@@ -32,7 +32,7 @@ func TestAnonymizeRefusesAnObligation(t *testing.T) {
 
 func TestSweepErasesEUContactsWithoutBasisAndIsResumable(t *testing.T) {
 	dir := demoDir(t)
-	set := gdpr.WithoutBasisQuery().String()
+	set := gdpr.WithoutBasisQuery(gdpr.Settings{}).String()
 	before := int64(listJSON(t, dir, set).Count)
 	erasedBefore := listJSON(t, dir, "status:anonymized").Count
 	var list sweepJSON

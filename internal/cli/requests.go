@@ -15,7 +15,7 @@ import (
 func (a *app) requestCommand() *cobra.Command {
 	return parentCommand("request", "Log, list and close data-subject requests",
 		a.requestAddCommand(), a.requestListCommand(), a.requestCloseCommand(),
-		a.requestVerifyCommand(), a.requestExtendCommand())
+		a.requestVerifyCommand(), a.requestExtendCommand(), a.requestNotifyCommand())
 }
 
 func (a *app) requestAddCommand() *cobra.Command {

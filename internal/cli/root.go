@@ -114,7 +114,7 @@ the terminal UI on your data directory.`,
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
 		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(),
-		a.restrictCommand(), a.holdCommand())
+		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand())
 	return root
 }
 

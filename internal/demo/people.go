@@ -186,18 +186,12 @@ func (d *Demo) Recipients() []gdpr.Recipient {
 	}
 }
 
-// Settings are half filled in: controller in Berlin, privacy URL, DPO,
-// purposes and recipients; no security officer, EU representative or
-// signed DPA; no automated decisions; the soft opt-in off (the default).
+// Settings are half filled in: controller in Berlin (established in
+// Germany, so every contact is in scope and no EU representative is
+// needed), privacy URL, DPO and purposes; no security officer; no
+// automated decisions; the soft opt-in off (the default). The recipients
+// are in their register (Recipients).
 func (d *Demo) Settings() gdpr.Settings {
-	// The settings' own list of recipients, as stores before the register
-	// kept it, is still read by the screens that tell recipients of an
-	// erasure or rectification (Art. 19): it keeps the two it always
-	// named, both in the register too.
-	recipients := []gdpr.Recipient{
-		{Name: "MailDrop Ltd", Role: "processor: newsletter delivery", Contact: "privacy@maildrop.example"},
-		{Name: "PayWell", Role: "processor: card payments", Contact: "dpo@paywell.example"},
-	}
 	return gdpr.Settings{
 		Establishment:    "DE",
 		Controller:       gdpr.Person{Name: "Demo Shop GmbH", Email: "hello@demo-shop.example", Address: "Hauptstraße 1, 10115 Berlin, Germany"},
@@ -205,17 +199,16 @@ func (d *Demo) Settings() gdpr.Settings {
 		PrivacyPolicyURL: "https://demo-shop.example/privacy",
 		Purposes:         "Delivering orders and invoices; answering questions; sending the newsletter to those who asked for it.",
 		Retention:        "Order and invoice data: 10 years (tax law). Newsletter: until you unsubscribe. Enquiries: 2 years.",
-		Recipients:       recipients,
 	}
 }
 
 // ChecklistRecords ticks a few manual items, as an owner part-way through.
 func (d *Demo) ChecklistRecords() map[string]gdpr.ItemRecord {
 	return map[string]gdpr.ItemRecord{
+		"privacy-link":     {State: gdpr.StateDone, Note: "footer of the shop and the newsletter form"},
 		"privacy-offline":  {State: gdpr.StateDone, Note: "printed notice at the till"},
 		"consent-specific": {State: gdpr.StateDone},
 		"erasure-channel":  {State: gdpr.StateDone, Note: "link in every newsletter footer"},
-		"eu-rep":           {State: gdpr.StateNA, Reason: "the business is established in the EU"},
 	}
 }
 

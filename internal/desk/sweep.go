@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -16,6 +18,11 @@ type SweepStore interface {
 	Count(q gdpr.Query) (int64, error)
 	AnonymizeMany(operator string, ids []gdpr.ContactID) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
 	RecordSweep(operator string, at time.Time, anonymized int64) error
+	Settings() (gdpr.Settings, error)
+	Purposes() ([]gdpr.Purpose, error)
+	Recipients() ([]gdpr.Recipient, error)
+	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
+	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 }
 
 // SweepChunk is how many contacts a sweep erases per transaction: an
@@ -71,16 +78,21 @@ type SweepReport struct {
 }
 
 // Sweep lists, and with Apply erases, the contacts in scope without a
-// lawful basis — the set of gdpr.WithoutBasisQuery, the one the dashboard
+// lawful basis under the settings' establishment (Art. 3) — the set of
+// gdpr.WithoutBasisQuery, the one the dashboard
 // counts and the checklist asks to fix. It walks the store's query page by
 // page; an applied sweep erases each page in one transaction
 // (store.AnonymizeMany), skips a contact with an obligation and reports it
 // with the reason, stops between chunks when ctx is cancelled (what was
 // done stays done; running it again finishes the rest), and records a
 // finished sweep for the checklist.
-func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, error) {
-	rep := SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}, SkippedBy: map[string]int64{}}
-	q := gdpr.WithoutBasisQuery()
+func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, err error) {
+	rep = SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}, SkippedBy: map[string]int64{}}
+	settings, err := s.Settings()
+	if err != nil {
+		return rep, fmt.Errorf("read the settings: %w", err)
+	}
+	q := gdpr.WithoutBasisQuery(settings)
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -88,6 +100,17 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 	held, err := heldEnded(s, now)
 	if err != nil {
 		return rep, err
+	}
+	// Art. 19: whom the erased people's data went to is read before it is
+	// destroyed, and recorded once per run (gdpr/notify.go).
+	told := &sweepRecipients{}
+	if o.Apply {
+		if told.purposes, err = s.Purposes(); err != nil {
+			return rep, err
+		}
+		if told.register, err = s.Recipients(); err != nil {
+			return rep, err
+		}
 	}
 	var total int64
 	if o.Apply {
@@ -117,6 +140,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 			return rep, fmt.Errorf("read the contacts to sweep: %w", err)
 		}
 		ids := make([]gdpr.ContactID, 0, len(page.Contacts))
+		told.page(page.Contacts)
 		for _, c := range page.Contacts {
 			rep.Candidates++
 			ids = append(ids, c.ID)
@@ -127,7 +151,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 			}
 		}
 		if o.Apply && len(ids) > 0 {
-			if err := sweepChunk(s, o.Operator, ids, &rep); err != nil {
+			if err := sweepChunk(s, o.Operator, ids, &rep, told); err != nil {
 				return rep, err
 			}
 			if o.Progress != nil {
@@ -155,7 +179,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 			}
 		}
 		if o.Apply {
-			if err := sweepChunk(s, o.Operator, ids, &rep); err != nil {
+			if err := sweepChunk(s, o.Operator, ids, &rep, &sweepRecipients{}); err != nil {
 				return rep, err
 			}
 		}
@@ -169,12 +193,18 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (SweepReport, erro
 }
 
 // sweepChunk erases one chunk and adds what it did to the report.
-func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport) error {
+func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport, told *sweepRecipients) error {
 	done, skipped, err := s.AnonymizeMany(operator, ids)
 	if err != nil {
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
 	}
 	rep.Erased += int64(len(done))
+	for _, d := range done {
+		told.erased(d.Contact)
+	}
+	if err := told.record(s, operator); err != nil {
+		return fmt.Errorf("sweep (%d erased; record the recipients to tell of them, Art. 19): %w", rep.Erased, err)
+	}
 	for _, id := range ids {
 		if err, ok := skipped[id]; ok {
 			for _, sk := range skipsOf(id, err) {
@@ -222,4 +252,64 @@ func heldEnded(s SweepStore, now time.Time) ([]gdpr.Contact, error) {
 		}
 		cursor = page.Next
 	}
+}
+
+// sweepRecipients gathers the recipients of the contacts a sweep erases
+// (Art. 19): each page's candidates are read before their chunk is
+// erased, and the names of the erased ones are kept on one controller
+// record per run, written after the first chunk that has any and
+// extended after each later chunk that adds a name — so a sweep stopped
+// or killed between chunks leaves at most one chunk's names unrecorded.
+type sweepRecipients struct {
+	purposes []gdpr.Purpose
+	register []gdpr.Recipient
+	pending  map[gdpr.ContactID][]string
+	names    []string
+	recorded int // how many of names the record holds
+	rec      gdpr.RequestID
+}
+
+func (w *sweepRecipients) page(cs []gdpr.Contact) {
+	if len(w.register) == 0 {
+		return
+	}
+	w.pending = map[gdpr.ContactID][]string{}
+	for i := range cs {
+		for _, r := range gdpr.RecipientsOf(&cs[i], w.purposes, w.register) {
+			w.pending[cs[i].ID] = append(w.pending[cs[i].ID], r.Name)
+		}
+	}
+}
+
+func (w *sweepRecipients) erased(id gdpr.ContactID) {
+	for _, n := range w.pending[id] {
+		if !slices.Contains(w.names, n) {
+			w.names = append(w.names, n)
+		}
+	}
+}
+
+// record writes or extends the run's controller record when names came in.
+func (w *sweepRecipients) record(s SweepStore, operator string) error {
+	if len(w.names) == w.recorded {
+		return nil
+	}
+	names := slices.Clone(w.names)
+	slices.Sort(names)
+	if w.rec == 0 {
+		id, err := s.RecordControllerErasure(operator, 0, names, "erased by a sweep of the contacts in scope without a basis")
+		if err != nil {
+			return err
+		}
+		w.rec, w.recorded = id, len(names)
+		return nil
+	}
+	err := s.UpdateRequest(operator, w.rec, gdpr.ActionRequestNotify, "recipients to tell (Art. 19): "+strings.Join(names, ", "), func(r *gdpr.Request) error {
+		r.Recipients = names
+		return nil
+	})
+	if err == nil {
+		w.recorded = len(names)
+	}
+	return err
 }

@@ -14,8 +14,15 @@ import (
 // sweepFixture makes n contacts in scope without a basis (EU and unknown
 // country, some restricted, two with obligations) among others that are
 // not: outside the EU/EEA, holding a basis, already anonymized.
+// abroad is a controller established outside the EU/EEA (Art. 3(2)): the
+// fixture's US and GB contacts are out of its scope.
+var abroad = gdpr.Settings{Establishment: "US"}
+
 func sweepFixture(t *testing.T, s *store.Store, n int) (want map[gdpr.ContactID]bool, owing []gdpr.ContactID) {
 	t.Helper()
+	if err := s.SaveSettings("owner", abroad); err != nil {
+		t.Fatal(err)
+	}
 	var cs []gdpr.Contact
 	for i := range n {
 		c := gdpr.Contact{Email: fmt.Sprintf("in%d@example.org", i), Country: "DE"}
@@ -137,7 +144,7 @@ func TestSweepAppliesInChunksAndSkipsObligations(t *testing.T) {
 	if len(steps) != 3 || steps[len(steps)-1].Done != n || steps[len(steps)-1].Total != n {
 		t.Errorf("progress %+v, want three chunks ending at %d of %d", steps, n, n)
 	}
-	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != 2+r {
+	if left, _ := s.Count(gdpr.WithoutBasisQuery(abroad)); left != 2+r {
 		t.Errorf("%d left in scope without a basis, want the %d skipped", left, 2+r)
 	}
 	if st, _ := s.Settings(); !st.LastSweepAt.Equal(testNow) {
@@ -159,7 +166,7 @@ func TestSweepConfirmAndCancel(t *testing.T) {
 	if _, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow, Confirm: func(int64) error { return no }}); !errors.Is(err, no) {
 		t.Fatalf("refused confirmation: %v", err)
 	}
-	if left, _ := s.Count(gdpr.WithoutBasisQuery()); left != int64(len(want)) {
+	if left, _ := s.Count(gdpr.WithoutBasisQuery(abroad)); left != int64(len(want)) {
 		t.Fatalf("a refused sweep erased %d", int64(len(want))-left)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -173,5 +180,69 @@ func TestSweepConfirmAndCancel(t *testing.T) {
 	rep, err = Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
 	if rest := int64(len(want)) - SweepChunk - restrictedIn(SweepChunk, len(want)); err != nil || rep.Erased != rest {
 		t.Errorf("re-run: %d erased, %v; want %d", rep.Erased, err, rest)
+	}
+}
+
+// Established in the EU/EEA (Art. 3(1)), every contact is in scope: the
+// sweep takes the US and GB contacts without a basis too, and the
+// dashboard counts them.
+func TestSweepEstablishedInTheEUTakesEveryContact(t *testing.T) {
+	s := openStore(t)
+	want, _ := sweepFixture(t, s, 8)
+	if err := s.SaveSettings("owner", gdpr.Settings{Establishment: "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := s.Counts()
+	if n := int64(len(want)) + 2; rep.Candidates != n || counts.EUWithoutBasis != n {
+		t.Errorf("established in DE: sweep %d, dashboard %d, want %d (the US and GB contacts too)", rep.Candidates, counts.EUWithoutBasis, n)
+	}
+}
+
+// Art. 19: a sweep erases without a request, so it keeps one controller
+// record naming the recipients of the erased people's data (read before
+// the erasure), completed at once, for request notify to answer. People
+// without a basis are processed for no purpose, so their erasure has
+// nobody to tell and no record is kept.
+func TestSweepRecordsTheRecipientsToTell(t *testing.T) {
+	s := openStore(t)
+	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "enquiries", Basis: gdpr.BasisLegitimateInterests}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []gdpr.Recipient{
+		{Name: "Helpdesk SaaS", Role: gdpr.RecipientProcessor, Purposes: []string{"enquiries"}},
+		{Name: "Printer", Role: gdpr.RecipientProcessor},
+	} {
+		if err := s.SaveRecipient("owner", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without a basis no purpose applies: nobody received their data
+	// through a purpose, so nobody is to be told and no record is kept.
+	sweepFixture(t, s, 3*SweepChunk)
+	if _, err := Sweep(context.Background(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := s.Requests(store.RequestFilter{})
+	if len(rs) != 0 {
+		t.Errorf("a sweep with nobody to tell kept %d records", len(rs))
+	}
+	// A contact that did receive data through a purpose (as the
+	// retention sweep of SPEC §10 will erase) is recorded, read before
+	// its erasure.
+	w := &sweepRecipients{register: []gdpr.Recipient{{Name: "Helpdesk SaaS", Role: gdpr.RecipientProcessor, Purposes: []string{"enquiries"}}},
+		purposes: []gdpr.Purpose{{Name: "enquiries", Basis: gdpr.BasisLegitimateInterests}}}
+	c := gdpr.Contact{ID: 7, Status: gdpr.ContactActive, Bases: []gdpr.BasisAssignment{{Basis: gdpr.BasisLegitimateInterests}}}
+	w.page([]gdpr.Contact{c})
+	w.erased(7)
+	if err := w.record(s, "owner"); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Request(w.rec)
+	if err != nil || !rec.FromController() || strings.Join(rec.Recipients, ",") != "Helpdesk SaaS" || !rec.Unnotified() {
+		t.Fatalf("controller record: %+v, %v", rec, err)
 	}
 }
