@@ -36,6 +36,14 @@ type ImportOptions struct {
 	Member string
 }
 
+// purpose is the import's consent purpose, normalized, or the default.
+func (o ImportOptions) purpose() string {
+	if p := gdpr.NormalizePurposeName(o.Purpose); p != "" {
+		return p
+	}
+	return DefaultImportPurpose
+}
+
 // DefaultImportPurpose is the purpose of imported opt-ins when the import
 // names none.
 const DefaultImportPurpose = "email marketing"
@@ -105,9 +113,7 @@ func NewContactReader(r io.Reader, opts ImportOptions) (*ContactReader, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Purpose = gdpr.NormalizePurposeName(opts.Purpose); opts.Purpose == "" {
-		opts.Purpose = DefaultImportPurpose
-	}
+	opts.Purpose = opts.purpose()
 	opts.Now = opts.Now.UTC()
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {

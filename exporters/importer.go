@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"slices"
 
+	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/u64map"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -71,6 +73,20 @@ type ImportReport struct {
 	Withdrawals   int `json:"withdrawals"`
 	Objections    int `json:"objections"`
 	NotMarketable int `json:"not_marketable"`
+	// Purpose is the purpose the file's consent state was recorded for
+	// (--purpose), when the file has consent columns; PurposeAdded says the
+	// import added it to the register (a consent purpose of direct
+	// marketing, to be checked), or would have in a dry run.
+	Purpose      string `json:"purpose,omitempty"`
+	PurposeAdded bool   `json:"purpose_added,omitempty"`
+}
+
+// PurposeSink is a sink that can add the purpose an import records
+// consents for (store.Store.EnsureImportPurpose), and tell whether it is
+// there.
+type PurposeSink interface {
+	EnsureImportPurpose(operator, name string) (bool, error)
+	Purpose(name string) (gdpr.Purpose, error)
 }
 
 // importChunk is how many rows go into one store transaction.
@@ -86,7 +102,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	rep := ImportReport{DryRun: run.DryRun, Strict: run.Strict, Errors: []RowError{}, Merges: []Merge{}, Warnings: []LineNote{}, Notes: []LineNote{}}
 	if run.Strict {
 		check := rep
-		if err := readRows(ctx, open, opts, &check, func([]store.ImportItem, *store.Prepared) error { return nil }, nil, true); err != nil {
+		if err := readRows(ctx, open, opts, &check, nil, func([]store.ImportItem, *store.Prepared) error { return nil }, nil, true); err != nil {
 			return check, err
 		}
 		if check.Rejected > 0 {
@@ -147,11 +163,32 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		}
 		return nil
 	}
+	// A file with consent columns records consents for the import's
+	// purpose: the register gets it, if it lacks it, before any chunk is
+	// read (so every chunk is settled against it).
+	ensure := func() error {
+		rep.Purpose = opts.purpose()
+		ps, ok := sink.(PurposeSink)
+		if im != nil {
+			ps, ok = any(im.Store()).(PurposeSink)
+		}
+		if !ok {
+			return nil
+		}
+		if run.DryRun {
+			_, err := ps.Purpose(rep.Purpose)
+			rep.PurposeAdded = errors.Is(err, store.ErrNotFound)
+			return nil
+		}
+		added, err := ps.EnsureImportPurpose(run.Operator, rep.Purpose)
+		rep.PurposeAdded = added
+		return err
+	}
 	var prepare func([]store.ImportItem) *store.Prepared
 	if im != nil {
 		prepare = func(items []store.ImportItem) *store.Prepared { return im.Prepare(run.Operator, items) }
 	}
-	err := readRows(ctx, open, opts, &rep, func(items []store.ImportItem, prep *store.Prepared) error {
+	err := readRows(ctx, open, opts, &rep, ensure, func(items []store.ImportItem, prep *store.Prepared) error {
 		for _, it := range items {
 			k := emailKey(it.Contact.Email)
 			if !seen.Has(k) {
@@ -170,7 +207,10 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 // the store overlap on two cores; prepare, when given, runs on a third,
 // between the two (store.Import.Prepare: sealing the next chunk while the
 // store writes this one).
-func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, flush func([]store.ImportItem, *store.Prepared) error, prepare func([]store.ImportItem) *store.Prepared, countOnly bool) error {
+//
+// consents, when given, is called once the header shows consent columns,
+// before any row is read.
+func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts ImportOptions, rep *ImportReport, consents func() error, flush func([]store.ImportItem, *store.Prepared) error, prepare func([]store.ImportItem) *store.Prepared, countOnly bool) error {
 	f, err := open()
 	if err != nil {
 		return err
@@ -181,6 +221,11 @@ func readRows(ctx context.Context, open func() (io.ReadCloser, error), opts Impo
 		return err
 	}
 	rep.Columns = r.Mapping()
+	if consents != nil && slices.ContainsFunc(rep.Columns, func(c ColumnMap) bool { return c.Field == FieldConsent }) {
+		if err := consents(); err != nil {
+			return fmt.Errorf("add the import's purpose to the register: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type chunk struct {

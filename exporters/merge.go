@@ -11,7 +11,9 @@ import (
 // A non-empty field of src replaces dst's and an empty one never clears it;
 // tags and lawful bases are unioned (bases by basis, the first assignment
 // kept); consent records are appended unless one with the same purpose,
-// grant and time is there; custom fields are merged key by key. It returns
+// grant and time is there; a marketing objection is kept, the earlier of
+// two; custom fields are merged key by key. The store then settles the
+// consent history (gdpr.SettleImportedConsents). It returns
 // the canonical names of the fields that changed ("custom:<Name>" for a
 // custom field, "consents" for the consent history), in column order.
 //
@@ -104,6 +106,12 @@ func MergeContact(dst *gdpr.Contact, src gdpr.Contact) (changed []string) {
 	}
 	if consented {
 		changed = append(changed, "consents")
+	}
+	// An objection to marketing (Art. 21(3)) in the file is kept; the
+	// earlier of two stands (it is permanent from then on).
+	if src.Objected() && (!dst.Objected() || src.MarketingObjection.Before(dst.MarketingObjection)) {
+		dst.MarketingObjection = src.MarketingObjection
+		changed = append(changed, "marketing objection")
 	}
 
 	keys := make([]string, 0, len(src.Custom))

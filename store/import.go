@@ -86,6 +86,7 @@ type prepState struct {
 	baseSeq uint64 // the audit head when the run's first chunk was prepared
 	nextID  uint64
 	rules   map[string]*gdpr.SourceRule
+	book    *consentBook // the register and versions consents are settled against
 }
 
 // Prepared is a chunk of new contacts sealed, encoded and keyed ahead of
@@ -207,6 +208,22 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 		if err := prepareContact(&c, now, operator, rule); err != nil {
 			p.ok = false
 			return nil
+		}
+		if len(c.Consents) > 0 {
+			if p.book == nil || !p.book.knows(&c) {
+				// Read again: an import adds its purpose before the
+				// first chunk that names it.
+				err := im.s.view(func(txn *badger.Txn) error {
+					var err error
+					p.book, err = readConsentBook(txn)
+					return err
+				})
+				if err != nil || !p.book.knows(&c) {
+					p.ok = false
+					return nil
+				}
+			}
+			gdpr.SettleImportedConsents(&c, p.book.purposes, p.book.versions, now)
 		}
 		c.ID = gdpr.ContactID(pc.firstID + uint64(i))
 		rec, err := sealContact(&c, slots[i], keys[i])
@@ -471,6 +488,9 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 			if err := t.prepareNew(&c, rules); err != nil {
 				return fmt.Errorf("line %d: %w", it.Line, err)
 			}
+			if err := t.settleImported(&c); err != nil {
+				return fmt.Errorf("line %d: %w", it.Line, err)
+			}
 			lastID++
 			c.ID = gdpr.ContactID(lastID)
 			idOf[i] = c.ID
@@ -535,6 +555,9 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	if len(changed) == 0 {
 		return false, nil
 	}
+	if err := t.settleImported(&c); err != nil {
+		return false, err
+	}
 	c.ID, c.Email, c.CreatedAt, c.UpdatedAt = old.ID, old.Email, old.CreatedAt, t.now
 	c.Source = gdpr.NormalizeSource(c.Source)
 	c.Tags = uniqueTags(c.Tags)
@@ -550,3 +573,6 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	err = t.replaceContact(&rec, &c, gdpr.ActionContactImportUpdate, "import changed "+strings.Join(changed, ", "), sealedDiff)
 	return err == nil, err
 }
+
+// Store is the store the run imports into.
+func (im *Import) Store() *Store { return im.s }

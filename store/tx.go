@@ -34,6 +34,9 @@ type tx struct {
 	// search holds the changes to the search index, written to its
 	// chunks before the commit (flushSearch).
 	search map[uint64]*searchEdit
+	// consents is the register and the policy versions an import's
+	// contacts are settled against (import_consent.go), read once.
+	consents *consentBook
 	// chunkSlots are keys made (and synced) ahead for search index chunks
 	// this transaction creates (a prepared import chunk).
 	chunkSlots map[uint64]Slot

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -249,5 +250,65 @@ func TestExportPortability(t *testing.T) {
 	a, _ := os.ReadFile(log)
 	if !strings.Contains(string(a), "Art. 20 portability only") {
 		t.Errorf("the portability export is not in the audit log")
+	}
+}
+
+// A Mailchimp audience export (one zip, a file per member status) imports
+// in one command with a report per file; the subscribed are marketable,
+// the unsubscribed carry their objection, the cleaned are not marketable.
+func TestImportMailchimpAudienceZip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	zipPath := filepath.Join(t.TempDir(), "audience_export_1a2b3c.zip")
+	f, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, fixture := range map[string]string{
+		"subscribed_members_export_1a2b3c.csv":   "mailchimp_subscribed.csv",
+		"unsubscribed_members_export_1a2b3c.csv": "mailchimp_unsubscribed.csv",
+		"cleaned_members_export_1a2b3c.csv":      "mailchimp_cleaned.csv",
+	} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "exporters", "testdata", "crm", fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := zw.Create(name)
+		w.Write(b)
+	}
+	zw.Close()
+	f.Close()
+	dry := gdprdesk(t, "import", zipPath, "--data", dir, "--purpose", "newsletter", "--dry-run")
+	if dry.code != 0 || strings.Count(dry.stdout, "Dry run (nothing written)") != 3 || !strings.Contains(dry.stdout, "2 withdrawal(s), 2 marketing objection(s)") {
+		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	r := gdprdesk(t, "import", zipPath, "--data", dir, "--purpose", "newsletter", "--json")
+	var out struct {
+		Files []struct {
+			File, Member string
+			Created      int
+			Consents     int
+			Withdrawals  int
+			Objections   int
+		} `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || len(out.Files) != 3 {
+		t.Fatalf("import: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if out.Files[0].Member != "subscribed" || out.Files[1].Member != "unsubscribed" || out.Files[2].Member != "cleaned" ||
+		out.Files[1].Objections != 2 || out.Files[0].Created != 2 {
+		t.Errorf("reports %+v", out.Files)
+	}
+	if n := listJSON(t, dir, "marketing:yes").Count; n != 2 {
+		t.Errorf("marketing:yes = %d after the import, want the 2 subscribed", n)
+	}
+	if n := listJSON(t, dir, "marketing:no").Count; n != 3 {
+		t.Errorf("marketing:no = %d, want the 2 unsubscribed and the cleaned one", n)
+	}
+	// Every row rejected: exit 1 (nothing imported is a failure).
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("email,country\nnot-an-address,DE\nalso bad,FR\n"), 0o600)
+	if r := gdprdesk(t, "import", bad, "--data", dir); r.code != exitFailure || !strings.Contains(r.stderr, "every one of the 2 row(s) was rejected") {
+		t.Errorf("all rows rejected: exit %d, %s", r.code, r.stderr)
 	}
 }
