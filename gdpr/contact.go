@@ -99,6 +99,9 @@ type Contact struct {
 	Company    string            `json:"company,omitempty"`
 	Notes      string            `json:"notes,omitempty"`
 	Custom     map[string]string `json:"custom,omitempty"`
+	// Language is the person's language for letters (a BCP 47 tag such as
+	// "de" or "pt-BR"); "" falls back to their country, then the settings.
+	Language string `json:"language,omitempty"`
 
 	// Not personal on its own.
 	Country      string            `json:"country,omitempty"` // ISO alpha-2, "" unknown
@@ -279,6 +282,9 @@ func (c *Contact) Validate() error {
 	if c.Balance < 0 {
 		return errors.New("unpaid balance cannot be negative")
 	}
+	if !languageTag(c.Language) {
+		return fmt.Errorf("language %q: use a language tag such as de, fr or pt-BR", c.Language)
+	}
 	return nil
 }
 
@@ -380,4 +386,28 @@ func (id *RequestID) UnmarshalText(b []byte) error {
 	}
 	*id = v
 	return nil
+}
+
+// languageTag reports whether s is empty or shaped like a BCP 47 tag:
+// letter or digit subtags of 1 to 8 characters joined by "-", the first
+// of 2 to 3 letters. (The command line checks it against the registry.)
+func languageTag(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > 35 {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) < 1 || len(sub) > 8 || (i == 0 && (len(sub) < 2 || len(sub) > 3)) {
+			return false
+		}
+		for _, r := range sub {
+			letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+			if !letter && (i == 0 || r < '0' || r > '9') {
+				return false
+			}
+		}
+	}
+	return true
 }

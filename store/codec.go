@@ -69,6 +69,7 @@ type personalData struct {
 	// RestrictionReason is why processing is restricted: the owner's words,
 	// which may well be about the person.
 	RestrictionReason string `json:"rr,omitempty"`
+	Language          string `json:"lg,omitempty"`
 }
 
 func contactAAD(id gdpr.ContactID, what string) []byte {
@@ -98,7 +99,7 @@ func sealContact(c *gdpr.Contact, slot Slot, key []byte) (contactRec, error) {
 	}
 	pd := personalData{FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, PastEmails: c.PastEmails,
 		Phone: c.Phone, Street: c.Street, City: c.City, Region: c.Region, PostalCode: c.PostalCode,
-		Company: c.Company, Notes: c.Notes, Custom: c.Custom, RestrictionReason: c.RestrictionReason}
+		Company: c.Company, Notes: c.Notes, Custom: c.Custom, RestrictionReason: c.RestrictionReason, Language: c.Language}
 	pt, err := json.Marshal(pd)
 	if err != nil {
 		return rec, fmt.Errorf("encode contact: %w", err)
@@ -146,7 +147,7 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 	}
 	c.FirstName, c.LastName, c.Email, c.PastEmails = pd.FirstName, pd.LastName, pd.Email, pd.PastEmails
 	c.Phone, c.Street, c.City, c.Region, c.PostalCode = pd.Phone, pd.Street, pd.City, pd.Region, pd.PostalCode
-	c.Company, c.Notes, c.Custom, c.RestrictionReason = pd.Company, pd.Notes, pd.Custom, pd.RestrictionReason
+	c.Company, c.Notes, c.Custom, c.RestrictionReason, c.Language = pd.Company, pd.Notes, pd.Custom, pd.RestrictionReason, pd.Language
 	return c, nil
 }
 

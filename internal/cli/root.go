@@ -113,7 +113,7 @@ the terminal UI on your data directory.`,
 	pf.StringVar(&a.keyFile, "key-file", "", "encryption key of the data directory: 32 random bytes, or 64 hex digits, or base64 (default $GDPRDESK_KEY_FILE); a new directory is encrypted at rest")
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
-		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(),
+		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(), a.contactCommand(),
 		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand())
 	return root
 }
