@@ -94,7 +94,7 @@ func (v *contactView) help() []key.Binding {
 		return v.dialog.help()
 	}
 	k := v.c.keys
-	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Hold, k.Up, k.Down}
+	bs := []key.Binding{k.Back, k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Export, k.NewRequest, k.Anonymize, k.Hold, k.Bulk, k.Up, k.Down}
 	if v.contact.Status == gdpr.ContactAnonymized {
 		return []key.Binding{k.Back, k.Up, k.Down}
 	}
@@ -151,7 +151,7 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if v.contact.Status == gdpr.ContactAnonymized {
-		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest} {
+		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest, k.Bulk} {
 			if key.Matches(msg, b) {
 				return status("this contact is anonymized: nothing personal is left to act on")
 			}
@@ -166,6 +166,8 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Edit):
 		open, action = v.editDialog, gdpr.ActionContactEdit
+	case key.Matches(msg, k.Bulk):
+		open, action = v.basisDialog, gdpr.ActionBasisAdd
 	case key.Matches(msg, k.Consent):
 		open, action = v.consentDialog, gdpr.ActionConsentGrant
 	case key.Matches(msg, k.Withdraw):
