@@ -12,11 +12,14 @@ import (
 )
 
 // openSettings starts the desk on a store and moves to the settings screen.
+// At 80×24 the screen opens on its top sections (roles, processing, the
+// recipients register); the sections below it come into view as the
+// cursor moves down (selectRow), as they do for a person.
 func openSettings(t *testing.T, s *store.Store, opts ...func(*Options)) *driver {
 	t.Helper()
 	d := drive(t, newTestModel(s, opts...), 80, 24)
 	d.keys("5")
-	d.mustShow("Roles", "Source rules")
+	d.mustShow("Roles", "Recipients (third parties")
 	return d
 }
 
