@@ -379,7 +379,7 @@ func mustJSON(t *testing.T, v gdpr.Settings) string {
 // store. Refresh with: go test ./ui -run TestGoldenSettings -update
 func TestGoldenSettings(t *testing.T) {
 	steps := []goldenStep{
-		{"list", []string{"5"}, "Source rules"},
+		{"list", []string{"5"}, "Recipients (third parties"},
 		{"list-end", []string{"5", "end"}, "› + new consent text version"},
 		{"dialog-dpo", []string{"5", "down", "enter"}, "Edit Data Protection Officer"},
 		{"dialog-rule", []string{"5", "end", "up", "up", "up", "up", "up", "up", "up", "a"}, "Add a source rule"},
