@@ -235,3 +235,30 @@ func TestPortabilityOmitsTheBusinessOwnArt20(t *testing.T) {
 		}
 	}
 }
+
+// Art. 15(1)(c): the recipients named are the register's (gdpr.RecipientsOf
+// with the store's register), never a list left in the settings from
+// before the register: a name only the settings hold is not claimed as a
+// recipient of this person's data.
+func TestAccessPackageRecipientsFromTheRegisterArt15_1c(t *testing.T) {
+	s, id := accessFixture(t)
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Recipients = append(st.Recipients, gdpr.Recipient{Name: "Altversand GmbH", Role: "processor: old mailer", Country: "DE"})
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	p, err := BuildAccessPackage(s, id, accessNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range p.About.Recipients {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "Helpdesk Inc,Mailversand AG" {
+		t.Errorf("recipients %v, want the register's Helpdesk Inc and Mailversand AG only", names)
+	}
+}

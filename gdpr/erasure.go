@@ -44,6 +44,14 @@ func (b ErasureBlocker) String() string { return b.Reason }
 // erasing is what it asks), a restriction, a legal hold in force. open
 // are the person's requests (closed ones are ignored). None means erasure
 // may go ahead (obligations are asked separately: Contact.Obligations).
+//
+// The order is fixed, and it is the order in which the desk clears them:
+// an open request first (its deadline runs and it may need the very data:
+// answer it, Art. 12(2)–(3)), then a restriction (lift it on the record,
+// Art. 18(3)), then a legal hold (it is not cleared by anyone: the
+// erasure keeps the held fields, Art. 17(3)(b)). The first blocker is the
+// one the sweep reports a skip under, so a person both held and with an
+// open request is skipped as "open request": that is what to do next.
 func ErasureBlockers(c *Contact, open []Request, answering RequestID, now time.Time) []ErasureBlocker {
 	var out []ErasureBlocker
 	var ids []string

@@ -33,6 +33,10 @@ func TestErasureBlockers(t *testing.T) {
 		{"restricted", Contact{ID: 1, Status: ContactRestricted}, nil, 0, []BlockerKind{BlockRestricted}, "Art. 18(1)"},
 		{"hold in force", Contact{ID: 1, Status: ContactActive, Hold: hold}, nil, 0, []BlockerKind{BlockHold}, "Art. 17(3)(b)"},
 		{"hold ended", Contact{ID: 1, Status: ContactActive, Hold: ended}, nil, 0, nil, ""},
+		{"held and asked: the request is answered first", Contact{ID: 1, Status: ContactActive, Hold: hold}, []Request{access}, 0,
+			[]BlockerKind{BlockOpenRequest, BlockHold}, "answer it first"},
+		{"restricted and held: the restriction is lifted first", Contact{ID: 1, Status: ContactRestricted, Hold: hold}, nil, 0,
+			[]BlockerKind{BlockRestricted, BlockHold}, "Art. 18(1)"},
 		{"all three", Contact{ID: 1, Status: ContactRestricted, Hold: hold}, []Request{access, erasure}, 4,
 			[]BlockerKind{BlockOpenRequest, BlockRestricted, BlockHold}, "answer it first"},
 	}

@@ -32,7 +32,7 @@ func TestGolden(t *testing.T) {
 		{"request-new", []string{"3", "n"}, "New request"},
 		{"checklist-fix", []string{"4", "down", "down"}, "lists the contacts to fix"},
 		{"checklist", []string{"4"}, "applicable items done"},
-		{"settings", []string{"5"}, "Source rules"},
+		{"settings", []string{"5"}, "Recipients (third parties"},
 		{"audit", []string{"6"}, "newest first"},
 		{"help", []string{"2", "?"}, "Everywhere"},
 	}

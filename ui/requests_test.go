@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,9 +144,21 @@ func TestFlowRectification(t *testing.T) {
 		c, err := s.Contact(r.Contact)
 		return err == nil && c.Status != gdpr.ContactAnonymized
 	})
+	// The person's recipients: the register's recipients serving a
+	// purpose that applies to them (Art. 19 with Art. 15(1)(c)).
 	register, _ := s.Recipients()
-	if len(register) == 0 {
-		t.Fatal("the demo has no recipients")
+	purposes, _ := s.Purposes()
+	person, _ := s.Contact(r.Contact)
+	var theirs, others []string
+	for _, x := range register {
+		if slices.ContainsFunc(gdpr.RecipientsOf(&person, purposes, register), func(y gdpr.Recipient) bool { return y.Name == x.Name }) {
+			theirs = append(theirs, x.Name)
+		} else {
+			others = append(others, x.Name)
+		}
+	}
+	if len(theirs) == 0 {
+		t.Fatalf("the demo's %s has no recipients in the register", r.Contact)
 	}
 	openRequest(t, d, r.ID)
 	if reqOf(t, s, r.ID).Verified == nil {
@@ -166,16 +179,25 @@ func TestFlowRectification(t *testing.T) {
 	// Art. 19: the recipients are listed by name, none chosen; an empty
 	// choice records nothing.
 	d.keys("t")
-	d.mustShow(register[0].Name, register[1].Name)
+	d.mustShow(theirs...)
+	for _, name := range others {
+		if strings.Contains(d.screen(), name) {
+			t.Errorf("the Art. 19 step offers %s, who never received the person's data:\n%s", name, d.screen())
+		}
+	}
 	d.keys("enter", "enter", "enter")
 	if got := reqOf(t, s, r.ID); len(got.Notifications) != 0 {
 		t.Fatalf("nothing chosen, yet %d notifications recorded", len(got.Notifications))
 	}
 	d.mustShow("choose at least one recipient")
-	d.keys("t", "x", "down", "x", "enter", "enter", "enter") // both, today
+	d.keys("t")
+	for range theirs {
+		d.keys("x", "down") // every one, today
+	}
+	d.keys("enter", "enter", "enter")
 	got := reqOf(t, s, r.ID)
-	if len(got.Notifications) != len(register) {
-		t.Fatalf("%d notifications for %d recipients", len(got.Notifications), len(register))
+	if len(got.Notifications) != len(theirs) {
+		t.Fatalf("%d notifications for %d recipients", len(got.Notifications), len(theirs))
 	}
 	d.keys("c")
 	d.typeText("address corrected, recipients told")
@@ -184,7 +206,7 @@ func TestFlowRectification(t *testing.T) {
 	if got.Status != gdpr.StatusCompleted || got.Unnotified() {
 		t.Fatalf("after complete: %s, unnotified %v", got.Status, got.Unnotified())
 	}
-	d.mustShow("Told", register[0].Name)
+	d.mustShow(append([]string{"Told"}, theirs...)...)
 	consistent(t, s)
 }
 

@@ -12,11 +12,14 @@ import (
 )
 
 // openSettings starts the desk on a store and moves to the settings screen.
+// At 80×24 the screen opens on its top sections (roles, processing, the
+// recipients register); the sections below it come into view as the
+// cursor moves down (selectRow), as they do for a person.
 func openSettings(t *testing.T, s *store.Store, opts ...func(*Options)) *driver {
 	t.Helper()
 	d := drive(t, newTestModel(s, opts...), 80, 24)
 	d.keys("5")
-	d.mustShow("Roles", "Source rules")
+	d.mustShow("Roles", "Recipients (third parties")
 	return d
 }
 
@@ -376,7 +379,7 @@ func mustJSON(t *testing.T, v gdpr.Settings) string {
 // store. Refresh with: go test ./ui -run TestGoldenSettings -update
 func TestGoldenSettings(t *testing.T) {
 	steps := []goldenStep{
-		{"list", []string{"5"}, "Source rules"},
+		{"list", []string{"5"}, "Recipients (third parties"},
 		{"list-end", []string{"5", "end"}, "› + new consent text version"},
 		{"dialog-dpo", []string{"5", "down", "enter"}, "Edit Data Protection Officer"},
 		{"dialog-rule", []string{"5", "end", "up", "up", "up", "up", "up", "up", "up", "a"}, "Add a source rule"},

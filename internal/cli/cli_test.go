@@ -137,6 +137,20 @@ func TestDemoFillsOnceAndRefusesAgain(t *testing.T) {
 	if overdue == 0 {
 		t.Error("demo has no overdue request")
 	}
+	// The demo's objection to marketing is a request with its scope, and
+	// it took effect as it was logged (Art. 21(3)).
+	var objections []requestJSON
+	for _, r := range reqs.Requests {
+		if r.Type == gdpr.RequestObjection && r.Scope == gdpr.ScopeMarketing {
+			objections = append(objections, r)
+		}
+	}
+	if len(objections) != 1 || objections[0].Status != gdpr.StatusCompleted {
+		t.Fatalf("demo objections to marketing: %+v, want one, completed", objections)
+	}
+	if c, ok := idsOf(t, dir, "marketing:no")[objections[0].Contact]; !ok || !c.Objected() {
+		t.Errorf("%s objected to marketing by %s but is not marketing:no with the objection recorded", objections[0].Contact, objections[0].ID)
+	}
 }
 
 // The README's first command works every time: the default demo directory,

@@ -31,7 +31,10 @@ type Demo struct {
 	// The rule book's cases (SPEC §9) are each given to the first
 	// contact that fits, so every demo, however small, has them, and no
 	// random draw is added (the rest of the data stays as it was).
-	held, objected bool
+	held bool
+	// objector is the number of the contact who objects to marketing, by
+	// an objection request (Requests), or 0.
+	objector int
 }
 
 type demoCountry struct {
@@ -338,9 +341,10 @@ func (d *Demo) contact(i int) gdpr.Contact {
 // ruleBookCases gives the demo the cases of the rule book (SPEC §9): every
 // restricted contact a reason and a date (Art. 18); the first customer a
 // legal hold on its invoices for ten years (Art. 17(3)(b)); the first
-// newsletter subscriber who did not unsubscribe an objection to marketing
-// (Art. 21(2)–(3)). They depend only on the contact's number and what was
-// drawn, never on a new draw.
+// newsletter subscriber who did not unsubscribe objects to marketing
+// (Art. 21(2)–(3)) — by an objection request (Requests), which takes
+// effect as it is logged, as at the desk. They depend only on the
+// contact's number and what was drawn, never on a new draw.
 func (d *Demo) ruleBookCases(i int, c *gdpr.Contact) {
 	if c.Status == gdpr.ContactRestricted {
 		c.RestrictedAt = c.CreatedAt.Add(time.Duration(1+i%20) * 24 * time.Hour)
@@ -361,10 +365,9 @@ func (d *Demo) ruleBookCases(i int, c *gdpr.Contact) {
 		c.Hold = &gdpr.Hold{Reason: "invoices: 10 years, tax law (§147 AO)", Until: gdpr.Day(c.CreatedAt.AddDate(10, 0, 0)),
 			Keep: gdpr.DefaultHoldKeep(), At: placed}
 		c.Notes = "asked to be invoiced by post; invoices 2024-117 and 2024-162"
-	case !d.objected && c.Source == "webform:newsletter" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 &&
+	case d.objector == 0 && c.Source == "webform:newsletter" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 &&
 		c.CreatedAt.Before(d.now.AddDate(0, 0, -30)):
-		d.objected = true
-		c.MarketingObjection = d.now.AddDate(0, 0, -10)
+		d.objector = i
 	}
 }
 
@@ -421,6 +424,15 @@ func (d *Demo) Requests(contacts int) []DemoRequest {
 			dr.Outcome = "identity could not be verified after two reminders"
 		}
 		out = append(out, dr)
+	}
+	// Last, so the other requests keep their numbers: the objection to
+	// marketing of the rule book's case, answered.
+	if d.objector != 0 {
+		req := gdpr.NewRequest(gdpr.RequestObjection, gdpr.ChannelEmail, gdpr.Day(d.now.AddDate(0, 0, -10)), nil)
+		req.Scope, req.Note = gdpr.ScopeMarketing, "no more newsletters or offers, please"
+		out = append(out, DemoRequest{Request: req, ContactNo: d.objector,
+			Steps:   []gdpr.RequestStatus{gdpr.StatusVerifying, gdpr.StatusInProgress, gdpr.StatusCompleted},
+			Outcome: "removed from every mailing list; no marketing from now on"})
 	}
 	return out
 }

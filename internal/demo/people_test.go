@@ -10,8 +10,9 @@ import (
 
 // The demo shows the rule book (SPEC §9): registers whose purposes its
 // consents and bases name, a processor without a DPA, a transfer under
-// SCCs, one contact under a legal hold, one who objected to marketing,
-// and restricted contacts with a reason and a date.
+// SCCs, one contact under a legal hold, one who objects to marketing by
+// an objection request with scope marketing (Art. 21(2)–(3)), and
+// restricted contacts with a reason and a date.
 func TestDemoHasTheRuleBookCases(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	d, err := NewDemo(assets.FS, 2000, 1, now)
@@ -48,8 +49,13 @@ func TestDemoHasTheRuleBookCases(t *testing.T) {
 		t.Errorf("%d processors without a DPA, %d transfers under dated SCCs; want 1 and 1", noDPA, scc)
 	}
 	held, objected, restricted := 0, 0, 0
-	for d.Remaining() > 0 {
+	newsletter := map[int]bool{} // active newsletter subscribers, by number
+	for no := 1; d.Remaining() > 0; {
 		for _, c := range d.NextContacts(500) {
+			if c.Source == "webform:newsletter" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 {
+				newsletter[no] = true
+			}
+			no++
 			for _, r := range c.Consents {
 				p, ok := gdpr.FindPurpose(purposes, r.Purpose)
 				if !ok || p.Marketing != r.Marketing {
@@ -68,13 +74,23 @@ func TestDemoHasTheRuleBookCases(t *testing.T) {
 				}
 			}
 			if c.Objected() {
-				objected++
+				t.Errorf("%s objected without a request", c.Email)
 			}
 			if c.Status == gdpr.ContactRestricted {
 				restricted++
 				if c.RestrictedAt.IsZero() || c.RestrictionReason == "" || c.RestrictedAt.After(now) {
 					t.Errorf("%s: restricted without reason or date", c.Email)
 				}
+			}
+		}
+	}
+	for _, r := range d.Requests(2000) {
+		if r.Request.Type == gdpr.RequestObjection && r.Request.Scope == gdpr.ScopeMarketing {
+			objected++
+			q := r.Request
+			q.Contact = gdpr.ContactID(r.ContactNo)
+			if !newsletter[r.ContactNo] || q.Validate() != nil {
+				t.Errorf("the objection to marketing: contact %d (a subscriber: %v), %+v", r.ContactNo, newsletter[r.ContactNo], r.Request)
 			}
 		}
 	}
