@@ -20,19 +20,8 @@ func (s *Store) RecordControllerErasure(operator string, contact gdpr.ContactID,
 	}
 	var id gdpr.RequestID
 	err := s.write(operator, func(t *tx) error {
-		n, err := t.nextSeq(keyRequestSeq)
-		if err != nil {
-			return err
-		}
-		id = gdpr.RequestID(n)
-		r := gdpr.ControllerErasure(contact, recipients, note, t.now)
-		r.ID = id
-		slots, err := s.keys.newKeys(1)
-		if err != nil {
-			return err
-		}
-		t.newKeys = true
-		if err := t.putRequest(nil, r, slots[0]); err != nil {
+		var err error
+		if id, err = t.addRequest(gdpr.ControllerErasure(contact, recipients, note, t.now)); err != nil {
 			return err
 		}
 		subject := "a sweep"

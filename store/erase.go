@@ -130,8 +130,11 @@ func (s *Store) shredNow(id gdpr.ContactID) error {
 }
 
 // eachRequest calls fn with every stored request.
-func (t *tx) eachRequest(fn func(rec requestRec)) error {
-	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
+func (t *tx) eachRequest(fn func(rec requestRec)) error { return eachRequestIn(t.txn, fn) }
+
+// eachRequestIn calls fn with every stored request of a transaction.
+func eachRequestIn(txn *badger.Txn, fn func(rec requestRec)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		v, err := it.Item().ValueCopy(nil)

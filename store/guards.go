@@ -257,20 +257,13 @@ func (s *Store) ErasureBlockers(id gdpr.ContactID, opts AnonymizeOptions) ([]gdp
 		}
 		c := rec.clear() // status, hold and id are clear fields
 		var reqs []requestRec
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			r, err := decodeRequest(v)
-			if err != nil {
-				return err
-			}
+		err = eachRequestIn(txn, func(r requestRec) {
 			if r.Contact == id {
 				reqs = append(reqs, r)
 			}
+		})
+		if err != nil {
+			return err
 		}
 		if rec.Status == gdpr.ContactHeld && c.Hold.InForce(s.now()) {
 			out = append(out, gdpr.ErasureBlocker{Kind: gdpr.BlockHold, Reason: "it is " + c.HeldLabel() + " (Art. 17(3)(b))"})

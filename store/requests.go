@@ -125,18 +125,9 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 				return err
 			}
 		}
-		n, err := t.nextSeq(keyRequestSeq)
-		if err != nil {
-			return err
-		}
-		id = gdpr.RequestID(n)
-		r.ID, r.CreatedAt = id, t.now
-		slots, err := s.keys.newKeys(1)
-		if err != nil {
-			return err
-		}
-		t.newKeys = true
-		if err := t.putRequest(nil, r, slots[0]); err != nil {
+		r.CreatedAt = t.now
+		var err error
+		if id, err = t.addRequest(r); err != nil {
 			return err
 		}
 		subject := "unmatched sender"
@@ -155,6 +146,22 @@ func (s *Store) AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, err
 		return nil
 	})
 	return id, err
+}
+
+// addRequest stores a new request under the next id, with a data key of
+// its own for its personal part.
+func (t *tx) addRequest(r gdpr.Request) (gdpr.RequestID, error) {
+	n, err := t.nextSeq(keyRequestSeq)
+	if err != nil {
+		return 0, err
+	}
+	r.ID = gdpr.RequestID(n)
+	slots, err := t.s.keys.newKeys(1)
+	if err != nil {
+		return 0, err
+	}
+	t.newKeys = true
+	return r.ID, t.putRequest(nil, r, slots[0])
 }
 
 // putRequest stores a request and moves its due-index entry and counters.
