@@ -503,7 +503,7 @@ func (v *contactView) lines(w int) []string {
 
 	add("", st.Header.Render("Lawful bases (Art. 6)"))
 	if len(c.Bases) == 0 {
-		add(st.Warn.Render("  none — without a basis this contact may not be processed; b on the list adds one"))
+		add(st.Warn.Render("  none — without a basis this contact may not be processed; b adds one"))
 	}
 	for _, b := range c.Bases {
 		ev := ""
