@@ -240,7 +240,10 @@ measure textcount sqlite3 "$WORK/textcount.out" sqlite3 -batch -bail "$DB"
 same textcount "rows matching" "$(json "$WORK/textcount.json" count)" "$(cat "$WORK/textcount.out")"
 
 echo "== bulk update ($GD_UPDATE gets basis consent)"
-measure update gdprdesk "$WORK/update.out" "$GD" tag --data "$GD_DATA" --query "$GD_UPDATE" --basis consent --evidence "$EVIDENCE"
+# Consent is given for a purpose (a record per contact, SPEC §9): the
+# purpose is registered first, outside the measured step.
+"$GD" purpose add newsletter --data "$GD_DATA" --basis consent --marketing >/dev/null || die "purpose add failed"
+measure update gdprdesk "$WORK/update.out" "$GD" tag --data "$GD_DATA" --query "$GD_UPDATE" --basis consent --purpose newsletter --evidence "$EVIDENCE"
 measure update sqlite3 "$WORK/update.sqlout" sqlite3 -batch -bail "$DB"
 # gdprdesk prints "Added consent on 117,647 contact(s); 0 already had it."
 gd_updated=$(sed -n 's/^Added consent on \([0-9,]*\) contact.*/\1/p' "$WORK/update.out" | tr -d ,)
