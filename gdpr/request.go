@@ -255,6 +255,11 @@ func (r Request) ValidateAt(now time.Time) error {
 	if Day(r.Received).After(Day(now)) {
 		return fmt.Errorf("the request cannot have been received on %s, after today (%s)", r.Received.Format(time.DateOnly), Day(now).Format(time.DateOnly))
 	}
+	if r.Type == RequestObjection && r.Scope == "" {
+		// The two objections have different effects (Art. 21(1) is
+		// weighed, 21(3) takes effect at once): the desk must know which.
+		return errors.New("an objection says what it objects to: scope marketing (direct marketing, takes effect at once) or processing (weighed against the business's grounds)")
+	}
 	return nil
 }
 

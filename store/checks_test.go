@@ -30,7 +30,11 @@ func TestRequestsOnTimeCountsLateClosures(t *testing.T) {
 	ids := mustCreate(t, s, gdpr.Contact{Email: "a@example.org", Country: "DE"})
 	add := func(typ gdpr.RequestType) gdpr.RequestID {
 		t.Helper()
-		id, err := s.AddRequest("tester", gdpr.Request{Type: typ, Contact: ids[0], Channel: gdpr.ChannelEmail, Received: gdpr.Day(clk.Now())})
+		r := gdpr.Request{Type: typ, Contact: ids[0], Channel: gdpr.ChannelEmail, Received: gdpr.Day(clk.Now())}
+		if typ == gdpr.RequestObjection {
+			r.Scope = gdpr.ScopeProcessing
+		}
+		id, err := s.AddRequest("tester", r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -565,7 +565,11 @@ func TestRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Received today by default.
-	today, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestObjection, Channel: gdpr.ChannelPhone, Contact: annaID})
+	if _, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestObjection, Channel: gdpr.ChannelPhone, Contact: annaID}); err == nil ||
+		!strings.Contains(err.Error(), "scope marketing") {
+		t.Fatalf("an objection without its scope: %v", err)
+	}
+	today, err := s.AddRequest("op", gdpr.Request{Type: gdpr.RequestObjection, Scope: gdpr.ScopeProcessing, Channel: gdpr.ChannelPhone, Contact: annaID})
 	if err != nil {
 		t.Fatal(err)
 	}

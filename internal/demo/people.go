@@ -401,6 +401,12 @@ func (d *Demo) Requests(contacts int) []DemoRequest {
 		received := gdpr.Day(d.now.AddDate(0, 0, -r.IntN(120)))
 		req := gdpr.NewRequest(t, pick(r, channels), received, nil)
 		req.Note = pick(r, []string{"asked by email after the newsletter", "phoned the shop", "letter received at the office", "via the contact form", ""})
+		if t == gdpr.RequestObjection {
+			// An objection says what it objects to (Art. 21): these weigh
+			// the business's legitimate interests; the one objection to
+			// marketing is added below, so the others keep their numbers.
+			req.Scope = gdpr.ScopeProcessing
+		}
 		dr := DemoRequest{Request: req, ContactNo: 1 + r.IntN(max(contacts, 1))}
 		if i%9 == 8 {
 			dr.ContactNo = 0
