@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,40 @@ func TestLaterExportsSettleTheHistoryArt7_3Art21_3(t *testing.T) {
 	}
 	if rep, err := s.VerifyAudit(); err != nil || !rep.OK() {
 		t.Errorf("verify: %+v %v", rep, err)
+	}
+}
+
+// A contact erased except what a legal hold keeps is out of every list but
+// the hold's (SPEC §9, Art. 17(3)(b)): the contacts export leaves it out
+// unless the query asks for holds.
+func TestContactsExportLeavesOutHeldRecordsArt17_3b(t *testing.T) {
+	s := importStore(t)
+	importFile(t, s, []byte("email,first_name,last_name,street\nkept@example.org,Ada,Held,Invoice Road 1\nfree@example.org,Bo,Free,\n"), ImportOptions{})
+	c, err := s.ContactByEmail("kept@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetHold("owner", c.ID, gdpr.Hold{Reason: "invoices: 10 years, tax law", Until: importNow.AddDate(10, 0, 0), Keep: gdpr.DefaultHoldKeep()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Anonymize("owner", c.ID, store.AnonymizeOptions{KeepHeld: true}); err != nil {
+		t.Fatal(err)
+	}
+	export := func(q string) string {
+		query, err := gdpr.ParseQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := ExportContacts(context.Background(), s, query, FormatCSV, &buf, nil); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	if all := export(""); strings.Contains(all, "Held") || !strings.Contains(all, "free@example.org") {
+		t.Errorf("the export of every contact:\n%s", all)
+	}
+	if held := export("hold:yes"); !strings.Contains(held, "Invoice Road 1") {
+		t.Errorf("the hold's own list:\n%s", held)
 	}
 }

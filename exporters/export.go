@@ -25,17 +25,19 @@ const exportPage = 1000
 
 // ExportContacts writes every contact matching q to w in the canonical
 // layout (CSV or XLSX), page by page, and returns how many it wrote.
-// Anonymized contacts are left out unless q names a status: nothing of them
-// is left to export, and the file must import back. With forMarketing only
-// active contacts are written: restriction and objection pause marketing
-// (Art. 18, Art. 21(3)). A
+// Anonymized contacts, and those erased except what a legal hold keeps
+// (SPEC §9: out of every list but the hold's), are left out unless q names
+// a status or a hold: nothing of the first is left to export, the second
+// is kept only for the duty that holds it, and the file must import back.
+// With forMarketing only the contacts who may receive marketing are
+// written (gdpr.Contact.Marketable: the same set as marketing:yes). A
 // first pass gathers the custom field names, which become columns; the
 // second writes the rows. Memory stays bounded by a page (and, for XLSX,
 // by excelize's stream writer, which spills rows to a temporary file).
 func ExportContacts(ctx context.Context, src ContactSource, q gdpr.Query, format string, w io.Writer, forMarketing *gdpr.Settings) (int, error) {
-	keep := func(c *gdpr.Contact) bool { return c.Status != gdpr.ContactAnonymized }
+	keep := func(c *gdpr.Contact) bool { return c.Status != gdpr.ContactAnonymized && c.Status != gdpr.ContactHeld }
 	for _, t := range q.Terms {
-		if t.Field == gdpr.FieldStatus {
+		if t.Field == gdpr.FieldStatus || t.Field == gdpr.FieldHold {
 			keep = func(*gdpr.Contact) bool { return true }
 		}
 	}

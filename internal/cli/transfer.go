@@ -20,7 +20,8 @@ func (a *app) exportCommand() *cobra.Command {
 		Long: `export contacts writes every contact matching --query (all by default) in
 gdprdesk's canonical layout: the CSV imports back to the same contacts. Text
 cells a spreadsheet would run as a formula get a leading ' (removed again on
-import). Anonymized contacts are left out unless --query names a status.
+import). Anonymized contacts, and those erased except what a legal hold
+keeps, are left out unless --query names a status or hold:yes.
 --for-marketing writes only the contacts who may receive electronic direct
 marketing — the rows of contacts --query marketing:yes and the dashboard's
 figure: a standing consent to a marketing purpose, or a contract under the
