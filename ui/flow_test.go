@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -122,7 +124,9 @@ func mustParse(t *testing.T, q string) gdpr.Query {
 // the rest untouched, and the store verifies.
 func TestFlowCancelBulkMidway(t *testing.T) {
 	s := openDemo(t, 2000)
-	d := drive(t, newTestModel(s), 100, 30)
+	// The run waits after its first chunk until it is cancelled, so the
+	// esc below always lands between two chunks, however fast the run.
+	d := drive(t, newTestModel(s, func(o *Options) { o.Store = gatedStore{namedStore{s}} }), 100, 30)
 	d.keys("2", "A", "b", "down", "enter") // remove…
 	d.keys("down", "enter")                // …contract
 	d.keys("enter", "enter")               // source, evidence (not needed to remove)
@@ -355,4 +359,24 @@ func TestFlowDashboardShowsContactsWithoutBasis(t *testing.T) {
 	q := gdpr.WithoutBasisQuery(gdpr.Settings{})
 	n, _ := s.Count(q)
 	d.mustShow("/ "+q.String(), gdpr.Thousands(n)+" match")
+}
+
+// gatedStore holds a bulk run after its first chunk until the run is
+// cancelled (at most 10 s), so a test can cancel between chunks.
+type gatedStore struct{ namedStore }
+
+func (g gatedStore) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error) {
+	first := true
+	return g.namedStore.ApplyBasis(ctx, operator, q, ch, func(p store.BulkProgress) {
+		if progress != nil {
+			progress(p)
+		}
+		if first {
+			first = false
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+			}
+		}
+	})
 }
