@@ -285,7 +285,7 @@ func (b *rowBuilder) consents(optin time.Time, hasOptin bool, confirm time.Time,
 			b.c.Bases = append(b.c.Bases, gdpr.BasisAssignment{Basis: gdpr.BasisConsent, Purpose: purpose, Source: gdpr.SourceImport,
 				Evidence: strings.Join(append([]string{method}, ev...), "; "), At: at})
 		} else if len(ev) > 0 {
-			b.warn("%s: the consent was withdrawn, so its evidence (%s) is not kept", label, strings.Join(ev, "; "))
+			b.warn("%s: the consent was withdrawn, so its sign-up evidence (IP addresses) is not kept", label)
 		}
 	}
 	if state == optOut || state == optOutGranted {

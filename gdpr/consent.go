@@ -119,3 +119,16 @@ func InForce(versions []PolicyVersion, kind PolicyKind, t time.Time) (PolicyVers
 	}
 	return best, ok
 }
+
+// NameVersionsInForce sets the consent wording and privacy policy versions
+// a record names to those in force at its time (Art. 7(1): the text the
+// person was shown, never a later one); 0 where none was in force.
+func (c *ConsentRecord) NameVersionsInForce(versions []PolicyVersion) {
+	c.ConsentVersion, c.PolicyVersion = 0, 0
+	if v, ok := InForce(versions, PolicyConsent, c.At); ok {
+		c.ConsentVersion = v.Version
+	}
+	if v, ok := InForce(versions, PolicyPrivacy, c.At); ok {
+		c.PolicyVersion = v.Version
+	}
+}

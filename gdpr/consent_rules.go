@@ -48,12 +48,7 @@ func GrantConsent(c *Contact, p Purpose, at time.Time, method string, versions [
 		method = SourceManual
 	}
 	rec := ConsentRecord{Purpose: p.Name, Granted: true, At: at, Method: method, Marketing: p.Marketing}
-	if v, ok := InForce(versions, PolicyConsent, at); ok {
-		rec.ConsentVersion = v.Version
-	}
-	if v, ok := InForce(versions, PolicyPrivacy, at); ok {
-		rec.PolicyVersion = v.Version
-	}
+	rec.NameVersionsInForce(versions)
 	if err := rec.Validate(); err != nil {
 		return err
 	}

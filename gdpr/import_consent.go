@@ -37,12 +37,7 @@ func SettleImportedConsents(c *Contact, register []Purpose, versions []PolicyVer
 			r.Marketing = p.Marketing
 		}
 		if r.Granted && r.ConsentVersion == 0 && r.PolicyVersion == 0 {
-			if v, ok := InForce(versions, PolicyConsent, r.At); ok {
-				r.ConsentVersion = v.Version
-			}
-			if v, ok := InForce(versions, PolicyPrivacy, r.At); ok {
-				r.PolicyVersion = v.Version
-			}
+			r.NameVersionsInForce(versions)
 		}
 		if !slices.ContainsFunc(kept, func(k ConsentRecord) bool {
 			return k.Purpose == r.Purpose && k.Granted == r.Granted && k.At.Equal(r.At)

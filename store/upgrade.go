@@ -113,13 +113,7 @@ func (t *tx) upgradeContact(id gdpr.ContactID, versions []gdpr.PolicyVersion) er
 		}
 		c.Purpose, c.Marketing = p.Name, p.Marketing
 		if c.Granted {
-			c.ConsentVersion, c.PolicyVersion = 0, 0
-			if v, ok := gdpr.InForce(versions, gdpr.PolicyConsent, c.At); ok {
-				c.ConsentVersion = v.Version
-			}
-			if v, ok := gdpr.InForce(versions, gdpr.PolicyPrivacy, c.At); ok {
-				c.PolicyVersion = v.Version
-			}
+			c.NameVersionsInForce(versions)
 		}
 	}
 	now := rec.clear()
