@@ -51,6 +51,7 @@ type bulk struct {
 	confirming bool
 	willChange int64 // -1 while counting
 	running    bool
+	cancelling bool // esc was pressed; the run ends after its chunk
 	done       bool // ended: cancelled, failed or applied
 	cancelFn   context.CancelFunc
 	progress   store.BulkProgress
@@ -180,6 +181,9 @@ func (b *bulk) next() tea.Cmd {
 }
 
 func (b *bulk) cancel() {
+	if b.running {
+		b.cancelling = true
+	}
 	if b.cancelFn != nil {
 		b.cancelFn()
 	}
@@ -286,6 +290,12 @@ func (b *bulk) progressLine(w int) string {
 	if p.Total > 0 {
 		pct = int(min(p.Done*100/p.Total, 100))
 	}
+	tail := "esc cancels"
+	if b.cancelling {
+		// Said here, not on the status line: a status command could land
+		// after the run's own "Cancelled" report and hide it.
+		tail = "cancelling: the change stops after the current chunk"
+	}
 	return st.Title.Render("Applying ") + progressBar(pct, min(30, w/3)) +
-		fmt.Sprintf(" %s of %s · %s changed · esc cancels", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total), gdpr.Thousands(p.Changed))
+		fmt.Sprintf(" %s of %s · %s changed · %s", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total), gdpr.Thousands(p.Changed), tail)
 }

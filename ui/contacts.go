@@ -258,7 +258,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if s.bulk != nil && s.bulk.running && key.Matches(msg, k.Back) {
 		s.bulk.cancel()
-		return status("cancelling: the change stops after the current chunk")
+		return nil
 	}
 	page := int64(max(s.win.Height()-1, 1))
 	switch {
