@@ -68,9 +68,9 @@ stop after their chunk, and the store is closed.`,
 			if hostKey == "" {
 				hostKey = filepath.Join(dir, "ssh_host_ed25519")
 			}
-			exports := filepath.Join(dir, "exports")
-			if err := os.MkdirAll(exports, 0o700); err != nil {
-				return fmt.Errorf("create %s: %w", exports, err)
+			exports, err := exportsDir(dir)
+			if err != nil {
+				return err
 			}
 			// Every other command works while serving: through the control
 			// socket, carried out here (control.go).

@@ -35,8 +35,12 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wd, _ := os.Getwd()
-	m := ui.New(ui.Options{Store: s, Operator: a.operatorName(), Now: a.now, ExportDir: wd})
+	exports, err := exportsDir(dir)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	m := ui.New(ui.Options{Store: s, Operator: a.operatorName(), Now: a.now, ExportDir: exports})
 	_, runErr := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	if err := s.Close(); err != nil && runErr == nil {
 		runErr = err
@@ -127,4 +131,17 @@ func (a *app) demoDir() (string, error) {
 		base = filepath.Join(home, ".local", "share")
 	}
 	return filepath.Join(base, "gdprdesk-demo"), nil
+}
+
+// exportsDir is where the terminal UI writes what it exports (access
+// packages, their email drafts), locally as over SSH: DIR/exports, made
+// private if missing. Files there are known to belong to the store, so they
+// are not left in whatever directory the owner happened to start from (a
+// git checkout, a shared folder).
+func exportsDir(dir string) (string, error) {
+	exports := filepath.Join(dir, "exports")
+	if err := os.MkdirAll(exports, 0o700); err != nil {
+		return "", fmt.Errorf("create the exports folder %s: %w", exports, err)
+	}
+	return exports, nil
 }
