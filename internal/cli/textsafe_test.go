@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -247,5 +248,39 @@ func TestHostileTextNeverReachesTheTerminalRaw(t *testing.T) {
 	exact("sweep", []string{"sweep"}, st.names)
 	for i, id := range st.contacts {
 		exact("contact show "+id.String(), []string{"contact", "show", id.String()}, st.notes[i:i+1])
+	}
+}
+
+// TestServedCommandOutputIsSanitized runs a listing the way the SSH server
+// and the control socket do (runServed, ServeOptions.Exec): the session
+// gets the same safe text, and --json the same exact strings.
+func TestServedCommandOutputIsSanitized(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	st := storeHostile(t, dir)
+	s, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sv := &served{store: s, dir: dir, operator: "owner", remote: true, exportDir: t.TempDir()}
+	run := func(args ...string) (string, string) {
+		var out, errb strings.Builder
+		if code := runServed(t.Context(), sv, call{args: args, stdin: strings.NewReader(""), stdout: &out, stderr: &errb},
+			time.Now, io.Discard); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	for _, args := range [][]string{{"contacts"}, {"contact", "show", st.contacts[0].String()}, {"purpose", "list"}, {"request", "list"}} {
+		out, errs := run(args...)
+		assertTerminalSafe(t, "over SSH: "+strings.Join(args, " "), out+errs)
+	}
+	out, _ := run("contacts", "--json")
+	assertTerminalSafe(t, "over SSH: contacts --json", out)
+	got := jsonStrings(t, "contacts --json", out)
+	for _, h := range st.notes {
+		if !got[jsonForm(h)] {
+			t.Errorf("over SSH: contacts --json lost the stored %q", h)
+		}
 	}
 }
