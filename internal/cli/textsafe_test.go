@@ -275,6 +275,16 @@ func TestServedCommandOutputIsSanitized(t *testing.T) {
 		out, errs := run(args...)
 		assertTerminalSafe(t, "over SSH: "+strings.Join(args, " "), out+errs)
 	}
+	// Lines that echo stored text outside any table: a purpose saved, and an
+	// error naming one that exists.
+	for _, args := range [][]string{{"purpose", "add", "new\x1b]0;t\x07\u009b2J", "--basis", "consent"}, {"purpose", "add", st.purposes[0], "--basis", "consent"}} {
+		var out, errb strings.Builder
+		runServed(t.Context(), sv, call{args: args, stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, time.Now, io.Discard)
+		if out.Len()+errb.Len() == 0 {
+			t.Errorf("%q printed nothing", args)
+		}
+		assertTerminalSafe(t, "over SSH: "+strings.Join(args, " "), out.String()+errb.String())
+	}
 	out, _ := run("contacts", "--json")
 	assertTerminalSafe(t, "over SSH: contacts --json", out)
 	got := jsonStrings(t, "contacts --json", out)
