@@ -23,7 +23,6 @@ package textsafe
 
 import (
 	"io"
-	"strconv"
 	"unicode/utf8"
 )
 
@@ -177,20 +176,15 @@ func appendSafe(b []byte, r rune, multiline bool) []byte {
 	case r >= 0x80 && r <= 0x9f:
 		return append(append(b, "␛"...), byte(r-0x40))
 	case invisible(r):
-		b = append(b, "<U+"...)
-		h := strconv.FormatInt(int64(r), 16)
-		for n := len(h); n < 4; n++ {
-			b = append(b, '0')
-		}
-		for _, c := range []byte(h) {
-			if c >= 'a' {
-				c -= 'a' - 'A'
-			}
-			b = append(b, c)
-		}
-		return append(b, '>')
+		return append(appendHex4(append(b, "<U+"...), r, "0123456789ABCDEF"), '>')
 	}
 	return utf8.AppendRune(b, r)
+}
+
+// appendHex4 appends r in four hex digits (every rune escaped is below
+// U+10000).
+func appendHex4(b []byte, r rune, digits string) []byte {
+	return append(b, digits[r>>12&0xf], digits[r>>8&0xf], digits[r>>4&0xf], digits[r&0xf])
 }
 
 // Writer passes everything written to it through Text, for output meant
@@ -248,12 +242,7 @@ func JSON(b []byte) []byte {
 	for i < len(b) {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == 0x7f || (size > 1 && unsafeRune(r)) {
-			out = append(out, `\u`...)
-			h := strconv.FormatInt(int64(r), 16)
-			for n := len(h); n < 4; n++ {
-				out = append(out, '0')
-			}
-			out = append(out, h...)
+			out = appendHex4(append(out, `\u`...), r, "0123456789abcdef")
 		} else {
 			out = append(out, b[i:i+size]...)
 		}

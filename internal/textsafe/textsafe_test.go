@@ -179,3 +179,17 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLineClean(b *testing.B) {
+	s := "Anna Müller <anna.mueller@example.com> Musterstraße 1, 10115 Berlin"
+	for b.Loop() {
+		_ = Line(s)
+	}
+}
+
+func BenchmarkLineHostile(b *testing.B) {
+	s := "Anna \x1b]52;c;cHduZWQ=\x07 M\u00fcller \u202Eevil\r"
+	for b.Loop() {
+		_ = Line(s)
+	}
+}
