@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/textsafe"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -314,7 +315,10 @@ func (m *Model) View() tea.View {
 	if m.crash != "" {
 		content = "gdprdesk stopped on an internal error; press any key."
 	}
-	v := tea.NewView(content)
+	// The last guard of SPEC §8: stored text is made plain where a screen
+	// puts it (render.go); here nothing but the screen's own colours may
+	// reach the terminal, whatever a screen forgot.
+	v := tea.NewView(textsafe.Styled(content))
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "gdprdesk"
@@ -383,9 +387,9 @@ func (m *Model) footer(w int) string {
 	}
 	if m.message != "" {
 		if m.messageErr {
-			return ansi.Truncate(st.Error.Render("✗ "+m.message), w, "…")
+			return ansi.Truncate(st.Error.Render("✗ "+plain(m.message)), w, "…")
 		}
-		return ansi.Truncate(st.Message.Render("✓ "+m.message), w, "…")
+		return ansi.Truncate(st.Message.Render("✓ "+plain(m.message)), w, "…")
 	}
 	for _, b := range m.screens[m.active].Help() {
 		if !b.Enabled() {
@@ -403,7 +407,7 @@ func (m *Model) footer(w int) string {
 
 func (m *Model) statusLine(w int) string {
 	st := m.c.styles
-	left := fmt.Sprintf("%s (%s) · %s · %s contacts", m.c.operator, m.c.role, m.c.store.Dir(), gdpr.Thousands(m.counts.Contacts))
+	left := fmt.Sprintf("%s (%s) · %s · %s contacts", plain(m.c.operator), m.c.role, plain(m.c.store.Dir()), gdpr.Thousands(m.counts.Contacts))
 	if m.counts.Overdue > 0 {
 		left += " · " + st.Error.Render(fmt.Sprintf("%d overdue", m.counts.Overdue))
 	}

@@ -531,8 +531,8 @@ func (s *auditScreen) columns(w int) []auditColumn {
 	cols := []auditColumn{
 		{"Seq", seqW, func(e *store.AuditEntry) string { return strconv.FormatUint(e.Seq, 10) }},
 		{"Time (UTC)", 16, func(e *store.AuditEntry) string { return e.At.UTC().Format("2006-01-02 15:04") }},
-		{"Operator", opW, func(e *store.AuditEntry) string { return e.Operator }},
-		{"Action", actW, func(e *store.AuditEntry) string { return e.Action }},
+		{"Operator", opW, func(e *store.AuditEntry) string { return plain(e.Operator) }},
+		{"Action", actW, func(e *store.AuditEntry) string { return plain(e.Action) }},
 		{"Record", recW, auditRecordCell},
 	}
 	used := 0
@@ -540,7 +540,7 @@ func (s *auditScreen) columns(w int) []auditColumn {
 		used += c.width + 1
 	}
 	return append(cols, auditColumn{"Detail", max(w-used, 8), func(e *store.AuditEntry) string {
-		return strings.Join(strings.Fields(e.Detail), " ")
+		return plain(strings.Join(strings.Fields(e.Detail), " "))
 	}})
 }
 
@@ -660,7 +660,7 @@ func (s *auditScreen) detailLines(w int) []string {
 		if v == "" {
 			return st.Subtle.Render(why)
 		}
-		return v
+		return plain(v)
 	}
 	personal := none(e.Personal, "none")
 	switch {
@@ -672,8 +672,8 @@ func (s *auditScreen) detailLines(w int) []string {
 	lines = append(lines, st.Title.Render(fmt.Sprintf("Audit entry %d", e.Seq)), "")
 	field("Seq", strconv.FormatUint(e.Seq, 10))
 	field("Time", e.At.UTC().Format("2006-01-02 15:04:05")+" UTC")
-	field("Operator", e.Operator)
-	field("Action", e.Action)
+	field("Operator", plain(e.Operator))
+	field("Action", plain(e.Action))
 	if e.Contacts > 0 {
 		field("Record", auditRecordCell(&e)+", each finds this entry in its trail")
 	} else {

@@ -279,13 +279,13 @@ func (s *checklist) detailLines(w int) []string {
 		rec = append(rec, "in settings: "+it.Value)
 	}
 	if it.Record.Reason != "" {
-		rec = append(rec, "n/a because: "+it.Record.Reason)
+		rec = append(rec, "n/a because: "+plain(it.Record.Reason))
 	}
 	if it.Record.Note != "" {
-		rec = append(rec, "note: "+strings.ReplaceAll(it.Record.Note, "\n", " "))
+		rec = append(rec, "note: "+plain(strings.ReplaceAll(it.Record.Note, "\n", " ")))
 	}
 	if it.Record.By != "" {
-		rec = append(rec, "by "+it.Record.By+" on "+it.Record.At.Format("2006-01-02"))
+		rec = append(rec, "by "+plain(it.Record.By)+" on "+it.Record.At.Format("2006-01-02"))
 	}
 	out = append(out, st.Subtle.Render(strings.Join(rec, " · ")))
 	switch {

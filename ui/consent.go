@@ -38,7 +38,7 @@ func (v *contactView) consentDialog() *dialog {
 	}
 	opts := make([]huh.Option[string], len(purposes))
 	for i, p := range purposes {
-		label := p.Name
+		label := plain(p.Name)
 		if p.Marketing {
 			label += " (direct marketing)"
 		}
@@ -103,7 +103,7 @@ func (v *contactView) withdrawDialog() *dialog {
 	}
 	for _, p := range standing {
 		if p != "" {
-			opts = append(opts, huh.NewOption(p, p))
+			opts = append(opts, huh.NewOption(plain(p), p))
 		}
 	}
 	if len(standing) == 1 && standing[0] == "" {
@@ -111,7 +111,7 @@ func (v *contactView) withdrawDialog() *dialog {
 		// for: any consent purpose of the register not standing already.
 		for _, p := range register {
 			if !contains(standing, p) {
-				opts = append(opts, huh.NewOption(withdrawLabel("")+" — for "+p, p))
+				opts = append(opts, huh.NewOption(withdrawLabel("")+" — for "+plain(p), p))
 			}
 		}
 	}

@@ -318,7 +318,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 	keepHeld := c.Hold.InForce(v.c.now())
 	obligations := c.Obligations()
 	sure, reason := false, ""
-	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, c.Name(), c.Email)
+	desc := fmt.Sprintf("%s %s <%s>: names, addresses, phone, notes, evidence and custom fields are destroyed for good; country and year stay for statistics; the address goes on the suppression list.", id, plain(c.Name()), plain(c.Email))
 	if keepHeld {
 		desc = heldErasureText(c)
 	}
@@ -331,7 +331,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 			Description("Art. 17(3) may let you keep the data. To erase anyway, give the reason (kept in the audit log; no personal details)").
 			Value(&reason).Validate(nonEmpty("a reason to erase despite the obligation")))
 	}
-	fields = append(fields, huh.NewConfirm().Title("Anonymize "+c.Name()+"?").Affirmative("Anonymize").Negative("Keep").Value(&sure))
+	fields = append(fields, huh.NewConfirm().Title("Anonymize "+plain(c.Name())+"?").Affirmative("Anonymize").Negative("Keep").Value(&sure))
 	d := newDialog("Anonymize "+id.String()+" (Art. 17) — this cannot be undone", func() tea.Cmd {
 		if !sure {
 			return status("kept " + id.String() + "; nothing changed")
@@ -462,7 +462,7 @@ func (v *contactView) lines(w int) []string {
 	c := v.contact
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
-	head := st.Title.Render(c.ID.String()+" "+c.Name()) + "  " + st.Subtle.Render(string(c.Status))
+	head := st.Title.Render(c.ID.String()+" "+plain(c.Name())) + "  " + st.Subtle.Render(string(c.Status))
 	if c.Status == gdpr.ContactAnonymized {
 		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
 	}
@@ -508,7 +508,7 @@ func (v *contactView) lines(w int) []string {
 	for _, b := range c.Bases {
 		ev := ""
 		if b.Evidence != "" {
-			ev = " · \"" + b.Evidence + "\""
+			ev = " · \"" + plain(b.Evidence) + "\""
 		}
 		add(fmt.Sprintf("  %-20s source %s%s · %s by %s", b.Basis.Label(), dash(b.Source), ev, b.At.Format("2006-01-02"), dash(b.By)))
 	}
@@ -528,7 +528,7 @@ func (v *contactView) lines(w int) []string {
 		if r.ConsentVersion > 0 || r.PolicyVersion > 0 {
 			wording = fmt.Sprintf("consent text v%d, policy v%d", r.ConsentVersion, r.PolicyVersion)
 		}
-		add(fmt.Sprintf("  %s %s %-12s %s · %s", r.At.Format("2006-01-02"), what, r.Purpose, wording, dash(r.Method)))
+		add(fmt.Sprintf("  %s %s %-12s %s · %s", r.At.Format("2006-01-02"), what, plain(r.Purpose), wording, dash(r.Method)))
 	}
 
 	add("", st.Header.Render("Requests"))
@@ -541,7 +541,7 @@ func (v *contactView) lines(w int) []string {
 
 	add("", st.Header.Render("Audit trail"))
 	for _, e := range v.audit {
-		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
+		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), plain(e.Operator), plain(e.Action), st.Subtle.Render(plain(e.Detail))))
 	}
 	return out
 }

@@ -159,7 +159,7 @@ func (d *dashboard) View(w, h int) string {
 	var act strings.Builder
 	act.WriteString(st.Title.Render("Recent activity"))
 	for _, e := range d.activity {
-		fmt.Fprintf(&act, "\n%s %-16s %-8s %s", st.Subtle.Render(e.At.UTC().Format("01-02 15:04")), e.Action, e.Record, st.Subtle.Render(e.Operator))
+		fmt.Fprintf(&act, "\n%s %-16s %-8s %s", st.Subtle.Render(e.At.UTC().Format("01-02 15:04")), plain(e.Action), plain(e.Record), st.Subtle.Render(plain(e.Operator)))
 	}
 
 	colW := max(w/2-1, 30)

@@ -58,7 +58,7 @@ func (v *contactView) guardLines() []string {
 		out = append(out, st.Warn.Render("Objected to marketing")+" on "+c.MarketingObjection.Format(time.DateOnly)+st.Subtle.Render(" (Art. 21(3)): never marketed"))
 	}
 	if c.Hold != nil && c.Status != gdpr.ContactHeld {
-		out = append(out, st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly))+": "+c.Hold.Reason+
+		out = append(out, st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly))+": "+plain(c.Hold.Reason)+
 			st.Subtle.Render(" · keeps "+strings.Join(c.Hold.Keep, ", ")))
 	}
 	if len(out) > 0 {
@@ -150,7 +150,7 @@ func (v *contactView) erasureBlockedDialog(answering gdpr.RequestID) *dialog {
 	var why []string
 	for _, b := range gdpr.ErasureBlockers(&v.contact, v.requests, answering, v.c.now()) {
 		if b.Kind != gdpr.BlockHold {
-			why = append(why, "• "+b.Reason)
+			why = append(why, "• "+plain(b.Reason))
 		}
 	}
 	if len(why) == 0 {
@@ -167,5 +167,5 @@ func (v *contactView) erasureBlockedDialog(answering gdpr.RequestID) *dialog {
 // heldErasureText says what an erasure under a hold does.
 func heldErasureText(c gdpr.Contact) string {
 	return fmt.Sprintf("%s is under a legal hold until %s (%s): everything but %s is destroyed now — emails, phone, notes, custom fields, consents, evidence — and the addresses go on the suppression list; the sweep erases the rest when the hold ends.",
-		c.ID, c.Hold.Until.Format(time.DateOnly), c.Hold.Reason, strings.Join(c.Hold.Keep, ", "))
+		c.ID, c.Hold.Until.Format(time.DateOnly), plain(c.Hold.Reason), plain(strings.Join(c.Hold.Keep, ", ")))
 }

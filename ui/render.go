@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/textsafe"
 )
 
 // The pure string helpers every screen draws with live here, not in the
@@ -43,14 +44,27 @@ func clipLines(s string, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-// dash shows an empty value as a dash, so a blank field reads as "none"
-// rather than as a gap in the layout.
+// dash shows a stored value in a line: an empty one as a dash, so a blank
+// field reads as "none" rather than as a gap in the layout, and any other
+// through plain.
 func dash(s string) string {
 	if s == "" {
 		return "—"
 	}
-	return s
+	return plain(s)
 }
+
+// plain is stored text (a contact's field, a note, an operator's name, an
+// audit detail) made safe to put in a line of the screen (SPEC §8): its
+// controls, escape sequences, bidi and invisible characters show as
+// visible signs (textsafe), a line feed as ⏎. Every value a contact, an
+// import or an operator supplied passes it, or dash, before it is styled,
+// cut or padded; Model.View guards the whole frame once more.
+func plain(s string) string { return textsafe.Line(s) }
+
+// paragraph is stored text of several lines (a policy's wording) made safe
+// the same way, keeping its line feeds.
+func paragraph(s string) string { return textsafe.Text(s) }
 
 // cell cuts or pads s to exactly w cells, so table columns line up.
 func cell(s string, w int) string {

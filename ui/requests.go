@@ -368,7 +368,7 @@ func (v *requestView) steps() []step {
 	}
 	verifyBlocked := ""
 	if r.Verified != nil {
-		verifyBlocked = "identity already verified by " + r.Verified.By
+		verifyBlocked = "identity already verified by " + plain(r.Verified.By)
 	}
 	add(k.VerifyID, "verify identity", gdpr.ActionRequestVerify, verifyBlocked, v.verifyDialog)
 	extBlocked := ""
@@ -712,7 +712,7 @@ func (v *requestView) view(w, h int) string {
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
-		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
+		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), plain(e.Operator), plain(e.Action), st.Subtle.Render(plain(e.Detail))))
 	}
 	v.scroll = min(v.scroll, max(len(lines)-h, 0))
 	return strings.Join(lines[v.scroll:], "\n")

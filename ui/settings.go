@@ -593,7 +593,7 @@ func (s *settings) recipientDialog(i int) *dialog {
 	title := "Add a recipient (Art. 13(1)(e), Art. 19, Art. 28)"
 	if i >= 0 {
 		orig = s.recipients[i]
-		title = "Edit the recipient " + orig.Name
+		title = "Edit the recipient " + plain(orig.Name)
 	}
 	r := orig
 	role, country, purposes, dpa, safeguard := string(orig.Role), orig.Country, strings.Join(orig.Purposes, ", "), "", string(orig.Safeguard)
@@ -723,7 +723,7 @@ func (s *settings) ruleDialog(i int) *dialog {
 	title := "Add a source rule: contacts from this source get this basis"
 	if i >= 0 {
 		r = s.rules[i]
-		title = "Edit the source rule for " + r.Source
+		title = "Edit the source rule for " + plain(r.Source)
 	}
 	var bases []huh.Option[gdpr.Basis]
 	for _, b := range gdpr.Bases() {
@@ -772,7 +772,7 @@ func (s *settings) deleteRuleDialog(i int) *dialog {
 	r := s.rules[i]
 	sure := false
 	op, st := s.c.operator, s.c.store
-	return newDialog("Delete the source rule for "+r.Source, func() tea.Cmd {
+	return newDialog("Delete the source rule for "+plain(r.Source), func() tea.Cmd {
 		if !sure {
 			return status("kept the rule for " + r.Source + "; nothing changed")
 		}
@@ -782,7 +782,7 @@ func (s *settings) deleteRuleDialog(i int) *dialog {
 			}
 			return "Deleted the rule for " + r.Source, nil
 		})
-	}, huh.NewConfirm().Title("Delete the rule "+r.Source+" → "+r.Basis.Label()+"?").
+	}, huh.NewConfirm().Title("Delete the rule "+plain(r.Source)+" → "+r.Basis.Label()+"?").
 		Description("Contacts keep the bases they were given; new ones from this source get none.").
 		Affirmative("Delete").Negative("Keep").Value(&sure))
 }
@@ -941,7 +941,7 @@ func (s *settings) rowText(r setRow, w int) string {
 	x := s.s
 	label := func(l string) string { return st.Label.Render(cell(l, labelW)) }
 	notSet := st.Warn.Render("not set")
-	oneLine := func(v string) string { return strings.Join(strings.Fields(v), " ") }
+	oneLine := func(v string) string { return plain(strings.Join(strings.Fields(v), " ")) }
 	rest := max(w-labelW, 10)
 	switch r.what {
 	case rowRole:
@@ -950,17 +950,17 @@ func (s *settings) rowText(r setRow, w int) string {
 		if !p.Filled() && strings.TrimSpace(p.Address) == "" {
 			return label(d.label) + notSet
 		}
-		return label(d.label) + cell(strings.Join(nonBlank(p.Name, p.Email, p.Address), " · "), rest)
+		return label(d.label) + cell(plain(strings.Join(nonBlank(p.Name, p.Email, p.Address), " · ")), rest)
 	case rowDPA:
 		if x.DPASignedBy == "" {
 			return label("DPA (Art. 28)") + st.Warn.Render("not signed")
 		}
-		return label("DPA (Art. 28)") + cell("signed by "+x.DPASignedBy+" on "+x.DPASignedAt.Format("2006-01-02"), rest)
+		return label("DPA (Art. 28)") + cell("signed by "+plain(x.DPASignedBy)+" on "+x.DPASignedAt.Format("2006-01-02"), rest)
 	case rowURL:
 		if x.PrivacyPolicyURL == "" {
 			return label("Privacy policy") + notSet
 		}
-		return label("Privacy policy") + cell(x.PrivacyPolicyURL, rest)
+		return label("Privacy policy") + cell(plain(x.PrivacyPolicyURL), rest)
 	case rowPurposes, rowRetention:
 		l, v := "Purposes", x.Purposes
 		if r.what == rowRetention {
@@ -979,12 +979,12 @@ func (s *settings) rowText(r setRow, w int) string {
 		} else if rc.Role != gdpr.RecipientProcessor {
 			dpa = ""
 		}
-		rest := strings.Join(slices.DeleteFunc([]string{dash(rc.Service), dash(rc.Country), strings.Join(rc.Purposes, ","), dpa, string(rc.Safeguard)}, func(v string) bool { return v == "" }), " · ")
-		return cell(rc.Name, nameW) + " " + cell(string(rc.Role), 10) + " " + cell(rest, max(w-nameW-12, 1))
+		rest := strings.Join(slices.DeleteFunc([]string{dash(rc.Service), dash(rc.Country), plain(strings.Join(rc.Purposes, ",")), dpa, string(rc.Safeguard)}, func(v string) bool { return v == "" }), " · ")
+		return cell(plain(rc.Name), nameW) + " " + cell(string(rc.Role), 10) + " " + cell(rest, max(w-nameW-12, 1))
 	case rowRule:
 		rl := s.rules[r.i]
 		srcW := min(24, w/4)
-		return cell(rl.Source, srcW) + " → " + cell(rl.Basis.Label(), 21) + st.Subtle.Render(cell(rl.Evidence, max(w-srcW-24, 1)))
+		return cell(plain(rl.Source), srcW) + " → " + cell(rl.Basis.Label(), 21) + st.Subtle.Render(cell(plain(rl.Evidence), max(w-srcW-24, 1)))
 	case rowPolicy:
 		p := s.policies[r.i]
 		state := ""
@@ -1022,7 +1022,7 @@ func (s *settings) readView(w, h int) string {
 		st.Subtle.Render(ansi.Truncate("SHA-256 "+p.SHA256, w, "…")),
 		"",
 	}
-	body := strings.Split(ansi.Wrap(p.Text, max(w-1, 10), ""), "\n")
+	body := strings.Split(ansi.Wrap(paragraph(p.Text), max(w-1, 10), ""), "\n")
 	rows := max(h-len(head)-1, 1)
 	s.readTop = max(min(s.readTop, len(body)-rows), 0)
 	end := min(s.readTop+rows, len(body))

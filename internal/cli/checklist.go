@@ -63,9 +63,9 @@ func (a *app) checklistCommand() *cobra.Command {
 					line := fmt.Sprintf("  %s %-20s %s", mark, it.ID, it.Title)
 					switch {
 					case it.State == gdpr.StateNA:
-						line += " — n/a: " + it.Record.Reason
+						line += " — n/a: " + dash(it.Record.Reason)
 					case it.Value != "":
-						line += " — " + it.Value
+						line += " — " + dash(it.Value)
 					case !it.Auto:
 						line += " (manual)"
 					}

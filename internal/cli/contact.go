@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
@@ -175,7 +174,7 @@ email keeps the old one for suppression on erasure.`,
 
 // printContact writes one contact for a person to read.
 func (a *app) printContact(c gdpr.Contact) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	tw := a.table()
 	row := func(label, v string) { fmt.Fprintf(tw, "%s\t%s\n", label, dash(v)) }
 	row("ID", c.ID.String())
 	row("Name", strings.TrimSpace(c.FirstName+" "+c.LastName))

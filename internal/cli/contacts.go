@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -103,7 +102,7 @@ func (a *app) listContacts(s *store.Store, q gdpr.Query, limit int, asJSON bool)
 	if asJSON {
 		return a.writeJSON(out)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	tw := a.table()
 	fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCOUNTRY\tEU\tSTATUS\tBASES\tSOURCE")
 	for _, c := range out.Contacts {
 		var bases []string

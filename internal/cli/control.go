@@ -179,9 +179,9 @@ func (a *app) forward(ctx context.Context, args []string) int {
 		}
 		switch kind {
 		case frameStdout:
-			a.stdout.Write(payload)
+			a.rawOut.Write(payload) // the server sanitized it
 		case frameStderr:
-			a.stderr.Write(payload)
+			a.rawErr.Write(payload)
 		case frameExit:
 			if len(payload) != 4 {
 				return fail(errors.New("the running server sent a malformed exit code"))

@@ -148,18 +148,19 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	case asJSON && !apply:
 		// {"applied":false,"contacts":[…],"candidates":…}: the contacts
 		// are streamed, one encoded contact at a time.
-		fmt.Fprint(a.stdout, `{"applied":false,"contacts":[`)
-		enc = json.NewEncoder(a.stdout)
+		out := a.jsonOut()
+		fmt.Fprint(out, `{"applied":false,"contacts":[`)
+		enc = json.NewEncoder(out)
 		o.Candidate = func(c gdpr.Contact) error {
 			if listed > 0 {
-				fmt.Fprint(a.stdout, ",")
+				fmt.Fprint(out, ",")
 			}
 			listed++
 			return enc.Encode(c)
 		}
 	case !apply:
 		o.Candidate = func(c gdpr.Contact) error {
-			_, err := fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", c.ID, c.Name(), c.Email, dash(c.Country))
+			_, err := fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", c.ID, dash(c.Name()), dash(c.Email), dash(c.Country))
 			return err
 		}
 	}
@@ -176,7 +177,7 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	}
 	if apply && a.stderrTTY && !asJSON {
 		o.Progress = func(p desk.SweepProgress) {
-			fmt.Fprintf(a.stderr, "\rsweep: %s of %s", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+			a.progressf("\rsweep: %s of %s", gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
 		}
 	}
 	rep, err := desk.Sweep(cmd.Context(), s, o)
@@ -188,7 +189,7 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	}
 	if asJSON {
 		if enc != nil {
-			fmt.Fprintf(a.stdout, `],"candidates":%d,"anonymized":0,"held_finished":0,"skipped":[],"skipped_by":{}}`+"\n", rep.Candidates)
+			fmt.Fprintf(a.rawOut, `],"candidates":%d,"anonymized":0,"held_finished":0,"skipped":[],"skipped_by":{}}`+"\n", rep.Candidates)
 			return nil
 		}
 		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Held: rep.Held,

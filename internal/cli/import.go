@@ -64,7 +64,7 @@ docs/import-consent.md.`,
 				if a.stderrTTY && !asJSON {
 					run.Progress = func(rows int) {
 						if rows%50_000 < store.BulkChunk {
-							fmt.Fprintf(a.stderr, "\rimport: %s rows read", gdpr.Thousands(int64(rows)))
+							a.progressf("\rimport: %s rows read", gdpr.Thousands(int64(rows)))
 						}
 					}
 				}

@@ -155,7 +155,7 @@ func (a *app) purposeListCommand() *cobra.Command {
 					if p.Marketing {
 						m = " (marketing)"
 					}
-					fmt.Fprintf(a.stdout, "%-24s %-20s%s %s\n", p.Name, p.Basis, m, dash(p.Retention))
+					fmt.Fprintf(a.stdout, "%-24s %-20s%s %s\n", dash(p.Name), p.Basis, m, dash(p.Retention))
 				}
 				return nil
 			})
@@ -288,7 +288,7 @@ func (a *app) recipientListCommand() *cobra.Command {
 					if !r.DPASignedAt.IsZero() {
 						dpa = "DPA " + r.DPASignedAt.Format(time.DateOnly)
 					}
-					fmt.Fprintf(a.stdout, "%-24s %-10s %-3s %-15s %s\n", r.Name, r.Role, dash(r.Country), dpa, strings.Join(r.Purposes, ","))
+					fmt.Fprintf(a.stdout, "%-24s %-10s %-3s %-15s %s\n", dash(r.Name), r.Role, dash(r.Country), dpa, dash(strings.Join(r.Purposes, ",")))
 				}
 				return nil
 			})

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -131,7 +130,7 @@ func (a *app) requestListCommand() *cobra.Command {
 					}
 					return a.writeJSON(out)
 				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+				tw := a.table()
 				fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tRECEIVED\tDUE\tLEFT\tSUBJECT")
 				for _, r := range rs {
 					left := "-"

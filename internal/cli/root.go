@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,12 +15,14 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/textsafe"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -52,8 +55,16 @@ type app struct {
 	operator string
 	keyFile  string
 	stdin    io.Reader
-	stdout   io.Writer
-	stderr   io.Writer
+	// stdout and stderr are for people: from run on, everything written
+	// through them passes textsafe (SPEC §8), so no stored name, note or
+	// error that quotes one can drive the terminal. rawOut and rawErr are
+	// the caller's streams as they are, for what must stay exact (JSON),
+	// for progress lines that return to the line start with \r, and for
+	// bytes already made safe by the server that a forwarded command ran in.
+	stdout io.Writer
+	stderr io.Writer
+	rawOut io.Writer
+	rawErr io.Writer
 	// stdinTTY and stderrTTY say whether the caller's stdin and stderr are
 	// terminals (confirmation prompts, progress lines): the process's own,
 	// or as the forwarding client or the SSH session reports them.
@@ -67,6 +78,7 @@ type app struct {
 // finds the data directory held by a running server is forwarded to it
 // through its control socket (control.go) and carried out there.
 func (a *app) run(ctx context.Context, args []string) int {
+	a.guardStreams()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -255,21 +267,79 @@ func (a *app) withStore(fn func(s *store.Store) error) (err error) {
 	return fn(s)
 }
 
-func (a *app) writeJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+// guardStreams keeps the caller's streams as rawOut and rawErr and puts
+// the sanitizing writer in front of stdout and stderr (once).
+func (a *app) guardStreams() {
+	if a.rawOut != nil {
+		return
+	}
+	a.rawOut, a.rawErr = a.stdout, a.stderr
+	a.stdout, a.stderr = textsafe.NewWriter(a.stdout), textsafe.NewWriter(a.stderr)
 }
 
+// writeJSON writes v for a program to read: every string exact once
+// decoded. It goes around the sanitizing writer; encoding/json already
+// writes control characters as \u escapes, and textsafe.JSON does the same
+// for the C1, bidi and invisible characters it leaves raw.
+func (a *app) writeJSON(v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := a.rawOut.Write(textsafe.JSON(buf.Bytes()))
+	return err
+}
+
+// jsonOut is rawOut for JSON written piece by piece, each Write a whole
+// encoded value or plain JSON punctuation (see writeJSON).
+func (a *app) jsonOut() io.Writer { return jsonWriter{a.rawOut} }
+
+type jsonWriter struct{ w io.Writer }
+
+func (j jsonWriter) Write(p []byte) (int, error) {
+	if _, err := j.w.Write(textsafe.JSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// table is a tabwriter for a listing. Its text is sanitized before the
+// columns are measured, so a row with a tampered field lines up as well.
+type table struct {
+	*textsafe.Writer
+	tw *tabwriter.Writer
+}
+
+func (a *app) table() table {
+	tw := tabwriter.NewWriter(a.rawOut, 0, 0, 2, ' ', 0)
+	return table{Writer: textsafe.NewWriter(tw), tw: tw}
+}
+
+// Flush writes the aligned rows.
+func (t table) Flush() error { return t.tw.Flush() }
+
+// progressf writes a progress line of the command's own, which starts with
+// \r to overwrite the previous one on a terminal; it must hold no stored
+// text (it is not sanitized).
+func (a *app) progressf(format string, args ...any) {
+	fmt.Fprintf(a.rawErr, format, args...)
+}
+
+// dash is a one-line cell of a listing: "-" when empty, and a stored line
+// feed or tab shown so that it cannot break the row (textsafe.Line).
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return textsafe.Line(s)
 }
 
+// clip is a one-line cell of at most n characters (see dash).
 func clip(s string, n int) string {
+	s = textsafe.Line(s)
 	r := []rune(s)
 	if len(r) <= n {
 		return s
@@ -306,7 +376,7 @@ func (a *app) bulkProgress(what string) func(store.BulkProgress) {
 		return nil
 	}
 	return func(p store.BulkProgress) {
-		fmt.Fprintf(a.stderr, "\r%s: %s of at most %s contacts", what, gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
+		a.progressf("\r%s: %s of at most %s contacts", what, gdpr.Thousands(p.Done), gdpr.Thousands(p.Total))
 	}
 }
 

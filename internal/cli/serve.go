@@ -141,7 +141,7 @@ func (a *app) operatorCommand() *cobra.Command {
 				}
 				for _, op := range ops {
 					kind, _, _ := strings.Cut(op.PublicKey, " ")
-					fmt.Fprintf(a.stdout, "%-16s %-7s %-12s added %s by %s\n", op.Name, op.Role, kind, op.AddedAt.Format("2006-01-02"), op.AddedBy)
+					fmt.Fprintf(a.stdout, "%-16s %-7s %-12s added %s by %s\n", dash(op.Name), op.Role, dash(kind), op.AddedAt.Format("2006-01-02"), op.AddedBy)
 				}
 				return nil
 			})
