@@ -137,6 +137,10 @@ const (
 	MaxPhoneLen  = 64
 	MaxFieldLen  = 1000
 	MaxCustomLen = 4000
+	// MaxCustomFields is how many custom fields one contact holds: an
+	// import turns unknown columns into custom fields, and a file of
+	// thousands of columns must not become a record of thousands of fields.
+	MaxCustomFields = 100
 )
 
 // Name is the display name: first and last name, or the email when both are
@@ -246,28 +250,36 @@ func (c *Contact) Validate() error {
 	checks := []struct {
 		name, value string
 		max         int
+		multiline   bool
 	}{
-		{"first name", c.FirstName, MaxNameLen},
-		{"last name", c.LastName, MaxNameLen},
-		{"phone", c.Phone, MaxPhoneLen},
-		{"street", c.Street, MaxFieldLen},
-		{"city", c.City, MaxFieldLen},
-		{"region", c.Region, MaxFieldLen},
-		{"postal code", c.PostalCode, MaxFieldLen},
-		{"company", c.Company, MaxFieldLen},
-		{"notes", c.Notes, MaxFieldLen},
-		{"source", c.Source, MaxFieldLen},
+		{"first name", c.FirstName, MaxNameLen, false},
+		{"last name", c.LastName, MaxNameLen, false},
+		{"phone", c.Phone, MaxPhoneLen, false},
+		{"street", c.Street, MaxFieldLen, true},
+		{"city", c.City, MaxFieldLen, false},
+		{"region", c.Region, MaxFieldLen, false},
+		{"postal code", c.PostalCode, MaxFieldLen, false},
+		{"company", c.Company, MaxFieldLen, false},
+		{"notes", c.Notes, MaxFieldLen, true},
+		{"source", c.Source, MaxFieldLen, false},
 	}
 	for _, ch := range checks {
-		if err := checkField(ch.name, ch.value, ch.max); err != nil {
+		if err := checkText(ch.name, ch.value, ch.max, ch.multiline); err != nil {
 			return err
 		}
+	}
+	if err := checkNote("restriction reason", c.RestrictionReason, MaxFieldLen); err != nil {
+		return err
+	}
+	if len(c.Custom) > MaxCustomFields {
+		return fmt.Errorf("%d custom fields: a contact holds at most %d", len(c.Custom), MaxCustomFields)
 	}
 	for k, v := range c.Custom {
 		if err := checkField("custom field name", k, MaxFieldLen); err != nil {
 			return err
 		}
-		if err := checkField("custom field "+strconv.Quote(k), v, MaxCustomLen); err != nil {
+		// The value is named by its field's name only once the name passed.
+		if err := checkNote("custom field "+strconv.Quote(k), v, MaxCustomLen); err != nil {
 			return err
 		}
 	}
@@ -288,9 +300,19 @@ func (c *Contact) Validate() error {
 	return nil
 }
 
+// checkField checks a single-line text field: CheckText and its length.
 func checkField(name, v string, max int) error {
-	if !utf8.ValidString(v) {
-		return fmt.Errorf("%s is not valid UTF-8 text", name)
+	return checkText(name, v, max, false)
+}
+
+// checkNote checks a multi-line text field (tabs and line breaks allowed).
+func checkNote(name, v string, max int) error {
+	return checkText(name, v, max, true)
+}
+
+func checkText(name, v string, max int, multiline bool) error {
+	if err := CheckText(name, v, multiline); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(v); n > max {
 		return fmt.Errorf("%s is too long: %d characters, at most %d", name, n, max)

@@ -63,6 +63,9 @@ func prepareContact(c *gdpr.Contact, now time.Time, operator string, rule func(s
 	if err := validateContact(c); err != nil {
 		return err
 	}
+	if err := c.CheckDates(); err != nil {
+		return err
+	}
 	if c.Source != "" {
 		r, err := rule(c.Source)
 		if err != nil {
@@ -177,7 +180,11 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte, audited
 	if err != nil {
 		return err
 	}
-	if err := t.set(contactKey(c.ID), encodeContact(&rec)); err != nil {
+	b, err := encodeContact(&rec)
+	if err != nil {
+		return err
+	}
+	if err := t.set(contactKey(c.ID), b); err != nil {
 		return err
 	}
 	t.setSearch(c.ID, gdpr.SearchText(c))
@@ -303,7 +310,11 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 		return err
 	}
 	t.countAll(contactContributions(old), contactContributions(&now))
-	return t.set(contactKey(rec.ID), encodeContact(rec))
+	b, err := encodeContact(rec)
+	if err != nil {
+		return err
+	}
+	return t.set(contactKey(rec.ID), b)
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {

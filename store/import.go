@@ -231,7 +231,10 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 			p.ok = false
 			return nil
 		}
-		pc.records[i] = encodeContact(&rec)
+		if pc.records[i], err = encodeContact(&rec); err != nil {
+			p.ok = false
+			return nil
+		}
 		pc.indexes[i] = indexEntries(&c)
 		pc.search[i] = gdpr.SearchText(&c)
 		for _, n := range contactContributions(&c) {
@@ -548,6 +551,11 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	}
 	old, err := t.s.unseal(&rec)
 	if err != nil {
+		return false, err
+	}
+	// The row's own dates are checked before they can reach the record
+	// (the record's older dates stay as they are).
+	if err := src.CheckDates(); err != nil {
 		return false, err
 	}
 	c := cloneContact(old)
