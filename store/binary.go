@@ -51,6 +51,7 @@ func (e *encoder) flag(v bool) {
 		e.b = append(e.b, 0)
 	}
 }
+
 // time writes t as Unix nanoseconds. A time int64 nanoseconds cannot hold
 // (before 1677-09-21 or after 2262-04-11) is refused: UnixNano would wrap it
 // silently to another date (2300-01-01 became 1715-06-13). The product's own
