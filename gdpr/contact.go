@@ -3,7 +3,6 @@ package gdpr
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -318,67 +317,6 @@ func checkText(name, v string, max int, multiline bool) error {
 		return fmt.Errorf("%s is too long: %d characters, at most %d", name, n, max)
 	}
 	return nil
-}
-
-// NormalizeEmail trims an address and lower-cases it as a whole (SPEC §6:
-// plus-addresses stay distinct) and checks that it is a plain, valid address
-// of at most 254 characters. Internationalized addresses (UTF-8 local part,
-// IDN domain) are valid.
-func NormalizeEmail(s string) (string, error) {
-	// Checked before lower-casing, which would turn bad bytes into U+FFFD.
-	if !utf8.ValidString(s) {
-		return "", errors.New("email is not valid UTF-8 text")
-	}
-	e := strings.ToLower(strings.TrimSpace(s))
-	if e == "" {
-		return "", errors.New("email is missing")
-	}
-	if n := utf8.RuneCountInString(e); n > MaxEmailLen {
-		return "", fmt.Errorf("email is too long: %d characters, at most %d", n, MaxEmailLen)
-	}
-	at := strings.LastIndexByte(e, '@')
-	if at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") {
-		return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
-	}
-	if !plainAddress(e, at) {
-		if _, err := mail.ParseAddress(e); err != nil {
-			return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
-		}
-	}
-	domain := e[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "", fmt.Errorf("email %q has no valid domain (expected name@example.com)", s)
-	}
-	return e, nil
-}
-
-// plainAddress reports whether e (lower-case, its last @ at at) is the
-// common kind of address that net/mail accepts without a doubt: a dot-atom
-// of ASCII letters, digits and atext symbols, an @, and dot-separated
-// labels of letters, digits and hyphens. It spares an import of a million
-// rows a million parses; anything else is left to net/mail.
-func plainAddress(e string, at int) bool {
-	const atext = "!#$%&'*+/=?^_`{|}~-"
-	dotAtom := func(s string, extra string) bool {
-		if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
-			return false
-		}
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			case c == '.':
-				if s[i-1] == '.' {
-					return false
-				}
-			case strings.IndexByte(extra, c) >= 0:
-			default:
-				return false
-			}
-		}
-		return true
-	}
-	return dotAtom(e[:at], atext) && dotAtom(e[at+1:], "-")
 }
 
 // NormalizeTag trims a tag and lower-cases it.
