@@ -256,6 +256,7 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
 // plainAddress reports whether e (lower-case, its last @ at at) is the
 // common kind of address that net/mail accepts without a doubt: a dot-atom
 // of ASCII letters, digits and atext symbols, an @, and dot-separated
@@ -284,4 +285,3 @@ func plainAddress(e string, at int) bool {
 	}
 	return dotAtom(e[:at], atext) && dotAtom(e[at+1:], "-")
 }
-
