@@ -122,8 +122,15 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	// 24 MB). Two addresses of one file sharing a hash — about one chance
 	// in 30 million at a million rows — would only miscount a row as
 	// merged in the report; the store matches whole addresses.
+	// Addresses are compared as the store compares them: two spellings of
+	// one address (NFD, upper case, a punycode domain) are a repeat.
 	seed := maphash.MakeSeed()
-	emailKey := func(email string) uint64 { return maphash.String(seed, email) }
+	emailKey := func(email string) uint64 {
+		if c, err := gdpr.CanonicalEmail(email); err == nil {
+			email = c
+		}
+		return maphash.String(seed, email)
+	}
 	var seen u64map.Map[int32]
 	flush := func(items []store.ImportItem, prep *store.Prepared) error {
 		var outcomes []store.ImportOutcome

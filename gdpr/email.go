@@ -127,6 +127,9 @@ func CanonicalEmail(addr string) (string, error) {
 // ASCII that lower-casing and folding treat differently) is not found.
 // The list is empty for an ASCII address, whose form never changed.
 func LegacyEmailSpellings(addr string) []string {
+	if isASCII(addr) {
+		return nil // the common case, without normalizing again
+	}
 	e, err := NormalizeEmail(addr)
 	if err != nil || isASCII(e) {
 		return nil

@@ -151,11 +151,22 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 	return c, nil
 }
 
-// emailHash is the keyed hash of a normalized email: look-ups and the
-// suppression list use it, so no index key holds an address.
+// emailHash is the keyed hash of an address in the form addresses are
+// compared in (gdpr.CanonicalEmail): look-ups and the suppression list use
+// it, so no index key holds an address, and every spelling of one address
+// has one hash. An address stored before that rule refuses (a lookalike)
+// is hashed as it is stored, as it was then.
 func (s *Store) emailHash(email string) []byte {
+	if c, err := gdpr.CanonicalEmail(email); err == nil {
+		email = c
+	}
+	return s.hmacOf(email)
+}
+
+// hmacOf is the keyed hash of a string as it is.
+func (s *Store) hmacOf(v string) []byte {
 	m := hmac.New(sha256.New, s.hmacSecret)
-	m.Write([]byte(email))
+	m.Write([]byte(v))
 	return m.Sum(nil)
 }
 

@@ -131,12 +131,16 @@ func (s *Store) CreateContacts(operator string, cs []gdpr.Contact) ([]gdpr.Conta
 			if err := t.prepareNew(&c, rules); err != nil {
 				return fmt.Errorf("%s%w", position(i, len(cs)), err)
 			}
-			if j, dup := seen[c.Email]; dup {
+			canon, err := gdpr.CanonicalEmail(c.Email)
+			if err != nil {
+				return fmt.Errorf("%s%w", position(i, len(cs)), err)
+			}
+			if j, dup := seen[canon]; dup {
 				return fmt.Errorf("%s%w (same as contact %d)", position(i, len(cs)), ErrDuplicate, j+1)
 			}
-			seen[c.Email] = i
+			seen[canon] = i
 			h := s.emailHash(c.Email)
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(c.Email, h) {
 				return fmt.Errorf("%s%w; re-admit the address first if they asked to be added again", position(i, len(cs)), ErrSuppressed)
 			}
 			if _, err := t.txn.Get(emailKey(h)); err == nil {
@@ -438,7 +442,7 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		}
 		if c.Email != old.Email {
 			h := s.emailHash(c.Email)
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(c.Email, h) {
 				return fmt.Errorf("%w; re-admit the address first", ErrSuppressed)
 			}
 			if v, err := getValue(t.txn, emailKey(h)); err == nil && gdpr.ContactID(idFromKey(v)) != id {

@@ -273,8 +273,8 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 	if last+1 != p.firstID {
 		return false, nil
 	}
-	for _, h := range p.hashes {
-		if t.isSuppressed(h) {
+	for i, h := range p.hashes {
+		if t.isSuppressedAddress(p.items[i].Contact.Email, h) {
 			return false, nil
 		}
 	}
@@ -379,12 +379,12 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 			seen := map[string]bool{}
 			for i, it := range items {
 				h := s.emailHash(it.Contact.Email)
-				switch _, err := txn.Get(suppressKey(h)); {
-				case err == nil:
+				switch on, err := s.suppressedIn(txn, it.Contact.Email, h); {
+				case err != nil:
+					return err
+				case on:
 					out[i] = ImportSuppressed
 					continue
-				case !errors.Is(err, badger.ErrKeyNotFound):
-					return err
 				}
 				_, err := txn.Get(emailKey(h))
 				switch {
@@ -428,7 +428,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		for i, it := range items {
 			h := s.emailHash(it.Contact.Email)
 			hashes[i] = h
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(it.Contact.Email, h) {
 				out[i] = ImportSuppressed
 				continue
 			}
