@@ -123,8 +123,8 @@ func CanonicalEmail(addr string) (string, error) {
 // recomputed; a look-up also tries these spellings of the address — the
 // composed and decomposed forms with the Unicode and the punycode spelling
 // of the domain — and finds every older entry typed in one of them. An
-// older entry typed in another form (mixed composition, upper case beyond
-// ASCII that lower-casing and folding treat differently) is not found.
+// older entry typed in a mix (part composed, part decomposed) is found
+// only by that spelling (docs/RELIABILITY.md).
 // The list is empty for an ASCII address, whose form never changed.
 func LegacyEmailSpellings(addr string) []string {
 	if isASCII(addr) {
