@@ -97,11 +97,11 @@ func (a *app) parseConsentTime(s string) (time.Time, error) {
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04", time.DateOnly} {
 		if t, err := time.Parse(layout, s); err == nil {
-			if err := gdpr.CheckStorableDate("--at", t); err != nil {
-				return t, usagef("%v", err)
-			}
 			if t.After(a.now()) {
 				return t, usagef("--at %s is in the future: consent is recorded once given", s)
+			}
+			if err := gdpr.CheckStorableDate("--at", t); err != nil {
+				return t, usagef("%v", err)
 			}
 			return t, nil
 		}
