@@ -245,7 +245,7 @@ func (r Request) Validate() error {
 	if err := CheckStorableDate("date received", r.Received); err != nil {
 		return err
 	}
-	if err := checkNote("request note", r.Note, MaxFieldLen); err != nil {
+	if err := CheckText("request note", r.Note, true); err != nil {
 		return err
 	}
 	return r.validateScope()
