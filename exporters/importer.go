@@ -126,8 +126,11 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	// one address (NFD, upper case, a punycode domain) are a repeat.
 	seed := maphash.MakeSeed()
 	emailKey := func(email string) uint64 {
-		if c, err := gdpr.CanonicalEmail(email); err == nil {
-			email = c
+		// The reader normalized the address: an ASCII one is canonical.
+		if !isASCII(email) {
+			if c, err := gdpr.CanonicalEmail(email); err == nil {
+				email = c
+			}
 		}
 		return maphash.String(seed, email)
 	}
@@ -363,4 +366,13 @@ func (t *consentTally) add(row *ImportRow) {
 	if row.NotMarketable {
 		t.notMarketable++
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
