@@ -174,3 +174,15 @@ func (m *memSink) ImportContacts(_ string, items []store.ImportItem, _ store.Mer
 	}
 	return out, nil
 }
+
+// A row in another spelling of the contact's address changes nothing: it
+// is the same address, not a new one to keep the old one for.
+func TestMergeKeepsTheSpellingOfOneAddress(t *testing.T) {
+	dst := gdpr.Contact{Email: "hänako.yamadaqx@exämple.de", Status: gdpr.ContactActive}
+	if changed := MergeContact(&dst, gdpr.Contact{Email: "hänako.yamadaqx@xn--exmple-cua.de"}); len(changed) != 0 || len(dst.PastEmails) != 0 {
+		t.Errorf("merging the punycode spelling changed %v, past %v", changed, dst.PastEmails)
+	}
+	if changed := MergeContact(&dst, gdpr.Contact{Email: "new@example.de"}); len(changed) != 1 || dst.PastEmails[0] != "hänako.yamadaqx@exämple.de" {
+		t.Errorf("merging another address: changed %v, past %v", changed, dst.PastEmails)
+	}
+}

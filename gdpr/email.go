@@ -116,6 +116,17 @@ func CanonicalEmail(addr string) (string, error) {
 	return local + "@" + domain, nil
 }
 
+// SameEmail reports whether two addresses are one address (CanonicalEmail);
+// an address CanonicalEmail refuses is only the same as itself.
+func SameEmail(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ca, errA := CanonicalEmail(a)
+	cb, errB := CanonicalEmail(b)
+	return errA == nil && errB == nil && ca == cb
+}
+
 // LegacyEmailSpellings lists the forms in which versions before
 // CanonicalEmail compared an address with characters beyond ASCII: they
 // kept its HMAC as typed, only trimmed and lower-cased. The suppression

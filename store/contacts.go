@@ -440,7 +440,7 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		if err := validateContact(&c); err != nil {
 			return err
 		}
-		if c.Email != old.Email {
+		if !gdpr.SameEmail(c.Email, old.Email) {
 			h := s.emailHash(c.Email)
 			if t.isSuppressedAddress(c.Email, h) {
 				return fmt.Errorf("%w; re-admit the address first", ErrSuppressed)
