@@ -82,6 +82,23 @@ type RowError struct {
 
 func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
+// The limits of an import file (SPEC §8), so that a file cannot turn into
+// records of thousands of fields or hold the importer's memory hostage.
+// The largest value a contact keeps is a custom field of gdpr.MaxCustomLen
+// (4,000) characters, at most 16,000 bytes in UTF-8: a cell over
+// MaxImportFieldBytes cannot be stored whatever column it is in.
+const (
+	// MaxImportColumns is the most columns a file's header may have.
+	MaxImportColumns = 200
+	// MaxImportFieldBytes is the largest cell, in bytes; a row with a
+	// larger one is rejected.
+	MaxImportFieldBytes = 16 << 10
+	// maxImportRecordBytes bounds what one record may make the reader hold
+	// before it gives up on the file: every column at its largest, and
+	// the reader's buffer.
+	maxImportRecordBytes = MaxImportColumns*MaxImportFieldBytes + 1<<20
+)
+
 // ContactReader reads contacts from a CSV export of gdprdesk or of another
 // CRM, one record at a time, so that a file of any size is read in bounded
 // memory.
@@ -104,6 +121,37 @@ type ContactReader struct {
 	lineOffset int
 	mailchimp  bool
 	emailCol   int // index of the email column
+	limit      *recordLimit
+	lastLine   int // the line the last record read ended on
+}
+
+// errRecordTooLarge ends an import whose record runs past
+// maxImportRecordBytes: a record that size holds cells no contact can
+// keep, or is a quote left open that swallows the rest of the file.
+var errRecordTooLarge = fmt.Errorf("a record of more than %d MiB: no row can be that large (is a quote left open?); fix the file and import it again",
+	maxImportRecordBytes>>20)
+
+// recordLimit passes a file through and fails once more than max bytes
+// have been read since the last reset (each record resets it), so one
+// record never makes the reader hold more than that.
+type recordLimit struct {
+	r   io.Reader
+	n   int
+	max int
+}
+
+func (l *recordLimit) reset() { l.n = 0 }
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.n >= l.max {
+		return 0, errRecordTooLarge
+	}
+	if len(p) > l.max-l.n {
+		p = p[:l.max-l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n += n
+	return n, err
 }
 
 // NewContactReader reads the header of r and prepares to read its rows. It
@@ -115,11 +163,11 @@ func NewContactReader(r io.Reader, opts ImportOptions) (*ContactReader, error) {
 	}
 	opts.Purpose = opts.purpose()
 	opts.Now = opts.Now.UTC()
-	br := bufio.NewReaderSize(r, 64<<10)
+	cr := &ContactReader{opts: opts, limit: &recordLimit{r: r, max: maxImportRecordBytes}}
+	br := bufio.NewReaderSize(cr.limit, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	cr := &ContactReader{opts: opts}
 	first, headerLine, err := peekHeader(br)
 	if err != nil {
 		return nil, fmt.Errorf("read the header: %w", err)
@@ -143,10 +191,14 @@ func NewContactReader(r io.Reader, opts ImportOptions) (*ContactReader, error) {
 	}
 	if err != nil {
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && !errors.Is(err, errRecordTooLarge) {
 			return nil, fmt.Errorf("the header (line %d) cannot be read: %s", pe.StartLine+cr.lineOffset, quoteReason(pe))
 		}
 		return nil, fmt.Errorf("read the header: %w", err)
+	}
+	if len(header) > MaxImportColumns {
+		return nil, fmt.Errorf("the header has %s columns: an import reads at most %d; remove the columns you do not need (or export fewer properties) and import again",
+			gdpr.Thousands(int64(len(header))), MaxImportColumns)
 	}
 	header = slices.Clone(header)
 	for i, h := range header {
@@ -184,12 +236,20 @@ func (r *ContactReader) Delimiter() rune { return r.comma }
 // only for a file that cannot be read any further (an I/O error).
 func (r *ContactReader) Next() (ImportRow, error) {
 	for {
+		r.limit.reset()
 		rec, err := r.cr.Read()
 		if errors.Is(err, io.EOF) {
 			return ImportRow{}, io.EOF
 		}
 		if err != nil {
 			var pe *csv.ParseError
+			if errors.Is(err, errRecordTooLarge) {
+				line := r.lastLine + 1
+				if errors.As(err, &pe) {
+					line = pe.StartLine + r.lineOffset
+				}
+				return ImportRow{}, fmt.Errorf("line %d: %w", line, err)
+			}
 			if errors.As(err, &pe) {
 				line := pe.StartLine + r.lineOffset
 				return ImportRow{Line: line, Err: &RowError{Line: line, Reason: quoteReason(pe)}}, nil
@@ -198,6 +258,8 @@ func (r *ContactReader) Next() (ImportRow, error) {
 		}
 		line, _ := r.cr.FieldPos(0)
 		line += r.lineOffset
+		r.lastLine, _ = r.cr.FieldPos(len(rec) - 1)
+		r.lastLine += r.lineOffset
 		if blankRecord(rec) {
 			continue // blank lines, and the ",,,," rows spreadsheets leave, are skipped silently
 		}
@@ -230,6 +292,9 @@ func (r *ContactReader) contact(rec []string) (*rowBuilder, string) {
 	for i, v := range rec {
 		if !utf8.ValidString(v) {
 			return nil, fmt.Sprintf("invalid UTF-8 in column %q: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and import it again", r.cols[i].header)
+		}
+		if len(v) > MaxImportFieldBytes {
+			return nil, fmt.Sprintf("column %q (column %d) holds %s bytes: a value is at most %d KiB", r.cols[i].header, i+1, gdpr.Thousands(int64(len(v))), MaxImportFieldBytes>>10)
 		}
 	}
 	// The email is checked first: without it nothing else about the row
@@ -297,6 +362,7 @@ type rowBuilder struct {
 	created, createdHeader                string
 	optin, confirm, unsub, consentText    string
 	warnings, notes                       []string
+	dateErr                               error // the first date out of range
 
 	// Consent and opt-out state (crmconsent.go).
 	purpose, member            string
@@ -412,17 +478,24 @@ func (b *rowBuilder) finish(defaultSource string) error {
 	optin, hasOptin := b.time("opt-in time", b.optin)
 	confirm, hasConfirm := b.time("confirmation time", b.confirm)
 	unsub, hasUnsub := b.time("unsubscribe time", b.unsub)
-	if b.created != "" {
+	switch {
+	case b.created != "":
 		if t, ok := b.time(b.createdHeader, b.created); ok {
 			b.c.CreatedAt = t
 		}
-	} else if hasOptin {
+	case hasOptin:
 		b.c.CreatedAt = optin
-	} else if hasConfirm {
+	case hasConfirm:
 		b.c.CreatedAt = confirm
+	}
+	if b.dateErr != nil {
+		return b.dateErr
 	}
 	if err := b.consents(optin, hasOptin, confirm, hasConfirm, unsub, hasUnsub); err != nil {
 		return err
+	}
+	if b.dateErr != nil {
+		return b.dateErr // a date read while settling the consent state
 	}
 
 	if b.c.Status == "" {
@@ -509,11 +582,19 @@ var importTimeLayouts = []string{
 }
 
 // time reads a date cell; an unreadable one is a warning, not a rejection.
+// A date outside the range the product stores (gdpr.CheckStorableDate)
+// rejects the row (finish returns dateErr): it is read, but cannot be kept.
 func (b *rowBuilder) time(what, v string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
 	if t, ok := parseImportTime(v); ok {
+		if err := gdpr.CheckStorableDate(what, t); err != nil {
+			if b.dateErr == nil {
+				b.dateErr = err
+			}
+			return time.Time{}, false
+		}
 		return t, true
 	}
 	b.warn("%s %q is not a date gdprdesk reads (use 2024-03-15, 2024-03-15 14:30:00 or 2024-03-15T14:30:00Z): left empty", what, v)

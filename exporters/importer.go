@@ -122,8 +122,18 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	// 24 MB). Two addresses of one file sharing a hash — about one chance
 	// in 30 million at a million rows — would only miscount a row as
 	// merged in the report; the store matches whole addresses.
+	// Addresses are compared as the store compares them: two spellings of
+	// one address (NFD, upper case, a punycode domain) are a repeat.
 	seed := maphash.MakeSeed()
-	emailKey := func(email string) uint64 { return maphash.String(seed, email) }
+	emailKey := func(email string) uint64 {
+		// The reader normalized the address: an ASCII one is canonical.
+		if !isASCII(email) {
+			if c, err := gdpr.CanonicalEmail(email); err == nil {
+				email = c
+			}
+		}
+		return maphash.String(seed, email)
+	}
 	var seen u64map.Map[int32]
 	flush := func(items []store.ImportItem, prep *store.Prepared) error {
 		var outcomes []store.ImportOutcome
@@ -356,4 +366,13 @@ func (t *consentTally) add(row *ImportRow) {
 	if row.NotMarketable {
 		t.notMarketable++
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -37,7 +37,7 @@ func MergeContact(dst *gdpr.Contact, src gdpr.Contact) (changed []string) {
 			changed = append(changed, name)
 		}
 	}
-	if src.Email != "" && src.Email != dst.Email {
+	if src.Email != "" && !gdpr.SameEmail(src.Email, dst.Email) {
 		if dst.Email != "" && !slices.Contains(dst.PastEmails, dst.Email) {
 			dst.PastEmails = append(dst.PastEmails, dst.Email)
 		}

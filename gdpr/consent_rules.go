@@ -52,6 +52,9 @@ func GrantConsent(c *Contact, p Purpose, at time.Time, method string, versions [
 	if err := rec.Validate(); err != nil {
 		return err
 	}
+	if err := CheckStorableDate("consent time", rec.At); err != nil {
+		return err
+	}
 	if err := checkField("consent method", method, MaxFieldLen); err != nil {
 		return err
 	}
@@ -119,6 +122,9 @@ func WithdrawConsent(c *Contact, p Purpose, at time.Time, method string) error {
 	// marketing consent is an opt-out the soft opt-in must respect.
 	rec := ConsentRecord{Purpose: p.Name, Granted: false, At: at, Method: method, Marketing: p.Marketing || last.Marketing}
 	if err := rec.Validate(); err != nil {
+		return err
+	}
+	if err := CheckStorableDate("consent time", rec.At); err != nil {
 		return err
 	}
 	c.Consents = append(append([]ConsentRecord(nil), c.Consents...), rec)
@@ -200,6 +206,9 @@ func CheckEffective(effective, now time.Time, setup bool) (time.Time, error) {
 		return now, nil
 	}
 	effective = effective.UTC()
+	if err := CheckStorableDate("effective date", effective); err != nil {
+		return effective, err
+	}
 	if setup || !effective.Before(now) {
 		return effective, nil
 	}

@@ -3,7 +3,6 @@ package gdpr
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +136,10 @@ const (
 	MaxPhoneLen  = 64
 	MaxFieldLen  = 1000
 	MaxCustomLen = 4000
+	// MaxCustomFields is how many custom fields one contact holds: an
+	// import turns unknown columns into custom fields, and a file of
+	// thousands of columns must not become a record of thousands of fields.
+	MaxCustomFields = 100
 )
 
 // Name is the display name: first and last name, or the email when both are
@@ -246,28 +249,36 @@ func (c *Contact) Validate() error {
 	checks := []struct {
 		name, value string
 		max         int
+		multiline   bool
 	}{
-		{"first name", c.FirstName, MaxNameLen},
-		{"last name", c.LastName, MaxNameLen},
-		{"phone", c.Phone, MaxPhoneLen},
-		{"street", c.Street, MaxFieldLen},
-		{"city", c.City, MaxFieldLen},
-		{"region", c.Region, MaxFieldLen},
-		{"postal code", c.PostalCode, MaxFieldLen},
-		{"company", c.Company, MaxFieldLen},
-		{"notes", c.Notes, MaxFieldLen},
-		{"source", c.Source, MaxFieldLen},
+		{"first name", c.FirstName, MaxNameLen, false},
+		{"last name", c.LastName, MaxNameLen, false},
+		{"phone", c.Phone, MaxPhoneLen, false},
+		{"street", c.Street, MaxFieldLen, true},
+		{"city", c.City, MaxFieldLen, false},
+		{"region", c.Region, MaxFieldLen, false},
+		{"postal code", c.PostalCode, MaxFieldLen, false},
+		{"company", c.Company, MaxFieldLen, false},
+		{"notes", c.Notes, MaxFieldLen, true},
+		{"source", c.Source, MaxFieldLen, false},
 	}
 	for _, ch := range checks {
-		if err := checkField(ch.name, ch.value, ch.max); err != nil {
+		if err := checkText(ch.name, ch.value, ch.max, ch.multiline); err != nil {
 			return err
 		}
+	}
+	if err := checkNote("restriction reason", c.RestrictionReason, MaxFieldLen); err != nil {
+		return err
+	}
+	if len(c.Custom) > MaxCustomFields {
+		return fmt.Errorf("%d custom fields: a contact holds at most %d", len(c.Custom), MaxCustomFields)
 	}
 	for k, v := range c.Custom {
 		if err := checkField("custom field name", k, MaxFieldLen); err != nil {
 			return err
 		}
-		if err := checkField("custom field "+strconv.Quote(k), v, MaxCustomLen); err != nil {
+		// The value is named by its field's name only once the name passed.
+		if err := checkNote("custom field "+strconv.Quote(k), v, MaxCustomLen); err != nil {
 			return err
 		}
 	}
@@ -288,75 +299,24 @@ func (c *Contact) Validate() error {
 	return nil
 }
 
+// checkField checks a single-line text field: CheckText and its length.
 func checkField(name, v string, max int) error {
-	if !utf8.ValidString(v) {
-		return fmt.Errorf("%s is not valid UTF-8 text", name)
+	return checkText(name, v, max, false)
+}
+
+// checkNote checks a multi-line text field (tabs and line breaks allowed).
+func checkNote(name, v string, max int) error {
+	return checkText(name, v, max, true)
+}
+
+func checkText(name, v string, max int, multiline bool) error {
+	if err := CheckText(name, v, multiline); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(v); n > max {
 		return fmt.Errorf("%s is too long: %d characters, at most %d", name, n, max)
 	}
 	return nil
-}
-
-// NormalizeEmail trims an address and lower-cases it as a whole (SPEC §6:
-// plus-addresses stay distinct) and checks that it is a plain, valid address
-// of at most 254 characters. Internationalized addresses (UTF-8 local part,
-// IDN domain) are valid.
-func NormalizeEmail(s string) (string, error) {
-	// Checked before lower-casing, which would turn bad bytes into U+FFFD.
-	if !utf8.ValidString(s) {
-		return "", errors.New("email is not valid UTF-8 text")
-	}
-	e := strings.ToLower(strings.TrimSpace(s))
-	if e == "" {
-		return "", errors.New("email is missing")
-	}
-	if n := utf8.RuneCountInString(e); n > MaxEmailLen {
-		return "", fmt.Errorf("email is too long: %d characters, at most %d", n, MaxEmailLen)
-	}
-	at := strings.LastIndexByte(e, '@')
-	if at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>,;\"") {
-		return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
-	}
-	if !plainAddress(e, at) {
-		if _, err := mail.ParseAddress(e); err != nil {
-			return "", fmt.Errorf("email %q is not a valid address (expected name@example.com)", s)
-		}
-	}
-	domain := e[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "", fmt.Errorf("email %q has no valid domain (expected name@example.com)", s)
-	}
-	return e, nil
-}
-
-// plainAddress reports whether e (lower-case, its last @ at at) is the
-// common kind of address that net/mail accepts without a doubt: a dot-atom
-// of ASCII letters, digits and atext symbols, an @, and dot-separated
-// labels of letters, digits and hyphens. It spares an import of a million
-// rows a million parses; anything else is left to net/mail.
-func plainAddress(e string, at int) bool {
-	const atext = "!#$%&'*+/=?^_`{|}~-"
-	dotAtom := func(s string, extra string) bool {
-		if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
-			return false
-		}
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			case c == '.':
-				if s[i-1] == '.' {
-					return false
-				}
-			case strings.IndexByte(extra, c) >= 0:
-			default:
-				return false
-			}
-		}
-		return true
-	}
-	return dotAtom(e[:at], atext) && dotAtom(e[at+1:], "-")
 }
 
 // NormalizeTag trims a tag and lower-cases it.

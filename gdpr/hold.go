@@ -43,6 +43,9 @@ func (h Hold) Validate(now time.Time) error {
 	if err := checkField("hold reason", h.Reason, MaxFieldLen); err != nil {
 		return err
 	}
+	if err := CheckStorableDate("a hold's end", h.Until); err != nil {
+		return err
+	}
 	if !h.Until.After(now) {
 		return fmt.Errorf("a hold's end (%s) must be after today", h.Until.Format(time.DateOnly))
 	}

@@ -67,7 +67,7 @@ func (p Purpose) Validate() error {
 	}
 	for _, f := range []struct{ name, v string }{{"description", p.Description}, {"transfers", p.Transfers},
 		{"retention", p.Retention}, {"security", p.Security}} {
-		if err := checkField("purpose "+f.name, f.v, MaxFieldLen); err != nil {
+		if err := checkNote("purpose "+f.name, f.v, MaxFieldLen); err != nil {
 			return err
 		}
 	}

@@ -117,6 +117,12 @@ func (r Recipient) Validate() error {
 	if err := checkField("recipient name", r.Name, MaxNameLen); err != nil {
 		return err
 	}
+	if err := CheckStorableDate("DPA date", r.DPASignedAt); err != nil {
+		return fmt.Errorf("recipient %s: %w", r.Name, err)
+	}
+	if err := CheckStorableDate("safeguard date", r.SafeguardAt); err != nil {
+		return fmt.Errorf("recipient %s: %w", r.Name, err)
+	}
 	if _, err := ParseRecipientRole(string(r.Role)); err != nil {
 		return fmt.Errorf("recipient %s: %w", r.Name, err)
 	}

@@ -242,6 +242,12 @@ func (r Request) Validate() error {
 	if r.Received.IsZero() {
 		return errors.New("request needs the date it was received")
 	}
+	if err := CheckStorableDate("date received", r.Received); err != nil {
+		return err
+	}
+	if err := CheckText("request note", r.Note, true); err != nil {
+		return err
+	}
 	return r.validateScope()
 }
 

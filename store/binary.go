@@ -33,7 +33,12 @@ const (
 	contactCodecV2 = 2
 )
 
-type encoder struct{ b []byte }
+// encoder appends a record; the first error sticks (encodeContact returns
+// it), like the decoder's.
+type encoder struct {
+	b   []byte
+	err error
+}
 
 func (e *encoder) u(v uint64)     { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) i(v int64)      { e.b = binary.AppendVarint(e.b, v) }
@@ -46,15 +51,37 @@ func (e *encoder) flag(v bool) {
 		e.b = append(e.b, 0)
 	}
 }
+
+// time writes t as Unix nanoseconds. A time int64 nanoseconds cannot hold
+// (before 1677-09-21 or after 2262-04-11) is refused: UnixNano would wrap it
+// silently to another date (2300-01-01 became 1715-06-13). The product's own
+// range (gdpr.CheckStorableDate) lies inside, and entry points check it
+// first; this is the last line of defence.
 func (e *encoder) time(t time.Time) {
 	if t.IsZero() {
+		e.i(0)
+		return
+	}
+	if t.Before(minCodecTime) || t.After(maxCodecTime) {
+		if e.err == nil {
+			e.err = fmt.Errorf("date %s cannot be stored (the record holds dates from %s to %s)",
+				t.UTC().Format(time.DateOnly), minCodecTime.Format(time.DateOnly), maxCodecTime.Format(time.DateOnly))
+		}
 		e.i(0)
 		return
 	}
 	e.i(t.UnixNano())
 }
 
-func encodeContact(r *contactRec) []byte {
+// The instants a record's int64 nanoseconds can hold.
+var (
+	minCodecTime = time.Unix(0, math.MinInt64).UTC()
+	maxCodecTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// encodeContact writes a record; it fails only on a date the record cannot
+// hold, and then writes nothing.
+func encodeContact(r *contactRec) ([]byte, error) {
 	e := encoder{b: make([]byte, 0, 96+len(r.Personal)+len(r.Search)+64*len(r.Bases))}
 	e.b = append(e.b, contactCodecV2)
 	e.u(uint64(r.ID))
@@ -105,7 +132,10 @@ func encodeContact(r *contactRec) []byte {
 		e.time(h.At)
 		e.str(h.By)
 	}
-	return e.b
+	if e.err != nil {
+		return nil, fmt.Errorf("contact %s: %w", r.ID, e.err)
+	}
+	return e.b, nil
 }
 
 // decoder reads what encoder wrote; the first error sticks and every read

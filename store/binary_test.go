@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func TestContactCodecKeepsTheRuleBookState(t *testing.T) {
 		Consents: []gdpr.ConsentRecord{{Purpose: "newsletter", Granted: true, At: at, Method: "form", Marketing: true, ConsentVersion: 2, PolicyVersion: 1}},
 		Hold:     &gdpr.Hold{Reason: "invoices: 10 years", Until: at.AddDate(10, 0, 0), Keep: []string{"last_name", "street"}, At: at, By: "anna"},
 		Personal: []byte("sealed")}
-	got, err := decodeContact(encodeContact(&rec))
+	got, err := decodeContact(mustEncode(t, &rec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,5 +64,47 @@ func TestContactCodecKeepsTheRuleBookState(t *testing.T) {
 	}
 	if !reflect.DeepEqual(old, v1) {
 		t.Fatalf("version 1:\n got %+v\nwant %+v", old, v1)
+	}
+}
+
+func mustEncode(t testing.TB, r *contactRec) []byte {
+	t.Helper()
+	b, err := encodeContact(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The codec refuses a date its int64 nanoseconds cannot hold instead of
+// wrapping it (2300-01-01 was stored as 1715-06-13), and keeps the dates
+// at the edges of the product's range exactly.
+func TestContactCodecRefusesADateItCannotHold(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		for name, rec := range map[string]contactRec{
+			"created":  {ID: 1, Status: gdpr.ContactActive, CreatedAt: at},
+			"consent":  {ID: 1, Status: gdpr.ContactActive, Consents: []gdpr.ConsentRecord{{Purpose: "newsletter", Granted: true, At: at}}},
+			"hold end": {ID: 1, Status: gdpr.ContactHeld, Hold: &gdpr.Hold{Reason: "tax", Until: at}},
+		} {
+			b, err := encodeContact(&rec)
+			if err == nil || b != nil || !strings.Contains(err.Error(), at.Format(time.DateOnly)) {
+				t.Errorf("%s %s: got %d bytes, error %v; want no bytes and an error naming the date", name, at.Format(time.DateOnly), len(b), err)
+			}
+		}
+	}
+	first, last := gdpr.StorableDateRange()
+	for _, at := range []time.Time{first, last} {
+		rec := contactRec{ID: 2, Status: gdpr.ContactActive, CreatedAt: at, UpdatedAt: at}
+		got, err := decodeContact(mustEncode(t, &rec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.CreatedAt.Equal(at) || !got.UpdatedAt.Equal(at) {
+			t.Errorf("boundary %s came back as %s", at, got.CreatedAt)
+		}
 	}
 }

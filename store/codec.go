@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -151,11 +152,35 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 	return c, nil
 }
 
-// emailHash is the keyed hash of a normalized email: look-ups and the
-// suppression list use it, so no index key holds an address.
+// emailHash is the keyed hash of an address in the form addresses are
+// compared in (gdpr.CanonicalEmail): look-ups and the suppression list use
+// it, so no index key holds an address, and every spelling of one address
+// has one hash. An address stored before that rule refuses (a lookalike)
+// is hashed as it is stored, as it was then.
 func (s *Store) emailHash(email string) []byte {
+	if asciiOnly(email) {
+		// CanonicalEmail's form of a valid ASCII address, without
+		// validating it again on every row of an import.
+		email = strings.ToLower(strings.TrimSpace(email))
+	} else if c, err := gdpr.CanonicalEmail(email); err == nil {
+		email = c
+	}
+	return s.hmacOf(email)
+}
+
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// hmacOf is the keyed hash of a string as it is.
+func (s *Store) hmacOf(v string) []byte {
 	m := hmac.New(sha256.New, s.hmacSecret)
-	m.Write([]byte(email))
+	m.Write([]byte(v))
 	return m.Sum(nil)
 }
 

@@ -63,6 +63,9 @@ func prepareContact(c *gdpr.Contact, now time.Time, operator string, rule func(s
 	if err := validateContact(c); err != nil {
 		return err
 	}
+	if err := c.CheckDates(); err != nil {
+		return err
+	}
 	if c.Source != "" {
 		r, err := rule(c.Source)
 		if err != nil {
@@ -128,12 +131,16 @@ func (s *Store) CreateContacts(operator string, cs []gdpr.Contact) ([]gdpr.Conta
 			if err := t.prepareNew(&c, rules); err != nil {
 				return fmt.Errorf("%s%w", position(i, len(cs)), err)
 			}
-			if j, dup := seen[c.Email]; dup {
+			canon, err := gdpr.CanonicalEmail(c.Email)
+			if err != nil {
+				return fmt.Errorf("%s%w", position(i, len(cs)), err)
+			}
+			if j, dup := seen[canon]; dup {
 				return fmt.Errorf("%s%w (same as contact %d)", position(i, len(cs)), ErrDuplicate, j+1)
 			}
-			seen[c.Email] = i
+			seen[canon] = i
 			h := s.emailHash(c.Email)
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(c.Email, h) {
 				return fmt.Errorf("%s%w; re-admit the address first if they asked to be added again", position(i, len(cs)), ErrSuppressed)
 			}
 			if _, err := t.txn.Get(emailKey(h)); err == nil {
@@ -177,7 +184,11 @@ func (t *tx) putNewContact(c *gdpr.Contact, slot Slot, emailHash []byte, audited
 	if err != nil {
 		return err
 	}
-	if err := t.set(contactKey(c.ID), encodeContact(&rec)); err != nil {
+	b, err := encodeContact(&rec)
+	if err != nil {
+		return err
+	}
+	if err := t.set(contactKey(c.ID), b); err != nil {
 		return err
 	}
 	t.setSearch(c.ID, gdpr.SearchText(c))
@@ -303,7 +314,11 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 		return err
 	}
 	t.countAll(contactContributions(old), contactContributions(&now))
-	return t.set(contactKey(rec.ID), encodeContact(rec))
+	b, err := encodeContact(rec)
+	if err != nil {
+		return err
+	}
+	return t.set(contactKey(rec.ID), b)
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
@@ -425,9 +440,9 @@ func (s *Store) UpdateContact(operator string, id gdpr.ContactID, fn func(c *gdp
 		if err := validateContact(&c); err != nil {
 			return err
 		}
-		if c.Email != old.Email {
+		if !gdpr.SameEmail(c.Email, old.Email) {
 			h := s.emailHash(c.Email)
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(c.Email, h) {
 				return fmt.Errorf("%w; re-admit the address first", ErrSuppressed)
 			}
 			if v, err := getValue(t.txn, emailKey(h)); err == nil && gdpr.ContactID(idFromKey(v)) != id {

@@ -339,12 +339,21 @@ func (s *Store) Readmit(operator, email, reason string) error {
 		return errors.New("re-admitting an erased address needs a reason (e.g. \"asked to rejoin the newsletter on 2026-12-01\")")
 	}
 	return s.write(operator, func(t *tx) error {
-		h := s.emailHash(norm)
-		if !t.isSuppressed(h) {
+		// Every entry of the address goes: its own, and any an earlier
+		// version wrote under another spelling.
+		var on [][]byte
+		for _, h := range append([][]byte{s.emailHash(norm)}, s.legacyHashes(norm)...) {
+			if t.isSuppressed(h) {
+				on = append(on, h)
+			}
+		}
+		if len(on) == 0 {
 			return fmt.Errorf("this address is not on the suppression list: %w", ErrNotFound)
 		}
-		if err := t.setSuppressed(h, false); err != nil {
-			return err
+		for _, h := range on {
+			if err := t.setSuppressed(h, false); err != nil {
+				return err
+			}
 		}
 		if err := t.noteReadmit(); err != nil {
 			return err

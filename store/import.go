@@ -231,7 +231,10 @@ func (im *Import) Prepare(operator string, items []ImportItem) *Prepared {
 			p.ok = false
 			return nil
 		}
-		pc.records[i] = encodeContact(&rec)
+		if pc.records[i], err = encodeContact(&rec); err != nil {
+			p.ok = false
+			return nil
+		}
 		pc.indexes[i] = indexEntries(&c)
 		pc.search[i] = gdpr.SearchText(&c)
 		for _, n := range contactContributions(&c) {
@@ -270,8 +273,8 @@ func (t *tx) usePrepared(im *Import, p *Prepared, out []ImportOutcome) (bool, er
 	if last+1 != p.firstID {
 		return false, nil
 	}
-	for _, h := range p.hashes {
-		if t.isSuppressed(h) {
+	for i, h := range p.hashes {
+		if t.isSuppressedAddress(p.items[i].Contact.Email, h) {
 			return false, nil
 		}
 	}
@@ -376,12 +379,12 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 			seen := map[string]bool{}
 			for i, it := range items {
 				h := s.emailHash(it.Contact.Email)
-				switch _, err := txn.Get(suppressKey(h)); {
-				case err == nil:
+				switch on, err := s.suppressedIn(txn, it.Contact.Email, h); {
+				case err != nil:
+					return err
+				case on:
 					out[i] = ImportSuppressed
 					continue
-				case !errors.Is(err, badger.ErrKeyNotFound):
-					return err
 				}
 				_, err := txn.Get(emailKey(h))
 				switch {
@@ -425,7 +428,7 @@ func (s *Store) importContacts(im *Import, operator string, items []ImportItem, 
 		for i, it := range items {
 			h := s.emailHash(it.Contact.Email)
 			hashes[i] = h
-			if t.isSuppressed(h) {
+			if t.isSuppressedAddress(it.Contact.Email, h) {
 				out[i] = ImportSuppressed
 				continue
 			}
@@ -548,6 +551,11 @@ func (t *tx) mergeImported(id gdpr.ContactID, src gdpr.Contact, merge MergeFunc)
 	}
 	old, err := t.s.unseal(&rec)
 	if err != nil {
+		return false, err
+	}
+	// The row's own dates are checked before they can reach the record
+	// (the record's older dates stay as they are).
+	if err := src.CheckDates(); err != nil {
 		return false, err
 	}
 	c := cloneContact(old)

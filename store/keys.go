@@ -20,6 +20,8 @@ import (
 //	sx/<chunk>                        search index: 64 contacts' search texts, sealed (search.go)
 //	e/<hmac(email)>                   email look-up → contact id
 //	x/<hmac(email)>                   suppression list entry (erased address)
+//	                                  (email: gdpr.CanonicalEmail; x/ entries of
+//	                                  older versions: gdpr.LegacyEmailSpellings)
 //	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr mk pu ho;
 //	                                  co's value is EU status and country (y:DE)
 //	n/<counter>                       maintained counter, int64

@@ -315,17 +315,32 @@ func (s *Store) IsSuppressed(email string) (bool, error) {
 	}
 	var found bool
 	err = s.view(func(txn *badger.Txn) error {
-		_, err := txn.Get(suppressKey(s.emailHash(norm)))
-		if err == nil {
-			found = true
-			return nil
-		}
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
+		found, err = s.suppressedIn(txn, norm, s.emailHash(norm))
 		return err
 	})
 	return found, err
+}
+
+// suppressedIn is tx.isSuppressedAddress for a read-only transaction.
+func (s *Store) suppressedIn(txn *badger.Txn, email string, h []byte) (bool, error) {
+	for _, k := range append([][]byte{h}, s.legacyHashes(email)...) {
+		switch _, err := txn.Get(suppressKey(k)); {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// legacyHashes are the hashes of gdpr.LegacyEmailSpellings(email).
+func (s *Store) legacyHashes(email string) [][]byte {
+	var out [][]byte
+	for _, l := range gdpr.LegacyEmailSpellings(email) {
+		out = append(out, s.hmacOf(l))
+	}
+	return out
 }
 
 func (s *Store) eachJSON(prefix []byte, fn func([]byte) error) error {

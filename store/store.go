@@ -292,6 +292,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.migrateRuleBook(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	if err := s.migrateEmailKeys(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
 	return s, nil
 }
 
@@ -372,6 +375,10 @@ func (s *Store) init(opts Options) error {
 				return err
 			}
 			if err := txn.Set(keyHMACSecret, secret); err != nil {
+				return err
+			}
+			// Its email look-ups are canonical from the start.
+			if err := txn.Set(keyUpgradeEmailKeys, []byte{1}); err != nil {
 				return err
 			}
 			if err := txn.Set(keyCreatedFlag, []byte(s.now().UTC().Format(time.RFC3339))); err != nil {

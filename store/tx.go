@@ -90,6 +90,23 @@ func (t *tx) isSuppressed(h []byte) bool {
 	return t.s.suppressed[string(h)]
 }
 
+// isSuppressedAddress reports whether an address, whose emailHash is h, is
+// on the suppression list (erased, Art. 17; or objected to direct
+// marketing, Art. 21(3)): by h, or, for an address beyond ASCII, by the
+// hash of a spelling that versions before gdpr.CanonicalEmail stored
+// (gdpr.LegacyEmailSpellings).
+func (t *tx) isSuppressedAddress(email string, h []byte) bool {
+	if t.isSuppressed(h) {
+		return true
+	}
+	for _, l := range gdpr.LegacyEmailSpellings(email) {
+		if t.isSuppressed(t.s.hmacOf(l)) {
+			return true
+		}
+	}
+	return false
+}
+
 // setSuppressed puts an email hash on the suppression list (or takes it off).
 func (t *tx) setSuppressed(h []byte, on bool) error {
 	if t.suppress == nil {

@@ -139,7 +139,11 @@ func (t *tx) upgradeContact(id gdpr.ContactID, versions []gdpr.PolicyVersion) er
 			return err
 		}
 	}
-	return t.set(contactKey(id), encodeContact(&rec))
+	b, err := encodeContact(&rec)
+	if err != nil {
+		return err
+	}
+	return t.set(contactKey(id), b)
 }
 
 // dropCounters deletes the counters whose names the filter picks.

@@ -100,6 +100,9 @@ func (a *app) parseConsentTime(s string) (time.Time, error) {
 			if t.After(a.now()) {
 				return t, usagef("--at %s is in the future: consent is recorded once given", s)
 			}
+			if err := gdpr.CheckStorableDate("--at", t); err != nil {
+				return t, usagef("%v", err)
+			}
 			return t, nil
 		}
 	}

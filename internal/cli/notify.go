@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/desk"
@@ -36,8 +35,8 @@ one whose person was erased.`,
 			}
 			at := gdpr.Day(a.now())
 			if told != "" {
-				if at, err = time.Parse(time.DateOnly, told); err != nil {
-					return usagef("--told %q: use YYYY-MM-DD", told)
+				if at, err = parseDay("told", told); err != nil {
+					return err
 				}
 			}
 			return a.withStore(func(s *store.Store) error {

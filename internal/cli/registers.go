@@ -39,11 +39,7 @@ func parseDate(flag, v string) (time.Time, error) {
 	if strings.TrimSpace(v) == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
-	if err != nil {
-		return t, usagef("--%s %q: use YYYY-MM-DD", flag, v)
-	}
-	return t, nil
+	return parseDay(flag, v)
 }
 
 func (a *app) purposeSaveCommand(add bool) *cobra.Command {

@@ -40,8 +40,8 @@ an email that matches a contact links the request to it.`,
 			}
 			day := gdpr.Day(a.now())
 			if received != "" {
-				if day, err = time.Parse(time.DateOnly, received); err != nil {
-					return usagef("--received %q: use YYYY-MM-DD", received)
+				if day, err = parseDay("received", received); err != nil {
+					return err
 				}
 			}
 			r := gdpr.NewRequest(t, ch, day, nil)

@@ -11,11 +11,16 @@ import (
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
-// parseDay reads a YYYY-MM-DD flag value.
+// parseDay reads a YYYY-MM-DD flag value: every date flag reads through it,
+// so a date outside the range the product stores is refused here, naming
+// the flag (gdpr.CheckStorableDate), never wrapped.
 func parseDay(flag, v string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
 	if err != nil {
 		return time.Time{}, usagef("--%s %q: use YYYY-MM-DD", flag, v)
+	}
+	if err := gdpr.CheckStorableDate("--"+flag, d); err != nil {
+		return time.Time{}, usagef("%v", err)
 	}
 	return d, nil
 }
