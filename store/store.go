@@ -240,6 +240,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := tightenAtOpen(dir, opts.Log); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	s := &Store{state: &state{dir: dir, lock: lock, now: opts.Now}, remoteOnly: opts.RemoteOnly}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
@@ -274,6 +278,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if _, err := tightenPerms(dir); err != nil { // what Badger just made (perms.go)
+		return fail(err)
 	}
 	if err := s.init(opts); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
@@ -446,7 +453,8 @@ func (s *Store) closeAll() error {
 		s.keys = nil
 	}
 	if s.lock != nil {
-		errs = append(errs, s.lock.Close())
+		_, err := tightenPerms(s.dir) // tables written since open (perms.go)
+		errs = append(errs, err, s.lock.Close())
 		s.lock = nil
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -313,6 +313,7 @@ func (a *app) bulkProgress(what string) func(store.BulkProgress) {
 // Run executes one command line with the process's standard streams and
 // returns the exit code.
 func Run(args []string) int {
+	privateFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now,
