@@ -274,3 +274,18 @@ func openBackup(r io.Reader, passphrase []byte) (archive io.Reader, encrypted bo
 	}
 	return nil, false, errors.New("not a gdprdesk backup")
 }
+
+// BackupEncrypted reads the start of a backup file and reports whether it
+// is encrypted (a plain archive of an earlier gdprdesk is not), then
+// rewinds r to its start.
+func BackupEncrypted(r io.ReadSeeker) (bool, error) {
+	head := make([]byte, len(backupMagic))
+	n, err := io.ReadFull(r, head)
+	if _, serr := r.Seek(0, io.SeekStart); serr != nil {
+		return false, fmt.Errorf("read backup: %w", serr)
+	}
+	if err != nil && n == 0 {
+		return false, errors.New("backup is empty")
+	}
+	return string(head[:n]) == backupMagic, nil
+}

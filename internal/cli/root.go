@@ -61,6 +61,11 @@ type app struct {
 	stderrTTY bool
 	now       func() time.Time
 	served    *served
+	// forwardWith, when a command set it, rewrites the command line and
+	// gives the stdin with which run forwards it to a server (backup
+	// hands its passphrase on this way: the server cannot read the
+	// caller's environment or terminal).
+	forwardWith func(args []string) ([]string, io.Reader)
 }
 
 // run executes one command line and returns the exit code. A command that
@@ -74,6 +79,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if errors.Is(err, errServing) {
+		if a.forwardWith != nil {
+			args, a.stdin = a.forwardWith(args)
+		}
 		return a.forward(ctx, args)
 	}
 	msg := strings.TrimSpace(err.Error())
