@@ -217,12 +217,14 @@ func (s *Store) Backup(w io.Writer, passphrase []byte) (BackupManifest, error) {
 	return m, nil
 }
 
-// snapshot copies the master key and the slot file (whole slots only). The
-// caller holds the store's write lock, so no erasure or rotation runs.
+// snapshot copies the master key, unwrapped (the backup's passphrase
+// protects it; the restore decides how it is kept), and the slot file
+// (whole slots only). The caller holds the store's write lock, so no
+// erasure or rotation runs.
 func (k *keyring) snapshot() (master, slots []byte, err error) {
 	k.rw.RLock()
 	defer k.rw.RUnlock()
-	if master, err = os.ReadFile(filepath.Join(k.dir, masterKeyFile)); err != nil {
+	if master, _, err = k.wrap.readMaster(filepath.Join(k.dir, masterKeyFile)); err != nil {
 		return nil, nil, err
 	}
 	st, err := k.f.Stat()
