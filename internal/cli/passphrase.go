@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/gdprdesk/gdprdesk/store"
 )
 
 // Passphrases are never taken from a flag's value, which any user of the
@@ -20,6 +22,7 @@ import (
 const (
 	envBackupPassphrase = "GDPRDESK_BACKUP_PASSPHRASE" // encrypts and opens backups
 	envPassphrase       = "GDPRDESK_PASSPHRASE"        // opens a master key wrapped by a passphrase
+	envPassphraseFile   = "GDPRDESK_PASSPHRASE_FILE"   // a file holding it
 	envNewPassphrase    = "GDPRDESK_NEW_PASSPHRASE"    // the one `key passphrase` sets
 )
 
@@ -122,4 +125,18 @@ func withoutFlag(args []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// masterPassphrase asks for the passphrase of a master key wrapped by one
+// (Options.Passphrase): $GDPRDESK_PASSPHRASE, else the file named by
+// $GDPRDESK_PASSPHRASE_FILE, else the terminal.
+func (a *app) masterPassphrase() ([]byte, error) {
+	if os.Getenv(envPassphrase) == "" && os.Getenv(envPassphraseFile) != "" {
+		return a.passphrase(secretSource{file: os.Getenv(envPassphraseFile), flag: envPassphraseFile})
+	}
+	p, err := a.passphrase(secretSource{env: envPassphrase, prompt: "Passphrase of the master key: "})
+	if errors.Is(err, errNoPassphrase) {
+		return nil, store.ErrNeedPassphrase
+	}
+	return p, err
 }

@@ -122,7 +122,8 @@ the terminal UI on your data directory.`,
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
 		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(), a.contactCommand(),
-		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand())
+		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand(),
+		a.keyCommand())
 	return root
 }
 
@@ -233,6 +234,7 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 	opts.Upgrading = func(contacts uint64) {
 		fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: building the search index of %d contacts (once; about 30 s a million)…\n", contacts)
 	}
+	opts.Passphrase = a.masterPassphrase
 	path, from := a.keyFile, "--key-file"
 	if path == "" {
 		path, from = os.Getenv("GDPRDESK_KEY_FILE"), "GDPRDESK_KEY_FILE"
