@@ -62,7 +62,7 @@ func decodeKDF(b []byte) (kdf, error) {
 	k.memory = binary.BigEndian.Uint32(b[4:])
 	k.threads = b[8]
 	copy(k.salt[:], b[9:kdfSize])
-	if k.time == 0 || k.time > 64 || k.threads == 0 || k.memory < 8*uint32(k.threads) || k.memory > 4<<20 {
+	if k.time == 0 || k.time > 16 || k.threads == 0 || k.memory < 8*uint32(k.threads) || k.memory > 1<<20 {
 		return k, fmt.Errorf("its key derivation parameters are out of range (%d passes, %d KiB, %d lanes)", k.time, k.memory, k.threads)
 	}
 	return k, nil
