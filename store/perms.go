@@ -26,11 +26,23 @@ const (
 	fileMode fs.FileMode = 0o600
 )
 
-// tightenPerms sets every directory under root (root included) to 0700 and
-// every regular file to 0600, and returns how many it changed. Symbolic
-// links are not followed and sockets are left alone (the control socket is
-// made 0600 by the server). Files that vanish meanwhile (Badger deletes
-// tables after a compaction) are skipped.
+// ownedDir reports whether name is a directory gdprdesk keeps in the data
+// directory. The walk of tightenPerms goes into these only, so that a data
+// directory named by mistake (a home directory) does not see its other
+// folders' modes changed; every file at the top is made private.
+func ownedDir(name string) bool {
+	switch name {
+	case "db", "keys", "exports":
+		return true
+	}
+	return false
+}
+
+// tightenPerms sets root and every directory gdprdesk keeps under it to
+// 0700 and every regular file in them to 0600, and returns how many it
+// changed. Symbolic links are not followed and sockets are left alone (the
+// control socket is made 0600 by the server). Files that vanish meanwhile
+// (Badger deletes tables after a compaction) are skipped.
 func tightenPerms(root string) (int, error) {
 	if !modesMatter {
 		return 0, nil
@@ -45,6 +57,8 @@ func tightenPerms(root string) (int, error) {
 		}
 		var want fs.FileMode
 		switch {
+		case d.IsDir() && path != root && filepath.Dir(path) == root && !ownedDir(d.Name()):
+			return fs.SkipDir
 		case d.IsDir():
 			want = dirMode
 		case d.Type().IsRegular():

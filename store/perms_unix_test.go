@@ -14,13 +14,16 @@ import (
 
 // checkPrivate fails for every directory under root that is not 0700 and
 // every regular file that is not 0600, and returns the names of the files
-// it saw.
-func checkPrivate(t *testing.T, root, when string) map[string]bool {
+// it saw; foreignDir is not gdprdesk's and not checked.
+func checkPrivate(t *testing.T, root, foreignDir, when string) map[string]bool {
 	t.Helper()
 	seen := map[string]bool{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if path == foreignDir {
+			return fs.SkipDir
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -58,6 +61,14 @@ func TestDataDirectoryIsPrivateWhateverTheUmask(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "exports", "old.csv"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A folder that is not gdprdesk's keeps its modes.
+	foreign := filepath.Join(dir, "not-ours")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "page.html"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var log bytes.Buffer
 	s, err := Open(dir, Options{Now: newClock(t0).Now, Log: &log, searchBits: 3})
 	if err != nil {
@@ -67,7 +78,7 @@ func TestDataDirectoryIsPrivateWhateverTheUmask(t *testing.T) {
 		t.Errorf("opening a loose directory said %q, want a line saying it was made private", log.String())
 	}
 	fillForBackup(t, s)
-	open := checkPrivate(t, dir, "open")
+	open := checkPrivate(t, dir, foreign, "open")
 	for _, name := range []string{"LOCK", "DISCARD", "KEYREGISTRY", "MANIFEST", "000001.vlog", "gdprdesk.lock", "master.key", "subjects.keys", "old.csv"} {
 		if !open[name] {
 			t.Errorf("the open store has no %s (the test checks its mode)", name)
@@ -76,13 +87,18 @@ func TestDataDirectoryIsPrivateWhateverTheUmask(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	closed := checkPrivate(t, dir, "closed")
+	closed := checkPrivate(t, dir, foreign, "closed")
 	sst := false
 	for name := range closed {
 		sst = sst || strings.HasSuffix(name, ".sst")
 	}
 	if !sst {
 		t.Error("no table (.sst) was written: the test checks their mode")
+	}
+	for _, p := range []string{foreign, filepath.Join(foreign, "page.html")} {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o044 == 0 {
+			t.Errorf("%s, not gdprdesk's, was changed: %v %v", p, st.Mode(), err)
+		}
 	}
 	// Reopening a private directory says nothing.
 	log.Reset()
