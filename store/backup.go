@@ -109,12 +109,18 @@ func (s *Store) Backup(w io.Writer, passphrase []byte) (BackupManifest, error) {
 	m = BackupManifest{Format: backupFormat, Program: backupProgram, Created: s.now().UTC(), Schema: schemaVersion,
 		Installation: s.installation(), AuditEntries: s.auditSeq}
 	m.Encrypted, _ = Encrypted(s.dir)
+	wrap := s.keys.wrap // changed only under s.mu (SetMasterPassphrase)
 	if err == nil {
 		if m.Contacts, err = readCounter(txn, cntContacts); err != nil {
 			err = fmt.Errorf("count contacts: %w", err)
 		}
 	}
 	s.mu.Unlock()
+	if err == nil {
+		// The backup carries the master key unwrapped: its passphrase
+		// protects it, and the restore decides how it is kept.
+		master, _, err = wrap.unwrap(master, filepath.Join(s.dir, "keys", masterKeyFile))
+	}
 	if err != nil {
 		return m, fmt.Errorf("backup: copy the key ring: %w", err)
 	}
@@ -217,14 +223,14 @@ func (s *Store) Backup(w io.Writer, passphrase []byte) (BackupManifest, error) {
 	return m, nil
 }
 
-// snapshot copies the master key, unwrapped (the backup's passphrase
-// protects it; the restore decides how it is kept), and the slot file
-// (whole slots only). The caller holds the store's write lock, so no
-// erasure or rotation runs.
+// snapshot copies the master key file as it is and the slot file (whole
+// slots only). The caller holds the store's write lock, so no erasure or
+// rotation runs, and unwraps the master key after releasing it (a
+// passphrase's key derivation takes a while).
 func (k *keyring) snapshot() (master, slots []byte, err error) {
 	k.rw.RLock()
 	defer k.rw.RUnlock()
-	if master, _, err = k.wrap.readMaster(filepath.Join(k.dir, masterKeyFile)); err != nil {
+	if master, err = os.ReadFile(filepath.Join(k.dir, masterKeyFile)); err != nil {
 		return nil, nil, err
 	}
 	st, err := k.f.Stat()

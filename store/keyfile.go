@@ -140,6 +140,11 @@ func (w *masterWrap) readMaster(path string) (master []byte, plain bool, err err
 	if err != nil {
 		return nil, false, err
 	}
+	return w.unwrap(b, path)
+}
+
+// unwrap opens the contents of a master key file (path names it in errors).
+func (w *masterWrap) unwrap(b []byte, path string) (master []byte, plain bool, err error) {
 	if len(b) == dataKeySize {
 		return b, true, nil
 	}
