@@ -26,7 +26,8 @@ import (
 
 // Backup and restore.
 //
-// A backup is a tar archive:
+// A backup is a tar archive, encrypted with the owner's passphrase
+// (backupcrypt.go):
 //
 //	manifest.json         what it is (format, time, installation, audit head)
 //	keys/master.key       the key ring, copied in the same instant as the
@@ -43,8 +44,9 @@ import (
 // streamed. Old versions of values are not copied, so a backup holds nothing
 // an erasure made before it destroyed.
 //
-// A backup holds the key ring, so it opens everything in it: keep it like
-// the data directory itself. Restoring an older backup brings back the
+// A backup holds the key ring and the HMAC secret, so with its passphrase it
+// opens everything in it; without the passphrase it opens nothing. A plain
+// archive written by an earlier gdprdesk still restores. Restoring an older backup brings back the
 // people erased since it was taken, with their keys. RestoreOptions.Erasures
 // re-applies those erasures to the restored store (see reapply): the
 // erasure records and the suppression list of the newer store win.
@@ -68,7 +70,14 @@ type BackupManifest struct {
 	Installation string    `json:"installation"`  // fingerprint of the store's HMAC secret
 	AuditEntries uint64    `json:"audit_entries"` // the audit head at the snapshot
 	Encrypted    bool      `json:"source_encrypted"`
-	Records      int64     `json:"records"` // database keys copied (set after the stream)
+	Contacts     int64     `json:"contacts"` // contacts at the snapshot (erased ones included)
+	Records      int64     `json:"records"`  // database keys copied: known once the stream is written, so 0 in the archive's copy
+
+	// Bytes is the size of the backup written (set by Backup, not stored).
+	Bytes int64 `json:"-"`
+	// Unencrypted says the backup read was a plain archive of an earlier
+	// gdprdesk (set when reading, not stored).
+	Unencrypted bool `json:"-"`
 }
 
 func (s *Store) installation() string {
@@ -77,11 +86,16 @@ func (s *Store) installation() string {
 }
 
 // Backup writes a consistent snapshot of the open store to w (the archive
-// format is above). It is safe to call while other goroutines read and
-// write: they wait only while the snapshot is taken, not while it is
-// written. It returns the manifest of what it wrote.
-func (s *Store) Backup(w io.Writer) (BackupManifest, error) {
+// format is above), encrypted with the passphrase (at least MinPassphrase
+// characters). It is safe to call while other goroutines read and write:
+// they wait only while the snapshot is taken, not while it is written. It
+// returns the manifest of what it wrote, with the count of database
+// records and of bytes written.
+func (s *Store) Backup(w io.Writer, passphrase []byte) (BackupManifest, error) {
 	var m BackupManifest
+	if err := checkPassphrase(passphrase); err != nil {
+		return m, fmt.Errorf("backup: %w", err)
+	}
 	s.mu.Lock()
 	s.life.RLock()
 	defer s.life.RUnlock()
@@ -95,12 +109,27 @@ func (s *Store) Backup(w io.Writer) (BackupManifest, error) {
 	m = BackupManifest{Format: backupFormat, Program: backupProgram, Created: s.now().UTC(), Schema: schemaVersion,
 		Installation: s.installation(), AuditEntries: s.auditSeq}
 	m.Encrypted, _ = Encrypted(s.dir)
+	wrap := s.keys.wrap // changed only under s.mu (SetMasterPassphrase)
+	if err == nil {
+		if m.Contacts, err = readCounter(txn, cntContacts); err != nil {
+			err = fmt.Errorf("count contacts: %w", err)
+		}
+	}
 	s.mu.Unlock()
+	if err == nil {
+		// The backup carries the master key unwrapped: its passphrase
+		// protects it, and the restore decides how it is kept.
+		master, _, err = wrap.unwrap(master, filepath.Join(s.dir, "keys", masterKeyFile))
+	}
 	if err != nil {
 		return m, fmt.Errorf("backup: copy the key ring: %w", err)
 	}
 
-	tw := tar.NewWriter(w)
+	sw, err := newSealWriter(w, passphrase)
+	if err != nil {
+		return m, fmt.Errorf("backup: %w", err)
+	}
+	tw := tar.NewWriter(sw)
 	sums := map[string]string{}
 	add := func(name string, data []byte) error {
 		hdr := &tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), ModTime: m.Created, Typeflag: tar.TypeReg}
@@ -187,11 +216,17 @@ func (s *Store) Backup(w io.Writer) (BackupManifest, error) {
 	if err := tw.Close(); err != nil {
 		return m, fmt.Errorf("backup: finish the archive: %w", err)
 	}
+	if err := sw.Close(); err != nil {
+		return m, fmt.Errorf("backup: finish the archive: %w", err)
+	}
+	m.Bytes = sw.count
 	return m, nil
 }
 
-// snapshot copies the master key and the slot file (whole slots only). The
-// caller holds the store's write lock, so no erasure or rotation runs.
+// snapshot copies the master key file as it is and the slot file (whole
+// slots only). The caller holds the store's write lock, so no erasure or
+// rotation runs, and unwraps the master key after releasing it (a
+// passphrase's key derivation takes a while).
 func (k *keyring) snapshot() (master, slots []byte, err error) {
 	k.rw.RLock()
 	defer k.rw.RUnlock()
@@ -235,11 +270,16 @@ func (k *keyring) destroyed() ([]Slot, error) {
 	return out, nil
 }
 
-// VerifyBackup reads a backup archive to its end and checks its checksums,
-// without restoring it.
-func VerifyBackup(r io.Reader) (BackupManifest, error) {
+// VerifyBackup reads a backup to its end, decrypting it with the
+// passphrase, and checks its checksums, without restoring it.
+func VerifyBackup(r io.Reader, passphrase []byte) (BackupManifest, error) {
 	var m BackupManifest
-	br := &backupReader{tr: tar.NewReader(r)}
+	archive, encrypted, err := openBackup(r, passphrase)
+	if err != nil {
+		return m, err
+	}
+	br := &backupReader{tr: tar.NewReader(archive)}
+	defer func() { m.Unencrypted = !encrypted }()
 	for {
 		hdr, err := br.next()
 		if err == io.EOF {
@@ -425,6 +465,9 @@ type RestoreOptions struct {
 	// Erasures, when set, are re-applied to the restored store: what a
 	// newer store of the same installation erased since the backup.
 	Erasures *Erasures
+	// Passphrase opens the backup. It is checked before anything is
+	// written: a wrong one leaves dir as it was.
+	Passphrase []byte
 }
 
 // RestoreReport says what a restore did.
@@ -447,6 +490,11 @@ func Restore(dir string, r io.Reader, opts RestoreOptions) (rep RestoreReport, e
 		return rep, fmt.Errorf("read data directory %s: %w", dir, err)
 	}
 	created := errors.Is(err, os.ErrNotExist)
+	archive, encrypted, err := openBackup(r, opts.Passphrase)
+	if err != nil {
+		return rep, err
+	}
+	rep.Manifest.Unencrypted = !encrypted
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return rep, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
@@ -463,9 +511,10 @@ func Restore(dir string, r io.Reader, opts RestoreOptions) (rep RestoreReport, e
 			os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}()
-	if rep.Manifest, err = restoreFiles(dir, r, opts.Options); err != nil {
+	if rep.Manifest, err = restoreFiles(dir, archive, opts.Options); err != nil {
 		return rep, err
 	}
+	rep.Manifest.Unencrypted = !encrypted
 	s, err := Open(dir, opts.Options)
 	if err != nil {
 		return rep, fmt.Errorf("restore: open the restored store: %w", err)

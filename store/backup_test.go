@@ -97,11 +97,17 @@ func fillForBackup(t *testing.T, s *Store) []gdpr.ContactID {
 	return ids
 }
 
+// testPassphrase encrypts the tests' backups.
+var testPassphrase = []byte("correct horse battery staple")
+
 func restoreInto(t *testing.T, backup []byte, opts RestoreOptions) (string, RestoreReport) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "restored")
 	if opts.Now == nil {
 		opts.Now = newClock(t0).Now
+	}
+	if opts.Passphrase == nil {
+		opts.Passphrase = testPassphrase
 	}
 	rep, err := Restore(dir, bytes.NewReader(backup), opts)
 	if err != nil {
@@ -119,17 +125,17 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	emails := []string{"person2@backup.example", "person3@backup.example"}
 	want := readState(t, s, emails...)
 	var buf bytes.Buffer
-	m, err := s.Backup(&buf)
+	m, err := s.Backup(&buf, testPassphrase)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.AuditEntries != uint64(len(want.Audit)) || m.Records == 0 {
 		t.Errorf("manifest = %+v, want the audit head %d", m, len(want.Audit))
 	}
-	if _, err := VerifyBackup(bytes.NewReader(buf.Bytes())); err != nil {
+	if _, err := VerifyBackup(bytes.NewReader(buf.Bytes()), testPassphrase); err != nil {
 		t.Fatalf("VerifyBackup: %v", err)
 	}
-	dir, rep := restoreInto(t, buf.Bytes(), RestoreOptions{})
+	dir, rep := restoreInto(t, buf.Bytes(), RestoreOptions{Passphrase: testPassphrase})
 	if !rep.Verify.OK() || rep.Verify.Entries != uint64(len(want.Audit)) {
 		t.Errorf("restore verify = %+v", rep.Verify)
 	}
@@ -184,7 +190,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	var backups [][]byte
 	for range 4 {
 		var buf bytes.Buffer
-		if _, err := s.Backup(&buf); err != nil {
+		if _, err := s.Backup(&buf, testPassphrase); err != nil {
 			t.Fatal(err)
 		}
 		backups = append(backups, buf.Bytes())
@@ -192,7 +198,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	for i, b := range backups {
-		dir, rep := restoreInto(t, b, RestoreOptions{})
+		dir, rep := restoreInto(t, b, RestoreOptions{Passphrase: testPassphrase})
 		r := openAt(t, dir, newClock(t0))
 		st := readState(t, r)
 		for _, c := range st.Contacts {
@@ -211,14 +217,14 @@ func TestRestoreRefusesANonEmptyDirectory(t *testing.T) {
 	s, _ := newStore(t)
 	fillForBackup(t, s)
 	var buf bytes.Buffer
-	if _, err := s.Backup(&buf); err != nil {
+	if _, err := s.Backup(&buf, testPassphrase); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Restore(dir, bytes.NewReader(buf.Bytes()), RestoreOptions{})
+	_, err := Restore(dir, bytes.NewReader(buf.Bytes()), RestoreOptions{Passphrase: testPassphrase})
 	if err == nil || !strings.Contains(err.Error(), "is not empty") {
 		t.Errorf("Restore into a non-empty directory = %v", err)
 	}
@@ -232,7 +238,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	s, _ := newStore(t)
 	fillForBackup(t, s)
 	var buf bytes.Buffer
-	if _, err := s.Backup(&buf); err != nil {
+	if _, err := s.Backup(&buf, testPassphrase); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
@@ -248,7 +254,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 		"not a tar": []byte("hello, this is not a backup at all" + strings.Repeat(".", 2000)),
 	} {
 		dir := t.TempDir()
-		if _, err := Restore(dir, bytes.NewReader(b), RestoreOptions{}); err == nil {
+		if _, err := Restore(dir, bytes.NewReader(b), RestoreOptions{Passphrase: testPassphrase}); err == nil {
 			t.Errorf("%s: Restore succeeded", name)
 		} else if strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error is not one line: %q", name, err)
@@ -256,7 +262,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%s: the failed restore left %d entries in the directory", name, len(entries))
 		}
-		if _, err := VerifyBackup(bytes.NewReader(b)); err == nil {
+		if _, err := VerifyBackup(bytes.NewReader(b), testPassphrase); err == nil {
 			t.Errorf("%s: VerifyBackup passed", name)
 		}
 	}
@@ -281,7 +287,7 @@ func TestRestoreOlderBackupReappliesErasures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := s.Backup(&buf); err != nil {
+	if _, err := s.Backup(&buf, testPassphrase); err != nil {
 		t.Fatal(err)
 	}
 	// After the backup: the victim is erased (despite the balance), and a
@@ -302,7 +308,7 @@ func TestRestoreOlderBackupReappliesErasures(t *testing.T) {
 	}
 
 	// Control: the older backup alone brings the victim back.
-	plainDir, _ := restoreInto(t, buf.Bytes(), RestoreOptions{})
+	plainDir, _ := restoreInto(t, buf.Bytes(), RestoreOptions{Passphrase: testPassphrase})
 	p := openAt(t, plainDir, newClock(t0))
 	if c, err := p.ContactByEmail(vc.Email); err != nil || c.FirstName != vc.FirstName {
 		t.Fatalf("control: the old backup does not hold the victim: %v", err)
@@ -380,7 +386,7 @@ func TestBackupOfEncryptedStoreRestoresEncrypted(t *testing.T) {
 	fillForBackup(t, s)
 	want := readState(t, s)
 	var buf bytes.Buffer
-	m, err := s.Backup(&buf)
+	m, err := s.Backup(&buf, testPassphrase)
 	if err != nil || !m.Encrypted {
 		t.Fatalf("Backup = %+v, %v", m, err)
 	}

@@ -16,9 +16,11 @@ import (
 // Encryption at rest. With Options.EncryptionKey a new store turns on
 // Badger's own encryption (AES-256 of every table block, index, value log
 // and write-ahead file; Badger keeps its data keys in db/KEYREGISTRY,
-// wrapped by ours). The key ring under keys/ is not affected: each subject's
-// data key still lives there, so crypto-shredding works as before, and the
-// sealed personal data is now encrypted twice.
+// wrapped by ours). The key ring under keys/ stays where it is: each
+// subject's data key still lives there, so crypto-shredding works as
+// before, and the sealed personal data is now encrypted twice. Its master
+// key is wrapped by a key derived from the key file (keyfile.go), so the
+// directory without the key file opens nothing.
 //
 // Whether a store is encrypted is recorded in DIR/encryption.json, written
 // before Badger creates anything. It holds no secret: the cipher, and a key

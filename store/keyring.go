@@ -63,6 +63,7 @@ type keyring struct {
 	rw     sync.RWMutex
 	f      *os.File
 	master cipher.AEAD
+	wrap   *masterWrap // how master.key is kept (keyfile.go)
 
 	mu   sync.Mutex // guards next
 	next Slot
@@ -73,22 +74,26 @@ func masterID(master []byte) []byte {
 	return h[:8]
 }
 
-// openKeyring opens (or creates) the keyring in dir.
-func openKeyring(dir string) (*keyring, error) {
+// openKeyring opens (or creates) the keyring in dir, its master key kept
+// as w says (nil: plain).
+func openKeyring(dir string, w *masterWrap) (*keyring, error) {
+	if w == nil {
+		w = &masterWrap{}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create key directory %s: %w", dir, err)
 	}
-	if err := finishRotation(dir); err != nil {
+	if err := finishRotation(dir, w); err != nil {
 		return nil, err
 	}
 	masterPath := filepath.Join(dir, masterKeyFile)
-	master, err := os.ReadFile(masterPath)
+	master, err := w.loadMaster(masterPath)
 	if errors.Is(err, os.ErrNotExist) {
 		master = make([]byte, dataKeySize)
 		if _, err := rand.Read(master); err != nil {
 			return nil, fmt.Errorf("generate master key: %w", err)
 		}
-		if err := writeFileSync(masterPath, master); err != nil {
+		if err := w.writeMaster(masterPath, master); err != nil {
 			return nil, err
 		}
 	} else if err != nil {
@@ -106,7 +111,7 @@ func openKeyring(dir string) (*keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open keyring %s: %w", path, err)
 	}
-	k := &keyring{dir: dir, f: f, master: aead}
+	k := &keyring{dir: dir, f: f, master: aead, wrap: w}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -315,7 +320,7 @@ func (k *keyring) rotate() error {
 	}
 	nextMaster := filepath.Join(k.dir, masterKeyFile+".next")
 	nextSlots := filepath.Join(k.dir, slotsFile+".next")
-	if err := writeFileSync(nextMaster, newMaster); err != nil {
+	if err := k.wrap.writeMaster(nextMaster, newMaster); err != nil {
 		return err
 	}
 	out, err := os.OpenFile(nextSlots, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -357,7 +362,7 @@ func (k *keyring) rotate() error {
 	if err := syncDir(k.dir); err != nil {
 		return err
 	}
-	if err := finishRotation(k.dir); err != nil {
+	if err := finishRotation(k.dir, k.wrap); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(filepath.Join(k.dir, slotsFile), os.O_RDWR, 0o600)
@@ -376,9 +381,9 @@ func (k *keyring) rotate() error {
 // master.key.next exists and the slot file already carries its id, it
 // becomes the master (the old one is overwritten first); otherwise the slot
 // file still belongs to the old master and the half-made rotation is dropped.
-func finishRotation(dir string) error {
+func finishRotation(dir string, w *masterWrap) error {
 	nextMaster := filepath.Join(dir, masterKeyFile+".next")
-	next, err := os.ReadFile(nextMaster)
+	next, _, err := w.readMaster(nextMaster)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	} else if err != nil {

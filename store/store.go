@@ -53,6 +53,9 @@ type Options struct {
 	// store is encrypted or not for life: the wrong key, a missing key, or
 	// a key for an unencrypted store is refused (encryption.go).
 	EncryptionKey []byte
+	// Passphrase is asked for the passphrase of a master key wrapped by
+	// one (keyfile.go), only then, and at most once.
+	Passphrase func() ([]byte, error)
 	// Upgrading, when set, is told before Open upgrades a store written
 	// by an earlier gdprdesk, which takes a while for a large one (it
 	// builds the search index: about 30 s a million contacts).
@@ -240,6 +243,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := tightenAtOpen(dir, opts.Log); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	s := &Store{state: &state{dir: dir, lock: lock, now: opts.Now}, remoteOnly: opts.RemoteOnly}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
@@ -250,7 +257,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkEncryption(dir, opts.EncryptionKey); err != nil {
 		return fail(fmt.Errorf("open store: %w", err))
 	}
-	s.keys, err = openKeyring(filepath.Join(dir, "keys"))
+	s.keys, err = openKeyring(filepath.Join(dir, "keys"), newMasterWrap(opts))
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
@@ -274,6 +281,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if _, err := tightenPerms(dir); err != nil { // what Badger just made (perms.go)
+		return fail(err)
 	}
 	if err := s.init(opts); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
@@ -453,7 +463,8 @@ func (s *Store) closeAll() error {
 		s.keys = nil
 	}
 	if s.lock != nil {
-		errs = append(errs, s.lock.Close())
+		_, err := tightenPerms(s.dir) // tables written since open (perms.go)
+		errs = append(errs, err, s.lock.Close())
 		s.lock = nil
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -465,14 +476,19 @@ func (s *Store) closeAll() error {
 // RotateMasterKey re-wraps every live data key under a new master key and
 // destroys the old one, so old copies of the keyring (backups, remapped
 // disk blocks) can no longer unwrap keys destroyed since.
+// The role is checked before the keys are touched; the master key keeps
+// its form (keyfile.go).
 func (s *Store) RotateMasterKey(operator string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.keys.rotate(); err != nil {
-		return fmt.Errorf("rotate master key: %w", err)
-	}
 	return s.writeLocked(operator, func(t *tx) error {
 		t.audit(gdpr.ActionKeysRotate, "", "master key rotated", nil, 0)
+		if action, _, _, err := t.refused(); err != nil || action != "" {
+			return err // refused: writeLocked audits the refusal
+		}
+		if err := s.keys.rotate(); err != nil {
+			return fmt.Errorf("rotate master key: %w", err)
+		}
 		return nil
 	})
 }

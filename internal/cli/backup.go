@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -16,35 +17,40 @@ import (
 // backupTo writes a backup of the command's store to w. While `serve`
 // holds the directory the whole command is carried out by the server
 // (control.go), which writes the caller's file.
-func (a *app) backupTo(w io.Writer) error {
+func (a *app) backupTo(w io.Writer, passphrase []byte) (m store.BackupManifest, err error) {
 	if a.served == nil {
 		dir, err := a.dataDir()
 		if err != nil {
-			return err
+			return m, err
 		}
 		if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
-			return fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
+			return m, fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
 		}
 	}
-	return a.withStore(func(s *store.Store) error {
-		_, err := s.Backup(w)
+	err = a.withStore(func(s *store.Store) error {
+		m, err = s.Backup(w, passphrase)
 		return err
 	})
+	return m, err
 }
 
 func (a *app) backupCommand() *cobra.Command {
-	var out string
+	var out, passFile string
 	cmd := &cobra.Command{
-		Use:   "backup --out FILE",
-		Short: "Write a consistent backup of the data directory (also while serve runs)",
-		Long: `backup writes one archive (tar) holding a consistent snapshot of the store
-and its key ring: everything needed to restore it with 'gdprdesk restore'. It
-works while 'gdprdesk serve' runs (the server takes it, through a socket in the
-data directory), and the server's sessions carry on meanwhile. Over SSH the
-archive goes into the server's DIR/exports.
+		Use:   "backup --out FILE [--passphrase-file FILE]",
+		Short: "Write an encrypted, consistent backup of the data directory (also while serve runs)",
+		Long: `backup writes one file holding a consistent snapshot of the store and its key
+ring: everything needed to restore it with 'gdprdesk restore'. It works while
+'gdprdesk serve' runs (the server takes it, through a socket in the data
+directory), and the server's sessions carry on meanwhile. Over SSH the file
+goes into the server's DIR/exports.
 
-The archive holds the keys that open every person's data in it: keep it as
-safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
+The backup is encrypted with a passphrase you keep (at least 8 characters;
+a few words are best): from --passphrase-file FILE (- reads stdin, the way
+over SSH), else $GDPRDESK_BACKUP_PASSPHRASE, else asked twice on the
+terminal. Without the passphrase the file reveals nothing, and restore
+needs it: keep it apart from the backups. The file is read back and checked
+after writing. See docs/BACKUP.md.`,
 		Args: exactArgs(0, "no arguments (name the file with --out)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -57,20 +63,32 @@ safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
 			if out, err = a.outputPath(out); err != nil {
 				return err
 			}
+			if _, err := os.Lstat(out); err == nil {
+				return fmt.Errorf("create %s: it exists (choose a new file name)", out)
+			}
+			pass, err := a.passphrase(secretSource{file: passFile, flag: "--passphrase-file", env: envBackupPassphrase,
+				prompt: "Passphrase for the backup: ", twice: true})
+			if err != nil {
+				return fmt.Errorf("backup: %w", err)
+			}
+			// A server holding the directory takes the backup: it gets the
+			// passphrase on its stdin.
+			a.forwardWith = func(args []string) ([]string, io.Reader) {
+				return append(withoutFlag(args, "passphrase-file"), "--passphrase-file", "-"), bytes.NewReader(pass)
+			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
 			}
-			err = a.backupTo(f)
+			m, err := a.backupTo(f, pass)
 			if err == nil {
 				err = f.Sync()
 			}
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
-			var m store.BackupManifest
 			if err == nil {
-				m, err = verifyBackupFile(out)
+				_, err = verifyBackupFile(out, pass)
 			}
 			if err != nil {
 				os.Remove(out)
@@ -79,33 +97,49 @@ safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
 				}
 				return fmt.Errorf("backup of %s: %w", dir, err)
 			}
-			fmt.Fprintf(a.stdout, "Backed up %s to %s: %s records, %s audit entries, checked.\n", dir, out,
-				gdpr.Thousands(m.Records), gdpr.Thousands(int64(m.AuditEntries)))
+			fmt.Fprintf(a.stdout, "Backed up %s to %s: %s contacts, %s audit entries (%s database records, %s), encrypted with your passphrase, checked.\n",
+				dir, out, gdpr.Thousands(m.Contacts), gdpr.Thousands(int64(m.AuditEntries)), gdpr.Thousands(m.Records), byteSize(m.Bytes))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file whose first line is the backup's passphrase (- for stdin; default $"+envBackupPassphrase+", else asked)")
 	return cmd
 }
 
-func verifyBackupFile(path string) (store.BackupManifest, error) {
+// byteSize says a size the way people read it.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func verifyBackupFile(path string, passphrase []byte) (store.BackupManifest, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return store.BackupManifest{}, err
 	}
 	defer f.Close()
-	return store.VerifyBackup(f)
+	return store.VerifyBackup(f, passphrase)
 }
 
 func (a *app) restoreCommand() *cobra.Command {
-	var from string
+	var from, passFile string
 	cmd := &cobra.Command{
-		Use:   "restore FILE [--reapply-erasures-from DIR]",
+		Use:   "restore FILE [--passphrase-file FILE] [--reapply-erasures-from DIR]",
 		Short: "Restore a backup into an empty data directory",
 		Long: `restore fills the data directory — which must be empty or not exist yet —
 from a backup written by 'gdprdesk backup', then verifies it (checksums, the
-audit chain and every counter). With --key-file (or GDPRDESK_KEY_FILE) the
-restored store is encrypted at rest.
+audit chain and every counter). It needs the backup's passphrase: from
+--passphrase-file FILE, else $GDPRDESK_BACKUP_PASSPHRASE, else asked on the
+terminal. A wrong one is refused before anything is written. With --key-file
+(or GDPRDESK_KEY_FILE) the restored store is encrypted at rest.
 
 An older backup brings back the people erased since it was taken. Give the
 current (or damaged) data directory with --reapply-erasures-from and their
@@ -143,6 +177,14 @@ See docs/BACKUP.md.`,
 				return fmt.Errorf("open backup: %w", err)
 			}
 			defer f.Close()
+			if enc, err := store.BackupEncrypted(f); err != nil {
+				return fmt.Errorf("restore %s: %w", args[0], err)
+			} else if enc {
+				if ropts.Passphrase, err = a.passphrase(secretSource{file: passFile, flag: "--passphrase-file",
+					env: envBackupPassphrase, prompt: "Passphrase of the backup: "}); err != nil {
+					return fmt.Errorf("restore %s: the backup is encrypted: %w", args[0], err)
+				}
+			}
 			rep, err := store.Restore(dir, f, ropts)
 			if err != nil {
 				return fmt.Errorf("restore %s into %s: %w", args[0], dir, err)
@@ -153,12 +195,16 @@ See docs/BACKUP.md.`,
 				fmt.Fprintf(a.stdout, "Re-applied the erasures of %s: %d contact(s) erased again, %d more address(es) suppressed, %d more key(s) destroyed.\n",
 					from, len(rep.Reapplied.Contacts), rep.Reapplied.Suppressed, rep.Reapplied.KeysShred)
 			}
+			if rep.Manifest.Unencrypted {
+				fmt.Fprintln(a.stdout, "Note: this backup is not encrypted (an earlier gdprdesk wrote it): take a new one, which will be, and destroy this one.")
+			}
 			if rep.Manifest.Encrypted && opts.EncryptionKey == nil {
 				fmt.Fprintln(a.stdout, "Note: the backup came from an encrypted store, and this one is not encrypted (restore with --key-file to encrypt it).")
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file whose first line is the backup's passphrase (- for stdin; default $"+envBackupPassphrase+", else asked)")
 	cmd.Flags().StringVar(&from, "reapply-erasures-from", "", "a newer data directory of the same desk whose erasures must win")
 	return cmd
 }

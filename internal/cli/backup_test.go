@@ -29,6 +29,10 @@ func gdprdeskEnv(t *testing.T, env []string, args ...string) result {
 	return runCLI(t, append([]string{"XDG_DATA_HOME=" + t.TempDir()}, env...), args...)
 }
 
+// backupPass is the environment that gives the tests' backups their
+// passphrase.
+var backupPass = []string{envBackupPassphrase + "=correct horse battery staple"}
+
 func writeKeyFile(t *testing.T, contents []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "desk.key")
@@ -80,14 +84,44 @@ func TestKeyFileEncryptsAndIsRequired(t *testing.T) {
 func TestBackupRestoreCommandsRoundTrip(t *testing.T) {
 	dir := demoDir(t)
 	backup := filepath.Join(t.TempDir(), "desk.tar")
-	r := gdprdesk(t, "backup", "--data", dir, "--out", backup)
-	if r.code != 0 || !strings.Contains(r.stdout, "checked") {
+	r := gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup)
+	if r.code != 0 || !strings.Contains(r.stdout, ": 2,000 contacts, ") || !strings.Contains(r.stdout, "encrypted with your passphrase, checked") {
 		t.Fatalf("backup: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
-	r = gdprdesk(t, "backup", "--data", dir, "--out", backup)
+	r = gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup)
 	oneErrorLine(t, r, "choose a new file name")
+	// Without a passphrase (and no terminal to ask on) nothing is written.
+	none := filepath.Join(t.TempDir(), "none.tar")
+	r = gdprdesk(t, "backup", "--data", dir, "--out", none)
+	oneErrorLine(t, r, "no passphrase given: give it with --passphrase-file FILE (- for stdin) or GDPRDESK_BACKUP_PASSPHRASE")
+	if _, err := os.Stat(none); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a backup without a passphrase left a file")
+	}
+	// The file holds nobody in clear.
+	someone := listJSON(t, dir, "").Contacts[0]
+	raw, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(someone.Email)) || bytes.Contains(raw, []byte(someone.LastName)) {
+		t.Errorf("the backup holds %s's address or name in clear", someone.ID)
+	}
+	// A wrong passphrase is refused and writes nothing.
+	wrong := filepath.Join(t.TempDir(), "W")
+	r = gdprdeskEnv(t, []string{envBackupPassphrase + "=not the right one"}, "restore", backup, "--data", wrong)
+	oneErrorLine(t, r, "the passphrase does not open this backup")
+	if _, err := os.Stat(wrong); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a restore with the wrong passphrase made %s", wrong)
+	}
+	r = gdprdesk(t, "restore", backup, "--data", wrong)
+	oneErrorLine(t, r, "the backup is encrypted: no passphrase given")
+	// The passphrase from a file restores.
+	passFile := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(passFile, []byte("correct horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	restored := filepath.Join(t.TempDir(), "R")
-	r = gdprdesk(t, "restore", backup, "--data", restored)
+	r = gdprdesk(t, "restore", backup, "--data", restored, "--passphrase-file", passFile)
 	if r.code != 0 || !strings.Contains(r.stdout, "2,000 contacts") {
 		t.Fatalf("restore: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
@@ -114,7 +148,7 @@ func TestBackupRestoreCommandsRoundTrip(t *testing.T) {
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Error("the audit log differs after restore")
 	}
-	r = gdprdesk(t, "restore", backup, "--data", dir)
+	r = gdprdeskEnv(t, backupPass, "restore", backup, "--data", dir)
 	if r.code != exitFailure {
 		t.Errorf("restore into a full directory: exit %d", r.code)
 	}
@@ -123,7 +157,7 @@ func TestBackupRestoreCommandsRoundTrip(t *testing.T) {
 	whole, _ := os.ReadFile(backup)
 	os.WriteFile(cut, whole[:len(whole)/3], 0o600)
 	empty := filepath.Join(t.TempDir(), "E")
-	r = gdprdesk(t, "restore", cut, "--data", empty)
+	r = gdprdeskEnv(t, backupPass, "restore", cut, "--data", empty)
 	oneErrorLine(t, r, "backup is")
 	if _, err := os.Stat(empty); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed restore left %s behind", empty)
@@ -143,7 +177,7 @@ func TestRestoreOlderBackupReappliesErasuresCommand(t *testing.T) {
 		}
 	}
 	backup := filepath.Join(t.TempDir(), "old.tar")
-	if r := gdprdesk(t, "backup", "--data", dir, "--out", backup); r.code != 0 {
+	if r := gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup); r.code != 0 {
 		t.Fatalf("backup: %s", r.stderr)
 	}
 	if r := gdprdesk(t, "anonymize", victim.ID.String(), "--data", dir, "--override-reason", "test"); r.code != 0 {
@@ -153,7 +187,7 @@ func TestRestoreOlderBackupReappliesErasuresCommand(t *testing.T) {
 	if err := os.Rename(dir, old); err != nil {
 		t.Fatal(err)
 	}
-	r := gdprdesk(t, "restore", backup, "--data", dir, "--reapply-erasures-from", old)
+	r := gdprdeskEnv(t, backupPass, "restore", backup, "--data", dir, "--reapply-erasures-from", old)
 	if r.code != 0 || !strings.Contains(r.stdout, "1 contact(s) erased again") {
 		t.Fatalf("restore --reapply-erasures-from: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
@@ -235,13 +269,13 @@ func TestBackupWhileServing(t *testing.T) {
 		t.Fatalf("the server does not hold the directory: %v", err)
 	}
 	backup := filepath.Join(t.TempDir(), "online.tar")
-	if r := gdprdesk(t, "backup", "--data", dir, "--out", backup); r.code != 0 {
+	if r := gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup); r.code != 0 {
 		t.Fatalf("backup while serving: exit %d: %s", r.code, r.stderr)
 	}
 	serve.Process.Signal(syscall.SIGTERM)
 	serve.Wait()
 	restored := filepath.Join(t.TempDir(), "R")
-	if r := gdprdesk(t, "restore", backup, "--data", restored); r.code != 0 {
+	if r := gdprdeskEnv(t, backupPass, "restore", backup, "--data", restored); r.code != 0 {
 		t.Fatalf("restore: %s", r.stderr)
 	}
 	a, b := listJSON(t, dir, ""), listJSON(t, restored, "")

@@ -72,6 +72,11 @@ type app struct {
 	stderrTTY bool
 	now       func() time.Time
 	served    *served
+	// forwardWith, when a command set it, rewrites the command line and
+	// gives the stdin with which run forwards it to a server (backup
+	// hands its passphrase on this way: the server cannot read the
+	// caller's environment or terminal).
+	forwardWith func(args []string) ([]string, io.Reader)
 }
 
 // run executes one command line and returns the exit code. A command that
@@ -86,6 +91,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if errors.Is(err, errServing) {
+		if a.forwardWith != nil {
+			args, a.stdin = a.forwardWith(args)
+		}
 		return a.forward(ctx, args)
 	}
 	msg := strings.TrimSpace(err.Error())
@@ -126,7 +134,8 @@ the terminal UI on your data directory.`,
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
 		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(), a.contactCommand(),
-		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand())
+		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand(),
+		a.keyCommand())
 	return root
 }
 
@@ -237,6 +246,7 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 	opts.Upgrading = func(contacts uint64) {
 		fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: building the search index of %d contacts (once; about 30 s a million)…\n", contacts)
 	}
+	opts.Passphrase = a.masterPassphrase
 	path, from := a.keyFile, "--key-file"
 	if path == "" {
 		path, from = os.Getenv("GDPRDESK_KEY_FILE"), "GDPRDESK_KEY_FILE"
@@ -383,6 +393,7 @@ func (a *app) bulkProgress(what string) func(store.BulkProgress) {
 // Run executes one command line with the process's standard streams and
 // returns the exit code.
 func Run(args []string) int {
+	privateFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now,

@@ -1,0 +1,126 @@
+//go:build !windows
+
+package cli
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Every file in the data directory is 0600 and every directory 0700,
+// Badger's own files included, whatever the umask (SPEC §8): the commands
+// run here under umask 000, in a directory made 0755 beforehand — demo,
+// import, key rotate, backup, and serve, which makes the host key and the
+// control socket.
+func TestDataDirectoryIsPrivateUnderUmaskZero(t *testing.T) {
+	old := syscall.Umask(0) // inherited by the children; this test is not parallel
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "D")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"demo", "--no-tui", "--contacts", "40"},
+		{"import", writeCSV(t, "email,country\numask@example.org,DE\n")},
+		{"key", "rotate"},
+	} {
+		if r := gdprdesk(t, append(args, "--data", dir)...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+	}
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := gossh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := gdprdesk(t, "operator", "add", "anna", "--key", string(gossh.MarshalAuthorizedKey(sshPub)), "--role", "admin", "--data", dir); r.code != 0 {
+		t.Fatalf("operator add: %s", r.stderr)
+	}
+	backup := filepath.Join(t.TempDir(), "b.tar")
+	if r := gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup); r.code != 0 {
+		t.Fatalf("backup: %s", r.stderr)
+	}
+	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the backup file is %v (%v), want 600", st.Mode().Perm(), err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	exe, _ := os.Executable()
+	serve := exec.Command(exe, "serve", "--data", dir, "--listen", addr)
+	serve.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE=")
+	var serr bytes.Buffer
+	serve.Stderr = &serr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(dir, "control.sock")); err == nil {
+			break
+		}
+		if i == 400 {
+			serve.Process.Kill()
+			t.Fatalf("serve did not start: %s", serr.String())
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	check := func(when string) map[string]bool {
+		seen := map[string]bool{}
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				t.Errorf("%s: %v", when, err)
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return nil // removed meanwhile (Badger's compactions)
+			}
+			want := fs.FileMode(0o600)
+			if d.IsDir() {
+				want = 0o700
+			}
+			if info.Mode().Perm() != want {
+				t.Errorf("%s: %s is %o, want %o", when, path, info.Mode().Perm(), want)
+			}
+			seen[d.Name()] = true
+			return nil
+		})
+		return seen
+	}
+	serving := check("while serving")
+	serve.Process.Signal(syscall.SIGTERM)
+	serve.Wait()
+	after := check("after serve")
+	for _, name := range []string{"ssh_host_ed25519", "control.sock", "DISCARD", "KEYREGISTRY", "MANIFEST", "master.key", "subjects.keys", "gdprdesk.lock"} {
+		if !serving[name] {
+			t.Errorf("while serving there is no %s (the test checks its mode)", name)
+		}
+	}
+	found := func(ext string) bool {
+		for name := range after {
+			if filepath.Ext(name) == ext {
+				return true
+			}
+		}
+		return false
+	}
+	if !found(".sst") || !found(".vlog") {
+		t.Error("no Badger table or value log found: the test checks their modes")
+	}
+}
