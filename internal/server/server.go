@@ -33,6 +33,7 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // ServeOptions configure the SSH server.
@@ -41,9 +42,17 @@ type ServeOptions struct {
 	Listen      string        // host:port; default 127.0.0.1:2222
 	HostKey     string        // private host key, generated (0600) when missing
 	IdleTimeout time.Duration // a session idle this long is closed; 0: 30 minutes
-	Now         func() time.Time
-	ExportDir   string    // where sessions write access packages
-	Log         io.Writer // one line per connection and refusal; never personal data
+	// HandshakeTimeout bounds the handshake and authentication of a new
+	// connection; 0: 10 seconds.
+	HandshakeTimeout time.Duration
+	// MaxUnauthenticated and MaxUnauthenticatedPerHost cap the connections
+	// that have not authenticated yet, in all and from one address; 0: 64
+	// and 8 (limits.go).
+	MaxUnauthenticated        int
+	MaxUnauthenticatedPerHost int
+	Now                       func() time.Time
+	ExportDir                 string    // where sessions write access packages
+	Log                       io.Writer // one line per connection and refusal; never personal data
 	// Ready, when set, is called with the listening address (tests listen
 	// on port 0).
 	Ready func(net.Addr)
@@ -80,6 +89,15 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 30 * time.Minute
 	}
+	if o.HandshakeTimeout == 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.MaxUnauthenticated == 0 {
+		o.MaxUnauthenticated = defaultMaxPreAuth
+	}
+	if o.MaxUnauthenticatedPerHost == 0 {
+		o.MaxUnauthenticatedPerHost = defaultMaxPreAuthPerHost
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -93,10 +111,25 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer stop()
 	sv := &server{o: o, logf: logf, failures: map[string]int{}, programs: map[*tea.Program]bool{},
 		sessions: map[*live]bool{}, stopping: stopping}
+	sv.gate = newGate(o.MaxUnauthenticated, o.MaxUnauthenticatedPerHost, logf)
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKey),
 		wish.WithPublicKeyAuth(sv.auth),
 		wish.WithIdleTimeout(o.IdleTimeout),
+		ssh.WrapConn(sv.gate.admit),
+		func(s *ssh.Server) error {
+			s.HandshakeTimeout = o.HandshakeTimeout
+			// A connection leaves the gate once a signed authentication
+			// succeeded (a key merely offered does not count).
+			s.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+					if err == nil {
+						authenticated(ctx)
+					}
+				}}
+			}
+			return nil
+		},
 		wish.WithMiddleware( // the last runs first
 			sv.sessionEnded, // runs when the session's program has ended
 			bm.MiddlewareWithProgramHandler(sv.program),
@@ -157,6 +190,7 @@ type server struct {
 	sessions map[*live]bool // every open session, for ending a removed operator's
 	ended    sync.WaitGroup // programs and commands still running
 	stopping context.Context
+	gate     *gate // connections not authenticated yet
 }
 
 // auth accepts a key registered to an operator. Repeated failures from one
