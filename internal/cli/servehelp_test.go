@@ -78,6 +78,14 @@ func newOperator(t *testing.T, dir, name, role string) gossh.Signer {
 // once its control socket and SSH port answer.
 func startServe(t *testing.T, dir string) (addr string, stop func()) {
 	t.Helper()
+	addr, stop, _ = startServeLog(t, dir)
+	return addr, stop
+}
+
+// startServeLog is startServe that also returns the server's log (its
+// stderr), complete once stop has returned.
+func startServeLog(t *testing.T, dir string) (addr string, stop func(), log *bytes.Buffer) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +101,8 @@ func startServe(t *testing.T, dir string) (addr string, stop func()) {
 	if err := os.MkdirAll(serve.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	var serr bytes.Buffer
-	serve.Stderr = &serr
+	serr := new(bytes.Buffer)
+	serve.Stderr = serr
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +128,7 @@ func startServe(t *testing.T, dir string) (addr string, stop func()) {
 		c.Close()
 		return true
 	})
-	return addr, stop
+	return addr, stop, serr
 }
 
 // sshRun runs one command over SSH as the key's operator.
@@ -193,4 +201,41 @@ func (b *syncBuffer) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Len()
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// openTUI opens a terminal session as the key's operator, waits until its
+// UI draws, and returns its screen and a channel that gets the session's
+// end.
+func openTUI(t *testing.T, addr string, key gossh.Signer) (*syncBuffer, <-chan error) {
+	t.Helper()
+	c, err := sshDial(addr, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := new(syncBuffer)
+	sess.Stdout = screen
+	if _, err := sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 15*time.Second, "the terminal UI draws", func() bool { return strings.Contains(screen.String(), "Dashboard") })
+	ended := make(chan error, 1)
+	go func() { ended <- sess.Wait() }()
+	return screen, ended
 }

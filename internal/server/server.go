@@ -132,7 +132,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		},
 		wish.WithMiddleware( // the last runs first
 			sv.sessionEnded, // runs when the session's program has ended
-			bm.MiddlewareWithProgramHandler(sv.program),
+			sv.teaMiddleware(sv.program),
 			sv.command, // a session with a command runs it; others get the terminal UI
 			sv.recheck,
 			sv.track,
