@@ -97,9 +97,16 @@ stop after their chunk, and the store is closed.`,
 
 func (a *app) operatorCommand() *cobra.Command {
 	var keyArg, role string
+	var replace bool
 	add := &cobra.Command{
-		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer",
+		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer [--replace]",
 		Short: "Register an operator: their public key decides who they are",
+		Long: `add registers an operator: whoever logs in over SSH with this public key
+works as NAME, with the role given. One key belongs to one operator: a key
+already registered to someone else is refused. A NAME already registered is
+refused too, unless --replace is given: the operator then gets the new key
+and role, the change is audited as operator.replace, and a running server
+ends their open sessions.`,
 		Args:  exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			r, err := gdpr.ParseRole(role)
@@ -116,7 +123,15 @@ func (a *app) operatorCommand() *cobra.Command {
 				return usagef("--key: not an SSH public key (give the key line, e.g. 'ssh-ed25519 AAAA…', or the .pub file)")
 			}
 			return a.withStore(func(s *store.Store) error {
-				if err := s.AddOperator(a.operatorName(), store.Operator{Name: args[0], Role: r, PublicKey: k}); err != nil {
+				op := store.Operator{Name: args[0], Role: r, PublicKey: k}
+				if replace {
+					if err := s.ReplaceOperator(a.operatorName(), op); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Operator %s (%s) registered; a previous %s was replaced and their sessions end.\n", args[0], r, args[0])
+					return nil
+				}
+				if err := s.AddOperator(a.operatorName(), op); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "Operator %s (%s) added.\n", args[0], r)
@@ -126,6 +141,7 @@ func (a *app) operatorCommand() *cobra.Command {
 	}
 	add.Flags().StringVar(&keyArg, "key", "", "the operator's SSH public key, or a .pub file holding it")
 	add.Flags().StringVar(&role, "role", "staff", "admin, staff or viewer")
+	add.Flags().BoolVar(&replace, "replace", false, "replace the operator of this name (new key or role; their open sessions end)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the operators",

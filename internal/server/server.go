@@ -202,15 +202,26 @@ func (sv *server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 		sv.logf("refused %s: cannot read operators", host)
 		return false
 	}
+	// One key belongs to one operator (the store refuses a second); a key
+	// found under two names, in a directory from before that check, lets
+	// neither in rather than guess who is at the keyboard.
+	var found []string
 	for _, op := range ops {
-		pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(op.PublicKey))
-		if err == nil && ssh.KeysEqual(pk, key) {
-			ctx.SetValue(operatorKey{}, op.Name)
-			sv.mu.Lock()
-			delete(sv.failures, host)
-			sv.mu.Unlock()
-			return true
+		if keyMatches(op, key) {
+			found = append(found, op.Name)
 		}
+	}
+	switch len(found) {
+	case 1:
+		ctx.SetValue(operatorKey{}, found[0])
+		sv.mu.Lock()
+		delete(sv.failures, host)
+		sv.mu.Unlock()
+		return true
+	case 0:
+	default:
+		sv.logf("refused a key from %s: it is registered to %d operators (%s); remove all but one", host, len(found), strings.Join(found, ", "))
+		return false
 	}
 	sv.mu.Lock()
 	sv.failures[host]++
