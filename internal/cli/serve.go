@@ -107,7 +107,7 @@ already registered to someone else is refused. A NAME already registered is
 refused too, unless --replace is given: the operator then gets the new key
 and role, the change is audited as operator.replace, and a running server
 ends their open sessions.`,
-		Args:  exactArgs(1, "the operator's name"),
+		Args: exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			r, err := gdpr.ParseRole(role)
 			if err != nil {
