@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -58,6 +59,14 @@ func runIn(t *testing.T, wd string, stdin io.Reader, args ...string) result {
 // newOperator registers an operator with a new key (before serve runs).
 func newOperator(t *testing.T, dir, name, role string) gossh.Signer {
 	t.Helper()
+	signer, _ := newOperatorKeyFile(t, dir, name, role)
+	return signer
+}
+
+// newOperatorKeyFile registers an operator with a new key and writes its
+// private key to a file (0600) for the ssh and scp programs.
+func newOperatorKeyFile(t *testing.T, dir, name, role string) (gossh.Signer, string) {
+	t.Helper()
 	_, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +79,15 @@ func newOperator(t *testing.T, dir, name, role string) gossh.Signer {
 	if r := gdprdesk(t, "operator", "add", name, "--key", key, "--role", role, "--data", dir); r.code != 0 {
 		t.Fatalf("operator add %s: %s", name, r.stderr)
 	}
-	return signer
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name+".key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return signer, path
 }
 
 // startServe runs `gdprdesk serve` on dir as its own process until the

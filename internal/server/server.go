@@ -117,6 +117,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		wish.WithPublicKeyAuth(sv.auth),
 		wish.WithIdleTimeout(o.IdleTimeout),
 		ssh.WrapConn(sv.gate.admit),
+		wish.WithSubsystem("sftp", sv.sftpSubsystem()), // scp and sftp: exports, read-only
 		func(s *ssh.Server) error {
 			s.HandshakeTimeout = o.HandshakeTimeout
 			// A connection leaves the gate once a signed authentication
@@ -133,7 +134,8 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		wish.WithMiddleware( // the last runs first
 			sv.sessionEnded, // runs when the session's program has ended
 			sv.teaMiddleware(sv.program),
-			sv.command, // a session with a command runs it; others get the terminal UI
+			sv.command,  // a session with a command runs it; others get the terminal UI
+			sv.download, // scp -O: a file of exports, read-only (download.go)
 			sv.recheck,
 			sv.track,
 			sv.recoverer,
