@@ -33,7 +33,7 @@ import (
 
 // errOutsideExports is what a remote operator is told for a path that is
 // not a file of DIR/exports.
-var errOutsideExports = errors.New("only the files of exports/ can be fetched, one by name: scp -P PORT HOST:exports/FILE .")
+var errOutsideExports = errors.New("only the files of exports/ can be fetched, one by name (scp -P PORT HOST:exports/FILE DEST)")
 
 // errReadOnly is what a remote operator is told for an upload or a change.
 var errReadOnly = errors.New("the server's files are read-only over SSH: give a command its input on stdin (ssh HOST import - < FILE.csv)")

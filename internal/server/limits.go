@@ -112,10 +112,3 @@ func authenticated(ctx ssh.Context) {
 		c.leave()
 	}
 }
-
-// waitingCount is the number of connections waiting at the gate.
-func (g *gate) waitingCount() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.waiting)
-}
