@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +182,143 @@ func TestScpDownloadsExports(t *testing.T) {
 	if t.Failed() {
 		for _, e := range append(anna, vera...) {
 			t.Logf("%s %s %s", e.Operator, e.Action, e.Detail)
+		}
+	}
+}
+
+// pubKey is a new SSH public key line.
+func pubKey(t *testing.T) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := gossh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pk)))
+}
+
+// operator add never silently replaces an operator, and a key already
+// registered is refused naming its operator; --replace replaces, audited
+// (SPEC §8).
+func TestOperatorAddRefusesToReplace(t *testing.T) {
+	dir := demoDir(t)
+	vic, eve := pubKey(t), pubKey(t)
+	add := func(args ...string) result {
+		return gdprdesk(t, append(append([]string{"operator", "add"}, args...), "--data", dir, "--operator", "olga")...)
+	}
+	if r := add("vic", "--key", vic, "--role", "viewer"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := add("eve", "--key", eve, "--role", "staff"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := add("vic", "--key", eve, "--role", "admin")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "operator eve's") {
+		t.Errorf("vic with eve's key: exit %d %q; want a refusal naming eve", r.code, r.stderr)
+	}
+	r = add("vic", "--key", pubKey(t), "--role", "admin")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "already exists") || !strings.Contains(r.stderr, "--replace") {
+		t.Errorf("vic again: exit %d %q; want a refusal pointing to --replace", r.code, r.stderr)
+	}
+	oneErrorLine(t, r, "--replace")
+	if r := gdprdesk(t, "operator", "list", "--data", dir); !regexp.MustCompile(`vic +viewer`).MatchString(r.stdout) {
+		t.Errorf("after the refusals vic is no longer the viewer:\n%s", r.stdout)
+	}
+	newVic := pubKey(t)
+	if r := add("vic", "--key", newVic, "--role", "admin", "--replace"); r.code != 0 || !strings.Contains(r.stdout, "replaced") {
+		t.Errorf("--replace: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := gdprdesk(t, "operator", "list", "--data", dir); !regexp.MustCompile(`vic +admin`).MatchString(r.stdout) {
+		t.Errorf("after --replace vic is not the admin:\n%s", r.stdout)
+	}
+	entries := auditOf(t, dir, "olga")
+	if !hasAction(entries, "operator.replace", "role viewer → admin, another key") {
+		t.Errorf("the replacement is not audited: %+v", entries)
+	}
+}
+
+// A replacement while serve runs ends the replaced operator's sessions at
+// once; they log in again under their new role.
+func TestReplaceWhileServingEndsTheSessions(t *testing.T) {
+	dir := demoDir(t)
+	vic := newOperator(t, dir, "vic", "viewer")
+	newOperator(t, dir, "olga", "admin")
+	addr, _ := startServe(t, dir)
+	screen, ended := openTUI(t, addr, vic)
+	if !strings.Contains(screen.String(), "vic (viewer)") {
+		t.Fatalf("vic's session does not show vic (viewer): %q", tail(screen.String(), 300))
+	}
+	pub := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(vic.PublicKey())))
+	if r := runIn(t, t.TempDir(), nil, "operator", "add", "vic", "--key", pub, "--role", "staff", "--replace", "--data", dir, "--operator", "olga"); r.code != 0 {
+		t.Fatalf("operator add --replace while serving: %s", r.stderr)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("vic's session still runs after the replacement")
+	}
+	again, _ := openTUI(t, addr, vic)
+	waitUntil(t, 10*time.Second, "vic is staff", func() bool { return strings.Contains(again.String(), "vic (staff)") })
+}
+
+// Every refusal of the command line is audited, once: through the control
+// socket (a registered viewer's name) and over SSH (SPEC §8).
+func TestRefusalsAreAuditedOnce(t *testing.T) {
+	dir := demoDir(t)
+	vera := newOperator(t, dir, "vera", "viewer")
+	olga := newOperator(t, dir, "olga", "admin")
+	addr, stop := startServe(t, dir)
+	wd := t.TempDir()
+	socket := []struct {
+		args []string
+		want string // in the refusal's audit entry
+	}{
+		{[]string{"tag", "--query", "country:DE", "--basis", "legitimate_interests", "--evidence", "x"}, "basis.add refused: role viewer"},
+		{[]string{"settings", "set", "soft-opt-in", "on"}, "settings.edit refused: role viewer"},
+		{[]string{"operator", "remove", "olga"}, "operator.remove refused: role viewer"},
+	}
+	for _, c := range socket {
+		if r := runIn(t, wd, nil, append(c.args, "--data", dir, "--operator", "vera")...); r.code == 0 {
+			t.Errorf("%v through the control socket as vera: exit 0", c.args)
+		}
+	}
+	overSSH := []struct {
+		key  gossh.Signer
+		who  string
+		cmd  string
+		want string
+	}{
+		{vera, "vera", "contact add --email new.person@example.com", "contact.create refused: role viewer"},
+		{vera, "vera", "contacts --operator olga", "--operator over SSH refused"},
+		{olga, "olga", "import /etc/passwd", "reading a server file over SSH refused"},
+		{olga, "olga", "restore backup.tar", "gdprdesk restore over SSH refused"},
+	}
+	for _, c := range overSSH {
+		if r := sshRun(t, addr, c.key, nil, c.cmd); r.code == 0 {
+			t.Errorf("%s over SSH as %s: exit 0", c.cmd, c.who)
+		}
+	}
+	stop()
+	count := func(who, want string) int {
+		n := 0
+		for _, e := range auditOf(t, dir, who) {
+			if e.Action == "access.refused" && strings.Contains(e.Detail, want) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range socket {
+		if n := count("vera", c.want); n != 1 {
+			t.Errorf("%v through the control socket: %d entries %q, want 1", c.args, n, c.want)
+		}
+	}
+	for _, c := range overSSH {
+		if n := count(c.who, c.want); n != 1 {
+			t.Errorf("%s over SSH: %d entries %q, want 1", c.cmd, n, c.want)
 		}
 	}
 }
