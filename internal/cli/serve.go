@@ -31,15 +31,19 @@ Operators can also run any command over SSH under their own name and role,
 e.g. 'ssh -p 2222 host contacts --query country:DE' or
 'ssh -p 2222 host import - < contacts.csv': files a command writes go into
 DIR/exports (by their base name only), and the only file it reads is the
-session's stdin, named '-'.
+session's stdin, named '-'. Staff and admins fetch those files with scp
+('scp -P 2222 host:exports/FILE .'), read-only; every download is audited.
+
+A connection has 10 seconds to log in; at most 8 from one address and 64
+in all may be waiting to, so silent connections cannot lock the team out.
 
 While serve runs, every other gdprdesk command on this machine works as
 usual: it finds the data directory held and is carried out by the server,
 through the socket DIR/control.sock (0600), in the caller's operator name
 (a registered operator gets their role; any other name is the owner at the
 machine, as without serve). Removing an operator ends their open sessions.
-SIGINT or SIGTERM stops it cleanly: sessions are told, running bulk changes
-stop after their chunk, and the store is closed.`,
+SIGINT or SIGTERM stops it cleanly: running bulk changes stop after their
+chunk, each terminal session is told in a last line, and the store is closed.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if idle < time.Minute {

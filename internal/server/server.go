@@ -3,9 +3,12 @@
 // session without a command, and the command line's commands for a session
 // with one (ssh -p 2222 desk contacts --query country:DE).
 //
-// The middleware chain, as soft-serve's: recover → track the session by
-// operator → check the key again against the operator's current key →
-// a command, or the terminal UI (which needs a terminal). Who the operator
+// Before authentication, a gate caps the connections waiting to log in (per
+// address and in all) and a handshake timeout closes silent ones
+// (limits.go). The middleware chain, as soft-serve's: recover → track the
+// session by operator → check the key again against the operator's current
+// key → scp of DIR/exports (download.go; SFTP is a subsystem with the same
+// checks) → a command, or the terminal UI (which needs a terminal). Who the operator
 // is and their role are decided from the public key before anything runs;
 // the store applies the role to every change and audits refusals.
 //
