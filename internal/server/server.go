@@ -8,9 +8,10 @@
 // (limits.go). The middleware chain, as soft-serve's: recover → track the
 // session by operator → check the key again against the operator's current
 // key → scp of DIR/exports (download.go; SFTP is a subsystem with the same
-// checks) → a command, or the terminal UI (which needs a terminal). Who the operator
-// is and their role are decided from the public key before anything runs;
-// the store applies the role to every change and audits refusals.
+// checks) → a command, or the terminal UI (which needs a terminal). Who the
+// operator is and their role are decided from the public key before
+// anything runs; the store applies the role to every change and audits
+// refusals.
 //
 // The server watches the store's changes: an operator removed (or whose key
 // changed), by whichever way the change came (a session, a command over
@@ -45,17 +46,16 @@ type ServeOptions struct {
 	Listen      string        // host:port; default 127.0.0.1:2222
 	HostKey     string        // private host key, generated (0600) when missing
 	IdleTimeout time.Duration // a session idle this long is closed; 0: 30 minutes
+	Now         func() time.Time
+	ExportDir   string    // where sessions write access packages, and what scp serves
+	Log         io.Writer // one line per connection and refusal; never personal data
 	// HandshakeTimeout bounds the handshake and authentication of a new
 	// connection; 0: 10 seconds.
 	HandshakeTimeout time.Duration
 	// MaxUnauthenticated and MaxUnauthenticatedPerHost cap the connections
 	// that have not authenticated yet, in all and from one address; 0: 64
 	// and 8 (limits.go).
-	MaxUnauthenticated        int
-	MaxUnauthenticatedPerHost int
-	Now                       func() time.Time
-	ExportDir                 string    // where sessions write access packages
-	Log                       io.Writer // one line per connection and refusal; never personal data
+	MaxUnauthenticated, MaxUnauthenticatedPerHost int
 	// Ready, when set, is called with the listening address (tests listen
 	// on port 0).
 	Ready func(net.Addr)
