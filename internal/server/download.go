@@ -156,6 +156,20 @@ func (sv *server) download(next ssh.Handler) ssh.Handler {
 			return
 		}
 		scp.Middleware(exportsReader{sv: sv, op: op}, nil)(next)(sess)
+		// The file is sent without waiting for the client's replies (one
+		// zero byte on starting, and one after the time, the file line and
+		// the file): wait for them before the session's exit status closes
+		// the channel, or scp may find its last reply cut off ("lost
+		// connection"). A session that failed is closed, and reads end.
+		replies := make(chan struct{})
+		go func() {
+			io.CopyN(io.Discard, sess, 4)
+			close(replies)
+		}()
+		select {
+		case <-replies:
+		case <-time.After(5 * time.Second):
+		}
 	}
 }
 
