@@ -66,16 +66,24 @@ const (
 	ActionRequestNotify Action = "request.notify"
 	ActionRequestClose  Action = "request.close"
 
-	ActionSettingsEdit       Action = "settings.edit"
-	ActionPurposeSave        Action = "purpose.save"
-	ActionRecipientSave      Action = "recipient.save"
-	ActionRecipientDelete    Action = "recipient.delete"
-	ActionPolicyAdd          Action = "policy.add"
-	ActionRuleSet            Action = "rule.set"
-	ActionRuleDelete         Action = "rule.delete"
-	ActionChecklistSet       Action = "checklist.set"
-	ActionOperatorAdd        Action = "operator.add"
-	ActionOperatorRemove     Action = "operator.remove"
+	ActionSettingsEdit    Action = "settings.edit"
+	ActionPurposeSave     Action = "purpose.save"
+	ActionRecipientSave   Action = "recipient.save"
+	ActionRecipientDelete Action = "recipient.delete"
+	ActionPolicyAdd       Action = "policy.add"
+	ActionRuleSet         Action = "rule.set"
+	ActionRuleDelete      Action = "rule.delete"
+	ActionChecklistSet    Action = "checklist.set"
+	ActionOperatorAdd     Action = "operator.add"
+	ActionOperatorRemove  Action = "operator.remove"
+	// ActionOperatorReplace gives a registered operator's name another key
+	// or role: never silently, so it is an action of its own.
+	ActionOperatorReplace Action = "operator.replace"
+	// ActionExportDownload is fetching a file of DIR/exports over SSH
+	// (scp). Those files hold personal data, and handing them out is part
+	// of keeping it confidential (Art. 5(1)(f), Art. 32): who may write an
+	// access package may fetch it, so viewers may not.
+	ActionExportDownload     Action = "export.download"
 	ActionKeysRotate         Action = "keys.rotate"
 	ActionSuppressionReadmit Action = "suppression.readmit"
 	ActionSweepRecord        Action = "sweep.record"
@@ -125,8 +133,10 @@ func (a Action) Phrase() string {
 		return "change the registers"
 	case ActionChecklistSet:
 		return "change the checklist"
-	case ActionOperatorAdd, ActionOperatorRemove:
+	case ActionOperatorAdd, ActionOperatorRemove, ActionOperatorReplace:
 		return "manage operators"
+	case ActionExportDownload:
+		return "download exported files"
 	case ActionKeysRotate:
 		return "rotate the keys"
 	case ActionSuppressionReadmit:
@@ -144,7 +154,7 @@ func (a Action) Phrase() string {
 func (a Action) adminOnly() bool {
 	switch a {
 	case ActionContactAnonymize, ActionContactRelease, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
-		ActionOperatorAdd, ActionOperatorRemove, ActionKeysRotate, ActionSuppressionReadmit,
+		ActionOperatorAdd, ActionOperatorRemove, ActionOperatorReplace, ActionKeysRotate, ActionSuppressionReadmit,
 		ActionSweepRecord, ActionChecklistSet, ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
 		return true
 	}

@@ -34,6 +34,7 @@ func TestRoleMay(t *testing.T) {
 		{RoleStaff, ActionChecklistSet, false, "staff cannot change the checklist; ask an admin"},
 		{RoleStaff, ActionOperatorAdd, false, "staff cannot manage operators; ask an admin"},
 		{RoleStaff, ActionOperatorRemove, false, "staff cannot manage operators; ask an admin"},
+		{RoleStaff, ActionOperatorReplace, false, "staff cannot manage operators; ask an admin"},
 		{RoleStaff, ActionKeysRotate, false, "staff cannot rotate the keys; ask an admin"},
 		{RoleStaff, ActionSuppressionReadmit, false, "staff cannot re-admit erased addresses; ask an admin"},
 		{RoleStaff, ActionSweepRecord, false, "staff cannot sweep; ask an admin"},
@@ -55,6 +56,25 @@ func TestRoleMay(t *testing.T) {
 		ok, why := tt.role.May(tt.a)
 		if ok != tt.ok || why != tt.why {
 			t.Errorf("%q.May(%q) = %v, %q; want %v, %q", tt.role, tt.a, ok, why, tt.ok, tt.why)
+		}
+	}
+}
+
+// TestRoleMayDownload: a file of DIR/exports holds personal data, and
+// handing it out over SSH must keep it confidential (Art. 5(1)(f),
+// Art. 32): staff and admins, who may write access packages, may fetch
+// them; viewers, who read on screen only, may not.
+func TestRoleMayDownload(t *testing.T) {
+	for role, want := range map[Role]bool{RoleAdmin: true, RoleStaff: true, RoleViewer: false, "": false} {
+		ok, why := role.May(ActionExportDownload)
+		if ok != want {
+			t.Errorf("%q.May(export.download) = %v, %q; want %v", role, ok, why, want)
+		}
+		if exp, _ := role.May(ActionContactExport); exp != ok {
+			t.Errorf("%q: may download %v but may export %v; Art. 32 wants the same answer", role, ok, exp)
+		}
+		if !ok && !strings.Contains(why, "download exported files") {
+			t.Errorf("%q: refusal %q does not say what was refused", role, why)
 		}
 	}
 }

@@ -257,8 +257,27 @@ type Operator struct {
 	AddedBy   string    `json:"added_by"`
 }
 
-// AddOperator registers or replaces an operator.
+// ErrOperatorExists is returned when an operator is added under a name
+// already registered, without asking to replace them.
+var ErrOperatorExists = errors.New("operator already exists")
+
+// AddOperator registers a new operator. A name already registered is
+// refused (ErrOperatorExists: replacing someone is ReplaceOperator), and so
+// is a key registered to another operator, naming them: the key decides
+// who logs in, so one key belongs to one operator.
 func (s *Store) AddOperator(operator string, op Operator) error {
+	return s.putOperator(operator, op, false)
+}
+
+// ReplaceOperator registers op under its name, replacing the operator of
+// that name if there is one (audited as operator.replace, with the old and
+// the new role). A running server ends the replaced operator's sessions.
+// A key registered to another operator is refused as by AddOperator.
+func (s *Store) ReplaceOperator(operator string, op Operator) error {
+	return s.putOperator(operator, op, true)
+}
+
+func (s *Store) putOperator(operator string, op Operator, replace bool) error {
 	op.Name = strings.TrimSpace(op.Name)
 	if op.Name == "" || strings.ContainsAny(op.Name, " \t\n/") {
 		return fmt.Errorf("operator name %q: use one word, e.g. anna", op.Name)
@@ -266,17 +285,71 @@ func (s *Store) AddOperator(operator string, op Operator) error {
 	if _, err := gdpr.ParseRole(string(op.Role)); err != nil {
 		return err
 	}
-	if strings.TrimSpace(op.PublicKey) == "" {
-		return errors.New("an operator needs a public key")
+	op.PublicKey = strings.TrimSpace(op.PublicKey)
+	if op.PublicKey == "" {
+		return errors.New("an operator needs a public key (the line of their .pub file: 'ssh-ed25519 AAAA… comment')")
 	}
 	return s.write(operator, func(t *tx) error {
+		var old *Operator
+		if err := eachOperatorIn(t.txn, func(o Operator) error {
+			if o.Name == op.Name {
+				old = &o
+				return nil
+			}
+			if sameKey(o.PublicKey, op.PublicKey) {
+				return fmt.Errorf("this key is already operator %s's: one key belongs to one operator (remove %s first, or give each person their own key)", o.Name, o.Name)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if old != nil && !replace {
+			return fmt.Errorf("operator %s (%s): %w; to give the name another key or role, add it again with --replace (their open sessions end)", old.Name, old.Role, ErrOperatorExists)
+		}
 		op.AddedAt, op.AddedBy = t.now, t.operator
 		if err := t.setJSON(operatorKey(op.Name), op); err != nil {
 			return err
 		}
+		if old != nil {
+			detail := "role " + string(old.Role) + " → " + string(op.Role)
+			if !sameKey(old.PublicKey, op.PublicKey) {
+				detail += ", another key"
+			}
+			t.audit(gdpr.ActionOperatorReplace, "operator "+op.Name, detail, nil, 0)
+			return nil
+		}
 		t.audit(gdpr.ActionOperatorAdd, "operator "+op.Name, "role "+string(op.Role), nil, 0)
 		return nil
 	})
+}
+
+// sameKey reports whether two authorized_keys lines hold the same key:
+// the same type and key, whatever their comments.
+func sameKey(a, b string) bool { return keyOf(a) == keyOf(b) }
+
+// keyOf is an authorized_keys line without its comment.
+func keyOf(line string) string {
+	f := strings.Fields(line)
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}
+
+// eachOperatorIn calls fn with every registered operator, by name.
+func eachOperatorIn(txn *badger.Txn, fn func(Operator) error) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOperator, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var op Operator
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &op) }); err != nil {
+			return fmt.Errorf("decode operator: %w", err)
+		}
+		if err := fn(op); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RemoveOperator removes an operator.

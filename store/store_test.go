@@ -840,7 +840,7 @@ func TestOperators(t *testing.T) {
 		fails bool
 	}{
 		{Operator{Name: "zoe", Role: gdpr.RoleViewer, PublicKey: key}, false},
-		{Operator{Name: " anna ", Role: "ADMIN", PublicKey: key}, false},
+		{Operator{Name: " anna ", Role: "ADMIN", PublicKey: key + "Anna"}, false},
 		{Operator{Name: "two words", Role: gdpr.RoleStaff, PublicKey: key}, true},
 		{Operator{Name: "", Role: gdpr.RoleStaff, PublicKey: key}, true},
 		{Operator{Name: "a/b", Role: gdpr.RoleStaff, PublicKey: key}, true},

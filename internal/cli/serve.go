@@ -31,15 +31,19 @@ Operators can also run any command over SSH under their own name and role,
 e.g. 'ssh -p 2222 host contacts --query country:DE' or
 'ssh -p 2222 host import - < contacts.csv': files a command writes go into
 DIR/exports (by their base name only), and the only file it reads is the
-session's stdin, named '-'.
+session's stdin, named '-'. Staff and admins fetch those files with scp
+('scp -P 2222 host:exports/FILE .'), read-only; every download is audited.
+
+A connection has 10 seconds to log in; at most 8 from one address and 64
+in all may be waiting to, so silent connections cannot lock the team out.
 
 While serve runs, every other gdprdesk command on this machine works as
 usual: it finds the data directory held and is carried out by the server,
 through the socket DIR/control.sock (0600), in the caller's operator name
 (a registered operator gets their role; any other name is the owner at the
 machine, as without serve). Removing an operator ends their open sessions.
-SIGINT or SIGTERM stops it cleanly: sessions are told, running bulk changes
-stop after their chunk, and the store is closed.`,
+SIGINT or SIGTERM stops it cleanly: running bulk changes stop after their
+chunk, each terminal session is told in a last line, and the store is closed.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if idle < time.Minute {
@@ -97,10 +101,17 @@ stop after their chunk, and the store is closed.`,
 
 func (a *app) operatorCommand() *cobra.Command {
 	var keyArg, role string
+	var replace bool
 	add := &cobra.Command{
-		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer",
+		Use:   "add NAME --key PUBKEY|FILE --role admin|staff|viewer [--replace]",
 		Short: "Register an operator: their public key decides who they are",
-		Args:  exactArgs(1, "the operator's name"),
+		Long: `add registers an operator: whoever logs in over SSH with this public key
+works as NAME, with the role given. One key belongs to one operator: a key
+already registered to someone else is refused. A NAME already registered is
+refused too, unless --replace is given: the operator then gets the new key
+and role, the change is audited as operator.replace, and a running server
+ends their open sessions.`,
+		Args: exactArgs(1, "the operator's name"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			r, err := gdpr.ParseRole(role)
 			if err != nil {
@@ -116,7 +127,15 @@ func (a *app) operatorCommand() *cobra.Command {
 				return usagef("--key: not an SSH public key (give the key line, e.g. 'ssh-ed25519 AAAA…', or the .pub file)")
 			}
 			return a.withStore(func(s *store.Store) error {
-				if err := s.AddOperator(a.operatorName(), store.Operator{Name: args[0], Role: r, PublicKey: k}); err != nil {
+				op := store.Operator{Name: args[0], Role: r, PublicKey: k}
+				if replace {
+					if err := s.ReplaceOperator(a.operatorName(), op); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Operator %s (%s) registered; a previous %s was replaced and their sessions end.\n", args[0], r, args[0])
+					return nil
+				}
+				if err := s.AddOperator(a.operatorName(), op); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "Operator %s (%s) added.\n", args[0], r)
@@ -126,6 +145,7 @@ func (a *app) operatorCommand() *cobra.Command {
 	}
 	add.Flags().StringVar(&keyArg, "key", "", "the operator's SSH public key, or a .pub file holding it")
 	add.Flags().StringVar(&role, "role", "staff", "admin, staff or viewer")
+	add.Flags().BoolVar(&replace, "replace", false, "replace the operator of this name (new key or role; their open sessions end)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the operators",

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -58,6 +59,14 @@ func runIn(t *testing.T, wd string, stdin io.Reader, args ...string) result {
 // newOperator registers an operator with a new key (before serve runs).
 func newOperator(t *testing.T, dir, name, role string) gossh.Signer {
 	t.Helper()
+	signer, _ := newOperatorKeyFile(t, dir, name, role)
+	return signer
+}
+
+// newOperatorKeyFile registers an operator with a new key and writes its
+// private key to a file (0600) for the ssh and scp programs.
+func newOperatorKeyFile(t *testing.T, dir, name, role string) (gossh.Signer, string) {
+	t.Helper()
 	_, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -70,13 +79,29 @@ func newOperator(t *testing.T, dir, name, role string) gossh.Signer {
 	if r := gdprdesk(t, "operator", "add", name, "--key", key, "--role", role, "--data", dir); r.code != 0 {
 		t.Fatalf("operator add %s: %s", name, r.stderr)
 	}
-	return signer
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name+".key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return signer, path
 }
 
 // startServe runs `gdprdesk serve` on dir as its own process until the
 // test ends (or the returned function stops it), and returns its address
 // once its control socket and SSH port answer.
 func startServe(t *testing.T, dir string) (addr string, stop func()) {
+	t.Helper()
+	addr, stop, _ = startServeLog(t, dir)
+	return addr, stop
+}
+
+// startServeLog is startServe that also returns the server's log (its
+// stderr), complete once stop has returned.
+func startServeLog(t *testing.T, dir string) (addr string, stop func(), log *bytes.Buffer) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,8 +118,8 @@ func startServe(t *testing.T, dir string) (addr string, stop func()) {
 	if err := os.MkdirAll(serve.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	var serr bytes.Buffer
-	serve.Stderr = &serr
+	serr := new(bytes.Buffer)
+	serve.Stderr = serr
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +145,7 @@ func startServe(t *testing.T, dir string) (addr string, stop func()) {
 		c.Close()
 		return true
 	})
-	return addr, stop
+	return addr, stop, serr
 }
 
 // sshRun runs one command over SSH as the key's operator.
@@ -193,4 +218,41 @@ func (b *syncBuffer) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Len()
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// openTUI opens a terminal session as the key's operator, waits until its
+// UI draws, and returns its screen and a channel that gets the session's
+// end.
+func openTUI(t *testing.T, addr string, key gossh.Signer) (*syncBuffer, <-chan error) {
+	t.Helper()
+	c, err := sshDial(addr, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := new(syncBuffer)
+	sess.Stdout = screen
+	if _, err := sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 15*time.Second, "the terminal UI draws", func() bool { return strings.Contains(screen.String(), "Dashboard") })
+	ended := make(chan error, 1)
+	go func() { ended <- sess.Wait() }()
+	return screen, ended
 }

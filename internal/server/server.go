@@ -3,11 +3,15 @@
 // session without a command, and the command line's commands for a session
 // with one (ssh -p 2222 desk contacts --query country:DE).
 //
-// The middleware chain, as soft-serve's: recover → track the session by
-// operator → check the key again against the operator's current key →
-// a command, or the terminal UI (which needs a terminal). Who the operator
-// is and their role are decided from the public key before anything runs;
-// the store applies the role to every change and audits refusals.
+// Before authentication, a gate caps the connections waiting to log in (per
+// address and in all) and a handshake timeout closes silent ones
+// (limits.go). The middleware chain, as soft-serve's: recover → track the
+// session by operator → check the key again against the operator's current
+// key → scp of DIR/exports (download.go; SFTP is a subsystem with the same
+// checks) → a command, or the terminal UI (which needs a terminal). Who the
+// operator is and their role are decided from the public key before
+// anything runs; the store applies the role to every change and audits
+// refusals.
 //
 // The server watches the store's changes: an operator removed (or whose key
 // changed), by whichever way the change came (a session, a command over
@@ -33,6 +37,7 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // ServeOptions configure the SSH server.
@@ -42,8 +47,15 @@ type ServeOptions struct {
 	HostKey     string        // private host key, generated (0600) when missing
 	IdleTimeout time.Duration // a session idle this long is closed; 0: 30 minutes
 	Now         func() time.Time
-	ExportDir   string    // where sessions write access packages
+	ExportDir   string    // where sessions write access packages, and what scp serves
 	Log         io.Writer // one line per connection and refusal; never personal data
+	// HandshakeTimeout bounds the handshake and authentication of a new
+	// connection; 0: 10 seconds.
+	HandshakeTimeout time.Duration
+	// MaxUnauthenticated and MaxUnauthenticatedPerHost cap the connections
+	// that have not authenticated yet, in all and from one address; 0: 64
+	// and 8 (limits.go).
+	MaxUnauthenticated, MaxUnauthenticatedPerHost int
 	// Ready, when set, is called with the listening address (tests listen
 	// on port 0).
 	Ready func(net.Addr)
@@ -80,6 +92,15 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 30 * time.Minute
 	}
+	if o.HandshakeTimeout == 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.MaxUnauthenticated == 0 {
+		o.MaxUnauthenticated = defaultMaxPreAuth
+	}
+	if o.MaxUnauthenticatedPerHost == 0 {
+		o.MaxUnauthenticatedPerHost = defaultMaxPreAuthPerHost
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -93,14 +114,31 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer stop()
 	sv := &server{o: o, logf: logf, failures: map[string]int{}, programs: map[*tea.Program]bool{},
 		sessions: map[*live]bool{}, stopping: stopping}
+	sv.gate = newGate(o.MaxUnauthenticated, o.MaxUnauthenticatedPerHost, logf)
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKey),
 		wish.WithPublicKeyAuth(sv.auth),
 		wish.WithIdleTimeout(o.IdleTimeout),
+		ssh.WrapConn(sv.gate.admit),
+		wish.WithSubsystem("sftp", sv.sftpSubsystem()), // scp and sftp: exports, read-only
+		func(s *ssh.Server) error {
+			s.HandshakeTimeout = o.HandshakeTimeout
+			// A connection leaves the gate once a signed authentication
+			// succeeded (a key merely offered does not count).
+			s.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+					if err == nil {
+						authenticated(ctx)
+					}
+				}}
+			}
+			return nil
+		},
 		wish.WithMiddleware( // the last runs first
 			sv.sessionEnded, // runs when the session's program has ended
-			bm.MiddlewareWithProgramHandler(sv.program),
-			sv.command, // a session with a command runs it; others get the terminal UI
+			sv.teaMiddleware(sv.program),
+			sv.command,  // a session with a command runs it; others get the terminal UI
+			sv.download, // scp -O: a file of exports, read-only (download.go)
 			sv.recheck,
 			sv.track,
 			sv.recoverer,
@@ -157,6 +195,7 @@ type server struct {
 	sessions map[*live]bool // every open session, for ending a removed operator's
 	ended    sync.WaitGroup // programs and commands still running
 	stopping context.Context
+	gate     *gate // connections not authenticated yet
 }
 
 // auth accepts a key registered to an operator. Repeated failures from one
@@ -168,15 +207,26 @@ func (sv *server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 		sv.logf("refused %s: cannot read operators", host)
 		return false
 	}
+	// One key belongs to one operator (the store refuses a second); a key
+	// found under two names, in a directory from before that check, lets
+	// neither in rather than guess who is at the keyboard.
+	var found []string
 	for _, op := range ops {
-		pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(op.PublicKey))
-		if err == nil && ssh.KeysEqual(pk, key) {
-			ctx.SetValue(operatorKey{}, op.Name)
-			sv.mu.Lock()
-			delete(sv.failures, host)
-			sv.mu.Unlock()
-			return true
+		if keyMatches(op, key) {
+			found = append(found, op.Name)
 		}
+	}
+	switch len(found) {
+	case 1:
+		ctx.SetValue(operatorKey{}, found[0])
+		sv.mu.Lock()
+		delete(sv.failures, host)
+		sv.mu.Unlock()
+		return true
+	case 0:
+	default:
+		sv.logf("refused a key from %s: it is registered to %d operators (%s); remove all but one", host, len(found), strings.Join(found, ", "))
+		return false
 	}
 	sv.mu.Lock()
 	sv.failures[host]++

@@ -44,6 +44,12 @@ type testServer struct {
 
 func startServer(t *testing.T, n int) *testServer {
 	t.Helper()
+	return startServerWith(t, n, nil)
+}
+
+// startServerWith starts a server whose options tune sets.
+func startServerWith(t *testing.T, n int, tune func(*ServeOptions)) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	s, err := store.Open(dir, store.Options{Now: fixedNow})
 	if err != nil {
@@ -63,10 +69,12 @@ func startServer(t *testing.T, n int) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Store: s, Listen: "127.0.0.1:0", HostKey: filepath.Join(dir, "host_key"),
-			Now: fixedNow, ExportDir: t.TempDir(), Ready: func(a net.Addr) { addr <- a.String() }})
-	}()
+	o := ServeOptions{Store: s, Listen: "127.0.0.1:0", HostKey: filepath.Join(dir, "host_key"),
+		Now: fixedNow, ExportDir: t.TempDir(), Ready: func(a net.Addr) { addr <- a.String() }}
+	if tune != nil {
+		tune(&o)
+	}
+	go func() { done <- Serve(ctx, o) }()
 	var once sync.Once
 	var serveErr error
 	stop := func() error {

@@ -17,6 +17,8 @@ type live struct {
 	operator string
 	key      ssh.PublicKey
 	end      func() // closes the session's connection
+
+	seen store.Operator // the operator's entry as the session started
 }
 
 // checkedKey is the session context key of the operator as recheck found
@@ -30,6 +32,7 @@ func (sv *server) track(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		name, _ := sess.Context().Value(operatorKey{}).(string)
 		l := &live{operator: name, key: sess.PublicKey(), end: func() { sess.Close() }}
+		l.seen, _ = sv.current(name)
 		if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(interface{ Close() error }); ok {
 			l.end = func() { conn.Close() }
 		}
@@ -75,6 +78,12 @@ func (sv *server) current(name string) (store.Operator, bool) {
 		}
 	}
 	return store.Operator{}, false
+}
+
+// sameEntry reports whether two reads of an operator's entry are the same
+// registration (a replacement gives a new one).
+func sameEntry(a, b store.Operator) bool {
+	return a.Name == b.Name && a.Role == b.Role && a.PublicKey == b.PublicKey && a.AddedBy == b.AddedBy && a.AddedAt.Equal(b.AddedAt)
 }
 
 func keyMatches(op store.Operator, key ssh.PublicKey) bool {
@@ -135,8 +144,9 @@ func (sv *server) watchOperators(ctx context.Context, changes <-chan struct{}) {
 	}
 }
 
-// endRemoved closes the sessions of operators removed, or given another
-// key, since they logged in.
+// endRemoved closes the sessions of operators removed, replaced (another
+// key or role: operator add --replace) or given another key, since they
+// logged in.
 func (sv *server) endRemoved() {
 	ops, err := sv.o.Store.Operators()
 	if err != nil {
@@ -150,13 +160,13 @@ func (sv *server) endRemoved() {
 	sv.mu.Lock()
 	var gone []*live
 	for l := range sv.sessions {
-		if op, ok := byName[l.operator]; !ok || l.key == nil || !keyMatches(op, l.key) {
+		if op, ok := byName[l.operator]; !ok || l.key == nil || !keyMatches(op, l.key) || !sameEntry(op, l.seen) {
 			gone = append(gone, l)
 		}
 	}
 	sv.mu.Unlock()
 	for _, l := range gone {
-		sv.logf("ended a session of %s: no longer an operator with this key", l.operator)
+		sv.logf("ended a session of %s: removed, replaced, or no longer an operator with this key", l.operator)
 		l.end()
 	}
 }
