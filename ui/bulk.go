@@ -242,10 +242,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 	if b.confirming || b.running {
 		return nil
 	}
-	f, cmd := b.form.Update(msg)
-	if ff, ok := f.(*huh.Form); ok {
-		b.form = ff
-	}
+	cmd := updateForm(b.form, msg)
 	switch b.form.State {
 	case huh.StateCompleted:
 		b.confirming = true
