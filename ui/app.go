@@ -44,7 +44,9 @@ type Model struct {
 	width, height int
 	counts        store.Counts
 	message       string
-	messageErr    bool
+	messageErr    bool // an error: ✗
+	messageRefuse bool // a refusal: !
+	messageDone   bool // a success: ✓; none of the three is a hint
 	showHelp      bool
 	confirmQuit   bool
 	quitting      bool
@@ -156,7 +158,7 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
 	case statusMsg:
-		m.message, m.messageErr = msg.text, msg.err
+		m.message, m.messageErr, m.messageRefuse, m.messageDone = msg.text, msg.err, msg.refused, msg.done
 		return m, nil
 	case countsMsg:
 		m.counts, m.empty = msg.counts, msg.empty
@@ -192,7 +194,7 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		// A message stays until the next key, then the footer shows the
 		// keys again.
-		m.message, m.messageErr = "", false
+		m.message, m.messageErr, m.messageRefuse, m.messageDone = "", false, false, false
 		return m, m.key(msg)
 	case tea.MouseWheelMsg:
 		return m, m.screens[m.active].Update(msg)
@@ -382,10 +384,16 @@ func (m *Model) footer(w int) string {
 		return st.Subtle.Render("? or esc closes the help")
 	}
 	if m.message != "" {
-		if m.messageErr {
+		// The mark says what kind of message it is without colour.
+		switch {
+		case m.messageErr:
 			return ansi.Truncate(st.Error.Render("✗ "+m.message), w, "…")
+		case m.messageRefuse:
+			return ansi.Truncate(st.Refused.Render("! "+m.message), w, "…")
+		case m.messageDone:
+			return ansi.Truncate(st.Message.Render("✓ "+m.message), w, "…")
 		}
-		return ansi.Truncate(st.Message.Render("✓ "+m.message), w, "…")
+		return ansi.Truncate(st.Hint.Render("· "+m.message), w, "…")
 	}
 	for _, b := range m.screens[m.active].Help() {
 		if !b.Enabled() {

@@ -209,16 +209,16 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 		if b.change().Remove {
 			verb, prep = "Removed", "from"
 		}
-		done := func() tea.Msg { return doneMsg{what: "bulk"} }
+		finished := func() tea.Msg { return doneMsg{what: "bulk"} }
 		if msg.err != nil {
-			return tea.Batch(failed("bulk change stopped", msg.err), changed, done)
+			return tea.Batch(failed("bulk change stopped", msg.err), changed, finished)
 		}
 		text := fmt.Sprintf("%s %s %s %s contacts (%s already as asked)", verb, b.basis, prep,
 			gdpr.Thousands(msg.res.Changed), gdpr.Thousands(msg.res.Unchanged))
 		if msg.res.Cancelled {
 			text = "Cancelled: " + text + "; the rest is untouched"
 		}
-		return tea.Batch(status(text), changed, done)
+		return tea.Batch(done(text), changed, finished)
 	case tea.KeyPressMsg:
 		if b.confirming {
 			switch {

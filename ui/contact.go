@@ -153,7 +153,7 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.contact.Status == gdpr.ContactAnonymized {
 		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest, k.Bulk} {
 			if key.Matches(msg, b) {
-				return status("this contact is anonymized: nothing personal is left to act on")
+				return v.c.refuse("a change to an anonymized contact", "this contact is anonymized: nothing personal is left to act on")
 			}
 		}
 		return nil
@@ -183,8 +183,8 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	if ok, why := v.c.role.May(action); !ok {
-		return status(why)
+	if ok, cmd := v.c.mayDo(action); !ok {
+		return cmd
 	}
 	v.none = ""
 	d := open()

@@ -294,10 +294,10 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 			return status("no marks to clear")
 		}
 		s.clearMarks()
-		return status("marks cleared")
+		return done("marks cleared")
 	case key.Matches(msg, k.Bulk):
-		if ok, why := s.c.role.May(gdpr.ActionBasisAdd); !ok {
-			return status(why)
+		if ok, cmd := s.c.mayDo(gdpr.ActionBasisAdd); !ok {
+			return cmd
 		}
 		if s.bulk != nil && s.bulk.running {
 			return status("a bulk change is already running")
@@ -396,7 +396,7 @@ func (s *contacts) markAll() tea.Cmd {
 	if s.queryText != "" {
 		what = "every contact matching " + s.queryText
 	}
-	return tea.Batch(status("marked "+what+" (x clears)"), s.countMarks())
+	return tea.Batch(done("marked "+what+" (x clears)"), s.countMarks())
 }
 
 func (s *contacts) countMarks() tea.Cmd {

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
 )
 
 // burst delivers msgs the way a fast typist's keys (or a paste) arrive:
@@ -55,5 +57,66 @@ func TestFormKeepsFastTypingInItsField(t *testing.T) {
 	want := gdpr.Person{Name: "Sam Secure", Email: "sam@secures.example", Address: "Main Street 1, 10115 Berlin, Germany"}
 	if got != want {
 		t.Errorf("DPO = %+v, want %+v", got, want)
+	}
+}
+
+// refusals are the access.refused entries of the audit log, newest first,
+// as "operator: detail".
+func refusals(t *testing.T, s *store.Store) []string {
+	t.Helper()
+	es, err := s.Audit(store.AuditFilter{}, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		if e.Action == string(gdpr.ActionAccessRefused) {
+			out = append(out, e.Operator+": "+e.Detail)
+		}
+	}
+	return out
+}
+
+// A viewer pressing an edit key is told why with the refusal's mark (!),
+// never a success's (✓), and the refusal is audited once as
+// access.refused, naming the action and the role, nothing personal.
+func TestViewerRefusalIsMarkedAndAudited(t *testing.T) {
+	s := openDemo(t, 50)
+	if err := s.LocalOwner().AddOperator("owner", store.Operator{Name: "vera", Role: gdpr.RoleViewer, PublicKey: "ssh-ed25519 AAAA"}); err != nil {
+		t.Fatal(err)
+	}
+	d := drive(t, newTestModel(s, func(o *Options) { o.Operator, o.Role = "vera", gdpr.RoleViewer }), 100, 30)
+	d.keys("2", "enter")
+	d.mustShow("Audit trail")
+	before := len(refusals(t, s))
+	d.keys("e")
+	d.mustShow("! viewers cannot edit contacts")
+	if strings.Contains(d.screen(), "✓ viewers") {
+		t.Fatalf("the refusal is drawn as a success:\n%s", d.screen())
+	}
+	got := refusals(t, s)
+	if len(got) != before+1 || got[0] != "vera: contact.edit refused: role viewer" {
+		t.Fatalf("access.refused entries after e: %q (had %d), want one more: vera: contact.edit refused: role viewer", got, before)
+	}
+}
+
+// A guard's refusal is marked and audited too: a step of a request that
+// is not open yet (the identity first, Art. 12(6)).
+func TestGuardRefusalIsMarkedAndAudited(t *testing.T) {
+	s := openDemo(t, 50)
+	cid := firstRequest(t, s, func(r gdpr.Request) bool { return r.Contact != 0 }).Contact
+	id, err := s.AddRequest("owner", gdpr.Request{Type: gdpr.RequestErasure, Channel: gdpr.ChannelEmail, Contact: cid, Received: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reqOf(t, s, id)
+	d := drive(t, newTestModel(s), 120, 40)
+	openRequest(t, d, r.ID)
+	before := len(refusals(t, s))
+	d.keys("D")
+	d.mustShow("! verify the person's identity first")
+	got := refusals(t, s)
+	if len(got) != before+1 || got[0] != "owner: contact.anonymize before its step is open refused: role admin" {
+		t.Fatalf("access.refused entries after D: %q (had %d)", got, before)
 	}
 }

@@ -20,6 +20,7 @@ type dialog struct {
 	submit func() tea.Cmd
 	styles Styles // the desk's, given by openDialog
 	done   bool   // submitted or cancelled
+	opened tea.Cmd // run once when the dialog opens (an audit of a refusal)
 }
 
 func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog {
@@ -27,7 +28,7 @@ func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog
 	return &dialog{title: title, form: f, submit: submit}
 }
 
-func (d *dialog) init() tea.Cmd { return d.form.Init() }
+func (d *dialog) init() tea.Cmd { return tea.Batch(d.form.Init(), d.opened) }
 
 // capturing is always true while a dialog is open: its fields take text.
 func (d *dialog) capturing() bool { return !d.done }

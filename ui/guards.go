@@ -25,15 +25,16 @@ func (v *contactView) guardKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if v.contact.Hold != nil {
 			action = gdpr.ActionContactRelease
 		}
-		if ok, why := v.c.role.May(action); !ok {
-			return status(why), true
+		if ok, cmd := v.c.mayDo(action); !ok {
+			return cmd, true
 		}
 		return openDialog(v.c, &v.dialog, v.holdDialog()), true
 	}
 	if v.contact.Status == gdpr.ContactHeld {
 		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest} {
 			if key.Matches(msg, b) {
-				return status("this contact is " + v.contact.HeldLabel() + ": only the hold can be released (h)"), true
+				return v.c.refuse("a change to a contact erased under a legal hold (Art. 17(3)(b))",
+					"this contact is "+v.contact.HeldLabel()+": only the hold can be released (h)"), true
 			}
 		}
 	}
@@ -158,9 +159,11 @@ func (v *contactView) erasureBlockedDialog(answering gdpr.RequestID) *dialog {
 	}
 	ok := true
 	d := newDialog("Anonymize "+v.id.String()+": not now (SPEC §9 erasure guards)", func() tea.Cmd {
-		return status("nothing changed: " + v.id.String() + " cannot be erased yet")
+		return refused("nothing changed: " + v.id.String() + " cannot be erased yet")
 	}, huh.NewConfirm().Title("Understood").Affirmative("OK").Negative("").Value(&ok))
 	d.body = strings.Join(why, "\n")
+	// Refused once, when the reasons are shown.
+	d.opened = v.c.recordRefusal(string(gdpr.ActionContactAnonymize) + " blocked by the erasure guards")
 	return d
 }
 

@@ -146,8 +146,8 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.state = (s.state + 1) % 3
 		s.filter()
 	case key.Matches(msg, k.NewRequest):
-		if ok, why := s.c.role.May(gdpr.ActionRequestAdd); !ok {
-			return status(why)
+		if ok, cmd := s.c.mayDo(gdpr.ActionRequestAdd); !ok {
+			return cmd
 		}
 		return openDialog(s.c, &s.dialog, s.newRequestDialog())
 	case key.Matches(msg, k.Open):
@@ -483,10 +483,10 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 			continue
 		}
 		if s.blocked != "" {
-			return status(s.blocked)
+			return v.c.refuse(string(s.action)+" before its step is open", s.blocked)
 		}
-		if ok, why := v.c.role.May(s.action); !ok {
-			return status(why)
+		if ok, cmd := v.c.mayDo(s.action); !ok {
+			return cmd
 		}
 		return openDialog(v.c, &v.dialog, s.open())
 	}

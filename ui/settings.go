@@ -272,7 +272,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			return failed(msg.what, msg.err)
 		}
 		s.focus = msg.focus
-		return tea.Batch(status(msg.text), changed)
+		return tea.Batch(done(msg.text), changed)
 	case changedMsg:
 		return s.load()
 	case switchMsg:
@@ -374,7 +374,7 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		case rowRule:
 			return s.open(func() *dialog { return s.deleteRuleDialog(r.i) })
 		case rowPolicy:
-			return status("policy versions are kept for good, as proof of what people agreed to (Art. 7(1))")
+			return s.c.refuse("deleting a policy version (Art. 7(1))", "policy versions are kept for good, as proof of what people agreed to (Art. 7(1))")
 		}
 		return status("only recipients and source rules can be deleted; enter edits this row")
 	}
@@ -384,8 +384,8 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 // open opens a form when the operator may change settings; otherwise the
 // reason is shown instead of the form.
 func (s *settings) open(build func() *dialog) tea.Cmd {
-	if ok, why := s.c.role.May(gdpr.ActionSettingsEdit); !ok {
-		return status(why)
+	if ok, cmd := s.c.mayDo(gdpr.ActionSettingsEdit); !ok {
+		return cmd
 	}
 	d := build()
 	// Sized before its first frame: a text field wraps its first lines at
