@@ -18,8 +18,8 @@ type dialog struct {
 	body   string // shown above the form, wrapped to the width
 	form   *huh.Form
 	submit func() tea.Cmd
-	styles Styles // the desk's, given by openDialog
-	done   bool   // submitted or cancelled
+	styles Styles  // the desk's, given by openDialog
+	done   bool    // submitted or cancelled
 	opened tea.Cmd // run once when the dialog opens (an audit of a refusal)
 }
 
