@@ -224,15 +224,22 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// setFilter applies a filter text; a bad term keeps the old list and says
-// what is wrong, inline.
+// setFilter applies a filter text, typed or set from elsewhere (w on the
+// dashboard, a checklist fix). The line then holds it with the cursor at
+// its end, so what is typed next is added after it. A bad term keeps the
+// old list and the line as typed, still being edited, with what is wrong
+// said under it.
 func (s *contacts) setFilter(text string) tea.Cmd {
 	q, err := gdpr.ParseQuery(text)
 	if err != nil {
 		s.queryErr = err.Error()
-		return nil
+		s.filter.SetValue(text)
+		s.filter.CursorEnd()
+		s.filtering = true
+		return s.filter.Focus()
 	}
-	s.filter.SetValue(text)
+	s.filter.SetValue(strings.TrimSpace(text))
+	s.filter.CursorEnd()
 	s.query, s.queryText, s.queryErr = q, strings.TrimSpace(text), ""
 	return s.reload()
 }
@@ -340,6 +347,7 @@ func editFilter(in *textinput.Model, editing *bool, applied string, msg tea.KeyP
 		*editing = false
 		in.Blur()
 		in.SetValue(applied)
+		in.CursorEnd()
 		return false, nil
 	}
 	*in, cmd = in.Update(msg)

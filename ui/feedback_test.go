@@ -120,3 +120,38 @@ func TestGuardRefusalIsMarkedAndAudited(t *testing.T) {
 		t.Fatalf("access.refused entries after D: %q (had %d)", got, before)
 	}
 }
+
+// The filter line set from elsewhere holds the new filter with the cursor
+// at its end: anna typed, then w on the dashboard, then / and more terms
+// add them after the dashboard's filter (issue 20.2, the keys of the
+// report, with anna applied). A bad query keeps the line as typed, with the error under it.
+func TestFilterSetElsewhereEditsAtTheEnd(t *testing.T) {
+	s := openDemo(t, 50)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2", "/")
+	d.typeText("anna")
+	d.keys("enter", "1", "w", "/")
+	d.typeText(" country:ES")
+	d.keys("enter")
+	cs := d.m.screens[tabContacts].(*contacts)
+	want := d.m.screens[tabDashboard].(*dashboard).counts.WithoutBasisQuery.String() + " country:ES"
+	if cs.queryText != want || cs.queryErr != "" {
+		t.Fatalf("filter after w, / and more terms = %q (error %q), want %q", cs.queryText, cs.queryErr, want)
+	}
+	d.mustShow("/ " + want)
+
+	d.keys("/")
+	d.typeText(" country:XX")
+	d.keys("enter")
+	if cs.queryText != want {
+		t.Fatalf("a bad query changed the filter in force to %q", cs.queryText)
+	}
+	if !cs.filtering || cs.filter.Value() != want+" country:XX" {
+		t.Fatalf("after a bad query the line holds %q (editing %v), want what was typed", cs.filter.Value(), cs.filtering)
+	}
+	d.mustShow(want+" country:XX", cs.queryErr)
+	d.keys("esc")
+	if cs.filter.Value() != want || cs.queryErr != "" {
+		t.Fatalf("esc left the line %q (error %q), want the filter in force", cs.filter.Value(), cs.queryErr)
+	}
+}

@@ -186,14 +186,21 @@ func TestFlowMarkRowsOneByOne(t *testing.T) {
 	consistent(t, s)
 }
 
-// A bad filter term is reported inline and the list stays as it was.
+// A bad filter term is reported inline, the line keeps what was typed to
+// be corrected, and the list stays as it was; esc puts back the filter in
+// force.
 func TestFlowBadFilterIsExplainedInline(t *testing.T) {
 	s := openDemo(t, 100)
 	d := drive(t, newTestModel(s), 100, 30)
 	d.keys("2")
 	filter(d, "country:DE")
 	filter(d, "colour:blue")
-	d.mustShow("colour", "/ country:DE")
+	d.mustShow(`unknown field "colour"`, "/ colour:blue")
+	if cs := d.m.screens[tabContacts].(*contacts); cs.queryText != "country:DE" || !cs.filtering {
+		t.Fatalf("after a bad term: filter %q, editing %v; want country:DE kept, the line still edited", cs.queryText, cs.filtering)
+	}
+	d.keys("esc")
+	d.mustShow("/ country:DE")
 	filter(d, "country:Atlantis")
 	d.mustShow("Atlantis")
 }
