@@ -548,9 +548,14 @@ func (s *contacts) info() string {
 	total := "counting…"
 	if n := s.win.Total(); n >= 0 {
 		total = gdpr.Thousands(n)
-		if s.queryText != "" {
+		switch {
+		case s.queryText != "" && n == 1:
 			total += " match"
-		} else {
+		case s.queryText != "":
+			total += " matches"
+		case n == 1:
+			total += " contact"
+		default:
 			total += " contacts"
 		}
 		if n > 0 {
