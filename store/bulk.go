@@ -226,8 +226,8 @@ func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids [
 // basisPrep is a chunk of a bulk basis change worked out from a snapshot
 // whose audit head was head: t holds what to write.
 type basisPrep struct {
-	head               uint64
-	t                  *tx
+	head                        uint64
+	t                           *tx
 	changed, unchanged, skipped int64
 }
 
