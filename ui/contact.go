@@ -467,7 +467,7 @@ func (v *contactView) lines(w int) []string {
 		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
 	}
 	add(head, "")
-	add(v.guardLines()...)
+	add(v.guardLines(w)...)
 	kv := func(label, value string) string {
 		return st.Label.Render(fmt.Sprintf("%-9s", label)) + " " + dash(value)
 	}
@@ -477,7 +477,7 @@ func (v *contactView) lines(w int) []string {
 		country += " " + gdpr.CountryName(c.Country) + " (" + string(c.EU()) + " EU/EEA)"
 	}
 	left := []string{kv("Email", c.Email), kv("Phone", c.Phone), kv("Company", c.Company), kv("Address", address), kv("Country", country)}
-	right := []string{kv("Source", c.Source), kv("Tags", strings.Join(c.Tags, ", ")), kv("Created", c.CreatedAt.Format("2006-01-02")), kv("Updated", c.UpdatedAt.Format("2006-01-02")), kv("Notes", c.Notes)}
+	right := []string{kv("Source", c.Source), kv("Tags", strings.Join(c.Tags, ", ")), kv("Created", createdText(c)), kv("Updated", c.UpdatedAt.Format("2006-01-02")), kv("Notes", c.Notes)}
 	if len(c.PastEmails) > 0 {
 		left = append(left, kv("Earlier", strings.Join(c.PastEmails, ", ")))
 	}
@@ -544,4 +544,13 @@ func (v *contactView) lines(w int) []string {
 		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
 	}
 	return out
+}
+
+// createdText is when a contact was created; an anonymized record keeps
+// only the year (the rest of the date is erased), so only the year is said.
+func createdText(c gdpr.Contact) string {
+	if c.Status == gdpr.ContactAnonymized {
+		return c.CreatedAt.Format("2006") + " (year only)"
+	}
+	return c.CreatedAt.Format("2006-01-02")
 }

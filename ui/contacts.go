@@ -453,7 +453,12 @@ func (s *contacts) columns(w int) []column {
 	if wide {
 		fixed = append(fixed,
 			column{"Source", 16, func(c *gdpr.Contact) string { return dash(c.Source) }},
-			column{"Created", 10, func(c *gdpr.Contact) string { return c.CreatedAt.Format("2006-01-02") }})
+			column{"Created", 10, func(c *gdpr.Contact) string {
+				if c.Status == gdpr.ContactAnonymized {
+					return c.CreatedAt.Format("2006") // only the year is kept
+				}
+				return c.CreatedAt.Format("2006-01-02")
+			}})
 	}
 	used := 2
 	for _, col := range fixed {

@@ -155,3 +155,26 @@ func TestFilterSetElsewhereEditsAtTheEnd(t *testing.T) {
 		t.Fatalf("esc left the line %q (error %q), want the filter in force", cs.filter.Value(), cs.queryErr)
 	}
 }
+
+// A version recorded from the text being read (e on a version) is the one
+// shown after saving, not the version it started from (issue 20.8).
+func TestSettingsNewVersionFromReadingShowsIt(t *testing.T) {
+	s := openDemo(t, 50)
+	d := openSettings(t, s)
+	d.selectRow("consent text    v")
+	d.keys("enter")
+	d.mustShow("Consent text v", "esc goes back")
+	prev := *settingsOf(d).reading
+	next := settingsOf(d).latest(gdpr.PolicyConsent).Version + 1
+	d.keys("e")
+	d.mustShow("starts from v" + itoa(prev.Version))
+	d.keys("ctrl+u")
+	d.typeText("Yes, send me the monthly newsletter.")
+	d.keys("enter", "enter")
+	d.mustShow("Recorded consent text v" + itoa(next))
+	r := settingsOf(d).reading
+	if r == nil || r.Version != next {
+		t.Fatalf("after saving, the screen reads %+v, want v%d", r, next)
+	}
+	d.mustShow("Consent text v"+itoa(next), "in force", "monthly newsletter")
+}

@@ -239,6 +239,7 @@ func TestFlowContactActions(t *testing.T) {
 	if c, _ := s.Contact(id); c.Status != gdpr.ContactRestricted {
 		t.Fatalf("status %s after restrict", c.Status)
 	}
+	d.mustShow("Restricted (Art. 18) since", "contests accuracy")
 	d.keys("c")
 	pickConsentPurpose(t, d, s, "newsletter")
 	d.keys("enter", "enter", "enter") // purpose, how, when

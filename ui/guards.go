@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -41,8 +42,9 @@ func (v *contactView) guardKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// guardLines are the contact view's lines on restriction and hold.
-func (v *contactView) guardLines() []string {
+// guardLines are the contact view's lines on restriction and hold, w
+// cells wide: the owner's reasons are wrapped, never cut.
+func (v *contactView) guardLines(w int) []string {
 	st, c := v.c.styles, v.contact
 	var out []string
 	if c.Status == gdpr.ContactHeld {
@@ -53,14 +55,16 @@ func (v *contactView) guardLines() []string {
 		if !c.RestrictedAt.IsZero() {
 			since = " since " + c.RestrictedAt.Format(time.DateOnly)
 		}
-		out = append(out, st.Warn.Render("Restricted (Art. 18)"+since)+": "+dash(c.RestrictionReason))
+		line := st.Warn.Render("Restricted (Art. 18)"+since) + ": " + dash(c.RestrictionReason)
+		out = append(out, strings.Split(lipgloss.NewStyle().Width(max(w, 20)).Render(line), "\n")...)
 	}
 	if !c.MarketingObjection.IsZero() {
 		out = append(out, st.Warn.Render("Objected to marketing")+" on "+c.MarketingObjection.Format(time.DateOnly)+st.Subtle.Render(" (Art. 21(3)): never marketed"))
 	}
 	if c.Hold != nil && c.Status != gdpr.ContactHeld {
-		out = append(out, st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly))+": "+c.Hold.Reason+
-			st.Subtle.Render(" · keeps "+strings.Join(c.Hold.Keep, ", ")))
+		line := st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly)) + ": " + c.Hold.Reason +
+			st.Subtle.Render(" · keeps "+strings.Join(c.Hold.Keep, ", "))
+		out = append(out, strings.Split(lipgloss.NewStyle().Width(max(w, 20)).Render(line), "\n")...)
 	}
 	if len(out) > 0 {
 		out = append(out, "")

@@ -261,6 +261,12 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			for i, r := range rows {
 				if s.id(r) == s.focus {
 					s.cur.sel = i
+					// A version recorded from the text being read is
+					// the one shown now, not the one it started from.
+					if r.what == rowPolicy && s.reading != nil {
+						p := s.policies[r.i]
+						s.reading, s.readTop = &p, 0
+					}
 				}
 			}
 			s.focus = ""
