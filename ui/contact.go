@@ -231,7 +231,8 @@ func (v *contactView) editDialog() *dialog {
 	for _, f := range fs {
 		f.orig = *f.get(&c)
 		f.value = f.orig
-		in := huh.NewInput().Title(f.label).Value(&f.value).Inline(true)
+		// A space after the longest label, so none runs into its field ("Postal code>").
+		in := huh.NewInput().Title(f.label + " ").Value(&f.value).Inline(true)
 		switch strings.TrimSpace(f.label) {
 		case "Email":
 			in = in.Validate(func(s string) error {
@@ -421,7 +422,7 @@ func (v *contactView) requestDialog() *dialog {
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
-		channels = append(channels, huh.NewOption(string(c), c))
+		channels = append(channels, huh.NewOption(words(c), c))
 	}
 	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
 		return v.act(func() (string, error) {
@@ -541,7 +542,7 @@ func (v *contactView) lines(w int) []string {
 
 	add("", st.Header.Render("Audit trail"))
 	for _, e := range v.audit {
-		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), e.Operator, e.Action, st.Subtle.Render(e.Detail)))
+		add(trailLine(st, e))
 	}
 	return out
 }

@@ -493,9 +493,9 @@ func (s *settings) roleDialog(r roleDef) *dialog {
 			return nil
 		})
 	},
-		huh.NewInput().Title("Name   ").Value(&p.Name).Inline(true),
-		huh.NewInput().Title("Email  ").Value(&p.Email).Inline(true).Validate(optionalEmail),
-		huh.NewInput().Title("Address").Value(&p.Address).Inline(true),
+		huh.NewInput().Title("Name    ").Value(&p.Name).Inline(true),
+		huh.NewInput().Title("Email   ").Value(&p.Email).Inline(true).Validate(optionalEmail),
+		huh.NewInput().Title("Address ").Value(&p.Address).Inline(true),
 		huh.NewNote().Description("Address: street, postcode and city, country.\nLeave every field empty to record that the role is not appointed."),
 	)
 }
@@ -693,14 +693,14 @@ func (s *settings) recipientDialog(i int) *dialog {
 			return "Saved " + noun, nil
 		})
 	},
-		huh.NewInput().Title("Name     ").Value(&r.Name).Inline(true).Validate(checkName),
-		huh.NewInput().Title("Role     ").Value(&role).Inline(true).Validate(checkRole).Placeholder("processor, controller or joint"),
-		huh.NewInput().Title("Service  ").Value(&r.Service).Inline(true).Placeholder("e.g. newsletter delivery"),
-		huh.NewInput().Title("Country  ").Value(&country).Inline(true).Validate(checkCountry),
-		huh.NewInput().Title("Purposes ").Value(&purposes).Inline(true).Placeholder("names from the purposes register, comma-separated"),
-		huh.NewInput().Title("DPA date ").Value(&dpa).Inline(true).Validate(checkDate).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
-		huh.NewInput().Title("Safeguard").Value(&safeguard).Inline(true).Validate(checkSafeguard).Placeholder("outside the EEA: adequacy, scc, bcr or derogation"),
-		huh.NewInput().Title("Contact  ").Value(&r.Contact).Inline(true).Validate(checkContact),
+		huh.NewInput().Title("Name      ").Value(&r.Name).Inline(true).Validate(checkName),
+		huh.NewInput().Title("Role      ").Value(&role).Inline(true).Validate(checkRole).Placeholder("processor, controller or joint"),
+		huh.NewInput().Title("Service   ").Value(&r.Service).Inline(true).Placeholder("e.g. newsletter delivery"),
+		huh.NewInput().Title("Country   ").Value(&country).Inline(true).Validate(checkCountry),
+		huh.NewInput().Title("Purposes  ").Value(&purposes).Inline(true).Placeholder("names from the purposes register, comma-separated"),
+		huh.NewInput().Title("DPA date  ").Value(&dpa).Inline(true).Validate(checkDate).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
+		huh.NewInput().Title("Safeguard ").Value(&safeguard).Inline(true).Validate(checkSafeguard).Placeholder("outside the EEA: adequacy, scc, bcr or derogation"),
+		huh.NewInput().Title("Contact   ").Value(&r.Contact).Inline(true).Validate(checkContact),
 		huh.NewNote().Description("Recipients are named in access packages (through their purposes) and told of rectifications, erasures and restrictions (Art. 19)."),
 	)
 }
