@@ -159,6 +159,12 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
 	case statusMsg:
+		if msg.over != "" {
+			if m.message == msg.over {
+				m.message, m.messageErr, m.messageRefuse, m.messageDone = "", false, false, false
+			}
+			return m, nil
+		}
 		m.message, m.messageErr, m.messageRefuse, m.messageDone = msg.text, msg.err, msg.refused, msg.done
 		return m, nil
 	case countsMsg:

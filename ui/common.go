@@ -149,6 +149,16 @@ type statusMsg struct {
 	err     bool // an error: ✗
 	refused bool // a refusal by role or by a rule of the book: !
 	done    bool // an action that succeeded: ✓
+	// over, when set, clears the line if it still says over: a hint of
+	// work under way ("counting the matches…") goes once the work is done
+	// instead of lingering after it.
+	over string
+}
+
+// statusOver clears the hint text once what it announced is done, unless
+// another message has replaced it meanwhile.
+func statusOver(text string) tea.Cmd {
+	return func() tea.Msg { return statusMsg{over: text} }
 }
 
 // status shows a hint: nothing was done, nothing was refused.

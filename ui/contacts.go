@@ -162,7 +162,7 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		s.win.SetTotal(msg.n)
 		if s.endAsked {
 			s.endAsked = false
-			return s.fetch(s.win.End()...)
+			return tea.Batch(s.fetch(s.win.End()...), statusOver(countingMatches))
 		}
 		return nil
 	case changedMsg:
@@ -289,7 +289,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.End):
 		if s.win.Total() < 0 {
 			s.endAsked = true
-			return status("counting the matches…")
+			return status(countingMatches)
 		}
 		return s.fetch(s.win.End()...)
 	case key.Matches(msg, k.Mark):
@@ -322,6 +322,9 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// countingMatches is the hint while end waits for the count of matches.
+const countingMatches = "counting the matches…"
 
 // tableRows is how many rows the table shows: the body less the filter
 // bar, the info line, the header and, while a bulk change runs, its

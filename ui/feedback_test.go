@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -177,4 +178,21 @@ func TestSettingsNewVersionFromReadingShowsIt(t *testing.T) {
 		t.Fatalf("after saving, the screen reads %+v, want v%d", r, next)
 	}
 	d.mustShow("Consent text v"+itoa(next), "in force", "monthly newsletter")
+}
+
+// A combined emoji in a cell takes the same width whether the terminal
+// counts grapheme clusters or characters, so table columns stay put
+// (issue 20.8); plain text and single emoji are left as they are.
+func TestCellWidthIsTheSameEitherWay(t *testing.T) {
+	for _, s := range []string{"👩\u200d💻 Dev", "👍🏽 ok", "1\ufe0f\u20e3 one", "🇩🇪 Anna", "Zoë Brontë", "e\u0301x", "日本語", "😀 smile", "plain"} {
+		c := cell(s, 12)
+		if g, wc := ansi.StringWidth(c), ansi.StringWidthWc(c); g != 12 || wc != 12 {
+			t.Errorf("cell(%q, 12) = %q: %d cells by graphemes, %d by characters; want 12 both ways", s, c, g, wc)
+		}
+	}
+	for _, s := range []string{"Zoë Brontë", "😀 smile", "日本語", "🇩🇪 Anna"} {
+		if got := steadyWidth(s); got != s {
+			t.Errorf("steadyWidth(%q) = %q, want it unchanged", s, got)
+		}
+	}
 }

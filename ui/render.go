@@ -54,7 +54,7 @@ func dash(s string) string {
 
 // cell cuts or pads s to exactly w cells, so table columns line up.
 func cell(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
+	s = ansi.Truncate(steadyWidth(s), w, "…")
 	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
 }
 

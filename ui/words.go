@@ -2,6 +2,9 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -22,4 +25,38 @@ const actionWidth = 21
 // request views): time, operator, action and detail in fixed columns.
 func trailLine(st Styles, e store.AuditEntry) string {
 	return "  " + e.At.UTC().Format("2006-01-02 15:04") + " " + cell(e.Operator, 8) + " " + cell(e.Action, actionWidth) + " " + st.Subtle.Render(e.Detail)
+}
+
+// steadyWidth makes s take the same number of cells whichever way a
+// terminal counts them. Bubble Tea draws by the width of each character
+// (wcwidth) unless the terminal says it joins grapheme clusters (mode
+// 2027): there a combined emoji (👩‍💻, 👍🏽, 1️⃣) takes 2 cells, elsewhere up
+// to 4, so a name holding one shifted the table's columns. A cluster
+// whose width the two ways differ is shown by its first character, whose
+// width they agree on; the stored value is untouched.
+func steadyWidth(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	for rest := s; rest != ""; {
+		cluster, w := ansi.FirstGraphemeCluster(rest, ansi.GraphemeWidth)
+		if cluster == "" {
+			break
+		}
+		rest = rest[len(cluster):]
+		if ansi.StringWidthWc(cluster) == w {
+			b.WriteString(cluster)
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(cluster)
+		if first := string(r); ansi.StringWidthWc(first) == ansi.StringWidth(first) {
+			b.WriteString(first)
+		}
+	}
+	return b.String()
 }
