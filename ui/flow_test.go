@@ -130,6 +130,12 @@ func TestFlowCancelBulkMidway(t *testing.T) {
 	d.keys("2", "A", "b", "down", "enter") // remove…
 	d.keys("down", "enter")                // …contract: removing asks no source or evidence
 	d.mustShow("Remove the lawful basis Contract from")
+	// It warns how many are left with no basis at all (Art. 6(1)).
+	only := mustCountQuery(t, s, "basis:contract") - mustCountQuery(t, s, "basis:contract basis:consent|legal_obligation|vital_interests|public_task|legitimate_interests")
+	d.mustShow("! " + gdpr.Thousands(only) + " of them are left with no lawful basis at all")
+	if strings.Contains(d.screen(), "Evidence:") {
+		t.Errorf("the removal's confirmation shows source and evidence:\n%s", d.screen())
+	}
 	holding, _ := s.Count(mustParse(t, "basis:contract"))
 	progressed := 0
 	d.hook = func(msg tea.Msg) []string {

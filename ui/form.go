@@ -24,7 +24,13 @@ type dialog struct {
 }
 
 func newDialog(title string, submit func() tea.Cmd, fields ...huh.Field) *dialog {
-	f := huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	return newDialogGroups(title, submit, huh.NewGroup(fields...))
+}
+
+// newDialogGroups is newDialog with its fields in groups, so a group can
+// be hidden by an earlier answer (huh.Group.WithHideFunc).
+func newDialogGroups(title string, submit func() tea.Cmd, groups ...*huh.Group) *dialog {
+	f := huh.NewForm(groups...).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
 	return &dialog{title: title, form: f, submit: submit}
 }
 
