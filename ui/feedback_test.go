@@ -196,3 +196,19 @@ func TestCellWidthIsTheSameEitherWay(t *testing.T) {
 		}
 	}
 }
+
+// The bulk form too: typed fast across its groups (the purpose's group is
+// shown for consent only), every answer lands in its own field.
+func TestBulkFormKeepsFastTyping(t *testing.T) {
+	s := openDemo(t, 50)
+	withNewsletter(t, s)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2", "A", "b")
+	d.mustShow("Lawful basis for")
+	msgs := []tea.Msg{keyMsg("enter"), keyMsg("enter")} // add, consent
+	msgs = append(msgs, typed("newsletter\n")...)
+	msgs = append(msgs, keyMsg("ctrl+u"))
+	msgs = append(msgs, typed("webinar\nsignup 2024\n")...)
+	d.burst(msgs...)
+	d.mustShow("Add consent for newsletter to", "Source:   webinar", "Evidence: signup 2024")
+}
