@@ -70,7 +70,9 @@ func (b Basis) Label() string {
 	return string(b)
 }
 
-// Short is a basis's name in a narrow table column.
+// Short is a basis's name in a narrow table column. None is a country
+// code: the column sits next to the country's, where "LI" read as
+// Liechtenstein.
 func (b Basis) Short() string {
 	switch b {
 	case BasisLegalObligation:
@@ -80,7 +82,7 @@ func (b Basis) Short() string {
 	case BasisPublicTask:
 		return "public"
 	case BasisLegitimateInterests:
-		return "LI"
+		return "interest"
 	}
 	return string(b)
 }

@@ -144,7 +144,7 @@ func TestBasisShortNamesAreDistinct(t *testing.T) {
 		}
 		seen[s] = b
 	}
-	if BasisLegitimateInterests.Short() != "LI" {
-		t.Errorf("legitimate interests is %q, want LI", BasisLegitimateInterests.Short())
+	if BasisLegitimateInterests.Short() != "interest" {
+		t.Errorf("legitimate interests is %q, want interest (LI is Liechtenstein, next to the country column)", BasisLegitimateInterests.Short())
 	}
 }

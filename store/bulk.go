@@ -50,6 +50,7 @@ type BulkResult struct {
 	Matched   int64 // contacts that matched the query
 	Changed   int64 // contacts changed (one audit entry per chunk names how many)
 	Unchanged int64 // already as asked (held the basis, or did not)
+	Skipped   int64 // anonymized, or no longer there: left alone
 	Cancelled bool
 }
 
@@ -71,7 +72,7 @@ func (s *Store) ApplyBasis(ctx context.Context, operator string, q gdpr.Query, c
 }
 
 // ApplyBasisTo is ApplyBasis on a list of contacts (the rows an owner marked
-// one by one). Unknown and anonymized ids are counted as unchanged; an id
+// one by one). Unknown and anonymized ids are counted as skipped; an id
 // given twice is one contact.
 func (s *Store) ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch BasisChange, progress func(BulkProgress)) (BulkResult, error) {
 	// Each id once: a chunk is prepared from a snapshot taken before the
@@ -172,13 +173,14 @@ func (s *Store) applyBasis(ctx context.Context, operator string, q gdpr.Query, c
 			return res, c.err
 		}
 		if len(c.ids) > 0 {
-			changed, unchanged, _, err := s.commitBasis(operator, q, ch, c.ids, c.prep, &last)
+			changed, unchanged, skipped, _, err := s.commitBasis(operator, q, ch, c.ids, c.prep, &last)
 			if err != nil {
 				return res, fmt.Errorf("bulk basis change after %d contacts: %w", res.Changed, err)
 			}
 			res.Matched += int64(len(c.ids))
 			res.Changed += changed
 			res.Unchanged += unchanged
+			res.Skipped += skipped
 			if progress != nil {
 				progress(BulkProgress{Done: res.Matched, Changed: res.Changed, Total: total})
 			}
@@ -196,37 +198,37 @@ type runHead struct{ from, end uint64 }
 // commitBasis writes one chunk: its preparation replayed if it was worked
 // out from a snapshot no one but this run (last) wrote after, else worked
 // out anew.
-func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID, p *basisPrep, last *runHead) (changed, unchanged int64, replayed bool, err error) {
+func (s *Store) commitBasis(operator string, q gdpr.Query, ch BasisChange, ids []gdpr.ContactID, p *basisPrep, last *runHead) (changed, unchanged, skipped int64, replayed bool, err error) {
 	err = s.write(operator, func(t *tx) error {
 		base := t.seq
 		from := last.from
 		if last.end != base {
 			from = base // someone else wrote since the run's last write (or this is its first)
 		}
-		changed, unchanged, replayed = 0, 0, false
+		changed, unchanged, skipped, replayed = 0, 0, 0, false
 		if p != nil && p.head >= from && p.head <= base {
 			if err := t.replay(p.t); err != nil {
 				return err
 			}
-			changed, unchanged, replayed = p.changed, p.unchanged, true
+			changed, unchanged, skipped, replayed = p.changed, p.unchanged, p.skipped, true
 		} else {
 			var err error
-			if changed, unchanged, err = t.changeBases(q, ids, ch); err != nil {
+			if changed, unchanged, skipped, err = t.changeBases(q, ids, ch); err != nil {
 				return err
 			}
 		}
 		*last = runHead{from: from, end: base + uint64(len(t.entries))}
 		return nil
 	})
-	return changed, unchanged, replayed, err
+	return changed, unchanged, skipped, replayed, err
 }
 
 // basisPrep is a chunk of a bulk basis change worked out from a snapshot
 // whose audit head was head: t holds what to write.
 type basisPrep struct {
-	head               uint64
-	t                  *tx
-	changed, unchanged int64
+	head                        uint64
+	t                           *tx
+	changed, unchanged, skipped int64
 }
 
 // prepareBasis works a chunk out from a snapshot, writing nothing.
@@ -239,7 +241,7 @@ func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids 
 		}
 		log := []op{}
 		p.t = &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(), deltas: map[string]int64{}, log: &log}
-		p.changed, p.unchanged, err = p.t.changeBases(q, ids, ch)
+		p.changed, p.unchanged, p.skipped, err = p.t.changeBases(q, ids, ch)
 		return err
 	})
 	if err != nil {
@@ -256,15 +258,19 @@ func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids 
 // and left the log 100,000 entries longer per 100,000 contacts tagged. The
 // evidence of a chunk's entry is not in it: it may be personal, and it is
 // kept, sealed, on each contact's basis.
-func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged int64, err error) {
+func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged, skipped int64, err error) {
 	rd := newRecordReader(t.txn)
 	defer rd.close()
 	var done []gdpr.ContactID
 	var slot Slot
 	for _, id := range ids {
 		ok, s, err := t.changeBasis(q, rd, id, ch)
+		if errors.Is(err, errSkipped) {
+			skipped++
+			continue
+		}
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if ok {
 			done = append(done, id)
@@ -297,8 +303,12 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 		}
 		t.auditBulk(action, detail, done)
 	}
-	return int64(len(done)), unchanged, nil
+	return int64(len(done)), unchanged, skipped, nil
 }
+
+// errSkipped says a contact of a bulk change is anonymized or gone: it is
+// left alone and counted apart from those already as asked.
+var errSkipped = errors.New("anonymized or gone")
 
 // changeBasis changes one contact, re-checking the query on the record as it
 // is now (another writer may have changed it since the page was read). It
@@ -306,12 +316,15 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch BasisChange) (bool, Slot, error) {
 	rec, err := rd.read(id)
 	if errors.Is(err, ErrNotFound) {
-		return false, 0, nil
+		return false, 0, errSkipped
 	}
 	if err != nil {
 		return false, 0, err
 	}
 	old := rec.clear()
+	if old.Status == gdpr.ContactAnonymized {
+		return false, 0, errSkipped
+	}
 	if ch.Basis == gdpr.BasisConsent {
 		return t.changeConsent(q, id, &rec, &old, ch)
 	}

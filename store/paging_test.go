@@ -77,6 +77,25 @@ func TestContactsBeforeMirrorsContacts(t *testing.T) {
 	}
 }
 
+// An anonymized contact is skipped by a bulk change, and counted apart
+// from the contacts already as asked (an erased record takes no basis).
+func TestApplyBasisCountsAnonymizedAsSkipped(t *testing.T) {
+	s, ids := queryStore(t, 10)
+	if _, err := s.Anonymize("op", ids[2], AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyBasisTo(context.Background(), "op", ids[3:4], BasisChange{Basis: gdpr.BasisContract, Evidence: "order 1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ApplyBasisTo(context.Background(), "op", ids[2:5], BasisChange{Basis: gdpr.BasisContract, Evidence: "order 2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Matched != 3 || res.Changed != 1 || res.Unchanged != 1 || res.Skipped != 1 {
+		t.Errorf("result %+v, want 3 looked at: 1 changed, 1 already as asked, 1 skipped", res)
+	}
+}
+
 func TestApplyBasisToMarkedContacts(t *testing.T) {
 	s, ids := queryStore(t, 40)
 	marked := []gdpr.ContactID{ids[3], ids[9], ids[9], ids[21], gdpr.ContactID(999999)}
@@ -92,9 +111,9 @@ func TestApplyBasisToMarkedContacts(t *testing.T) {
 			t.Errorf("%s has no consent basis after ApplyBasisTo", id)
 		}
 	}
-	// ids[9] given twice is one contact: 4 looked at, the unknown id unchanged.
-	if res.Matched != 4 || res.Changed != 3 || res.Unchanged != 1 {
-		t.Errorf("result %+v, want 4 looked at, 3 changed", res)
+	// ids[9] given twice is one contact: 4 looked at, the unknown id skipped.
+	if res.Matched != 4 || res.Changed != 3 || res.Unchanged != 0 || res.Skipped != 1 {
+		t.Errorf("result %+v, want 4 looked at, 3 changed, 1 skipped", res)
 	}
 	if es := auditSince(t, s, before); len(es) != 1 || contactsCovered(es) != res.Changed {
 		t.Errorf("audit entries %+v for %d changes, want one entry about them", es, res.Changed)
@@ -130,7 +149,7 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed, _, replayed, err := s.commitBasis("op", q, ch, first, p1, &last)
+	changed, _, _, replayed, err := s.commitBasis("op", q, ch, first, p1, &last)
 	if err != nil || !replayed || changed == 0 {
 		t.Fatalf("first chunk: changed %d, replayed %v, %v; want its preparation replayed", changed, replayed, err)
 	}
@@ -138,7 +157,7 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	if _, err := s.ApplyBasisTo(context.Background(), "ben", []gdpr.ContactID{second[3]}, ch, nil); err != nil {
 		t.Fatal(err)
 	}
-	changed2, unchanged2, replayed, err := s.commitBasis("op", q, ch, second, p2, &last)
+	changed2, unchanged2, _, replayed, err := s.commitBasis("op", q, ch, second, p2, &last)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +173,12 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, replayed, err := s.commitBasis("op", q, ch, third, p3, &last); err != nil || !replayed {
+	if _, _, _, replayed, err := s.commitBasis("op", q, ch, third, p3, &last); err != nil || !replayed {
 		t.Errorf("third chunk: replayed %v, %v; want its preparation replayed", replayed, err)
 	}
 	// Worked out before the other writer's change, two of the run's
 	// writes ago: worked out again.
-	if _, _, replayed, err := s.commitBasis("op", q, ch, fourth, p4, &last); err != nil || replayed {
+	if _, _, _, replayed, err := s.commitBasis("op", q, ch, fourth, p4, &last); err != nil || replayed {
 		t.Errorf("fourth chunk: replayed %v, %v; want it worked out again", replayed, err)
 	}
 	// Two worked out at once, written one after the other with no one
@@ -177,7 +196,7 @@ func TestBulkChunkPreparedAheadIsRedoneAfterAnotherWrite(t *testing.T) {
 		ids []gdpr.ContactID
 		p   *basisPrep
 	}{{fifth, p5}, {sixth, p6}} {
-		if _, _, replayed, err := s.commitBasis("op", q, ch, c.ids, c.p, &last); err != nil || !replayed {
+		if _, _, _, replayed, err := s.commitBasis("op", q, ch, c.ids, c.p, &last); err != nil || !replayed {
 			t.Errorf("chunk %d of two worked out at once: replayed %v, %v; want its preparation replayed", i+5, replayed, err)
 		}
 	}

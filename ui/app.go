@@ -45,13 +45,16 @@ type Model struct {
 	width, height int
 	counts        store.Counts
 	message       string
-	messageErr    bool
+	messageErr    bool // an error: ✗
+	messageRefuse bool // a refusal: !
+	messageDone   bool // a success: ✓; none of the three is a hint
 	showHelp      bool
 	confirmQuit   bool
 	quitting      bool
 	empty         bool
 	changes       <-chan struct{}
 	crash         string // the report of a panic that stopped the UI
+	farewell      string // the result of work that ended as the desk quit
 }
 
 // elsewhereMsg says another session changed the store.
@@ -157,7 +160,13 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.broadcast(msg)
 	case statusMsg:
-		m.message, m.messageErr = msg.text, msg.err
+		if msg.over != "" {
+			if m.message == msg.over {
+				m.message, m.messageErr, m.messageRefuse, m.messageDone = "", false, false, false
+			}
+			return m, nil
+		}
+		m.message, m.messageErr, m.messageRefuse, m.messageDone = msg.text, msg.err, msg.refused, msg.done
 		return m, nil
 	case countsMsg:
 		m.counts, m.empty = msg.counts, msg.empty
@@ -185,15 +194,24 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.active = msg.to
 		return m, m.screens[msg.to].Update(msg)
 	case doneMsg:
-		// No screen acts on it: the root only quits once the work ended.
+		// No screen acts on it: the root shows the result, and quits once
+		// the work ended if that was asked. A quit question asked while it
+		// ran is answered by its end: it closes, and the result shows.
+		if msg.text != "" {
+			m.message, m.messageErr, m.messageRefuse, m.messageDone = msg.text, msg.err, false, !msg.err
+		}
 		if m.quitting && m.busy() == "" {
+			m.farewell = msg.text
 			return m, tea.Quit
+		}
+		if m.confirmQuit && m.busy() == "" {
+			m.confirmQuit = false
 		}
 		return m, nil
 	case tea.KeyPressMsg:
 		// A message stays until the next key, then the footer shows the
 		// keys again.
-		m.message, m.messageErr = "", false
+		m.message, m.messageErr, m.messageRefuse, m.messageDone = "", false, false, false
 		return m, m.key(msg)
 	case tea.MouseWheelMsg:
 		return m, m.screens[m.active].Update(msg)
@@ -341,7 +359,7 @@ func (m *Model) render() string {
 	default:
 		body = m.screens[m.active].View(w, bodyH)
 	}
-	if m.confirmQuit {
+	if m.confirmQuit && m.busy() != "" {
 		text := fmt.Sprintf("%s is running.\nQuit anyway? It stops after the current chunk;\nwhat is done stays done, the rest is untouched.\n\n%s quit   %s keep working",
 			m.busy(), st.Key.Render("y"), st.Key.Render("n"))
 		body = lipgloss.Place(w, bodyH, lipgloss.Center, lipgloss.Center, st.Dialog.Render(text))
@@ -379,17 +397,23 @@ func (m *Model) tabBar(w int) string {
 func (m *Model) footer(w int) string {
 	st := m.c.styles
 	var parts []string
-	if m.confirmQuit {
+	if m.confirmQuit && m.busy() != "" {
 		return ""
 	}
 	if m.showHelp {
 		return st.Subtle.Render("? or esc closes the help")
 	}
 	if m.message != "" {
-		if m.messageErr {
+		// The mark says what kind of message it is without colour.
+		switch {
+		case m.messageErr:
 			return ansi.Truncate(st.Error.Render("✗ "+plain(m.message)), w, "…")
+		case m.messageRefuse:
+			return ansi.Truncate(st.Refused.Render("! "+plain(m.message)), w, "…")
+		case m.messageDone:
+			return ansi.Truncate(st.Message.Render("✓ "+plain(m.message)), w, "…")
 		}
-		return ansi.Truncate(st.Message.Render("✓ "+plain(m.message)), w, "…")
+		return ansi.Truncate(st.Hint.Render("· "+plain(m.message)), w, "…")
 	}
 	for _, b := range m.screens[m.active].Help() {
 		if !b.Enabled() {
@@ -458,11 +482,19 @@ func (m *Model) welcome(w, h int) string {
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Box.Render(text))
 }
 
-// doneMsg ends a background operation; the app quits after it when the
-// owner asked to quit while it ran.
+// doneMsg ends a background operation with its result for the status
+// line; the app quits after it when the owner asked to quit while it ran,
+// and keeps the result to say once the terminal is back (Farewell).
 type doneMsg struct {
 	what string
+	text string // the result
+	err  bool   // the operation failed
 }
+
+// Farewell is the result of work that ended as the desk quit (a bulk
+// change stopped after its chunk), for the command to print once the
+// terminal is back; empty when there is none.
+func (m *Model) Farewell() string { return m.farewell }
 
 // ShutdownMsg tells a session the server is stopping: a running bulk
 // change stops after its chunk, and the program quits.

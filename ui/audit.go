@@ -348,8 +348,11 @@ func (s *auditScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 func (s *auditScreen) setFilter(text string) tea.Cmd {
 	f, err := parseAuditFilter(text)
 	if err != nil {
+		// The line keeps what was typed, still being edited, with the
+		// error under it (as the contacts filter does).
 		s.filterErr = err.Error()
-		return nil
+		s.filtering = true
+		return s.filter.Focus()
 	}
 	s.af, s.filterText, s.filterErr = f, strings.TrimSpace(text), ""
 	return s.restart()

@@ -119,7 +119,11 @@ func TestAuditBadFilterKeepsTheList(t *testing.T) {
 		{`record:"source webinar`, "a quote is not closed"},
 	} {
 		auditFilter(d, c.q)
-		d.mustShow(c.says, "/ record:R10")
+		// The line keeps what was typed, to be corrected; esc puts
+		// back the filter in force.
+		d.mustShow(c.says, "/ "+c.q)
+		d.keys("esc")
+		d.mustShow("/ record:R10")
 		if got := seqs(auditOf(d).entries); !equalSeqs(got, before) {
 			t.Fatalf("%q changed the list to %v, want %v", c.q, got, before)
 		}

@@ -24,13 +24,19 @@ type markedSet struct {
 }
 
 func (m markedSet) describe() string {
+	n, noun := gdpr.Thousands(m.n), "contacts"
+	if m.n == 1 {
+		noun = "contact"
+	}
 	switch {
 	case m.query != nil && m.text != "":
-		return fmt.Sprintf("the %s contacts matching %s", gdpr.Thousands(m.n), m.text)
+		return fmt.Sprintf("the %s %s matching %s", n, noun, m.text)
+	case m.query != nil && m.n == 1:
+		return "the one contact"
 	case m.query != nil:
-		return fmt.Sprintf("all %s contacts", gdpr.Thousands(m.n))
+		return fmt.Sprintf("all %s contacts", n)
 	}
-	return fmt.Sprintf("the %s marked contacts", gdpr.Thousands(m.n))
+	return fmt.Sprintf("the %s marked %s", n, noun)
 }
 
 // bulk is the bulk lawful-basis change: a small form, a confirmation that
@@ -50,6 +56,8 @@ type bulk struct {
 
 	confirming bool
 	willChange int64 // -1 while counting
+	leftNone   int64 // removing: how many are left with no basis at all
+	leftUpTo   bool  // leftNone is an upper bound (consent for one purpose)
 	running    bool
 	cancelling bool // esc was pressed; the run ends after its chunk
 	done       bool // ended: cancelled, failed or applied
@@ -79,6 +87,7 @@ func newBulk(c *common, set markedSet) *bulk {
 			return nil
 		}),
 	).WithHideFunc(func() bool { return b.basis != gdpr.BasisConsent }), huh.NewGroup(
+		// Removing asks for neither: nothing is recorded but the removal.
 		huh.NewInput().Title("Source").Description("where the basis comes from, e.g. webinar, crm import").Value(&b.source),
 		huh.NewInput().Title("Evidence").Description("what shows it holds, e.g. \"webinar signup 2024\" (needed to add)").
 			Value(&b.evid).Validate(func(s string) error {
@@ -87,7 +96,7 @@ func newBulk(c *common, set markedSet) *bulk {
 			}
 			return nil
 		}),
-	)).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
+	).WithHideFunc(func() bool { return b.op == "remove" })).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
 	return b
 }
 
@@ -113,16 +122,22 @@ func (b *bulk) help() []key.Binding {
 
 func (b *bulk) change() store.BasisChange {
 	ch := store.BasisChange{Basis: b.basis, Remove: b.op == "remove", Source: b.source, Evidence: strings.TrimSpace(b.evid)}
+	if ch.Remove {
+		ch.Source, ch.Evidence = "", ""
+	}
 	if b.basis == gdpr.BasisConsent {
 		ch.Purpose = strings.TrimSpace(b.purpose)
 	}
 	return ch
 }
 
-// bulkCountMsg says how many marked contacts the change would change.
+// bulkCountMsg says how many marked contacts the change would change and,
+// for a removal, how many it would leave with no basis.
 type bulkCountMsg struct {
-	n   int64
-	err error
+	n        int64
+	leftNone int64
+	upTo     bool
+	err      error
 }
 
 // bulkMsg reports progress of a running change.
@@ -138,7 +153,11 @@ type bulkDoneMsg struct {
 // (desk.PreviewBasisChange, the command line's preview too).
 func (b *bulk) countChanges() tea.Msg {
 	n, err := desk.PreviewBasisChange(b.c.store, b.set.contacts(), b.change())
-	return bulkCountMsg{n: n, err: err}
+	if err != nil {
+		return bulkCountMsg{err: err}
+	}
+	left, upTo, err := desk.LeftWithoutBasis(b.c.store, b.set.contacts(), b.change())
+	return bulkCountMsg{n: n, leftNone: left, upTo: upTo, err: err}
 }
 
 // contacts is the set as the bulk use case takes it.
@@ -197,7 +216,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 			b.done = true
 			return failed("count the change", msg.err)
 		}
-		b.willChange = msg.n
+		b.willChange, b.leftNone, b.leftUpTo = msg.n, msg.leftNone, msg.upTo
 		return nil
 	case bulkMsg:
 		b.progress = msg.p
@@ -209,16 +228,13 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 		if b.change().Remove {
 			verb, prep = "Removed", "from"
 		}
-		done := func() tea.Msg { return doneMsg{what: "bulk"} }
+		// The result goes with doneMsg itself, so the root shows it (and
+		// keeps it when the desk quits once the run ended) whatever order
+		// the messages arrive in.
 		if msg.err != nil {
-			return tea.Batch(failed("bulk change stopped", msg.err), changed, done)
+			return tea.Batch(changed, finishedWith(doneMsg{what: "bulk", text: "bulk change stopped: " + msg.err.Error(), err: true}))
 		}
-		text := fmt.Sprintf("%s %s %s %s contacts (%s already as asked)", verb, b.basis, prep,
-			gdpr.Thousands(msg.res.Changed), gdpr.Thousands(msg.res.Unchanged))
-		if msg.res.Cancelled {
-			text = "Cancelled: " + text + "; the rest is untouched"
-		}
-		return tea.Batch(status(text), changed, done)
+		return tea.Batch(changed, finishedWith(doneMsg{what: "bulk", text: bulkResultText(verb, prep, b.basis, msg.res)}))
 	case tea.KeyPressMsg:
 		if b.confirming {
 			switch {
@@ -242,10 +258,7 @@ func (b *bulk) update(msg tea.Msg) tea.Cmd {
 	if b.confirming || b.running {
 		return nil
 	}
-	f, cmd := b.form.Update(msg)
-	if ff, ok := f.(*huh.Form); ok {
-		b.form = ff
-	}
+	cmd := updateForm(b.form, msg)
 	switch b.form.State {
 	case huh.StateCompleted:
 		b.confirming = true
@@ -262,25 +275,64 @@ func (b *bulk) view(w, h int) string {
 	title := st.Title.Render("Lawful basis for " + b.set.describe())
 	if b.confirming {
 		ch := b.change()
-		verb, prep := "Add", "to"
-		if ch.Remove {
-			verb, prep = "Remove", "from"
-		}
-		n := "counting…"
+		n := "the marked contacts (counting…)"
 		if b.willChange >= 0 {
-			n = gdpr.Thousands(b.willChange)
+			n = contactsWord(b.willChange)
 		}
-		label := ch.Basis.Label()
-		if ch.Purpose != "" {
-			label += " for " + gdpr.NormalizePurposeName(ch.Purpose)
+		what := "the lawful basis " + ch.Basis.Label()
+		if ch.Basis == gdpr.BasisConsent {
+			what = "consent for " + gdpr.NormalizePurposeName(ch.Purpose)
 		}
-		body := fmt.Sprintf("%s %s (%s) %s %s contacts?\n\nSource: %s\nEvidence: %s\n\nEach changed contact gets an audit entry. Contacts that already\nare as asked, and anonymized ones, are left alone.\n\n%s go   %s cancel",
-			verb, st.Key.Render(string(ch.Basis)), label, prep, st.Big.Render(n),
-			dash(gdpr.NormalizeSource(ch.Source)), dash(ch.Evidence), st.Key.Render("y"), st.Key.Render("n/esc"))
+		var lines []string
+		if ch.Remove {
+			lines = append(lines, fmt.Sprintf("Remove %s from %s?", what, st.Big.Render(n)))
+			if b.willChange >= 0 && b.leftNone > 0 {
+				up := ""
+				if b.leftUpTo {
+					up = "up to "
+				}
+				lines = append(lines, "", st.Warn.Render(fmt.Sprintf("! %s%s of them are left with no lawful basis at all:", up, gdpr.Thousands(b.leftNone))),
+					"  their data may then not be processed (Art. 6(1)).")
+			}
+		} else {
+			lines = append(lines, fmt.Sprintf("Add %s to %s?", what, st.Big.Render(n)), "",
+				"Source:   "+dash(gdpr.NormalizeSource(ch.Source)), "Evidence: "+dash(ch.Evidence))
+		}
+		lines = append(lines, "",
+			fmt.Sprintf("The audit log gets one entry per %d contacts changed,", store.BulkChunk),
+			"found in each contact's trail. Contacts already as asked,",
+			"and anonymized ones, are left alone.", "",
+			st.Key.Render("y")+" go   "+st.Key.Render("n/esc")+" cancel")
+		body := strings.Join(lines, "\n")
 		return title + "\n\n" + st.Dialog.Render(body)
 	}
 	b.form.WithWidth(min(w-2, 72)).WithHeight(max(h-3, 8))
 	return title + "\n\n" + b.form.View()
+}
+
+func finishedWith(m doneMsg) tea.Cmd { return func() tea.Msg { return m } }
+
+// bulkResultText says what a run did: the contacts changed, those already
+// as asked, and the anonymized ones it skipped, each counted apart.
+func bulkResultText(verb, prep string, basis gdpr.Basis, res store.BulkResult) string {
+	text := fmt.Sprintf("%s %s %s %s (%s already as asked", verb, basis, prep,
+		contactsWord(res.Changed), gdpr.Thousands(res.Unchanged))
+	if res.Skipped > 0 {
+		text += fmt.Sprintf("; %s anonymized or gone, skipped", gdpr.Thousands(res.Skipped))
+	}
+	text += ")"
+	if res.Cancelled {
+		text = "Cancelled: " + text + "; the rest is untouched"
+	}
+	return text
+}
+
+// contactsWord is n contacts, in the singular for one.
+func contactsWord(n int64) string {
+	if n == 1 {
+		return "1 contact"
+	}
+	return gdpr.Thousands(n) + " contacts"
 }
 
 func (b *bulk) progressLine(w int) string {

@@ -98,8 +98,8 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 	if !key.Matches(msg, k.Tick, k.NA, k.Note) {
 		return nil
 	}
-	if ok, why := s.c.role.May(gdpr.ActionChecklistSet); !ok {
-		return status(why)
+	if ok, cmd := s.c.mayDo(gdpr.ActionChecklistSet); !ok {
+		return cmd
 	}
 	rec := it.Record
 	switch {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 
 	"time"
@@ -59,6 +60,9 @@ type Store interface {
 	SaveRecipient(operator string, r gdpr.Recipient) error
 	DeleteRecipient(operator, name string) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
+	// RecordRefusal audits an action the desk refused (by role or by a
+	// guard) that never reached a commit.
+	RecordRefusal(operator, what string) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -137,27 +141,89 @@ type ioMsg struct {
 	msg tea.Msg
 }
 
-// statusMsg sets the status line's message.
+// statusMsg sets the status line's message. Each kind has its own mark,
+// so it reads without colour: ✓ done, ! refused, ✗ failed, and none for a
+// hint (what a key needs, "nothing changed").
 type statusMsg struct {
-	text string
-	err  bool
+	text    string
+	err     bool // an error: ✗
+	refused bool // a refusal by role or by a rule of the book: !
+	done    bool // an action that succeeded: ✓
+	// over, when set, clears the line if it still says over: a hint of
+	// work under way ("counting the matches…") goes once the work is done
+	// instead of lingering after it.
+	over string
 }
 
+// statusOver clears the hint text once what it announced is done, unless
+// another message has replaced it meanwhile.
+func statusOver(text string) tea.Cmd {
+	return func() tea.Msg { return statusMsg{over: text} }
+}
+
+// status shows a hint: nothing was done, nothing was refused.
 func status(text string) tea.Cmd {
 	return func() tea.Msg { return statusMsg{text: text} }
 }
 
+// done shows that an action succeeded.
+func done(text string) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, done: true} }
+}
+
+// failed shows what failed and why; a change the store refused by role
+// is shown as a refusal (the store audited it).
 func failed(what string, err error) tea.Cmd {
-	return func() tea.Msg { return statusMsg{text: what + ": " + err.Error(), err: true} }
+	forbidden := errors.Is(err, store.ErrForbidden)
+	return func() tea.Msg { return statusMsg{text: what + ": " + err.Error(), err: !forbidden, refused: forbidden} }
+}
+
+// refuse says why an action is refused (by the operator's role, or by a
+// guard of the rule book), marked as a refusal, and audits it once with
+// Store.RecordRefusal as an access.refused entry. what names the action
+// without personal data (an audit action such as contact.edit, with the
+// rule that refused it).
+func (c *common) refuse(what, why string) tea.Cmd {
+	return tea.Batch(refused(why), c.recordRefusal(what))
+}
+
+// refused shows a refusal on the status line, without auditing it (its
+// audit entry is written where it was decided, by recordRefusal).
+func refused(why string) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: why, refused: true} }
+}
+
+// recordRefusal audits a refusal (see refuse) without a status message.
+func (c *common) recordRefusal(what string) tea.Cmd {
+	st, op := c.store, c.operator
+	return c.io(func() tea.Msg {
+		if err := st.RecordRefusal(op, what); err != nil {
+			return statusMsg{text: "audit the refusal: " + err.Error(), err: true}
+		}
+		return nil
+	})
+}
+
+// mayDo reports whether the operator's role allows action; when it does
+// not, cmd shows and audits the refusal (refuse).
+func (c *common) mayDo(action gdpr.Action) (ok bool, cmd tea.Cmd) {
+	if ok, why := c.role.May(action); !ok {
+		return false, c.refuse(string(action), why)
+	}
+	return true, nil
 }
 
 // reported ends an action: its error on the status line, or its message
-// there and every screen told that the data changed.
+// there and every screen told that the data changed. A change the store
+// refused (its role check) is shown as a refusal: the store has audited it.
 func reported(text string, err error) tea.Cmd {
+	if errors.Is(err, store.ErrForbidden) {
+		return func() tea.Msg { return statusMsg{text: err.Error(), refused: true} }
+	}
 	if err != nil {
 		return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
 	}
-	return tea.Batch(status(text), changed)
+	return tea.Batch(done(text), changed)
 }
 
 // scrollKey moves a scrolled view for the list keys; it reports whether

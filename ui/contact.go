@@ -153,7 +153,7 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.contact.Status == gdpr.ContactAnonymized {
 		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest, k.Bulk} {
 			if key.Matches(msg, b) {
-				return status("this contact is anonymized: nothing personal is left to act on")
+				return v.c.refuse("a change to an anonymized contact", "this contact is anonymized: nothing personal is left to act on")
 			}
 		}
 		return nil
@@ -183,8 +183,8 @@ func (v *contactView) key(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	if ok, why := v.c.role.May(action); !ok {
-		return status(why)
+	if ok, cmd := v.c.mayDo(action); !ok {
+		return cmd
 	}
 	v.none = ""
 	d := open()
@@ -231,7 +231,8 @@ func (v *contactView) editDialog() *dialog {
 	for _, f := range fs {
 		f.orig = *f.get(&c)
 		f.value = f.orig
-		in := huh.NewInput().Title(f.label).Value(&f.value).Inline(true)
+		// A space after the longest label, so none runs into its field ("Postal code>").
+		in := huh.NewInput().Title(f.label + " ").Value(&f.value).Inline(true)
 		switch strings.TrimSpace(f.label) {
 		case "Email":
 			in = in.Validate(func(s string) error {
@@ -421,7 +422,7 @@ func (v *contactView) requestDialog() *dialog {
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
-		channels = append(channels, huh.NewOption(string(c), c))
+		channels = append(channels, huh.NewOption(words(c), c))
 	}
 	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
 		return v.act(func() (string, error) {
@@ -467,7 +468,7 @@ func (v *contactView) lines(w int) []string {
 		head = st.Title.Render(c.ID.String()+" (anonymized)") + "  " + st.Subtle.Render("erased "+c.AnonymizedAt.Format("2006-01-02"))
 	}
 	add(head, "")
-	add(v.guardLines()...)
+	add(v.guardLines(w)...)
 	kv := func(label, value string) string {
 		return st.Label.Render(fmt.Sprintf("%-9s", label)) + " " + dash(value)
 	}
@@ -477,7 +478,7 @@ func (v *contactView) lines(w int) []string {
 		country += " " + gdpr.CountryName(c.Country) + " (" + string(c.EU()) + " EU/EEA)"
 	}
 	left := []string{kv("Email", c.Email), kv("Phone", c.Phone), kv("Company", c.Company), kv("Address", address), kv("Country", country)}
-	right := []string{kv("Source", c.Source), kv("Tags", strings.Join(c.Tags, ", ")), kv("Created", c.CreatedAt.Format("2006-01-02")), kv("Updated", c.UpdatedAt.Format("2006-01-02")), kv("Notes", c.Notes)}
+	right := []string{kv("Source", c.Source), kv("Tags", strings.Join(c.Tags, ", ")), kv("Created", createdText(c)), kv("Updated", c.UpdatedAt.Format("2006-01-02")), kv("Notes", c.Notes)}
 	if len(c.PastEmails) > 0 {
 		left = append(left, kv("Earlier", strings.Join(c.PastEmails, ", ")))
 	}
@@ -541,7 +542,16 @@ func (v *contactView) lines(w int) []string {
 
 	add("", st.Header.Render("Audit trail"))
 	for _, e := range v.audit {
-		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), plain(e.Operator), plain(e.Action), st.Subtle.Render(plain(e.Detail))))
+		add(trailLine(st, e))
 	}
 	return out
+}
+
+// createdText is when a contact was created; an anonymized record keeps
+// only the year (the rest of the date is erased), so only the year is said.
+func createdText(c gdpr.Contact) string {
+	if c.Status == gdpr.ContactAnonymized {
+		return c.CreatedAt.Format("2006") + " (year only)"
+	}
+	return c.CreatedAt.Format("2006-01-02")
 }

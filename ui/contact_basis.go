@@ -34,14 +34,17 @@ func (v *contactView) basisDialog() *dialog {
 	}
 	source, evidence := gdpr.SourceManual, ""
 	op, id, st := v.c.operator, v.id, v.c.store
-	fields := []huh.Field{
+	what := huh.NewGroup(
 		huh.NewSelect[bool]().Title("Change").Options(huh.NewOption("add a basis", false), huh.NewOption("remove a basis", true)).Value(&remove),
 		huh.NewSelect[gdpr.Basis]().Title("Lawful basis (Art. 6(1))").
 			Description("consent is recorded per purpose with c; withdrawn with w").Options(opts...).Value(&basis),
+	)
+	// Removing asks for neither: nothing is recorded but the removal.
+	proof := huh.NewGroup(
 		huh.NewInput().Title("Source").Description("where it comes from, e.g. purchase, in_person").Value(&source),
 		huh.NewInput().Title("Evidence").Description("what shows it, e.g. order 1042 (kept sealed; no more than needed)").Value(&evidence),
-	}
-	return newDialog("Lawful basis of "+id.String(), func() tea.Cmd {
+	).WithHideFunc(func() bool { return remove })
+	return newDialogGroups("Lawful basis of "+id.String(), func() tea.Cmd {
 		return v.act(func() (string, error) {
 			if remove && !c.HasBasis(basis) {
 				return "", fmt.Errorf("%s does not hold %s: nothing to remove (it holds %s)", id, basis.Label(), basesWords(held))
@@ -50,6 +53,9 @@ func (v *contactView) basisDialog() *dialog {
 				return "", fmt.Errorf("say what shows the basis (the evidence): an auditor will ask")
 			}
 			ch := store.BasisChange{Basis: basis, Remove: remove, Source: strings.TrimSpace(source), Evidence: strings.TrimSpace(evidence)}
+			if remove {
+				ch.Source, ch.Evidence = "", ""
+			}
 			res, err := desk.ApplyBasisChange(context.Background(), st, op, desk.Contacts{IDs: []gdpr.ContactID{id}}, ch, nil)
 			if err != nil {
 				return "", fmt.Errorf("lawful basis of %s: %w", id, err)
@@ -61,9 +67,12 @@ func (v *contactView) basisDialog() *dialog {
 			if res.Changed == 0 {
 				return id.String() + " is already as asked: nothing changed", nil
 			}
+			if remove && !keepsBasis(c, basis) {
+				return verb + " " + id.String() + "; it now has no lawful basis: it may not be processed (Art. 6(1))", nil
+			}
 			return verb + " " + id.String(), nil
 		})
-	}, fields...)
+	}, what, proof)
 }
 
 // basesWords names bases in plain words ("none" for none).
@@ -76,4 +85,14 @@ func basesWords(bs []gdpr.Basis) string {
 		words[i] = b.Label()
 	}
 	return strings.Join(words, ", ")
+}
+
+// keepsBasis reports whether c holds a basis other than b.
+func keepsBasis(c gdpr.Contact, b gdpr.Basis) bool {
+	for _, a := range c.Bases {
+		if a.Basis != b {
+			return true
+		}
+	}
+	return false
 }

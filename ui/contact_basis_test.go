@@ -37,8 +37,7 @@ func TestFlowBasisFromTheContactScreenArt6(t *testing.T) {
 	// And removed again.
 	d.keys("b")
 	d.keys("down", "enter") // remove
-	d.keys("down", "enter") // legal obligation
-	d.keys("enter", "enter")
+	d.keys("down", "enter") // legal obligation: removing asks no source or evidence
 	d.mustShow("Removed Legal obligation from " + sel.ID.String())
 	if c, _ := s.Contact(sel.ID); c.HasBasis(gdpr.BasisLegalObligation) {
 		t.Errorf("bases %+v after removing", c.Bases)

@@ -162,7 +162,7 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		s.win.SetTotal(msg.n)
 		if s.endAsked {
 			s.endAsked = false
-			return s.fetch(s.win.End()...)
+			return tea.Batch(s.fetch(s.win.End()...), statusOver(countingMatches))
 		}
 		return nil
 	case changedMsg:
@@ -224,15 +224,22 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// setFilter applies a filter text; a bad term keeps the old list and says
-// what is wrong, inline.
+// setFilter applies a filter text, typed or set from elsewhere (w on the
+// dashboard, a checklist fix). The line then holds it with the cursor at
+// its end, so what is typed next is added after it. A bad term keeps the
+// old list and the line as typed, still being edited, with what is wrong
+// said under it.
 func (s *contacts) setFilter(text string) tea.Cmd {
 	q, err := gdpr.ParseQuery(text)
 	if err != nil {
 		s.queryErr = err.Error()
-		return nil
+		s.filter.SetValue(text)
+		s.filter.CursorEnd()
+		s.filtering = true
+		return s.filter.Focus()
 	}
-	s.filter.SetValue(text)
+	s.filter.SetValue(strings.TrimSpace(text))
+	s.filter.CursorEnd()
 	s.query, s.queryText, s.queryErr = q, strings.TrimSpace(text), ""
 	return s.reload()
 }
@@ -282,7 +289,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.End):
 		if s.win.Total() < 0 {
 			s.endAsked = true
-			return status("counting the matches…")
+			return status(countingMatches)
 		}
 		return s.fetch(s.win.End()...)
 	case key.Matches(msg, k.Mark):
@@ -294,10 +301,10 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 			return status("no marks to clear")
 		}
 		s.clearMarks()
-		return status("marks cleared")
+		return done("marks cleared")
 	case key.Matches(msg, k.Bulk):
-		if ok, why := s.c.role.May(gdpr.ActionBasisAdd); !ok {
-			return status(why)
+		if ok, cmd := s.c.mayDo(gdpr.ActionBasisAdd); !ok {
+			return cmd
 		}
 		if s.bulk != nil && s.bulk.running {
 			return status("a bulk change is already running")
@@ -315,6 +322,9 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// countingMatches is the hint while end waits for the count of matches.
+const countingMatches = "counting the matches…"
 
 // tableRows is how many rows the table shows: the body less the filter
 // bar, the info line, the header and, while a bulk change runs, its
@@ -340,6 +350,7 @@ func editFilter(in *textinput.Model, editing *bool, applied string, msg tea.KeyP
 		*editing = false
 		in.Blur()
 		in.SetValue(applied)
+		in.CursorEnd()
 		return false, nil
 	}
 	*in, cmd = in.Update(msg)
@@ -396,7 +407,7 @@ func (s *contacts) markAll() tea.Cmd {
 	if s.queryText != "" {
 		what = "every contact matching " + s.queryText
 	}
-	return tea.Batch(status("marked "+what+" (x clears)"), s.countMarks())
+	return tea.Batch(done("marked "+what+" (x clears)"), s.countMarks())
 }
 
 func (s *contacts) countMarks() tea.Cmd {
@@ -445,7 +456,12 @@ func (s *contacts) columns(w int) []column {
 	if wide {
 		fixed = append(fixed,
 			column{"Source", 16, func(c *gdpr.Contact) string { return dash(c.Source) }},
-			column{"Created", 10, func(c *gdpr.Contact) string { return c.CreatedAt.Format("2006-01-02") }})
+			column{"Created", 10, func(c *gdpr.Contact) string {
+				if c.Status == gdpr.ContactAnonymized {
+					return c.CreatedAt.Format("2006") // only the year is kept
+				}
+				return c.CreatedAt.Format("2006-01-02")
+			}})
 	}
 	used := 2
 	for _, col := range fixed {
@@ -540,9 +556,14 @@ func (s *contacts) info() string {
 	total := "counting…"
 	if n := s.win.Total(); n >= 0 {
 		total = gdpr.Thousands(n)
-		if s.queryText != "" {
+		switch {
+		case s.queryText != "" && n == 1:
 			total += " match"
-		} else {
+		case s.queryText != "":
+			total += " matches"
+		case n == 1:
+			total += " contact"
+		default:
 			total += " contacts"
 		}
 		if n > 0 {

@@ -159,7 +159,9 @@ func (d *dashboard) View(w, h int) string {
 	var act strings.Builder
 	act.WriteString(st.Title.Render("Recent activity"))
 	for _, e := range d.activity {
-		fmt.Fprintf(&act, "\n%s %-16s %-8s %s", st.Subtle.Render(e.At.UTC().Format("01-02 15:04")), plain(e.Action), plain(e.Record), st.Subtle.Render(plain(e.Operator)))
+		// The action in a cell of its own (17: contact.anonymize), so a long
+		// one never runs into the record.
+		fmt.Fprintf(&act, "\n%s %s %-8s %s", st.Subtle.Render(e.At.UTC().Format("01-02 15:04")), cell(plain(e.Action), 17), plain(e.Record), st.Subtle.Render(plain(e.Operator)))
 	}
 
 	colW := max(w/2-1, 30)

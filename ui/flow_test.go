@@ -77,7 +77,7 @@ func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
 	d.keys("enter")
 	d.typeText("webinar signup 2024")
 	d.keys("enter")
-	d.mustShow("Add consent (Consent for newsletter) to")
+	d.mustShow("Add consent for newsletter to")
 	d.keys("y")
 	if n, _ := s.Count(q); n != 0 {
 		// Anonymized contacts match basis:none and are never given a basis.
@@ -128,9 +128,14 @@ func TestFlowCancelBulkMidway(t *testing.T) {
 	// esc below always lands between two chunks, however fast the run.
 	d := drive(t, newTestModel(s, func(o *Options) { o.Store = gatedStore{namedStore{s}} }), 100, 30)
 	d.keys("2", "A", "b", "down", "enter") // remove…
-	d.keys("down", "enter")                // …contract
-	d.keys("enter", "enter")               // source, evidence (not needed to remove)
-	d.mustShow("Remove contract")
+	d.keys("down", "enter")                // …contract: removing asks no source or evidence
+	d.mustShow("Remove the lawful basis Contract from")
+	// It warns how many are left with no basis at all (Art. 6(1)).
+	only := mustCountQuery(t, s, "basis:contract") - mustCountQuery(t, s, "basis:contract basis:consent|legal_obligation|vital_interests|public_task|legitimate_interests")
+	d.mustShow("! " + gdpr.Thousands(only) + " of them are left with no lawful basis at all")
+	if strings.Contains(d.screen(), "Evidence:") {
+		t.Errorf("the removal's confirmation shows source and evidence:\n%s", d.screen())
+	}
 	holding, _ := s.Count(mustParse(t, "basis:contract"))
 	progressed := 0
 	d.hook = func(msg tea.Msg) []string {
@@ -171,7 +176,7 @@ func TestFlowMarkRowsOneByOne(t *testing.T) {
 	d.keys("b", "enter", "down", "down", "enter", "enter") // add, legal obligation, source
 	d.typeText("tax records")
 	d.keys("enter")
-	d.mustShow("Add legal_obligation (Legal obligation) to 2 contacts?")
+	d.mustShow("Add the lawful basis Legal obligation to 2 contacts?")
 	d.keys("y")
 	c, err := s.Contact(first.ID)
 	if err != nil {
@@ -186,14 +191,21 @@ func TestFlowMarkRowsOneByOne(t *testing.T) {
 	consistent(t, s)
 }
 
-// A bad filter term is reported inline and the list stays as it was.
+// A bad filter term is reported inline, the line keeps what was typed to
+// be corrected, and the list stays as it was; esc puts back the filter in
+// force.
 func TestFlowBadFilterIsExplainedInline(t *testing.T) {
 	s := openDemo(t, 100)
 	d := drive(t, newTestModel(s), 100, 30)
 	d.keys("2")
 	filter(d, "country:DE")
 	filter(d, "colour:blue")
-	d.mustShow("colour", "/ country:DE")
+	d.mustShow(`unknown field "colour"`, "/ colour:blue")
+	if cs := d.m.screens[tabContacts].(*contacts); cs.queryText != "country:DE" || !cs.filtering {
+		t.Fatalf("after a bad term: filter %q, editing %v; want country:DE kept, the line still edited", cs.queryText, cs.filtering)
+	}
+	d.keys("esc")
+	d.mustShow("/ country:DE")
 	filter(d, "country:Atlantis")
 	d.mustShow("Atlantis")
 }
@@ -233,6 +245,7 @@ func TestFlowContactActions(t *testing.T) {
 	if c, _ := s.Contact(id); c.Status != gdpr.ContactRestricted {
 		t.Fatalf("status %s after restrict", c.Status)
 	}
+	d.mustShow("Restricted (Art. 18) since", "contests accuracy")
 	d.keys("c")
 	pickConsentPurpose(t, d, s, "newsletter")
 	d.keys("enter", "enter", "enter") // purpose, how, when
@@ -334,16 +347,51 @@ func TestFlowQuitDuringBulkAsks(t *testing.T) {
 	if !asked {
 		t.Fatal("no progress was reported")
 	}
-	// The question was asked and the run went on, unanswered, to the end.
+	// The question was asked and the run went on, unanswered, to the end:
+	// its end closes the question (nothing runs any more) and shows the
+	// result, which is not lost.
 	if d.quit {
 		t.Fatal("q quit at once while a change was running")
 	}
-	if !d.m.confirmQuit {
-		t.Fatal("q did not ask for confirmation")
+	if d.m.confirmQuit {
+		t.Fatal("the quit question stayed after the run ended")
+	}
+	d.mustShow("✓ Added consent to")
+	if strings.Contains(d.screen(), " is running.") {
+		t.Fatalf("the screen still says a run is running:\n%s", d.screen())
+	}
+	d.keys("q")
+	if !d.quit {
+		t.Error("q did not quit once the run had ended")
+	}
+	consistent(t, s)
+}
+
+// Quitting with y stops the run after its chunk; its result is kept for
+// the command to print once the terminal is back (Model.Farewell).
+func TestFlowQuitDuringBulkKeepsTheResult(t *testing.T) {
+	s := openDemo(t, 2000)
+	withNewsletter(t, s)
+	d := drive(t, newTestModel(s, func(o *Options) { o.Store = gatedStore{namedStore{s}} }), 100, 30)
+	d.keys("2", "A", "b", "enter", "enter")
+	d.typeText("newsletter")
+	d.keys("enter", "enter")
+	d.typeText("signed forms")
+	d.keys("enter")
+	asked := false
+	d.hook = func(msg tea.Msg) []string {
+		if _, ok := msg.(bulkMsg); ok && !asked {
+			asked = true
+			return []string{"q", "y"}
+		}
+		return nil
 	}
 	d.keys("y")
-	if !d.quit {
-		t.Error("y did not quit")
+	if !asked || !d.quit {
+		t.Fatalf("asked %v, quit %v: want q, y during the run to quit after its chunk", asked, d.quit)
+	}
+	if f := d.m.Farewell(); !strings.HasPrefix(f, "Cancelled: Added consent to 500 contacts") {
+		t.Errorf("farewell %q, want the cancelled run's result", f)
 	}
 	consistent(t, s)
 }

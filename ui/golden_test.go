@@ -22,7 +22,7 @@ func TestGolden(t *testing.T) {
 	steps := []goldenStep{
 		{"dashboard", nil, "Recent activity"},
 		{"contacts", []string{"2"}, "row 1"},
-		{"contacts-filtered", []string{"2", "/", "e", "u", ":", "y", "e", "s", " ", "b", "a", "s", "i", "s", ":", "n", "o", "n", "e", "enter"}, "match · row 1"},
+		{"contacts-filtered", []string{"2", "/", "e", "u", ":", "y", "e", "s", " ", "b", "a", "s", "i", "s", ":", "n", "o", "n", "e", "enter"}, "matches · row 1"},
 		{"contacts-bad-filter", []string{"2", "/", "f", "o", "o", ":", "b", "a", "r", "enter"}, "foo"},
 		{"contacts-marked", []string{"2", "/", "c", "o", "u", "n", "t", "r", "y", ":", "D", "E", "enter", "A"}, "marked (all matching country:DE)"},
 		// The mark's message comes from store work: wait for it, so b

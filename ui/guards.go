@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -25,23 +26,25 @@ func (v *contactView) guardKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if v.contact.Hold != nil {
 			action = gdpr.ActionContactRelease
 		}
-		if ok, why := v.c.role.May(action); !ok {
-			return status(why), true
+		if ok, cmd := v.c.mayDo(action); !ok {
+			return cmd, true
 		}
 		return openDialog(v.c, &v.dialog, v.holdDialog()), true
 	}
 	if v.contact.Status == gdpr.ContactHeld {
 		for _, b := range []key.Binding{k.Edit, k.Consent, k.Withdraw, k.Restrict, k.Anonymize, k.Export, k.NewRequest} {
 			if key.Matches(msg, b) {
-				return status("this contact is " + v.contact.HeldLabel() + ": only the hold can be released (h)"), true
+				return v.c.refuse("a change to a contact erased under a legal hold (Art. 17(3)(b))",
+					"this contact is "+v.contact.HeldLabel()+": only the hold can be released (h)"), true
 			}
 		}
 	}
 	return nil, false
 }
 
-// guardLines are the contact view's lines on restriction and hold.
-func (v *contactView) guardLines() []string {
+// guardLines are the contact view's lines on restriction and hold, w
+// cells wide: the owner's reasons are wrapped, never cut.
+func (v *contactView) guardLines(w int) []string {
 	st, c := v.c.styles, v.contact
 	var out []string
 	if c.Status == gdpr.ContactHeld {
@@ -52,14 +55,16 @@ func (v *contactView) guardLines() []string {
 		if !c.RestrictedAt.IsZero() {
 			since = " since " + c.RestrictedAt.Format(time.DateOnly)
 		}
-		out = append(out, st.Warn.Render("Restricted (Art. 18)"+since)+": "+dash(c.RestrictionReason))
+		line := st.Warn.Render("Restricted (Art. 18)"+since) + ": " + dash(c.RestrictionReason)
+		out = append(out, strings.Split(lipgloss.NewStyle().Width(max(w, 20)).Render(line), "\n")...)
 	}
 	if !c.MarketingObjection.IsZero() {
 		out = append(out, st.Warn.Render("Objected to marketing")+" on "+c.MarketingObjection.Format(time.DateOnly)+st.Subtle.Render(" (Art. 21(3)): never marketed"))
 	}
 	if c.Hold != nil && c.Status != gdpr.ContactHeld {
-		out = append(out, st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly))+": "+plain(c.Hold.Reason)+
-			st.Subtle.Render(" · keeps "+strings.Join(c.Hold.Keep, ", ")))
+		line := st.Warn.Render("Legal hold until "+c.Hold.Until.Format(time.DateOnly)) + ": " + plain(c.Hold.Reason) +
+			st.Subtle.Render(" · keeps "+strings.Join(c.Hold.Keep, ", "))
+		out = append(out, strings.Split(lipgloss.NewStyle().Width(max(w, 20)).Render(line), "\n")...)
 	}
 	if len(out) > 0 {
 		out = append(out, "")
@@ -158,9 +163,11 @@ func (v *contactView) erasureBlockedDialog(answering gdpr.RequestID) *dialog {
 	}
 	ok := true
 	d := newDialog("Anonymize "+v.id.String()+": not now (SPEC §9 erasure guards)", func() tea.Cmd {
-		return status("nothing changed: " + v.id.String() + " cannot be erased yet")
+		return refused("nothing changed: " + v.id.String() + " cannot be erased yet")
 	}, huh.NewConfirm().Title("Understood").Affirmative("OK").Negative("").Value(&ok))
 	d.body = strings.Join(why, "\n")
+	// Refused once, when the reasons are shown.
+	d.opened = v.c.recordRefusal(string(gdpr.ActionContactAnonymize) + " blocked by the erasure guards")
 	return d
 }
 

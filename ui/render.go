@@ -68,7 +68,7 @@ func paragraph(s string) string { return textsafe.Text(s) }
 
 // cell cuts or pads s to exactly w cells, so table columns line up.
 func cell(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
+	s = ansi.Truncate(steadyWidth(s), w, "…")
 	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
 }
 

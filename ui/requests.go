@@ -146,8 +146,8 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.state = (s.state + 1) % 3
 		s.filter()
 	case key.Matches(msg, k.NewRequest):
-		if ok, why := s.c.role.May(gdpr.ActionRequestAdd); !ok {
-			return status(why)
+		if ok, cmd := s.c.mayDo(gdpr.ActionRequestAdd); !ok {
+			return cmd
 		}
 		return openDialog(s.c, &s.dialog, s.newRequestDialog())
 	case key.Matches(msg, k.Open):
@@ -168,7 +168,7 @@ func (s *requests) newRequestDialog() *dialog {
 	op, st := s.c.operator, s.c.store
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
-		channels = append(channels, huh.NewOption(string(c), c))
+		channels = append(channels, huh.NewOption(words(c), c))
 	}
 	return newDialog("New request", func() tea.Cmd {
 		return s.c.io(func() tea.Msg {
@@ -238,7 +238,7 @@ func (s *requests) View(w, h int) string {
 		if r.Contact != 0 {
 			who = r.Contact.String()
 		}
-		line := fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", r.ID, r.Type, who, r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), r.Status, daysWords(st, r, now))
+		line := fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", r.ID, r.Type, who, r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), words(r.Status), daysWords(st, r, now))
 		if i == c.sel {
 			line = st.Selected.Render(cell(line, w))
 		}
@@ -483,10 +483,10 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 			continue
 		}
 		if s.blocked != "" {
-			return status(s.blocked)
+			return v.c.refuse(string(s.action)+" before its step is open", s.blocked)
 		}
-		if ok, why := v.c.role.May(s.action); !ok {
-			return status(why)
+		if ok, cmd := v.c.mayDo(s.action); !ok {
+			return cmd
 		}
 		return openDialog(v.c, &v.dialog, s.open())
 	}
@@ -655,7 +655,7 @@ func (v *requestView) view(w, h int) string {
 	kv := func(label, value string) string {
 		return st.Label.Render(fmt.Sprintf("%-10s", label)) + " " + dash(value)
 	}
-	add(st.Title.Render(fmt.Sprintf("%s %s request", r.ID, r.Type.Label()))+"  "+string(r.Status)+"  "+daysWords(st, r, now), "")
+	add(st.Title.Render(fmt.Sprintf("%s %s request", r.ID, r.Type.Label()))+"  "+words(r.Status)+"  "+daysWords(st, r, now), "")
 	who := r.SubjectEmail + " (no contact matched)"
 	if v.contact != nil {
 		who = v.contact.ID.String() + " " + v.contact.Name()
@@ -664,7 +664,7 @@ func (v *requestView) view(w, h int) string {
 		}
 	}
 	add(kv("Who", who),
-		kv("Received", r.Received.Format(time.DateOnly)+" by "+string(r.Channel)),
+		kv("Received", r.Received.Format(time.DateOnly)+" by "+words(r.Channel)),
 		kv("Due", r.Due.Format(time.DateOnly)),
 		kv("Note", r.Note))
 	if r.Verified != nil {
@@ -712,7 +712,7 @@ func (v *requestView) view(w, h int) string {
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
-		add(fmt.Sprintf("  %s %-8s %-16s %s", e.At.UTC().Format("2006-01-02 15:04"), plain(e.Operator), plain(e.Action), st.Subtle.Render(plain(e.Detail))))
+		add(trailLine(st, e))
 	}
 	v.scroll = min(v.scroll, max(len(lines)-h, 0))
 	return strings.Join(lines[v.scroll:], "\n")

@@ -261,6 +261,12 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			for i, r := range rows {
 				if s.id(r) == s.focus {
 					s.cur.sel = i
+					// A version recorded from the text being read is
+					// the one shown now, not the one it started from.
+					if r.what == rowPolicy && s.reading != nil {
+						p := s.policies[r.i]
+						s.reading, s.readTop = &p, 0
+					}
 				}
 			}
 			s.focus = ""
@@ -272,7 +278,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			return failed(msg.what, msg.err)
 		}
 		s.focus = msg.focus
-		return tea.Batch(status(msg.text), changed)
+		return tea.Batch(done(msg.text), changed)
 	case changedMsg:
 		return s.load()
 	case switchMsg:
@@ -374,7 +380,7 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		case rowRule:
 			return s.open(func() *dialog { return s.deleteRuleDialog(r.i) })
 		case rowPolicy:
-			return status("policy versions are kept for good, as proof of what people agreed to (Art. 7(1))")
+			return s.c.refuse("deleting a policy version (Art. 7(1))", "policy versions are kept for good, as proof of what people agreed to (Art. 7(1))")
 		}
 		return status("only recipients and source rules can be deleted; enter edits this row")
 	}
@@ -384,8 +390,8 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 // open opens a form when the operator may change settings; otherwise the
 // reason is shown instead of the form.
 func (s *settings) open(build func() *dialog) tea.Cmd {
-	if ok, why := s.c.role.May(gdpr.ActionSettingsEdit); !ok {
-		return status(why)
+	if ok, cmd := s.c.mayDo(gdpr.ActionSettingsEdit); !ok {
+		return cmd
 	}
 	d := build()
 	// Sized before its first frame: a text field wraps its first lines at
@@ -487,9 +493,9 @@ func (s *settings) roleDialog(r roleDef) *dialog {
 			return nil
 		})
 	},
-		huh.NewInput().Title("Name   ").Value(&p.Name).Inline(true),
-		huh.NewInput().Title("Email  ").Value(&p.Email).Inline(true).Validate(optionalEmail),
-		huh.NewInput().Title("Address").Value(&p.Address).Inline(true),
+		huh.NewInput().Title("Name    ").Value(&p.Name).Inline(true),
+		huh.NewInput().Title("Email   ").Value(&p.Email).Inline(true).Validate(optionalEmail),
+		huh.NewInput().Title("Address ").Value(&p.Address).Inline(true),
 		huh.NewNote().Description("Address: street, postcode and city, country.\nLeave every field empty to record that the role is not appointed."),
 	)
 }
@@ -687,14 +693,14 @@ func (s *settings) recipientDialog(i int) *dialog {
 			return "Saved " + noun, nil
 		})
 	},
-		huh.NewInput().Title("Name     ").Value(&r.Name).Inline(true).Validate(checkName),
-		huh.NewInput().Title("Role     ").Value(&role).Inline(true).Validate(checkRole).Placeholder("processor, controller or joint"),
-		huh.NewInput().Title("Service  ").Value(&r.Service).Inline(true).Placeholder("e.g. newsletter delivery"),
-		huh.NewInput().Title("Country  ").Value(&country).Inline(true).Validate(checkCountry),
-		huh.NewInput().Title("Purposes ").Value(&purposes).Inline(true).Placeholder("names from the purposes register, comma-separated"),
-		huh.NewInput().Title("DPA date ").Value(&dpa).Inline(true).Validate(checkDate).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
-		huh.NewInput().Title("Safeguard").Value(&safeguard).Inline(true).Validate(checkSafeguard).Placeholder("outside the EEA: adequacy, scc, bcr or derogation"),
-		huh.NewInput().Title("Contact  ").Value(&r.Contact).Inline(true).Validate(checkContact),
+		huh.NewInput().Title("Name      ").Value(&r.Name).Inline(true).Validate(checkName),
+		huh.NewInput().Title("Role      ").Value(&role).Inline(true).Validate(checkRole).Placeholder("processor, controller or joint"),
+		huh.NewInput().Title("Service   ").Value(&r.Service).Inline(true).Placeholder("e.g. newsletter delivery"),
+		huh.NewInput().Title("Country   ").Value(&country).Inline(true).Validate(checkCountry),
+		huh.NewInput().Title("Purposes  ").Value(&purposes).Inline(true).Placeholder("names from the purposes register, comma-separated"),
+		huh.NewInput().Title("DPA date  ").Value(&dpa).Inline(true).Validate(checkDate).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
+		huh.NewInput().Title("Safeguard ").Value(&safeguard).Inline(true).Validate(checkSafeguard).Placeholder("outside the EEA: adequacy, scc, bcr or derogation"),
+		huh.NewInput().Title("Contact   ").Value(&r.Contact).Inline(true).Validate(checkContact),
 		huh.NewNote().Description("Recipients are named in access packages (through their purposes) and told of rectifications, erasures and restrictions (Art. 19)."),
 	)
 }

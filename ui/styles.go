@@ -14,7 +14,9 @@ type Styles struct {
 	Title     lipgloss.Style
 	Subtle    lipgloss.Style
 	Status    lipgloss.Style
-	Message   lipgloss.Style
+	Message   lipgloss.Style // a success on the status line, after ✓
+	Hint      lipgloss.Style // a hint on the status line, after ·
+	Refused   lipgloss.Style // a refusal on the status line, after !
 	Error     lipgloss.Style
 	Warn      lipgloss.Style
 	Good      lipgloss.Style
@@ -42,6 +44,8 @@ func DefaultStyles() Styles {
 		Subtle:    lipgloss.NewStyle().Foreground(subtle),
 		Status:    lipgloss.NewStyle().Foreground(subtle),
 		Message:   lipgloss.NewStyle().Foreground(green),
+		Hint:      lipgloss.NewStyle(),
+		Refused:   lipgloss.NewStyle().Foreground(amber).Bold(true),
 		Error:     lipgloss.NewStyle().Foreground(red).Bold(true),
 		Warn:      lipgloss.NewStyle().Foreground(amber),
 		Good:      lipgloss.NewStyle().Foreground(green),

@@ -55,6 +55,11 @@ func (a *app) runTUI(ctx context.Context) error {
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		return fmt.Errorf("terminal UI: %w", runErr)
 	}
+	// Work that ended as the desk quit (a bulk change stopped after its
+	// chunk) says what it did here, once the terminal is back.
+	if f := m.Farewell(); f != "" {
+		fmt.Fprintln(a.stdout, f)
+	}
 	return nil
 }
 

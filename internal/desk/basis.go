@@ -104,3 +104,77 @@ func ApplyBasisChange(ctx context.Context, s BasisStore, operator string, set Co
 	}
 	return s.ApplyBasisTo(ctx, operator, set.IDs, ch, progress)
 }
+
+// LeftWithoutBasis says how many of the contacts a removal would leave with
+// no lawful basis at all (Art. 6(1): their data then may not be processed),
+// so the owner is warned before it runs. Adding leaves no one without. For
+// a query it is worked out from counts: those holding the basis less those
+// also holding another. Removing consent for one purpose, a contact whose
+// consent stands for another purpose keeps it, which counts cannot tell:
+// the figure is then an upper bound (upTo). Marked contacts are read one by
+// one, and the figure is exact.
+func LeftWithoutBasis(s BasisStore, set Contacts, ch store.BasisChange) (n int64, upTo bool, err error) {
+	if !ch.Remove {
+		return 0, false, nil
+	}
+	purpose := gdpr.NormalizePurposeName(ch.Purpose)
+	if set.Query == nil {
+		for _, id := range set.IDs {
+			c, err := s.Contact(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return 0, false, fmt.Errorf("read %s: %w", id, err)
+			}
+			if applies(&c, ch) && !keepsABasis(&c, ch.Basis, purpose) {
+				n++
+			}
+		}
+		return n, false, nil
+	}
+	q := *set.Query
+	with := func(terms ...gdpr.Term) gdpr.Query {
+		w := q
+		w.Terms = append(append([]gdpr.Term(nil), q.Terms...), terms...)
+		return w
+	}
+	holding := gdpr.Term{Field: gdpr.FieldBasis, Values: []string{string(ch.Basis)}}
+	if ch.Basis == gdpr.BasisConsent {
+		holding = gdpr.Term{Field: gdpr.FieldPurpose, Values: []string{purpose}}
+	}
+	other := gdpr.Term{Field: gdpr.FieldBasis}
+	for _, b := range gdpr.Bases() {
+		if b != ch.Basis {
+			other.Values = append(other.Values, string(b))
+		}
+	}
+	all, err := s.Count(with(holding))
+	if err != nil {
+		return 0, false, fmt.Errorf("count the contacts holding %s: %w", ch.Basis, err)
+	}
+	kept, err := s.Count(with(holding, other))
+	if err != nil {
+		return 0, false, fmt.Errorf("count the contacts holding another basis: %w", err)
+	}
+	return all - kept, ch.Basis == gdpr.BasisConsent, nil
+}
+
+// keepsABasis reports whether c still has a lawful basis once b (for
+// consent: its consent for purpose) is removed.
+func keepsABasis(c *gdpr.Contact, b gdpr.Basis, purpose string) bool {
+	for _, a := range c.Bases {
+		if a.Basis != b && a.Basis != gdpr.BasisConsent {
+			return true
+		}
+	}
+	if b != gdpr.BasisConsent {
+		return c.HasBasis(gdpr.BasisConsent)
+	}
+	for _, p := range c.WithdrawablePurposes() {
+		if p != purpose {
+			return true
+		}
+	}
+	return false
+}

@@ -127,3 +127,49 @@ func TestPreviewConsentChangeIsWhatTheRunChanges(t *testing.T) {
 		t.Error("a bulk consent without a purpose was accepted")
 	}
 }
+
+// Removing a basis warns how many contacts it leaves with none (Art. 6(1)):
+// the warning, for a query and for marked contacts, is the number of
+// contacts without any basis the run then adds.
+func TestLeftWithoutBasisIsWhatTheRemovalLeaves(t *testing.T) {
+	li := gdpr.BasisAssignment{Basis: gdpr.BasisLegitimateInterests, Source: "fair"}
+	ct := gdpr.BasisAssignment{Basis: gdpr.BasisContract, Source: "purchase"}
+	q, err := gdpr.ParseQuery("country:DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := gdpr.ParseQuery("basis:none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, marked := range []bool{false, true} {
+		s := openStore(t)
+		ids := create(t, s,
+			gdpr.Contact{Email: "a@example.org", Country: "DE", Bases: []gdpr.BasisAssignment{li}},
+			gdpr.Contact{Email: "b@example.org", Country: "DE", Bases: []gdpr.BasisAssignment{li, ct}},
+			gdpr.Contact{Email: "c@example.org", Country: "DE", Bases: []gdpr.BasisAssignment{li}},
+			gdpr.Contact{Email: "d@example.org", Country: "DE", Bases: []gdpr.BasisAssignment{ct}},
+			gdpr.Contact{Email: "e@example.org", Country: "AT", Bases: []gdpr.BasisAssignment{li}},
+		)
+		set := Contacts{Query: &q}
+		if marked {
+			set = Contacts{IDs: ids[:4]}
+		}
+		ch := store.BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}
+		n, upTo, err := LeftWithoutBasis(s, set, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.Count(none)
+		if _, err := ApplyBasisChange(context.Background(), s, "owner", set, ch, nil); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := s.Count(none)
+		if n != 2 || upTo || after-before != n {
+			t.Errorf("marked %v: warned of %d (up to %v), the removal left %d more without a basis; want 2", marked, n, upTo, after-before)
+		}
+		if add, _, _ := LeftWithoutBasis(s, set, store.BasisChange{Basis: gdpr.BasisContract}); add != 0 {
+			t.Errorf("adding a basis warns of %d left without one", add)
+		}
+	}
+}

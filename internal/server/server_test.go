@@ -279,7 +279,7 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	before, _ := s.Counts()
 	// anna gives every EU contact without a basis consent, from her keyboard.
 	anna.send("w")
-	anna.waitFor(t, "match · row 1")
+	anna.waitFor(t, "matches · row 1")
 	anna.send("A")
 	anna.send("b")
 	anna.waitFor(t, "Lawful basis for")
