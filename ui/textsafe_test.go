@@ -71,20 +71,31 @@ func assertFrameSafe(t *testing.T, what, frame string) {
 func TestHostileContactIsDrawnInert(t *testing.T) {
 	s := openDemo(t, 0)
 	var ids []gdpr.ContactID
+	clipboardStored := false // the OSC 52 name, when validation lets it in
 	for i, h := range hostileFields {
 		id, err := s.CreateContact("owner", gdpr.Contact{FirstName: h, LastName: h, Company: h, City: h, Notes: h, Source: "fair",
 			Country: "DE", Email: fmt.Sprintf("h%d@example.com", i), Tags: []string{"x"}})
 		if err != nil {
 			continue // refused by validation: as safe
 		}
+		clipboardStored = clipboardStored || i == 0
 		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
 		t.Fatal("the store took none of the hostile names: this test would check nothing")
 	}
-	if _, err := s.AddRequest("owner", gdpr.Request{Type: gdpr.RequestAccess, Contact: ids[0], Note: hostileFields[0],
-		Received: testNow, Channel: gdpr.ChannelEmail}); err != nil {
-		t.Fatal(err)
+	// A note the store refuses (a control character) is as safe as one it
+	// draws inert: the first hostile note it takes is the one drawn.
+	noted := false
+	for _, h := range hostileFields {
+		if _, err := s.AddRequest("owner", gdpr.Request{Type: gdpr.RequestAccess, Contact: ids[0], Note: h,
+			Received: testNow, Channel: gdpr.ChannelEmail}); err == nil {
+			noted = true
+			break
+		}
+	}
+	if !noted {
+		t.Log("the store refused every hostile request note")
 	}
 	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "news" + hostileSGR, Basis: gdpr.BasisConsent}); err != nil {
 		t.Logf("purpose refused: %v", err)
@@ -98,7 +109,7 @@ func TestHostileContactIsDrawnInert(t *testing.T) {
 	check("dashboard")
 	d.keys("2")
 	check("contacts list")
-	if !strings.Contains(d.screen(), "␛]52;c;cHduZWQ=␇X") && strings.HasPrefix(hostileFields[0], "\x1b") {
+	if clipboardStored && !strings.Contains(d.screen(), "␛]52;c;cHduZWQ=␇X") {
 		t.Errorf("the tampered name does not show as such:\n%s", d.screen())
 	}
 	for range ids {
