@@ -71,21 +71,25 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 						return errors.New("not confirmed; nothing was changed")
 					}
 				}
-				res, rec, err := desk.Erase(s, a.operatorName(), c.ID, opts)
-				if err != nil {
+				res, rec, files, err := desk.Erase(s, a.operatorName(), c.ID, opts)
+				if err != nil && res.Event == 0 {
 					return err
 				}
 				if opts.KeepHeld {
 					fmt.Fprintf(a.stdout, "%s erased except held records until %s: %d address(es) on the suppression list (audit entry %d).\n",
 						c.ID, c.Hold.Until.Format("2006-01-02"), res.Suppressed, res.Event)
-					return nil
+				} else {
+					fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
+						c.ID, res.Suppressed, res.Event)
 				}
-				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
-					c.ID, res.Suppressed, res.Event)
-				if rec != 0 {
+				// The files written with the person's data (SPEC §8).
+				for _, line := range files.Lines() {
+					fmt.Fprintln(a.stdout, line)
+				}
+				if rec != 0 && !opts.KeepHeld {
 					fmt.Fprintf(a.stdout, "Recipients to tell (Art. 19) recorded on %s: gdprdesk request notify %s --recipients all\n", rec, rec)
 				}
-				return nil
+				return err
 			})
 		},
 	}
@@ -199,6 +203,9 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	for _, line := range rep.Files.Lines() {
+		fmt.Fprintln(a.stdout, line)
+	}
 	if rep.Held > 0 {
 		fmt.Fprintf(a.stdout, "%s of them were held records whose legal hold has ended (Art. 17(3)(b)).\n", gdpr.Thousands(rep.Held))
 	}
