@@ -59,7 +59,9 @@ type ErasedFiles struct {
 }
 
 // ByHand lists the files the owner has to delete by hand.
-func (e ErasedFiles) ByHand() []string { return append(append([]string(nil), e.Elsewhere...), e.Changed...) }
+func (e ErasedFiles) ByHand() []string {
+	return append(append([]string(nil), e.Elsewhere...), e.Changed...)
+}
 
 // Lines says what became of the files, one line each, for the command
 // line and the screens (nothing when there were none).
