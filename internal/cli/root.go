@@ -61,6 +61,10 @@ type app struct {
 	stderrTTY bool
 	now       func() time.Time
 	served    *served
+	// create lets open start a new store in a missing or empty data
+	// directory (demo, import; datadir.go), and announce says so on
+	// stderr. Other commands refuse a directory without a store.
+	create, announce bool
 }
 
 // run executes one command line and returns the exit code. A command that
@@ -203,6 +207,9 @@ func (a *app) open() (s *store.Store, release func() error, err error) {
 	}
 	dir, err := a.dataDir()
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.storeDir(dir); err != nil {
 		return nil, nil, err
 	}
 	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
