@@ -96,3 +96,20 @@ func TestImportStartsADataDirectory(t *testing.T) {
 		t.Errorf("import wrote into a directory of other files: %d entries", len(es))
 	}
 }
+
+// A store that cannot be opened is one line on stderr: Badger's own log
+// of the failure ("Received err: … Cleaning up...") does not come first
+// (issue 19 item 11).
+func TestFailedOpenIsOneLine(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	if r := gdprdesk(t, "contact", "add", "--email", "a@example.org", "--data", dir); r.code != 0 {
+		t.Fatalf("contact add: %s", r.stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "db", "KEYREGISTRY"), []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := gdprdesk(t, "contacts", "--data", dir)
+	if r.code != exitFailure || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "gdprdesk: open store "+dir) {
+		t.Errorf("a store that does not open: exit %d, stderr %q; want its one error line", r.code, r.stderr)
+	}
+}
