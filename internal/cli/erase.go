@@ -38,6 +38,10 @@ request of the person is open (answer it first), the contact is restricted
 --keep-held erases everything but the held fields at once, suppresses the
 addresses, and the sweep finishes the erasure when the hold ends.
 
+The files written with the person's data (access packages, email drafts,
+portability files) are deleted when they are under the data directory and
+still as written; those written elsewhere are listed for you to delete.
+
 When run at a terminal, you are asked to type the contact's id to confirm.`,
 		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -110,6 +114,10 @@ type sweepJSON struct {
 	Held       int64            `json:"held_finished"`
 	Skipped    []desk.SweepSkip `json:"skipped"`
 	SkippedBy  map[string]int64 `json:"skipped_by"`
+	// The files written with the erased people's data: deleted under the
+	// data directory, or to delete by hand.
+	FilesDeleted int      `json:"files_deleted,omitempty"`
+	DeleteByHand []string `json:"delete_by_hand,omitempty"`
 }
 
 func (a *app) sweepCommand() *cobra.Command {
@@ -196,7 +204,7 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 			return nil
 		}
 		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Held: rep.Held,
-			Skipped: rep.Skipped, SkippedBy: rep.SkippedBy})
+			Skipped: rep.Skipped, SkippedBy: rep.SkippedBy, FilesDeleted: len(rep.Files.Deleted), DeleteByHand: rep.Files.ByHand()})
 	}
 	if !apply {
 		fmt.Fprintf(a.stdout, "%s contact(s) in scope without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(rep.Candidates))
