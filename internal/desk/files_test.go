@@ -76,7 +76,7 @@ func TestEraseDeletesTheFilesWrittenWithThePersonsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	personal := []string{"Ysolde", "Brackenridge", "ysolde.b@first.example", "7700 900461"}
-	if hits := grepDir(t, s.Dir(), personal...); len(hits) == 0 {
+	if hits := grepDir(t, exports, personal...); len(hits) == 0 {
 		t.Fatal("the packages under the data directory do not hold the person's data: the test proves nothing")
 	}
 
@@ -209,4 +209,41 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// The sweep erases people too: their files under the data directory go
+// with them, and those written elsewhere are reported (SPEC §8).
+func TestSweepDeletesTheErasedPeoplesFiles(t *testing.T) {
+	s := openStore(t)
+	ids := create(t, s, ysolde, gdpr.Contact{Email: "kept@example.org", Country: "DE",
+		Bases: []gdpr.BasisAssignment{{Basis: gdpr.BasisContract, Source: "purchase"}}})
+	exports := filepath.Join(s.Dir(), "exports")
+	if err := os.Mkdir(exports, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, id := range ids {
+		res, err := ExportAccess(s, AccessExport{Operator: "owner", Contact: id, Format: exporters.FormatJSON, Dir: exports, Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, res.Path)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "ysolde.json")
+	if _, err := ExportAccess(s, AccessExport{Operator: "owner", Contact: ids[0], Format: exporters.FormatJSON, Out: elsewhere, Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sweep(t.Context(), s, SweepOptions{Operator: "owner", Apply: true, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Erased != 1 || len(rep.Files.Deleted) != 1 || !sameSet(rep.Files.Elsewhere, []string{elsewhere}) {
+		t.Fatalf("sweep erased %d, files %+v", rep.Erased, rep.Files)
+	}
+	if _, err := os.Stat(paths[0]); err == nil {
+		t.Error("the swept person's package is still in DIR/exports")
+	}
+	if _, err := os.Stat(paths[1]); err != nil {
+		t.Errorf("the kept person's package was deleted: %v", err)
+	}
 }
