@@ -247,3 +247,24 @@ func TestSweepDeletesTheErasedPeoplesFiles(t *testing.T) {
 		t.Errorf("the kept person's package was deleted: %v", err)
 	}
 }
+
+// What the front ends show: one line per file to delete by hand, and one
+// short phrase for the TUI's status line; nothing when there were no files.
+func TestErasedFilesReport(t *testing.T) {
+	if l, s := (ErasedFiles{}).Lines(), (ErasedFiles{}).Summary(); len(l) != 0 || s != "" {
+		t.Errorf("no files reported as %q / %q", l, s)
+	}
+	e := ErasedFiles{Deleted: []string{"/d/exports/a.json", "/d/exports/a.eml"}, Elsewhere: []string{"/home/x/pkg.xlsx"}, Changed: []string{"/d/exports/b.json"}}
+	lines := e.Lines()
+	want := []string{
+		"Deleted 2 file(s) written with the person's data from the data directory.",
+		"Written elsewhere, delete it by hand: /home/x/pkg.xlsx",
+		"Changed since it was written, so left in place; delete it by hand if it holds the person's data: /d/exports/b.json",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("lines %q, want %q", lines, want)
+	}
+	if got := e.Summary(); got != "2 exported file(s) deleted; delete by hand: /home/x/pkg.xlsx, /d/exports/b.json" {
+		t.Errorf("summary %q", got)
+	}
+}
