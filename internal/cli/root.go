@@ -62,8 +62,9 @@ type app struct {
 	now       func() time.Time
 	served    *served
 	// create lets open start a new store in a missing or empty data
-	// directory (demo, import; datadir.go), and announce says so on
-	// stderr. Other commands refuse a directory without a store.
+	// directory (the commands that start a desk, datadir.go), and
+	// announce says so on stderr. Other commands refuse a directory
+	// without a store.
 	create, announce bool
 }
 
