@@ -77,6 +77,9 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 				}
 				res, rec, files, err := desk.Erase(s, a.operatorName(), c.ID, opts)
 				if err != nil && res.Event == 0 {
+					for _, line := range files.Lines() { // an interrupted erasure's files
+						fmt.Fprintln(a.stdout, line)
+					}
 					return err
 				}
 				if opts.KeepHeld {

@@ -117,10 +117,28 @@ func eraseFiles(s FilesStore, operator string, id gdpr.ContactID, files []store.
 	if len(mine) == 0 {
 		return out, nil
 	}
+	unnamed := map[string]bool{}
+	for _, f := range mine {
+		if f.Path == "" {
+			unnamed[f.SHA256] = true
+		}
+	}
+	if len(unnamed) > 0 {
+		// An erasure cut short before its files were dealt with: their
+		// names went with the key, so those under the data directory are
+		// found by their SHA-256.
+		found, err := removeBySHA256(s.Dir(), unnamed)
+		if err != nil {
+			return out, fmt.Errorf("look for the files of erased %s in %s: %w", id, s.Dir(), err)
+		}
+		out.Deleted = append(out.Deleted, found...)
+	}
 	for _, f := range mine {
 		switch deleted, err := removeWritten(s.Dir(), f); {
 		case f.Path == "":
-			out.Unnamed++
+			if unnamed[f.SHA256] {
+				out.Unnamed++
+			}
 		case errors.Is(err, errElsewhere):
 			out.Elsewhere = append(out.Elsewhere, f.Path)
 		case err != nil:
@@ -212,4 +230,32 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// removeBySHA256 deletes the regular files under dir (not its database and
+// key ring, and never through a link) whose SHA-256 is one of sums, and
+// takes each found sum out of sums.
+func removeBySHA256(dir string, sums map[string]bool) (deleted []string, err error) {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != dir && (d.Name() == "db" || d.Name() == "keys") && filepath.Dir(path) == dir {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		sum, err := fileSHA256(path)
+		if err != nil || !sums[sum] {
+			return err
+		}
+		if err := os.Remove(path); err != nil {
+			return err
+		}
+		delete(sums, sum)
+		deleted = append(deleted, path)
+		return nil
+	})
+	return deleted, err
 }

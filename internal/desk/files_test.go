@@ -268,3 +268,48 @@ func TestErasedFilesReport(t *testing.T) {
 		t.Errorf("summary %q", got)
 	}
 }
+
+// An erasure cut short after its commit (the key destroyed, the files not
+// yet dealt with) is finished by erasing again: the package under the data
+// directory is found by its SHA-256 and deleted, though its name went with
+// the key; the one elsewhere can no longer be named and is counted.
+func TestEraseAgainFinishesAnInterruptedErasuresFiles(t *testing.T) {
+	s := openStore(t)
+	id := create(t, s, ysolde)[0]
+	exports := filepath.Join(s.Dir(), "exports")
+	if err := os.Mkdir(exports, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	inside, err := ExportAccess(s, AccessExport{Operator: "owner", Contact: id, Format: exporters.FormatJSON, Dir: exports, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ExportAccess(s, AccessExport{Operator: "owner", Contact: id, Format: exporters.FormatCSV, Out: filepath.Join(t.TempDir(), "p.zip"), Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	// The store's erasure alone: what a crash right after it leaves.
+	if _, err := s.Anonymize("owner", id, store.AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(inside.Path); err != nil {
+		t.Fatalf("the package is gone before the files were dealt with: %v", err)
+	}
+	_, _, files, err := Erase(s, "owner", id, store.AnonymizeOptions{})
+	if err == nil || !strings.Contains(err.Error(), "already anonymized") {
+		t.Errorf("erasing again: %v", err)
+	}
+	abs, _ := filepath.Abs(inside.Path)
+	if !sameSet(files.Deleted, []string{abs}) || files.Unnamed != 1 {
+		t.Errorf("files %+v, want %s deleted and one unnamed", files, abs)
+	}
+	if _, err := os.Stat(inside.Path); err == nil {
+		t.Error("the interrupted erasure's package is still there")
+	}
+	if reg, err := s.WrittenFiles(id); err != nil || len(reg) != 0 {
+		t.Errorf("the register still holds %+v (%v)", reg, err)
+	}
+	// Nothing left: a third time is the plain refusal.
+	if _, _, files, err := Erase(s, "owner", id, store.AnonymizeOptions{}); err == nil || len(files.Lines()) != 0 {
+		t.Errorf("a third erasure: %v, %+v", err, files)
+	}
+}

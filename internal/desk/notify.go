@@ -125,6 +125,15 @@ func Erase(s EraseStore, operator string, id gdpr.ContactID, opts store.Anonymiz
 	if err != nil {
 		return res, 0, files, err
 	}
+	if c.Status == gdpr.ContactAnonymized {
+		// Erased already; an erasure cut short may have left its files.
+		written, err := s.WrittenFiles(id)
+		if err != nil || len(written) == 0 {
+			return res, 0, files, errors.Join(fmt.Errorf("contact %s is already anonymized", id), err)
+		}
+		files, err = eraseFiles(s, operator, id, written)
+		return res, 0, files, errors.Join(fmt.Errorf("contact %s is already anonymized; only the files its interrupted erasure left were dealt with", id), err)
+	}
 	names, err := RecipientsOf(s, &c)
 	if err != nil {
 		return res, 0, files, err
