@@ -89,6 +89,11 @@ const (
 	ActionSweepRecord        Action = "sweep.record"
 	ActionErasureReapply     Action = "erasure.reapply"
 
+	// ActionContactFilesErase deletes the files written with an erased
+	// person's data (access packages, drafts) from the data directory and
+	// takes them off the store's register (SPEC §8); it follows an erasure.
+	ActionContactFilesErase Action = "contact.files-erase"
+
 	// The record of a refusal and the program's own upkeep of its index
 	// are written whoever is at the keyboard.
 	ActionAccessRefused Action = "access.refused"
@@ -119,6 +124,8 @@ func (a Action) Phrase() string {
 		return "release legal holds"
 	case ActionContactExport, ActionRequestExport:
 		return "export access packages"
+	case ActionContactFilesErase:
+		return "delete an erased person's files"
 	case ActionBasisAdd, ActionBasisRemove:
 		return "change lawful bases"
 	case ActionConsentGrant, ActionConsentWithdraw:
@@ -153,7 +160,7 @@ func (a Action) Phrase() string {
 // people, and changing settings, the checklist, the operators and the keys.
 func (a Action) adminOnly() bool {
 	switch a {
-	case ActionContactAnonymize, ActionContactRelease, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
+	case ActionContactAnonymize, ActionContactFilesErase, ActionContactRelease, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
 		ActionOperatorAdd, ActionOperatorRemove, ActionOperatorReplace, ActionKeysRotate, ActionSuppressionReadmit,
 		ActionSweepRecord, ActionChecklistSet, ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
 		return true

@@ -609,11 +609,5 @@ func diffContacts(old, now *gdpr.Contact) ([]string, []byte, error) {
 // file's SHA-256 — nothing personal — and is refused, and the refusal
 // audited, for a role that may not export (gdpr.ActionContactExport).
 func (s *Store) RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error {
-	return s.write(operator, func(t *tx) error {
-		if _, err := t.getContactRec(id); err != nil {
-			return err
-		}
-		t.audit(gdpr.ActionContactExport, id.String(), "access package "+format+", sha256 "+sha256, nil, 0)
-		return nil
-	})
+	return s.RecordExportFiles(operator, id, format, sha256, nil)
 }

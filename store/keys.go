@@ -38,6 +38,7 @@ import (
 //	g/settings                        compliance settings
 //	pu/<name>                         purpose (records of processing, Art. 30)
 //	rc/<lower-case name>              recipient (processor, controller, joint)
+//	f/<contact id><audit seq><n>      file written with the person's data, path sealed (files.go)
 //
 //	  ┌ c/<id> ─────────────────────────────────────────────┐
 //	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,8 +41,8 @@ var ErrLocked = errors.New("data directory is in use by another gdprdesk process
 type Options struct {
 	// Now returns the current time; tests set a fixed clock.
 	Now func() time.Time
-	// Log receives Badger's warnings and errors (nothing personal is ever
-	// logged). Nil discards them.
+	// Log receives Badger's errors, one line each (nothing personal is
+	// ever logged; see quietLogger). Nil discards them.
 	Log io.Writer
 	// RemoteOnly refuses changes by names that are not registered
 	// operators: set by the SSH server, where every change comes from a
@@ -504,18 +505,23 @@ func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
 	return item.ValueCopy(nil)
 }
 
-// quietLogger passes Badger's warnings and errors on and drops its chatter.
+// quietLogger passes Badger's errors on, one line each, and drops its
+// warnings and chatter, so that a command's own error is the one line on
+// stderr (SPEC §4). Badger logs a failed open ("Received err: …. Cleaning
+// up...") before returning the same error, which the caller reports: that
+// one is dropped. Nothing Badger logs holds personal data (keys hold none,
+// and it never logs values).
 type quietLogger struct{ w io.Writer }
 
+// badgerOpenFailed is the format of Badger's log line for a failed open.
+const badgerOpenFailed = "Received err: %v. Cleaning up..."
+
 func (l quietLogger) Errorf(f string, a ...any) {
-	if l.w != nil {
-		fmt.Fprintf(l.w, "storage error: "+f, a...)
+	if l.w == nil || f == badgerOpenFailed {
+		return
 	}
+	fmt.Fprintln(l.w, "gdprdesk: storage error: "+strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
-func (l quietLogger) Warningf(f string, a ...any) {
-	if l.w != nil {
-		fmt.Fprintf(l.w, "storage warning: "+f, a...)
-	}
-}
-func (quietLogger) Infof(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
+func (quietLogger) Warningf(string, ...any) {}
+func (quietLogger) Infof(string, ...any)    {}
+func (quietLogger) Debugf(string, ...any)   {}

@@ -53,6 +53,10 @@ type Store interface {
 	CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.RequestStatus, note string) error
 	FindContact(ref string) (gdpr.Contact, error)
 	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
+	RecordExportFiles(operator string, id gdpr.ContactID, format, sha256 string, files []store.WrittenFile) error
+	UpdateRequestFiles(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error, contact gdpr.ContactID, files []store.WrittenFile) error
+	WrittenFiles(ids ...gdpr.ContactID) ([]store.WrittenFile, error)
+	ForgetFiles(operator string, id gdpr.ContactID, detail string) error
 	Purposes() ([]gdpr.Purpose, error)
 	GrantConsent(operator string, id gdpr.ContactID, purpose string, at time.Time, method string) error
 	WithdrawConsent(operator string, id gdpr.ContactID, purpose string, method string) error

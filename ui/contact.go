@@ -338,7 +338,7 @@ func (v *contactView) anonymizeDialog() *dialog {
 			return status("kept " + id.String() + "; nothing changed")
 		}
 		return v.act(func() (string, error) {
-			res, rec, err := desk.Erase(st, op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
+			res, rec, files, err := desk.Erase(st, op, id, store.AnonymizeOptions{Request: linked, OverrideReason: strings.TrimSpace(reason), KeepHeld: keepHeld})
 			if err != nil {
 				return "", fmt.Errorf("anonymize %s: %w", id, err)
 			}
@@ -351,6 +351,11 @@ func (v *contactView) anonymizeDialog() *dialog {
 			}
 			if linked != 0 {
 				text += "; " + linked.String() + " completed"
+			}
+			// The files written with the person's data (SPEC §8): what was
+			// deleted, and what the owner must delete by hand.
+			if sum := files.Summary(); sum != "" {
+				text += "; " + sum
 			}
 			return text, nil
 		})

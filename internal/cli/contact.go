@@ -105,6 +105,7 @@ source with a source rule gives its lawful basis.`,
 			if _, err := add.apply(cmd, &c); err != nil {
 				return err
 			}
+			a.create, a.announce = true, true // the first contact may start the data directory
 			return a.withStore(func(s *store.Store) error {
 				id, err := s.CreateContact(a.operatorName(), c)
 				if err != nil {

@@ -38,6 +38,10 @@ request of the person is open (answer it first), the contact is restricted
 --keep-held erases everything but the held fields at once, suppresses the
 addresses, and the sweep finishes the erasure when the hold ends.
 
+The files written with the person's data (access packages, email drafts,
+portability files) are deleted when they are under the data directory and
+still as written; those written elsewhere are listed for you to delete.
+
 When run at a terminal, you are asked to type the contact's id to confirm.`,
 		Args: exactArgs(1, "a contact id (e.g. C42) or email"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,21 +75,28 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 						return errors.New("not confirmed; nothing was changed")
 					}
 				}
-				res, rec, err := desk.Erase(s, a.operatorName(), c.ID, opts)
-				if err != nil {
+				res, rec, files, err := desk.Erase(s, a.operatorName(), c.ID, opts)
+				if err != nil && res.Event == 0 {
+					for _, line := range files.Lines() { // an interrupted erasure's files
+						fmt.Fprintln(a.stdout, line)
+					}
 					return err
 				}
 				if opts.KeepHeld {
 					fmt.Fprintf(a.stdout, "%s erased except held records until %s: %d address(es) on the suppression list (audit entry %d).\n",
 						c.ID, c.Hold.Until.Format("2006-01-02"), res.Suppressed, res.Event)
-					return nil
+				} else {
+					fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
+						c.ID, res.Suppressed, res.Event)
 				}
-				fmt.Fprintf(a.stdout, "%s anonymized: personal data destroyed, %d address(es) on the suppression list (audit entry %d).\n",
-					c.ID, res.Suppressed, res.Event)
-				if rec != 0 {
+				// The files written with the person's data (SPEC §8).
+				for _, line := range files.Lines() {
+					fmt.Fprintln(a.stdout, line)
+				}
+				if rec != 0 && !opts.KeepHeld {
 					fmt.Fprintf(a.stdout, "Recipients to tell (Art. 19) recorded on %s: gdprdesk request notify %s --recipients all\n", rec, rec)
 				}
-				return nil
+				return err
 			})
 		},
 	}
@@ -106,6 +117,10 @@ type sweepJSON struct {
 	Held       int64            `json:"held_finished"`
 	Skipped    []desk.SweepSkip `json:"skipped"`
 	SkippedBy  map[string]int64 `json:"skipped_by"`
+	// The files written with the erased people's data: deleted under the
+	// data directory, or to delete by hand.
+	FilesDeleted int      `json:"files_deleted,omitempty"`
+	DeleteByHand []string `json:"delete_by_hand,omitempty"`
 }
 
 func (a *app) sweepCommand() *cobra.Command {
@@ -193,13 +208,16 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 			return nil
 		}
 		return a.writeJSON(sweepJSON{Applied: rep.Applied, Candidates: rep.Candidates, Anonymized: rep.Erased, Held: rep.Held,
-			Skipped: rep.Skipped, SkippedBy: rep.SkippedBy})
+			Skipped: rep.Skipped, SkippedBy: rep.SkippedBy, FilesDeleted: len(rep.Files.Deleted), DeleteByHand: rep.Files.ByHand()})
 	}
 	if !apply {
 		fmt.Fprintf(a.stdout, "%s contact(s) in scope without a lawful basis. Run with --apply to anonymize them.\n", gdpr.Thousands(rep.Candidates))
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "Sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	for _, line := range rep.Files.Lines() {
+		fmt.Fprintln(a.stdout, line)
+	}
 	if rep.Held > 0 {
 		fmt.Fprintf(a.stdout, "%s of them were held records whose legal hold has ended (Art. 17(3)(b)).\n", gdpr.Thousands(rep.Held))
 	}

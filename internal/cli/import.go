@@ -59,6 +59,17 @@ docs/import-consent.md.`,
 					defer g.Close()
 				}
 			}
+			// Importing is how an owner starts: a missing or empty data
+			// directory gets a new store (datadir.go); a dry run there
+			// works on a throw-away one.
+			a.create, a.announce = true, !dryRun
+			if dryRun {
+				done, err := a.dryRunDir()
+				if err != nil {
+					return err
+				}
+				defer done()
+			}
 			return a.withStore(func(s *store.Store) error {
 				run := exporters.ImportRun{Operator: a.operatorName(), DryRun: dryRun, Strict: strict}
 				if a.stderrTTY && !asJSON {
@@ -236,4 +247,26 @@ func limitImportHeap() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(importHeapLimit)
 	}
+}
+
+// dryRunDir points a dry run at a throw-away store when the data directory
+// holds none yet, so that --dry-run writes nothing there; done removes it.
+func (a *app) dryRunDir() (done func(), err error) {
+	if a.served != nil {
+		return func() {}, nil
+	}
+	dir, err := a.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	if st, err := store.InspectDir(dir); err != nil || (st != store.DirMissing && st != store.DirEmpty) {
+		return func() {}, err
+	}
+	tmp, err := os.MkdirTemp("", "gdprdesk-dry-run-")
+	if err != nil {
+		return nil, fmt.Errorf("dry run: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "No data directory in %s yet: the dry run compares the file with an empty one.\n", dir)
+	a.dataFlag = tmp
+	return func() { os.RemoveAll(tmp) }, nil
 }

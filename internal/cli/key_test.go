@@ -8,6 +8,8 @@ import (
 	"testing"
 )
 
+// smallDemo is a data directory with a few demo contacts; extra are more
+// flags of demo.
 func smallDemo(t *testing.T, extra ...string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "D")

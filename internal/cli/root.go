@@ -77,6 +77,11 @@ type app struct {
 	// hands its passphrase on this way: the server cannot read the
 	// caller's environment or terminal).
 	forwardWith func(args []string) ([]string, io.Reader)
+	// create lets open start a new store in a missing or empty data
+	// directory (the commands that start a desk, datadir.go), and
+	// announce says so on stderr. Other commands refuse a directory
+	// without a store.
+	create, announce bool
 }
 
 // run executes one command line and returns the exit code. A command that
@@ -224,6 +229,9 @@ func (a *app) open() (s *store.Store, release func() error, err error) {
 	}
 	dir, err := a.dataDir()
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.storeDir(dir); err != nil {
 		return nil, nil, err
 	}
 	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})

@@ -53,6 +53,9 @@ chunk, each terminal session is told in a last line, and the store is closed.`,
 			if err != nil {
 				return err
 			}
+			if err := a.storeDir(dir); err != nil {
+				return err
+			}
 			opts, err := a.storeOptions(store.Options{Now: a.now, RemoteOnly: true})
 			if err != nil {
 				return err
@@ -126,6 +129,7 @@ ends their open sessions.`,
 			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k)); err != nil {
 				return usagef("--key: not an SSH public key (give the key line, e.g. 'ssh-ed25519 AAAA…', or the .pub file)")
 			}
+			a.create, a.announce = true, true // setting up the server may start the data directory
 			return a.withStore(func(s *store.Store) error {
 				op := store.Operator{Name: args[0], Role: r, PublicKey: k}
 				if replace {

@@ -27,6 +27,11 @@ func (a *app) runTUI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The first run starts the data directory (a missing or empty one).
+	a.create = true
+	if err := a.storeDir(dir); err != nil {
+		return err
+	}
 	opts, err := a.storeOptions(store.Options{Now: a.now})
 	if err != nil {
 		return err
@@ -101,7 +106,7 @@ mixes with your real data. A directory that is not empty is refused.`,
 				}
 				return fmt.Errorf("data directory %s is not empty: demo only fills a new directory (choose another with --data, or remove this one)", dir)
 			}
-			a.dataFlag = dir
+			a.dataFlag, a.create = dir, true
 			if err := a.withStore(func(s *store.Store) error {
 				return demo.FillDemo(cmd.Context(), s, demo.DemoOptions{Contacts: n, Seed: seed, Operator: a.operatorName(), Now: a.now, Progress: a.stderr})
 			}); err != nil {

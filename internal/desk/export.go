@@ -15,6 +15,7 @@ import (
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
 )
 
 // AccessStore is what an access export reads and records; *store.Store
@@ -22,8 +23,11 @@ import (
 type AccessStore interface {
 	exporters.AccessSource
 	Request(id gdpr.RequestID) (gdpr.Request, error)
-	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
-	RecordExport(operator string, id gdpr.ContactID, format, sha256 string) error
+	// Both record an export in one audit entry and register the files
+	// written (store.WrittenFile) in the same transaction, so that erasing
+	// the person finds them.
+	UpdateRequestFiles(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error, contact gdpr.ContactID, files []store.WrittenFile) error
+	RecordExportFiles(operator string, id gdpr.ContactID, format, sha256 string, files []store.WrittenFile) error
 }
 
 // AccessExport says which package to write, where, and what goes with it.
@@ -117,21 +121,36 @@ func ExportAccess(s AccessStore, e AccessExport) (ExportedAccess, error) {
 		}
 		out.EMLPath = eml
 	}
+	written, err := registered(store.FileAccessPackage, e.Format, out.Path, buf.Bytes())
+	if err != nil {
+		return undo(err)
+	}
+	files := []store.WrittenFile{written}
+	if out.EMLPath != "" {
+		draft, err := os.ReadFile(out.EMLPath)
+		if err != nil {
+			return undo(fmt.Errorf("read the email draft back: %w", err))
+		}
+		if written, err = registered(store.FileEmailDraft, "eml", out.EMLPath, draft); err != nil {
+			return undo(err)
+		}
+		files = append(files, written)
+	}
 	detail := "access package " + e.Format + ", sha256 " + out.SHA256
 	if e.Request == 0 {
-		if err := s.RecordExport(e.Operator, e.Contact, e.Format, out.SHA256); err != nil {
+		if err := s.RecordExportFiles(e.Operator, e.Contact, e.Format, out.SHA256, files); err != nil {
 			return undo(fmt.Errorf("record the export of %s (nothing was kept): %w", e.Contact, err))
 		}
 		return out, nil
 	}
-	err = s.UpdateRequest(e.Operator, e.Request, gdpr.ActionRequestExport, detail, func(r *gdpr.Request) error {
+	err = s.UpdateRequestFiles(e.Operator, e.Request, gdpr.ActionRequestExport, detail, func(r *gdpr.Request) error {
 		// Checked again inside the change: the request may have moved on.
 		if err := r.CanLinkExport(e.Contact); err != nil {
 			return err
 		}
 		r.ExportSHA256, r.ExportedAt = out.SHA256, e.Now.UTC()
 		return nil
-	})
+	}, e.Contact, files)
 	if err != nil {
 		return undo(fmt.Errorf("link the package to %s (nothing was kept): %w", e.Request, err))
 	}
@@ -215,7 +234,12 @@ func ExportPortability(s AccessStore, e PortabilityExport) (ExportedAccess, erro
 	if err != nil {
 		return ExportedAccess{}, err
 	}
-	if err := s.RecordExport(e.Operator, e.Contact, PortabilityFormat, out.SHA256); err != nil {
+	written, err := registered(store.FilePortability, "json", out.Path, buf.Bytes())
+	if err != nil {
+		os.Remove(out.Path)
+		return ExportedAccess{}, err
+	}
+	if err := s.RecordExportFiles(e.Operator, e.Contact, PortabilityFormat, out.SHA256, []store.WrittenFile{written}); err != nil {
 		os.Remove(out.Path)
 		return ExportedAccess{}, fmt.Errorf("record the export of %s (nothing was kept): %w", e.Contact, err)
 	}

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -102,6 +103,7 @@ func Notify(s NotifyStore, operator string, id gdpr.RequestID, spec, impossible 
 // EraseStore is what an erasure with its Art. 19 record needs.
 type EraseStore interface {
 	NotifyStore
+	FilesStore
 	Anonymize(operator string, id gdpr.ContactID, opts store.AnonymizeOptions) (store.Anonymized, error)
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 }
@@ -112,14 +114,33 @@ type EraseStore interface {
 // answers, or — erased without a request — on a controller record
 // (store.RecordControllerErasure). rec is that record's id, 0 when there
 // was nobody to tell or the record is the person's request.
-func Erase(s EraseStore, operator string, id gdpr.ContactID, opts store.AnonymizeOptions) (res store.Anonymized, rec gdpr.RequestID, err error) {
+//
+// The files written with the person's data (SPEC §8) are read from the
+// register first too (their names are sealed under the person's key);
+// after the erasure those under the data directory are deleted and the
+// others named in files, for the owner to delete by hand. An error with
+// res.Event set comes after the erasure committed.
+func Erase(s EraseStore, operator string, id gdpr.ContactID, opts store.AnonymizeOptions) (res store.Anonymized, rec gdpr.RequestID, files ErasedFiles, err error) {
 	c, err := s.Contact(id)
 	if err != nil {
-		return res, 0, err
+		return res, 0, files, err
+	}
+	if c.Status == gdpr.ContactAnonymized {
+		// Erased already; an erasure cut short may have left its files.
+		written, err := s.WrittenFiles(id)
+		if err != nil || len(written) == 0 {
+			return res, 0, files, errors.Join(fmt.Errorf("contact %s is already anonymized", id), err)
+		}
+		files, err = eraseFiles(s, operator, id, written)
+		return res, 0, files, errors.Join(fmt.Errorf("contact %s is already anonymized; only the files its interrupted erasure left were dealt with", id), err)
 	}
 	names, err := RecipientsOf(s, &c)
 	if err != nil {
-		return res, 0, err
+		return res, 0, files, err
+	}
+	written, err := s.WrittenFiles(id)
+	if err != nil {
+		return res, 0, files, err
 	}
 	if opts.Request != 0 && len(names) > 0 {
 		err := s.UpdateRequest(operator, opts.Request, gdpr.ActionRequestNotify, "recipients to tell (Art. 19): "+strings.Join(names, ", "), func(r *gdpr.Request) error {
@@ -131,14 +152,15 @@ func Erase(s EraseStore, operator string, id gdpr.ContactID, opts store.Anonymiz
 			return nil
 		})
 		if err != nil {
-			return res, 0, err
+			return res, 0, files, err
 		}
 	}
 	if res, err = s.Anonymize(operator, id, opts); err != nil {
-		return res, 0, err
+		return store.Anonymized{}, 0, files, err
 	}
+	files, ferr := eraseFiles(s, operator, id, written)
 	if opts.Request == 0 && len(names) > 0 {
 		rec, err = s.RecordControllerErasure(operator, id, names, "erased without a request")
 	}
-	return res, rec, err
+	return res, rec, files, errors.Join(ferr, err)
 }

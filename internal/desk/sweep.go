@@ -23,6 +23,7 @@ type SweepStore interface {
 	Recipients() ([]gdpr.Recipient, error)
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
+	FilesStore
 }
 
 // SweepChunk is how many contacts a sweep erases per transaction: an
@@ -75,6 +76,10 @@ type SweepReport struct {
 	Held       int64
 	Skipped    []SweepSkip
 	SkippedBy  map[string]int64
+	// Files says what became of the files written with the erased
+	// people's data (SPEC §8): deleted under the data directory, or to be
+	// deleted by hand.
+	Files ErasedFiles
 }
 
 // Sweep lists, and with Apply erases, the contacts in scope without a
@@ -194,6 +199,11 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, 
 
 // sweepChunk erases one chunk and adds what it did to the report.
 func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport, told *sweepRecipients) error {
+	// Their files' names are sealed under the keys the erasure destroys.
+	written, err := s.WrittenFiles(ids...)
+	if err != nil {
+		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
+	}
 	done, skipped, err := s.AnonymizeMany(operator, ids)
 	if err != nil {
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
@@ -201,6 +211,14 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 	rep.Erased += int64(len(done))
 	for _, d := range done {
 		told.erased(d.Contact)
+		if len(written) == 0 {
+			continue
+		}
+		files, err := eraseFiles(s, operator, d.Contact, written)
+		rep.Files.add(files)
+		if err != nil {
+			return fmt.Errorf("sweep (%d erased): %w", rep.Erased, err)
+		}
 	}
 	if err := told.record(s, operator); err != nil {
 		return fmt.Errorf("sweep (%d erased; record the recipients to tell of them, Art. 19): %w", rep.Erased, err)
