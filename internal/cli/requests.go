@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -131,9 +132,13 @@ func (a *app) requestListCommand() *cobra.Command {
 					}
 					return a.writeJSON(out)
 				}
+				who, err := desk.RequestsWho(s, rs)
+				if err != nil {
+					return err
+				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tRECEIVED\tDUE\tLEFT\tSUBJECT")
-				for _, r := range rs {
+				for i, r := range rs {
 					left := "-"
 					if r.Status.Open() {
 						left = fmt.Sprintf("%dd", gdpr.DaysLeft(r.Due, now))
@@ -141,10 +146,7 @@ func (a *app) requestListCommand() *cobra.Command {
 							left = fmt.Sprintf("OVERDUE %dd", -gdpr.DaysLeft(r.Due, now))
 						}
 					}
-					subject := r.SubjectEmail
-					if r.Contact != 0 {
-						subject = r.Contact.String()
-					}
+					subject := who[i]
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Type, r.Status, r.Received.Format(time.DateOnly),
 						r.Due.Format(time.DateOnly), left, dash(subject))
 				}
