@@ -40,11 +40,9 @@ an email that matches a contact links the request to it.`,
 			if (contact == "") == (email == "") {
 				return usagef("give exactly one of --contact ID or --email ADDRESS")
 			}
-			day := gdpr.Day(a.now())
-			if received != "" {
-				if day, err = time.Parse(time.DateOnly, received); err != nil {
-					return usagef("--received %q: use YYYY-MM-DD", received)
-				}
+			day, err := gdpr.ParseReceived(received, a.now())
+			if err != nil {
+				return usageError{fmt.Errorf("--%w", err)}
 			}
 			r := gdpr.NewRequest(t, ch, day, nil)
 			r.Note = note
