@@ -68,7 +68,7 @@ func DefaultKeyMap() KeyMap {
 		MarkAll:    b("A", "mark all", "A"),
 		ClearMarks: b("x", "clear marks", "x"),
 		Bulk:       b("b", "set basis", "b"),
-		AddContact: b("a", "add a contact", "a"),
+		AddContact: b("a", "add contact", "a"),
 
 		Edit:       b("e", "edit (rectify)", "e"),
 		Consent:    b("c", "record consent", "c"),
