@@ -322,10 +322,21 @@ func (s *requests) View(w, h int) string {
 	case len(s.words) > 0:
 		info = st.Key.Render("/ ") + strings.TrimSpace(s.search.Value()) + " · " + info
 	}
-	// Who takes what the other columns leave, between 12 and 28 cells.
+	// Who takes what the other columns leave, between 12 and 28 cells;
+	// below 100 columns the received day (on the request's own screen)
+	// gives its room to who asked.
+	received := w >= 100
 	whoW := min(max(w-68, 12), 28)
-	row := "%-6s %-13s %s %-10s %-10s %-11s %s"
-	lines = append(lines, info, st.Header.Render(fmt.Sprintf(row, "ID", "Type", cell("Who", whoW), "Received", "Due", "Status", "Days")))
+	if !received {
+		whoW = max(w-57, 12)
+	}
+	row := func(id, typ, who, rec, due, status, days string) string {
+		if !received {
+			return fmt.Sprintf("%-6s %-13s %s %-10s %-11s %s", id, typ, cell(who, whoW), due, status, days)
+		}
+		return fmt.Sprintf("%-6s %-13s %s %-10s %-10s %-11s %s", id, typ, cell(who, whoW), rec, due, status, days)
+	}
+	lines = append(lines, info, st.Header.Render(row("ID", "Type", "Who", "Received", "Due", "Status", "Days")))
 	rows := max(h-len(lines), 1)
 	if len(s.shown) == 0 {
 		hint := "  no requests here (t and s change the filter, n logs one)"
@@ -339,7 +350,7 @@ func (s *requests) View(w, h int) string {
 	from, to := c.visible(len(s.shown), rows)
 	for i := from; i < to; i++ {
 		r := s.shown[i]
-		line := fmt.Sprintf(row, r.ID, r.Type, cell(s.who[r.ID], whoW), r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), r.Status, daysWords(st, r, now))
+		line := row(r.ID.String(), string(r.Type), s.who[r.ID], r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), string(r.Status), daysWords(st, r, now))
 		if i == c.sel {
 			line = st.Selected.Render(cell(line, w))
 		}
