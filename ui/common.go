@@ -36,6 +36,7 @@ type Store interface {
 	DenyRequest(operator string, id gdpr.RequestID, ground gdpr.DenialGround, reason string) error
 	ApplyBasis(ctx context.Context, operator string, q gdpr.Query, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
 	ApplyBasisTo(ctx context.Context, operator string, ids []gdpr.ContactID, ch store.BasisChange, progress func(store.BulkProgress)) (store.BulkResult, error)
+	CreateContact(operator string, c gdpr.Contact) (gdpr.ContactID, error)
 	AddRequest(operator string, r gdpr.Request) (gdpr.RequestID, error)
 	UpdateRequest(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error) error
 	Requests(f store.RequestFilter) ([]gdpr.Request, error)

@@ -423,15 +423,20 @@ func (x *accessForm) export(c *common, id gdpr.ContactID, req gdpr.RequestID) (s
 }
 
 func (v *contactView) requestDialog() *dialog {
-	kind, channel, note := requestKind{Type: gdpr.RequestAccess}, gdpr.ChannelEmail, ""
+	kind, channel, note, received := requestKind{Type: gdpr.RequestAccess}, gdpr.ChannelEmail, "", ""
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
 	var channels []huh.Option[gdpr.Channel]
 	for _, c := range gdpr.Channels() {
 		channels = append(channels, huh.NewOption(words(c), c))
 	}
-	return newDialog("New request from "+id.String()+", received today", func() tea.Cmd {
+	day := receivedField(&received, now)
+	return newDialog("New request from "+id.String(), func() tea.Cmd {
 		return v.act(func() (string, error) {
-			r := gdpr.NewRequest(kind.Type, channel, gdpr.Day(now()), nil)
+			at, err := gdpr.ParseReceived(received, now())
+			if err != nil {
+				return "", err
+			}
+			r := gdpr.NewRequest(kind.Type, channel, at, nil)
 			r.Contact, r.Note, r.Scope = id, strings.TrimSpace(note), kind.Scope
 			rid, err := st.AddRequest(op, r)
 			if err != nil {
@@ -442,6 +447,7 @@ func (v *contactView) requestDialog() *dialog {
 	},
 		huh.NewSelect[requestKind]().Title("Type").Options(requestKindOptions(false)...).Value(&kind),
 		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
+		day,
 		huh.NewInput().Title("Note").Description("what was asked (sealed with the request)").Value(&note),
 	)
 }

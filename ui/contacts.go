@@ -39,6 +39,7 @@ type contacts struct {
 
 	bulk   *bulk
 	detail *contactView
+	adding *dialog // the add-contact form (a), contact_add.go
 }
 
 func newContacts(c *common) *contacts {
@@ -52,7 +53,7 @@ func newContacts(c *common) *contacts {
 func (s *contacts) Title() string { return "Contacts" }
 
 func (s *contacts) Capturing() bool {
-	return s.filtering || (s.bulk != nil && s.bulk.capturing()) || (s.detail != nil && s.detail.capturing())
+	return s.filtering || s.adding != nil || (s.bulk != nil && s.bulk.capturing()) || (s.detail != nil && s.detail.capturing())
 }
 
 func (s *contacts) Busy() string {
@@ -75,6 +76,9 @@ func (s *contacts) Help() []key.Binding {
 	if s.detail != nil {
 		return s.detail.help()
 	}
+	if s.adding != nil {
+		return s.adding.help()
+	}
 	if s.bulk != nil && !s.bulk.running {
 		return s.bulk.help()
 	}
@@ -85,7 +89,7 @@ func (s *contacts) Help() []key.Binding {
 	if !s.hasMarks() {
 		bulkKey.SetHelp("b", "set basis (mark first)")
 	}
-	bs := []key.Binding{k.Filter, k.Open, k.Mark, k.MarkAll, bulkKey, k.ClearMarks, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	bs := []key.Binding{k.Filter, k.Open, k.AddContact, k.Mark, k.MarkAll, bulkKey, k.ClearMarks, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 	if s.bulk != nil && s.bulk.running {
 		bs = append([]key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the bulk change"))}, bs...)
 	}
@@ -196,6 +200,8 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	case contactMsg, contactActionMsg:
 		return stepOverlay(&s.detail, msg)
+	case contactAddedMsg:
+		return s.added(msg)
 	case tea.MouseWheelMsg:
 		if s.detail != nil {
 			return stepOverlay(&s.detail, msg)
@@ -212,6 +218,9 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 	}
 	if s.detail != nil {
 		return stepOverlay(&s.detail, msg)
+	}
+	if s.adding != nil {
+		return stepOverlay(&s.adding, msg)
 	}
 	if s.bulk != nil {
 		return stepOverlay(&s.bulk, msg)
@@ -248,6 +257,9 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.keys
 	if s.detail != nil {
 		return stepOverlay(&s.detail, msg)
+	}
+	if s.adding != nil {
+		return stepOverlay(&s.adding, msg)
 	}
 	if s.bulk != nil && !s.bulk.running {
 		cmd := stepOverlay(&s.bulk, msg)
@@ -296,6 +308,8 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return s.toggleMark()
 	case key.Matches(msg, k.MarkAll):
 		return s.markAll()
+	case key.Matches(msg, k.AddContact):
+		return s.openAddContact()
 	case key.Matches(msg, k.ClearMarks):
 		if !s.hasMarks() {
 			return status("no marks to clear")
@@ -484,6 +498,9 @@ func (s *contacts) columns(w int) []column {
 func (s *contacts) View(w, h int) string {
 	if s.detail != nil {
 		return s.detail.view(w, h)
+	}
+	if s.adding != nil {
+		return s.adding.view(w, h)
 	}
 	st := s.c.styles
 	var lines []string

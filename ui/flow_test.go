@@ -274,7 +274,7 @@ func TestFlowContactActions(t *testing.T) {
 	}
 
 	// A new erasure request, then anonymize: the request is completed.
-	d.keys("n", "down", "down", "enter", "enter")
+	d.keys("n", "down", "down", "enter", "enter", "enter") // received today
 	d.typeText("asked on the phone")
 	d.keys("enter")
 	reqs, _ := s.Requests(store.RequestFilter{Contact: id})

@@ -32,6 +32,8 @@ func TestGolden(t *testing.T) {
 		{"requests", []string{"3"}, "soonest due first"},
 		{"request-view", []string{"3", "enter"}, "History"},
 		{"request-new", []string{"3", "n"}, "New request"},
+		{"requests-search", []string{"3", "/", "r", "o", "d", "r", "i", "g", "u", "e", "z", "enter"}, "/ rodriguez"},
+		{"contact-add", []string{"2", "a"}, "Add a contact"},
 		{"checklist-fix", []string{"4", "down", "down"}, "lists the contacts to fix"},
 		{"checklist", []string{"4"}, "applicable items done"},
 		{"settings", []string{"5"}, "Recipients (third parties"},

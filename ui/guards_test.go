@@ -79,6 +79,8 @@ func TestRequestViewDenials(t *testing.T) {
 	d.keys("enter")
 	d.typeText("the fourth identical request this month")
 	d.keys("enter")
+	d.mustShow("Deny " + acc.String() + "? The person is told")
+	d.keys("y")
 	r := reqOf(t, s, acc)
 	if r.Status != gdpr.StatusDenied || r.Ground != gdpr.GroundUnfounded {
 		t.Errorf("denied request: status %s, ground %q", r.Status, r.Ground)
@@ -95,7 +97,7 @@ func TestFlowMarketingObjectionFromTheContact(t *testing.T) {
 	for range 5 {
 		d.keys("down")
 	}
-	d.keys("enter", "enter", "enter")
+	d.keys("enter", "enter", "enter", "enter") // type, channel, received today, note
 	c, _ := s.Contact(sel.ID)
 	if c.MarketingObjection.IsZero() || c.MarketingClass() != gdpr.MarketingNo {
 		t.Fatalf("after the objection: %v, class %s", c.MarketingObjection, c.MarketingClass())

@@ -19,6 +19,7 @@ type KeyMap struct {
 
 	// Contacts.
 	Mark, MarkAll, ClearMarks, Bulk key.Binding
+	AddContact                      key.Binding
 
 	// Contact view.
 	Edit, Consent, Withdraw, Restrict, Anonymize, Export, NewRequest key.Binding
@@ -29,6 +30,7 @@ type KeyMap struct {
 
 	// Requests, checklist, settings, audit.
 	FilterType, FilterStatus, Tick, Verify   key.Binding
+	Search                                   key.Binding
 	Add, Delete, NA, Note, Fix               key.Binding
 	VerifyID, Extend, Deny, Notify, Complete key.Binding
 
@@ -66,6 +68,7 @@ func DefaultKeyMap() KeyMap {
 		MarkAll:    b("A", "mark all", "A"),
 		ClearMarks: b("x", "clear marks", "x"),
 		Bulk:       b("b", "set basis", "b"),
+		AddContact: b("a", "add contact", "a"),
 
 		Edit:       b("e", "edit (rectify)", "e"),
 		Consent:    b("c", "record consent", "c"),
@@ -80,6 +83,7 @@ func DefaultKeyMap() KeyMap {
 		ShowMarketable: b("m", "who may receive marketing", "m"),
 
 		FilterType:   b("t", "filter by type", "t"),
+		Search:       b("/", "search", "/"),
 		FilterStatus: b("s", "open / all / closed", "s"),
 		Tick:         b("space", "tick / untick", "space"),
 		Verify:       b("v", "verify the chain", "v"),

@@ -37,7 +37,11 @@ func (v *requestView) denyDialog() *dialog {
 			desc = "the contact has " + gdpr.ObligationsText(obs) + " (Art. 17(3)); " + desc
 		}
 	}
+	sure := false
 	return newDialog("Deny "+v.id.String(), func() tea.Cmd {
+		if !sure {
+			return status(v.id.String() + " stays open; nothing changed")
+		}
 		return v.act(func() (string, error) {
 			if err := v.c.store.DenyRequest(v.c.operator, v.id, ground, strings.TrimSpace(reason)); err != nil {
 				return "", fmt.Errorf("deny %s: %w", v.id, err)
@@ -46,7 +50,8 @@ func (v *requestView) denyDialog() *dialog {
 		})
 	},
 		huh.NewSelect[gdpr.DenialGround]().Title("Ground").Options(opts...).Value(&ground),
-		huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")))
+		huh.NewInput().Title("Reason").Description(desc).Value(&reason).Validate(nonEmpty("the reason")),
+		closeConfirm("Deny "+v.id.String()+"? The person is told the reason and their right to complain.", "Deny", &sure))
 }
 
 // requestKind is what the new-request dialogs ask: the type and, for an

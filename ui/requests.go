@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -14,12 +15,14 @@ import (
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
-// requests is the request inbox: soonest due first, overdue in red and in
-// words, days left, filters by type and status. enter opens a request on
-// the steps its type needs (requestView); n logs a new one.
+// requests is the request inbox: soonest due first, who asked, overdue in
+// red and in words, days left, filters by type and status, and a search
+// (/) over id, who, type, status and note. enter opens a request on the
+// steps its type needs (requestView); n logs a new one and selects it.
 type requests struct {
 	c      *common
 	all    []gdpr.Request
+	who    map[gdpr.RequestID]string // desk.RequestsWho, as `request list` shows it
 	shown  []gdpr.Request
 	typ    int // index into the type filter cycle; 0 = all
 	state  int // 0 open, 1 all, 2 closed
@@ -28,14 +31,25 @@ type requests struct {
 	loaded bool
 	dialog *dialog
 	detail *requestView
+
+	search    textinput.Model
+	searching bool           // the search line is being edited
+	words     []string       // the search, folded (request_search.go)
+	land      gdpr.RequestID // a request just logged: selected once the list has it
 }
 
-func newRequests(c *common) *requests { return &requests{c: c, height: 10} }
+func newRequests(c *common) *requests {
+	ti := textinput.New()
+	ti.Prompt = "/ "
+	ti.Placeholder = "search: id, name or address, type, note words"
+	ti.CharLimit = 200
+	return &requests{c: c, height: 10, search: ti}
+}
 
 func (s *requests) Title() string { return "Requests" }
 
 func (s *requests) Capturing() bool {
-	return s.dialog != nil || (s.detail != nil && s.detail.capturing())
+	return s.searching || s.dialog != nil || (s.detail != nil && s.detail.capturing())
 }
 
 func (s *requests) Busy() string { return "" }
@@ -47,14 +61,18 @@ func (s *requests) Help() []key.Binding {
 	if s.detail != nil {
 		return s.detail.help()
 	}
+	if s.searching {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the search")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear the search"))}
+	}
 	k := s.c.keys
 	newReq := k.NewRequest
 	newReq.SetHelp("n", "new request")
-	return []key.Binding{k.Open, newReq, k.FilterType, k.FilterStatus, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	return []key.Binding{k.Open, newReq, k.Search, k.FilterType, k.FilterStatus, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 }
 
 type requestsMsg struct {
 	list []gdpr.Request
+	who  []string // desk.RequestsWho of list
 	err  error
 }
 
@@ -65,7 +83,11 @@ func (s *requests) load() tea.Cmd { return s.c.io(s.read) }
 
 func (s *requests) read() tea.Msg {
 	list, err := s.c.store.Requests(store.RequestFilter{})
-	return requestsMsg{list: list, err: err}
+	if err != nil {
+		return requestsMsg{err: err}
+	}
+	who, err := desk.RequestsWho(s.c.store, list)
+	return requestsMsg{list: list, who: who, err: err}
 }
 
 func (s *requests) typeFilter() gdpr.RequestType {
@@ -86,7 +108,35 @@ func (s *requests) filter() {
 		if (s.state == 0 && !open) || (s.state == 2 && open) {
 			continue
 		}
+		if len(s.words) > 0 && !matchesSearch(s.words, r.ID.String(), s.who[r.ID], string(r.Type), r.Type.Label(), string(r.Status), r.Note) {
+			continue
+		}
 		s.shown = append(s.shown, r)
+	}
+	s.cur.clamp(len(s.shown), s.height)
+}
+
+// landOn selects the request just logged, widening the filters and
+// clearing the search if they hide it.
+func (s *requests) landOn(id gdpr.RequestID) {
+	find := func() int {
+		for i, r := range s.shown {
+			if r.ID == id {
+				return i
+			}
+		}
+		return -1
+	}
+	i := find()
+	if i < 0 {
+		s.typ, s.state, s.words = 0, 1, nil
+		s.search.SetValue("")
+		s.filter()
+		i = find()
+	}
+	if i >= 0 {
+		s.cur.sel = i
+		s.cur.clamp(len(s.shown), s.height)
 	}
 }
 
@@ -97,7 +147,15 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 			return failed("read requests", msg.err)
 		}
 		s.all, s.loaded = msg.list, true
+		s.who = make(map[gdpr.RequestID]string, len(msg.list))
+		for i, r := range msg.list {
+			s.who[r.ID] = msg.who[i]
+		}
 		s.filter()
+		if s.land != 0 {
+			s.landOn(s.land)
+			s.land = 0
+		}
 		return nil
 	case changedMsg:
 		cmds := []tea.Cmd{s.load()}
@@ -118,6 +176,9 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 			return stepOverlay(&s.detail, msg)
 		}
 		if am, ok := msg.(requestActionMsg); ok { // a request logged from the inbox
+			if am.err == nil && am.id != 0 {
+				s.land = am.id
+			}
 			return reported(am.text, am.err)
 		}
 		return nil
@@ -126,6 +187,11 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 	}
 	if s.dialog != nil {
 		return stepOverlay(&s.dialog, msg)
+	}
+	if s.searching {
+		var cmd tea.Cmd
+		s.search, cmd = s.search.Update(msg)
+		return cmd
 	}
 	return stepOverlay(&s.detail, msg)
 }
@@ -137,8 +203,18 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.detail != nil {
 		return stepOverlay(&s.detail, msg)
 	}
+	if s.searching {
+		return s.editSearch(msg)
+	}
 	k := s.c.keys
 	switch {
+	case key.Matches(msg, k.Search):
+		s.searching = true
+		return s.search.Focus()
+	case key.Matches(msg, k.Back) && len(s.words) > 0:
+		s.search.SetValue("")
+		s.words = nil
+		s.filter()
 	case key.Matches(msg, k.FilterType):
 		s.typ = (s.typ + 1) % (len(gdpr.RequestTypes()) + 1)
 		s.filter()
@@ -160,6 +236,26 @@ func (s *requests) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// editSearch takes a key while the search line is edited: the list
+// narrows as the owner types; enter keeps the search, esc clears it.
+func (s *requests) editSearch(msg tea.KeyPressMsg) tea.Cmd {
+	var cmd tea.Cmd
+	switch msg.String() {
+	case "enter":
+		s.searching = false
+		s.search.Blur()
+	case "esc":
+		s.searching = false
+		s.search.Blur()
+		s.search.SetValue("")
+	default:
+		s.search, cmd = s.search.Update(msg)
+	}
+	s.words = searchWords(s.search.Value())
+	s.filter()
+	return cmd
+}
+
 // newRequestDialog logs a request: type, who (a contact found by id or
 // email, or a raw email when nobody matches), channel, received date, note.
 func (s *requests) newRequestDialog() *dialog {
@@ -172,9 +268,9 @@ func (s *requests) newRequestDialog() *dialog {
 	}
 	return newDialog("New request", func() tea.Cmd {
 		return s.c.io(func() tea.Msg {
-			day, err := time.Parse(time.DateOnly, strings.TrimSpace(received))
+			day, err := gdpr.ParseReceived(received, s.c.now())
 			if err != nil {
-				return requestActionMsg{err: errors.New("received date: use YYYY-MM-DD")}
+				return requestActionMsg{err: err}
 			}
 			r := gdpr.NewRequest(kind.Type, channel, day, nil)
 			r.Note, r.Scope = strings.TrimSpace(note), kind.Scope
@@ -190,19 +286,13 @@ func (s *requests) newRequestDialog() *dialog {
 			if err != nil {
 				return requestActionMsg{err: fmt.Errorf("log the request: %w", err)}
 			}
-			return requestActionMsg{text: fmt.Sprintf("Logged %s (%s), due %s", id, kind.Type, r.Due.Format(time.DateOnly))}
+			return requestActionMsg{id: id, text: fmt.Sprintf("Logged %s (%s), due %s", id, kind.Type, r.Due.Format(time.DateOnly))}
 		})
 	},
 		huh.NewSelect[requestKind]().Title("Type").Options(requestKindOptions(true)...).Value(&kind),
 		huh.NewInput().Title("Who").Description("a contact id (C42) or the email address the request came from").Value(&subject).Validate(nonEmpty("who asked")),
 		huh.NewSelect[gdpr.Channel]().Title("Channel").Options(channels...).Value(&channel),
-		huh.NewInput().Title("Received").Description("YYYY-MM-DD; the one-month deadline runs from this day").Value(&received).Validate(func(v string) error {
-			_, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
-			if err != nil {
-				return errors.New("use YYYY-MM-DD")
-			}
-			return nil
-		}),
+		receivedField(&received, s.c.now),
 		huh.NewInput().Title("Note").Description("what was asked (sealed)").Value(&note),
 	)
 }
@@ -223,22 +313,44 @@ func (s *requests) View(w, h int) string {
 		t = string(x)
 	}
 	which := []string{"open", "open and closed", "closed"}[s.state]
-	lines := []string{fmt.Sprintf("%s requests, %s · %d shown · soonest due first", which, t, len(s.shown)),
-		st.Header.Render(fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", "ID", "Type", "Who", "Received", "Due", "Status", "Days"))}
+	info := fmt.Sprintf("%s requests, %s · %d shown · soonest due first", which, t, len(s.shown))
+	var lines []string
+	switch {
+	case s.searching:
+		s.search.SetWidth(w - 4)
+		lines = append(lines, s.search.View())
+	case len(s.words) > 0:
+		info = st.Key.Render("/ ") + strings.TrimSpace(s.search.Value()) + " · " + info
+	}
+	// Who takes what the other columns leave, between 12 and 28 cells;
+	// below 100 columns the received day (on the request's own screen)
+	// gives its room to who asked.
+	received := w >= 100
+	whoW := min(max(w-68, 12), 28)
+	if !received {
+		whoW = max(w-57, 12)
+	}
+	row := func(id, typ, who, rec, due, status, days string) string {
+		if !received {
+			return fmt.Sprintf("%-6s %-13s %s %-10s %-11s %s", id, typ, cell(who, whoW), due, status, days)
+		}
+		return fmt.Sprintf("%-6s %-13s %s %-10s %-10s %-11s %s", id, typ, cell(who, whoW), rec, due, status, days)
+	}
+	lines = append(lines, info, st.Header.Render(row("ID", "Type", "Who", "Received", "Due", "Status", "Days")))
 	rows := max(h-len(lines), 1)
 	if len(s.shown) == 0 {
-		lines = append(lines, st.Subtle.Render("  no requests here (t and s change the filter, n logs one)"))
+		hint := "  no requests here (t and s change the filter, n logs one)"
+		if len(s.words) > 0 {
+			hint = "  no request matches the search (esc clears it)"
+		}
+		lines = append(lines, st.Subtle.Render(hint))
 	}
 	now := s.c.now()
 	c := s.cur
 	from, to := c.visible(len(s.shown), rows)
 	for i := from; i < to; i++ {
 		r := s.shown[i]
-		who := "email"
-		if r.Contact != 0 {
-			who = r.Contact.String()
-		}
-		line := fmt.Sprintf("%-6s %-13s %-8s %-10s %-11s %-12s %s", r.ID, r.Type, who, r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), words(r.Status), daysWords(st, r, now))
+		line := row(r.ID.String(), string(r.Type), plain(s.who[r.ID]), r.Received.Format(time.DateOnly), r.Due.Format(time.DateOnly), words(r.Status), daysWords(st, r, now))
 		if i == c.sel {
 			line = st.Selected.Render(cell(line, w))
 		}
@@ -298,8 +410,10 @@ type requestMsg struct {
 	err      error
 }
 
-// requestActionMsg ends a step on the open request.
+// requestActionMsg ends a step on the open request, or the logging of a
+// new one (id).
 type requestActionMsg struct {
+	id   gdpr.RequestID
 	text string
 	err  error
 }
@@ -627,14 +741,19 @@ func (v *requestView) completeDialog() *dialog {
 	if v.r.Type == gdpr.RequestErasure && v.contact != nil && v.contact.Status != gdpr.ContactAnonymized {
 		desc = "the contact is not anonymized: say why the erasure is complete (or use D)"
 	}
+	sure := false
 	return newDialog("Complete "+v.id.String(), func() tea.Cmd {
+		if !sure {
+			return status(v.id.String() + " stays open; nothing changed")
+		}
 		return v.act(func() (string, error) {
 			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusCompleted, strings.TrimSpace(note)); err != nil {
 				return "", fmt.Errorf("complete %s: %w", v.id, err)
 			}
 			return "Completed " + v.id.String(), nil
 		})
-	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")))
+	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")),
+		closeConfirm("Complete "+v.id.String()+"? It closes the request.", "Complete", &sure))
 }
 
 func (v *requestView) view(w, h int) string {

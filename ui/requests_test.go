@@ -125,7 +125,7 @@ func TestFlowAccessRequestExport(t *testing.T) {
 	}
 	d.keys("c")
 	d.typeText("package sent by email")
-	d.keys("enter")
+	d.keys("enter", "y")
 	if got := reqOf(t, s, r.ID); got.Status != gdpr.StatusCompleted || got.Outcome != "package sent by email" {
 		t.Fatalf("after complete: %s %q", got.Status, got.Outcome)
 	}
@@ -201,7 +201,7 @@ func TestFlowRectification(t *testing.T) {
 	}
 	d.keys("c")
 	d.typeText("address corrected, recipients told")
-	d.keys("enter")
+	d.keys("enter", "y")
 	got = reqOf(t, s, r.ID)
 	if got.Status != gdpr.StatusCompleted || got.Unnotified() {
 		t.Fatalf("after complete: %s, unnotified %v", got.Status, got.Unnotified())

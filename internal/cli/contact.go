@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -89,25 +90,36 @@ func (f *contactFields) apply(cmd *cobra.Command, c *gdpr.Contact) (changed []st
 func (a *app) contactCommand() *cobra.Command {
 	var add, edit contactFields
 	var asJSON bool
+	var basis, evidence string
 	addCmd := &cobra.Command{
-		Use:   "add --email E [--first-name N --last-name N --phone P --company C --street S --city C --postal-code P --country C --language L --source S]",
+		Use:   "add --email E [--first-name N --last-name N --phone P --company C --street S --city C --postal-code P --country C --language L --source S --basis B --evidence E]",
 		Short: "Add one contact by hand; prints its id",
 		Long: `contact add records one person by hand and prints the new id (e.g. C42) on
 the first line. An address on the suppression list (a person who asked to be
 erased) is refused: re-admit it first if they asked to be added again. A
-source with a source rule gives its lawful basis.`,
+source with a source rule gives its lawful basis; --basis with --evidence
+records one more, in the same audited step.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("email") {
 				return usagef("contact add needs --email")
 			}
-			var c gdpr.Contact
-			if _, err := add.apply(cmd, &c); err != nil {
-				return err
+			n := desk.NewContact{Email: add.email, FirstName: add.first, LastName: add.last, Phone: add.phone,
+				Company: add.company, Street: add.street, City: add.city, Region: add.region, PostalCode: add.postal,
+				Country: add.country, Language: add.lang, Source: add.source, Notes: add.notes, Evidence: evidence}
+			if basis != "" {
+				b, err := gdpr.ParseBasis(basis)
+				if err != nil {
+					return usageError{err}
+				}
+				n.Basis = b
+			}
+			if _, err := n.Contact(); err != nil {
+				return usageError{err}
 			}
 			a.create, a.announce = true, true // the first contact may start the data directory
 			return a.withStore(func(s *store.Store) error {
-				id, err := s.CreateContact(a.operatorName(), c)
+				id, err := desk.AddContact(s, a.operatorName(), n)
 				if err != nil {
 					return err
 				}
@@ -117,6 +129,8 @@ source with a source rule gives its lawful basis.`,
 		},
 	}
 	add.flags(addCmd)
+	addCmd.Flags().StringVar(&basis, "basis", "", "a first lawful basis (contract, legal_obligation, vital_interests, public_task, legitimate_interests); consent is recorded with `consent grant`")
+	addCmd.Flags().StringVar(&evidence, "evidence", "", "what shows the --basis, e.g. order 1042 (kept sealed)")
 	showCmd := &cobra.Command{
 		Use:   "show (ID|EMAIL) [--json]",
 		Short: "Show one contact: profile, bases, consents, restriction, hold",

@@ -56,3 +56,29 @@ func TestContactAddShowEditArt16(t *testing.T) {
 	}
 	oneErrorLine(t, again, "asked to be erased")
 }
+
+// --basis with --evidence records the contact's first lawful basis (Art.
+// 6(1)) in the same step; a basis without evidence, or consent (given per
+// purpose), is a usage error and nothing is stored.
+func TestContactAddWithFirstBasis(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	for _, args := range [][]string{
+		{"--basis", "contract"},
+		{"--basis", "consent", "--evidence", "web form"},
+		{"--basis", "whim", "--evidence", "x"},
+	} {
+		r := gdprdesk(t, append([]string{"contact", "add", "--data", dir, "--email", "ana@example.org"}, args...)...)
+		if r.code != exitUsage {
+			t.Errorf("contact add %v: exit %d, want usage", args, r.code)
+		}
+	}
+	r := gdprdesk(t, "contact", "add", "--data", dir, "--email", "ana@example.org", "--basis", "contract", "--evidence", "order 1042")
+	if r.code != 0 {
+		t.Fatalf("contact add --basis: exit %d %s", r.code, r.stderr)
+	}
+	var c gdpr.Contact
+	show := gdprdesk(t, "contact", "show", "ana@example.org", "--data", dir, "--json")
+	if err := json.Unmarshal([]byte(show.stdout), &c); err != nil || c.ID != 1 || !c.HasBasis(gdpr.BasisContract) {
+		t.Fatalf("contact show: %+v %v (want C1 holding contract)", c, err)
+	}
+}

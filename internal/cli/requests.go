@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -38,11 +39,9 @@ an email that matches a contact links the request to it.`,
 			if (contact == "") == (email == "") {
 				return usagef("give exactly one of --contact ID or --email ADDRESS")
 			}
-			day := gdpr.Day(a.now())
-			if received != "" {
-				if day, err = parseDay("received", received); err != nil {
-					return err
-				}
+			day, err := gdpr.ParseReceived(received, a.now())
+			if err != nil {
+				return usageError{fmt.Errorf("--%w", err)}
 			}
 			r := gdpr.NewRequest(t, ch, day, nil)
 			r.Note = note
@@ -130,9 +129,13 @@ func (a *app) requestListCommand() *cobra.Command {
 					}
 					return a.writeJSON(out)
 				}
+				who, err := desk.RequestsWho(s, rs)
+				if err != nil {
+					return err
+				}
 				tw := a.table()
 				fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tRECEIVED\tDUE\tLEFT\tSUBJECT")
-				for _, r := range rs {
+				for i, r := range rs {
 					left := "-"
 					if r.Status.Open() {
 						left = fmt.Sprintf("%dd", gdpr.DaysLeft(r.Due, now))
@@ -140,10 +143,7 @@ func (a *app) requestListCommand() *cobra.Command {
 							left = fmt.Sprintf("OVERDUE %dd", -gdpr.DaysLeft(r.Due, now))
 						}
 					}
-					subject := r.SubjectEmail
-					if r.Contact != 0 {
-						subject = r.Contact.String()
-					}
+					subject := who[i]
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Type, r.Status, r.Received.Format(time.DateOnly),
 						r.Due.Format(time.DateOnly), left, dash(subject))
 				}
