@@ -131,6 +131,9 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	if s.db == nil {
 		return errClosed
 	}
+	if err := s.checkSpace(); err != nil {
+		return err
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	t := &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(),
@@ -163,7 +166,7 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			return fmt.Errorf("change is too large for one transaction: %w", err)
 		}
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", s.diskFull(err))
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
 	s.notify()
