@@ -382,7 +382,7 @@ func TestFinishRotation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			k, err := openKeyring(dir)
+			k, err := openKeyring(dir, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -424,7 +424,7 @@ func TestFinishRotation(t *testing.T) {
 				write(slotsFile+".next", newSlots[:headerSize+slotSize]) // half written
 			}
 
-			k, err = openKeyring(dir)
+			k, err = openKeyring(dir, true)
 			if err != nil {
 				t.Fatalf("openKeyring after the crash: %v", err)
 			}

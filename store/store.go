@@ -272,7 +272,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkEncryption(dir, opts.EncryptionKey); err != nil {
 		return fail(fmt.Errorf("open store: %w", err))
 	}
-	s.keys, err = openKeyring(filepath.Join(dir, "keys"))
+	s.keys, err = openKeyring(filepath.Join(dir, "keys"), !hasData(filepath.Join(dir, "db")))
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
@@ -317,6 +317,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		if err := s.finishShred(); err != nil {
 			return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
 		}
+		if err := s.reconcileKeyring(); err != nil {
+			return fail(fmt.Errorf("open store %s: match the key ring with the store's erasures: %w", dir, err))
+		}
 	}
 	if err := s.migrateSearch(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
@@ -325,6 +328,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil
+}
+
+// hasData reports whether a Badger directory holds a database (its
+// MANIFEST), as opposed to a store about to be created.
+func hasData(db string) bool {
+	_, err := os.Stat(filepath.Join(db, "MANIFEST"))
+	return err == nil
 }
 
 // badgerOptions sizes Badger for a desk, not a server: the defaults (five
