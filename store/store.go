@@ -100,6 +100,11 @@ type state struct {
 	free     freeFunc
 	readOnly bool
 
+	// head is DIR/audit.head, the audit head kept outside Badger (head.go);
+	// lostFrom..lostTo are audit entries Open found missing.
+	head             *os.File
+	lostFrom, lostTo uint64
+
 	hmacSecret []byte
 
 	// life guards db against Close: readers hold it shared, Close
@@ -308,6 +313,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.init(opts); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	// Before any write of Open's own: a store that lost transactions must
+	// be compared with its head as it was found.
+	if s.lostFrom, s.lostTo, err = s.openHead(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
 	if err := s.loadSuppressed(); err != nil {
 		return fail(fmt.Errorf("open store %s: read the suppression list: %w", dir, err))
 	}
@@ -364,7 +374,13 @@ func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 		// Writers are serialized by Store.mu, so Badger need not track
 		// read sets to detect conflicts.
 		WithDetectConflicts(false).
-		WithBaseTableSize(4 << 20)
+		WithBaseTableSize(4 << 20).
+		// A changed byte in a table or the value log is an error on the
+		// read that meets it, not a silently different record
+		// (docs/RELIABILITY.md, "Integrity"; audit verify checks every
+		// table with DB.VerifyChecksum).
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true)
 	// Tables of one size at every level: by default each level's tables are
 	// twice the size of the one above, and a compaction at the deepest
 	// level builds 64 MB tables in memory — the largest part of the heap
@@ -484,6 +500,10 @@ func (s *Store) closeAll() error {
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 		s.db = nil
+	}
+	if s.head != nil {
+		errs = append(errs, s.head.Close())
+		s.head = nil
 	}
 	if s.keys != nil {
 		errs = append(errs, s.keys.close())

@@ -192,6 +192,9 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		}
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
+	// Committed: a failure to note the head only leaves the file behind,
+	// which is never reported as a loss.
+	_ = s.writeHead()
 	s.notify()
 	for h, on := range t.suppress {
 		if on {
