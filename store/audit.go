@@ -246,12 +246,20 @@ func (s *Store) VerifyAudit() (VerifyReport, error) {
 	return rep, nil
 }
 
-func (s *Store) verifyChecksums() error {
+func (s *Store) verifyChecksums() (err error) {
 	s.life.RLock()
 	defer s.life.RUnlock()
 	if s.db == nil {
 		return errClosed
 	}
+	defer func() {
+		// Badger v4.9.6's Table.VerifyChecksum dereferences the block it
+		// failed to read (checksum mismatch on a block read): the panic is
+		// its way of saying a block is damaged. It holds no lock then.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("a table in %s fails its checksum: some records were damaged on disk; restore the latest backup", filepath.Join(s.dir, "db"))
+		}
+	}()
 	if err := s.db.VerifyChecksum(); err != nil {
 		return fmt.Errorf("the database files in %s fail their checksums (%v): some records were damaged on disk; restore the latest backup", filepath.Join(s.dir, "db"), err)
 	}
