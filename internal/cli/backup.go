@@ -57,6 +57,11 @@ safe as the data directory. It is checked after writing. See docs/BACKUP.md.`,
 			if out, err = a.outputPath(out); err != nil {
 				return err
 			}
+			// Room at the destination, not in the data directory: a backup
+			// to another disk works while the store's own disk is full.
+			if err := store.CheckFreeSpace(filepath.Dir(out), store.BackupSize(dir)); err != nil {
+				return fmt.Errorf("backup of %s: %w", dir, err)
+			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
