@@ -61,28 +61,28 @@ func TestWriteOnAFullDiskIsRefusedCleanly(t *testing.T) {
 // and the probe that reads its space: an 8 MB tmpfs when this process may
 // mount one (root, as in CI), else a temporary directory whose probe says
 // it is full. Either way the store's real read-only path runs.
-func fullDisk(t *testing.T) (string, freeFunc) {
+func fullDisk(t *testing.T) (dir string, probe freeFunc, real bool) {
 	t.Helper()
-	dir := t.TempDir()
+	dir = t.TempDir()
 	if os.Geteuid() == 0 {
 		if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).Run(); err == nil {
 			t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
 			t.Log("on an 8 MB tmpfs")
-			return dir, freeSpace
+			return dir, freeSpace, true
 		}
 	}
 	t.Log("tmpfs not available: the free-space probe says the disk is full")
-	return dir, func(string) (uint64, bool) { return 1 << 20, true }
+	return dir, func(string) (uint64, bool) { return 1 << 20, true }, false
 }
 
 // A store on a full disk opens for reading: verify, reads and a backup to
 // another disk work, and every change is refused with the clear line.
 func TestFullDiskStillReads(t *testing.T) {
 	src, ids := integrityStore(t, 30)
-	dir, probe := fullDisk(t)
+	dir, probe, real := fullDisk(t)
 	copyDir(t, src, dir)
-	// Fill what is left of the disk (when it is a real one).
-	if probe != nil {
+	// Fill what is left of the tmpfs (never a disk the machine needs).
+	if real {
 		if f, err := os.Create(filepath.Join(dir, "filler")); err == nil {
 			buf := make([]byte, 1<<20)
 			for {
