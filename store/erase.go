@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,6 +28,68 @@ import (
 // prefixShred marks data keys that a committed erasure still has to
 // destroy: m/shred/<slot>.
 var prefixShred = []byte("m/shred/")
+
+// keyShredCount counts the shred markers ever set, in the transactions
+// that set them; the key ring counts the keys it destroyed. A key ring
+// ahead of the store means the store lost an erasure (finishLostErasures).
+var keyShredCount = []byte("m/shredcount")
+
+// prefixShredded lists for good every key an erasure marked:
+// m/shredded/<slot>. A key ring older than the store (its erasures'
+// keys still live) is brought up to date from it (finishKeyErasures).
+var prefixShredded = []byte("m/shredded/")
+
+// reconcileKeyring compares the key ring's count of destroyed keys with
+// the store's count of keys its erasures marked, on Open, and settles a
+// difference: a key ring behind the store has keys destroyed again (the
+// erasure's record survived, the destruction did not), a key ring ahead of
+// it has its contacts erased (finishLostErasures). Equal counts, the normal
+// case, cost two reads.
+func (s *Store) reconcileKeyring() error {
+	destroyed, err := s.keys.destroyedCount()
+	if err != nil {
+		return err
+	}
+	var marked uint64
+	if err := s.view(func(txn *badger.Txn) error {
+		marked, err = readU64(txn, keyShredCount)
+		return err
+	}); err != nil {
+		return err
+	}
+	switch {
+	case destroyed < marked:
+		return s.finishKeyErasures(marked)
+	case destroyed > marked:
+		return s.finishLostErasures(destroyed)
+	}
+	return nil
+}
+
+// finishKeyErasures destroys every key an erasure of the store marked that
+// the key ring still holds (a key ring copied back from before the
+// erasure), then records that the key ring honours all marked erasures.
+func (s *Store) finishKeyErasures(marked uint64) error {
+	var live []Slot
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixShredded})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			sl := Slot(idFromKey(it.Item().Key()[len(prefixShredded):]))
+			if _, err := s.keys.key(sl); !errors.Is(err, errKeyDestroyed) {
+				live = append(live, sl)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.keys.destroy(live...); err != nil {
+		return err
+	}
+	return s.keys.setDestroyedCount(marked)
+}
 
 func shredKey(s Slot) []byte { return join(prefixShred, u64(uint64(s))) }
 
@@ -313,6 +378,15 @@ func (s *Store) finishShred() error {
 	if err != nil || len(slots) == 0 {
 		return err
 	}
+	// The erasures' records must be on disk before their keys go. A write
+	// syncs after each erasure; on Open the markers may come from the
+	// write-ahead files of a process that was killed before its sync.
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("sync the store: %w", err)
+	}
+	if err := syncLogs(filepath.Join(s.dir, "db")); err != nil {
+		return err
+	}
 	if err := s.keys.destroy(slots...); err != nil {
 		return err
 	}
@@ -323,6 +397,109 @@ func (s *Store) finishShred() error {
 			}
 		}
 		return nil
+	})
+}
+
+// syncLogs flushes every write-ahead and value log file of the Badger
+// directory db to disk (Badger's Sync flushes only the active memtable's).
+func syncLogs(db string) error {
+	entries, err := os.ReadDir(db)
+	if err != nil {
+		return fmt.Errorf("sync the store: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".mem") && !strings.HasSuffix(e.Name(), ".vlog") {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(db, e.Name()), os.O_RDWR, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // flushed and removed meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("sync the store: %w", err)
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("sync the store: %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// finishLostErasures finishes, on Open, erasures whose keys the key ring
+// destroyed but whose records the store no longer holds: a store directory
+// older than its key ring (a power cut on a disk that reordered the
+// writes, or db/ copied back over by hand). Erasure syncs the store before
+// it destroys a key, so this is not meant to happen; if it does, a contact
+// whose data can no longer be read is erased for good rather than left
+// live with nothing behind its name. The key ring counts the keys it
+// destroyed, the store the keys its erasures marked: only when the key
+// ring is ahead are the contacts read.
+//
+// What can still be done without the key is done: the record is reduced
+// as an erasure reduces it, the addresses found in the email look-up are
+// suppressed, and an audit entry says what happened. Past addresses are
+// sealed and gone with the key; the person's requests stay as they are.
+func (s *Store) finishLostErasures(destroyed uint64) error {
+	var lost []contactRec
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixContact, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			rec, err := decodeContact(v)
+			if err != nil || rec.Status == gdpr.ContactAnonymized || rec.Slot == 0 {
+				continue // audit verify reports a record it cannot read
+			}
+			if _, err := s.keys.key(rec.Slot); errors.Is(err, errKeyDestroyed) {
+				lost = append(lost, rec)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	owner := &Store{state: s.state} // the store's own repair, whoever opened it
+	return owner.write("gdprdesk", func(t *tx) error {
+		byID := map[gdpr.ContactID][][]byte{}
+		if len(lost) > 0 {
+			it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefixEmail, PrefetchValues: true})
+			for it.Rewind(); it.Valid(); it.Next() {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					it.Close()
+					return err
+				}
+				id := gdpr.ContactID(idFromKey(v))
+				byID[id] = append(byID[id], bytes.Clone(it.Item().Key()[len(prefixEmail):]))
+			}
+			it.Close()
+		}
+		for _, rec := range lost {
+			for _, h := range byID[rec.ID] {
+				if err := t.setSuppressed(h, true); err != nil {
+					return err
+				}
+				if err := t.del(emailKey(h)); err != nil {
+					return err
+				}
+			}
+			old := rec.clear()
+			anon := contactRec{ID: rec.ID, Country: rec.Country, Status: gdpr.ContactAnonymized,
+				CreatedAt: time.Date(rec.CreatedAt.Year(), 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: t.now, AnonymizedAt: t.now}
+			if err := t.putClear(&old, &anon); err != nil {
+				return err
+			}
+			t.eraseSearch(rec.ID)
+			t.audit(gdpr.ActionContactAnonymize, rec.ID.String(), fmt.Sprintf(
+				"erasure finished when the store was opened: the contact's data key had been destroyed by an erasure whose record the store had lost; %d address(es) suppressed", len(byID[rec.ID])), nil, 0)
+		}
+		return t.txn.Set(keyShredCount, u64(destroyed))
 	})
 }
 

@@ -29,7 +29,9 @@ import (
 //
 // subjects.keys layout:
 //
-//	header  64 bytes: magic "GDKEYS01", master id (8 bytes), zero padding
+//	header  64 bytes: magic "GDKEYS01", master id (8 bytes), keys destroyed
+//	        so far (8 bytes, big endian: see Store.finishLostErasures),
+//	        zero padding
 //	slot n  64 bytes at offset 64*(n+1):
 //	        state (1 = live, 0 = never used or destroyed), 3 bytes zero,
 //	        nonce (12), wrapped key + GCM tag (48)
@@ -55,6 +57,17 @@ type Slot uint32
 // erased and what was sealed under the key is gone for good.
 var errKeyDestroyed = errors.New("data key destroyed (subject erased)")
 
+// ErrKeyDamaged is returned when a data key cannot be read although it was
+// not destroyed: its slot in keys/subjects.keys was altered or is missing.
+// Only what was sealed under that one key is unreadable; restore the key
+// ring from a backup to get it back.
+var ErrKeyDamaged = errors.New("data key damaged")
+
+// ErrKeyringMissing is returned by Open when the store holds data but its
+// key ring (keys/master.key, keys/subjects.keys) is gone: without it no
+// personal data can be read, so a new empty one must not be made.
+var ErrKeyringMissing = errors.New("key ring missing")
+
 type keyring struct {
 	dir string
 
@@ -74,9 +87,11 @@ func masterID(master []byte) []byte {
 	return h[:8]
 }
 
-// openKeyring opens (or creates) the keyring in dir, its master key kept
-// as w says (nil: plain).
-func openKeyring(dir string, w *masterWrap) (*keyring, error) {
+// openKeyring opens the keyring in dir, its master key kept as w says
+// (nil: plain), or creates it when create is set (a new store). A store
+// with data whose keyring is gone is refused with ErrKeyringMissing: a
+// fresh keyring would open every sealed field of it to nothing.
+func openKeyring(dir string, w *masterWrap, create bool) (*keyring, error) {
 	if w == nil {
 		w = &masterWrap{}
 	}
@@ -87,6 +102,14 @@ func openKeyring(dir string, w *masterWrap) (*keyring, error) {
 		return nil, err
 	}
 	masterPath := filepath.Join(dir, masterKeyFile)
+	if !create {
+		for _, name := range []string{masterKeyFile, slotsFile} {
+			if _, err := os.Stat(filepath.Join(dir, name)); errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%w: %s is gone but the store holds data sealed under it: restore the keys directory from a backup (gdprdesk restore); nothing can be read without it",
+					ErrKeyringMissing, filepath.Join(dir, name))
+			}
+		}
+	}
 	master, err := w.loadMaster(masterPath)
 	if errors.Is(err, os.ErrNotExist) {
 		master = make([]byte, dataKeySize)
@@ -263,38 +286,113 @@ func (k *keyring) key(s Slot) ([]byte, error) {
 	var rec [slotSize]byte
 	if _, err := k.f.ReadAt(rec[:], slotOffset(s)); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("data key %d is missing from the keyring", s)
+			return nil, fmt.Errorf("%w: data key %d is missing from the keyring (keys/subjects.keys is shorter than the store needs)", ErrKeyDamaged, s)
 		}
 		return nil, fmt.Errorf("read data key %d: %w", s, err)
 	}
-	if rec[0] != slotLive {
+	return k.open(s, rec[:])
+}
+
+// open unwraps one slot's bytes. A destroyed slot is all zeros (destroy,
+// skipPast); any other slot that is not live and whole is damage, not an
+// erasure: a cleared live flag must not make a contact read as erased.
+func (k *keyring) open(s Slot, rec []byte) ([]byte, error) {
+	switch slotState(rec) {
+	case slotDestroyed:
 		return nil, errKeyDestroyed
+	case slotDamaged:
+		return nil, fmt.Errorf("%w: data key %d has its state byte altered (%#x)", ErrKeyDamaged, s, rec[0])
 	}
 	dk, err := k.master.Open(nil, rec[4:16], rec[16:], slotAAD(s))
 	if err != nil {
-		return nil, fmt.Errorf("data key %d is damaged: %w", s, err)
+		return nil, fmt.Errorf("%w: data key %d does not open under the master key (its bytes were altered)", ErrKeyDamaged, s)
 	}
 	return dk, nil
 }
 
+// What a slot's bytes say, before unwrapping.
+const (
+	slotIsLive = iota
+	slotDestroyed
+	slotDamaged
+)
+
+func slotState(rec []byte) int {
+	if rec[0] == slotLive {
+		return slotIsLive
+	}
+	for _, b := range rec {
+		if b != 0 {
+			return slotDamaged
+		}
+	}
+	return slotDestroyed
+}
+
 // destroy overwrites the slots in place with zeros and syncs the file: the
 // keys, and everything sealed under them, are gone.
+//
+// The header counts the keys destroyed (those that were live), in the same
+// sync: a store whose own count of erasures is lower lost the record of an
+// erasure whose keys are gone, and Open finishes it (finishLostErasures).
 func (k *keyring) destroy(slots ...Slot) error {
 	var zero [slotSize]byte
 	k.rw.RLock()
 	defer k.rw.RUnlock()
+	var n uint64
 	for _, s := range slots {
 		if s == 0 {
 			continue
 		}
+		var rec [slotSize]byte
+		if _, err := k.f.ReadAt(rec[:], slotOffset(s)); err == nil && slotState(rec[:]) != slotDestroyed {
+			n++
+		}
 		if _, err := k.f.WriteAt(zero[:], slotOffset(s)); err != nil {
 			return fmt.Errorf("destroy data key %d: %w", s, err)
+		}
+	}
+	if n > 0 {
+		count, err := k.destroyedCountLocked()
+		if err != nil {
+			return err
+		}
+		if _, err := k.f.WriteAt(u64(count+n), 16); err != nil {
+			return fmt.Errorf("count destroyed data keys: %w", err)
 		}
 	}
 	if err := k.f.Sync(); err != nil {
 		return fmt.Errorf("sync keyring: %w", err)
 	}
 	return nil
+}
+
+// destroyedCount is the number of keys destroyed so far (the header's).
+func (k *keyring) destroyedCount() (uint64, error) {
+	k.rw.RLock()
+	defer k.rw.RUnlock()
+	return k.destroyedCountLocked()
+}
+
+// setDestroyedCount records that the key ring honours n erasure marks.
+func (k *keyring) setDestroyedCount(n uint64) error {
+	k.rw.RLock()
+	defer k.rw.RUnlock()
+	if _, err := k.f.WriteAt(u64(n), 16); err != nil {
+		return fmt.Errorf("count destroyed data keys: %w", err)
+	}
+	if err := k.f.Sync(); err != nil {
+		return fmt.Errorf("sync keyring: %w", err)
+	}
+	return nil
+}
+
+func (k *keyring) destroyedCountLocked() (uint64, error) {
+	var b [8]byte
+	if _, err := k.f.ReadAt(b[:], 16); err != nil {
+		return 0, fmt.Errorf("read keyring header: %w", err)
+	}
+	return binary.BigEndian.Uint64(b[:]), nil
 }
 
 func (k *keyring) close() error {
@@ -331,6 +429,11 @@ func (k *keyring) rotate() error {
 	hdr := make([]byte, headerSize)
 	copy(hdr, keyringMagic)
 	copy(hdr[8:], masterID(newMaster))
+	count, err := k.destroyedCount()
+	if err != nil {
+		return err
+	}
+	copy(hdr[16:], u64(count))
 	if _, err := out.Write(hdr); err != nil {
 		return fmt.Errorf("write keyring: %w", err)
 	}

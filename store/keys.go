@@ -31,6 +31,9 @@ import (
 //	ar/<record>\x00<seq>              audit entries by record (C12, R3, settings, …)
 //	ai/<last id>/<seq>                an entry about a run of contacts (an import chunk) → its first id
 //	m/shred/<slot>                    a key slot a committed erasure still has to destroy
+//	m/shredded/<slot>                 every key slot an erasure marked, kept for good (erase.go)
+//	m/shredcount                      how many shred markers were ever set (vs the key ring's count)
+//	m/lost/<first seq>                audit entries Open found missing (last seq; head.go)
 //	p/<kind>\x00<version>             policy / consent-text version
 //	sr/<source>                       source rule
 //	k/<item id>                       checklist record

@@ -420,6 +420,13 @@ func (s *Store) readPage(q gdpr.Query, from Cursor, backward bool, limit int) (P
 				return false, nil
 			}
 			c, err := s.unseal(rec)
+			if errors.Is(err, ErrKeyDamaged) {
+				// One damaged key must not hide every other contact:
+				// the page shows what is kept in clear and says why
+				// the rest is missing (audit verify names it too).
+				c, err = rec.clear(), nil
+				c.FirstName = "(unreadable: data key damaged, see gdprdesk audit verify)"
+			}
 			if err != nil {
 				return false, err
 			}

@@ -15,12 +15,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gofrs/flock"
 )
 
 // schemaVersion is written into a new store; a store written by a newer
@@ -66,6 +66,10 @@ type Options struct {
 	// of a new store; tests make it small to cross chunks often.
 	searchBits uint
 
+	// freeSpace replaces the free-space probe of the data directory's
+	// disk, so that tests can fill it at will.
+	freeSpace freeFunc
+
 	// snappy writes tables compressed, as stores made before compression
 	// was turned off (badgerOptions) have them, so that tests can check
 	// such tables too.
@@ -90,8 +94,20 @@ type state struct {
 	dir  string
 	db   *badger.DB
 	keys *keyring
-	lock *os.File
+	lock *flock.Flock
 	now  func() time.Time
+
+	// free probes the free space of dir's disk; readOnly is set when Open
+	// found too little to write safely: Badger is then opened read-only
+	// (it writes nothing, not even a new memtable file) and every change
+	// is refused with a DiskFullError.
+	free     freeFunc
+	readOnly bool
+
+	// head is DIR/audit.head, the audit head kept outside Badger (head.go);
+	// lostFrom..lostTo are audit entries Open found missing.
+	head             *os.File
+	lostFrom, lostTo uint64
 
 	hmacSecret []byte
 
@@ -237,9 +253,6 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
-	if err := checkFree(dir); err != nil {
-		return nil, err
-	}
 	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
@@ -248,17 +261,31 @@ func Open(dir string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, err
 	}
-	s := &Store{state: &state{dir: dir, lock: lock, now: opts.Now}, remoteOnly: opts.RemoteOnly}
+	if opts.freeSpace == nil {
+		opts.freeSpace = freeSpace
+	}
+	s := &Store{state: &state{dir: dir, lock: lock, now: opts.Now, free: opts.freeSpace}, remoteOnly: opts.RemoteOnly}
+	// A disk too full to write opens the store for reading: audit verify,
+	// backup and export still work, every change says the disk is full.
+	if free, ok := s.free(dir); ok && free < minFree {
+		s.readOnly = true
+	}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
-		return nil, err
+		if s.readOnly && (errors.Is(err, badger.ErrReadOnlyTxn) || errors.Is(err, badger.ErrTruncateNeeded)) {
+			// The store has to write to open (a new store, an upgrade,
+			// the replay of a crash's write-ahead file): say why it cannot.
+			free, _ := s.free(dir)
+			return nil, &DiskFullError{Dir: dir, Free: free}
+		}
+		return nil, s.diskFull(err)
 	}
 	// Before anything else is touched: a store opened without its key, or
 	// with the wrong one, must stay exactly as it was.
 	if err := checkEncryption(dir, opts.EncryptionKey); err != nil {
 		return fail(fmt.Errorf("open store: %w", err))
 	}
-	s.keys, err = openKeyring(filepath.Join(dir, "keys"), newMasterWrap(opts))
+	s.keys, err = openKeyring(filepath.Join(dir, "keys"), newMasterWrap(opts), !hasData(filepath.Join(dir, "db")))
 	if err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
@@ -269,7 +296,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.snappy {
 		bopts = bopts.WithCompression(options.Snappy)
 	}
+	if s.readOnly {
+		bopts = bopts.WithReadOnly(true)
+	}
 	db, err := badger.Open(bopts)
+	if errors.Is(err, badger.ErrWindowsNotSupported) && s.readOnly {
+		// Badger has no read-only mode on Windows: open it for writing,
+		// the store still refuses every change.
+		db, err = badger.Open(bopts.WithReadOnly(false))
+	}
 	if err == nil {
 		s.db = db // (on error Badger may return a half-made value: not ours to close)
 	}
@@ -289,13 +324,23 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.init(opts); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	// Before any write of Open's own: a store that lost transactions must
+	// be compared with its head as it was found.
+	if s.lostFrom, s.lostTo, err = s.openHead(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
 	if err := s.loadSuppressed(); err != nil {
 		return fail(fmt.Errorf("open store %s: read the suppression list: %w", dir, err))
 	}
 	// Finish an erasure that a crash interrupted between its commit and the
 	// destruction of its keys.
-	if err := s.finishShred(); err != nil {
-		return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
+	if !s.readOnly {
+		if err := s.finishShred(); err != nil {
+			return fail(fmt.Errorf("open store %s: finish an interrupted erasure: %w", dir, err))
+		}
+		if err := s.reconcileKeyring(); err != nil {
+			return fail(fmt.Errorf("open store %s: match the key ring with the store's erasures: %w", dir, err))
+		}
 	}
 	if err := s.migrateSearch(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
@@ -307,6 +352,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil
+}
+
+// hasData reports whether a Badger directory holds a database (its
+// MANIFEST), as opposed to a store about to be created.
+func hasData(db string) bool {
+	_, err := os.Stat(filepath.Join(db, "MANIFEST"))
+	return err == nil
 }
 
 // badgerOptions sizes Badger for a desk, not a server: the defaults (five
@@ -336,7 +388,13 @@ func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 		// Writers are serialized by Store.mu, so Badger need not track
 		// read sets to detect conflicts.
 		WithDetectConflicts(false).
-		WithBaseTableSize(4 << 20)
+		WithBaseTableSize(4 << 20).
+		// A changed byte in a table or the value log is an error on the
+		// read that meets it, not a silently different record
+		// (docs/RELIABILITY.md, "Integrity"; audit verify checks every
+		// table with DB.VerifyChecksum).
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true)
 	// Tables of one size at every level: by default each level's tables are
 	// twice the size of the one above, and a compaction at the deepest
 	// level builds 64 MB tables in memory — the largest part of the heap
@@ -348,20 +406,22 @@ func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 	return opts
 }
 
-func lockDir(dir string) (*os.File, error) {
-	path := filepath.Join(dir, "gdprdesk.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// lockDir takes the data directory's lock file, so that a second process
+// is told which directory is busy instead of meeting Badger's own lock. The
+// lock (gofrs/flock: flock on Unix, LockFileEx on Windows) goes with the
+// process, so a crash never leaves the directory locked.
+func lockDir(dir string) (*flock.Flock, error) {
+	lock := flock.New(filepath.Join(dir, "gdprdesk.lock"), flock.SetPermissions(0o600))
+	ok, err := lock.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		lock.Close()
+		return nil, fmt.Errorf("open store %s: lock the data directory: %w", dir, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s (close the other gdprdesk, or work through `gdprdesk serve`)", ErrLocked, dir)
-		}
-		return nil, fmt.Errorf("lock data directory %s: %w", dir, err)
+	if !ok {
+		lock.Close()
+		return nil, fmt.Errorf("%w: %s (close the other gdprdesk, or work through `gdprdesk serve`)", ErrLocked, dir)
 	}
-	return f, nil
+	return lock, nil
 }
 
 // init reads or creates the store's metadata.
@@ -458,6 +518,10 @@ func (s *Store) closeAll() error {
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 		s.db = nil
+	}
+	if s.head != nil {
+		errs = append(errs, s.head.Close())
+		s.head = nil
 	}
 	if s.keys != nil {
 		errs = append(errs, s.keys.close())

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -40,6 +41,10 @@ type tx struct {
 	// chunkSlots are keys made (and synced) ahead for search index chunks
 	// this transaction creates (a prepared import chunk).
 	chunkSlots map[uint64]Slot
+	// shreds counts the shred markers this transaction sets (an
+	// erasure's): it adds them to keyShredCount and syncs the store after
+	// its commit, before any key is destroyed (erase.go).
+	shreds uint64
 }
 
 // op is a set or delete recorded by a preparing tx.
@@ -148,6 +153,9 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	if s.db == nil {
 		return errClosed
 	}
+	if err := s.checkSpace(); err != nil {
+		return err
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	t := &tx{s: s, txn: txn, operator: operator, now: s.now().UTC(),
@@ -170,6 +178,15 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	if err := t.flushAudit(); err != nil {
 		return fmt.Errorf("append audit entries: %w", err)
 	}
+	if t.shreds > 0 {
+		n, err := readU64(t.txn, keyShredCount)
+		if err != nil {
+			return fmt.Errorf("count erasures: %w", err)
+		}
+		if err := t.txn.Set(keyShredCount, u64(n+t.shreds)); err != nil {
+			return fmt.Errorf("count erasures: %w", err)
+		}
+	}
 	if t.newKeys {
 		// Keys must be on disk before any record that needs them.
 		if err := s.keys.sync(); err != nil {
@@ -180,9 +197,21 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			return fmt.Errorf("change is too large for one transaction: %w", err)
 		}
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", s.diskFull(err))
+	}
+	if t.shreds > 0 {
+		// An erasure's record must be on disk before its keys are
+		// destroyed: a power cut must not leave a live record whose key
+		// is gone. Writers hold s.mu, so the erasure is still in the
+		// active memtable, whose write-ahead file Sync flushes.
+		if err := s.db.Sync(); err != nil {
+			return fmt.Errorf("sync the store after an erasure (its keys are not destroyed yet; the next start finishes it): %w", s.diskFull(err))
+		}
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
+	// Committed: a failure to note the head only leaves the file behind,
+	// which is never reported as a loss.
+	_ = s.writeHead()
 	s.notify()
 	for h, on := range t.suppress {
 		if on {
@@ -242,6 +271,14 @@ func (t *tx) set(key, value []byte) error {
 	if t.log != nil {
 		*t.log = append(*t.log, op{key: key, value: value})
 		return nil
+	}
+	if bytes.HasPrefix(key, prefixShred) {
+		// Kept for good (shred markers go once the key is destroyed), so
+		// that Open can tell which keys a store's erasures destroyed.
+		t.shreds++
+		if err := t.txn.Set(join(prefixShredded, key[len(prefixShred):]), nil); err != nil {
+			return err
+		}
 	}
 	return t.txn.Set(key, value)
 }

@@ -76,6 +76,11 @@ after writing. See docs/BACKUP.md.`,
 			a.forwardWith = func(args []string) ([]string, io.Reader) {
 				return append(withoutFlag(args, "passphrase-file"), "--passphrase-file", "-"), bytes.NewReader(pass)
 			}
+			// Room at the destination, not in the data directory: a backup
+			// to another disk works while the store's own disk is full.
+			if err := store.CheckFreeSpace(filepath.Dir(out), store.BackupSize(dir)); err != nil {
+				return fmt.Errorf("backup of %s: %w", dir, err)
+			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return fmt.Errorf("create %s: %w (choose a new file name)", out, err)
