@@ -18,15 +18,6 @@ import (
 // holds the directory the whole command is carried out by the server
 // (control.go), which writes the caller's file.
 func (a *app) backupTo(w io.Writer, passphrase []byte) (m store.BackupManifest, err error) {
-	if a.served == nil {
-		dir, err := a.dataDir()
-		if err != nil {
-			return m, err
-		}
-		if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
-			return m, fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
-		}
-	}
 	err = a.withStore(func(s *store.Store) error {
 		m, err = s.Backup(w, passphrase)
 		return err
@@ -65,6 +56,11 @@ after writing. See docs/BACKUP.md.`,
 			}
 			if _, err := os.Lstat(out); err == nil {
 				return fmt.Errorf("create %s: it exists (choose a new file name)", out)
+			}
+			// Before the passphrase is asked for: a mistyped --data is
+			// said at once.
+			if err := a.hasStore(dir); err != nil {
+				return err
 			}
 			pass, err := a.passphrase(secretSource{file: passFile, flag: "--passphrase-file", env: envBackupPassphrase,
 				prompt: "Passphrase for the backup: ", twice: true})
@@ -233,4 +229,17 @@ func (a *app) erasuresOf(dir string, opts store.Options) (store.Erasures, error)
 		return er, fmt.Errorf("--reapply-erasures-from %s: %w", dir, err)
 	}
 	return er, nil
+}
+
+// hasStore refuses, before any question is asked, a data directory that
+// holds no store (when this process works on the directory itself; a
+// server answering for its caller has its store open).
+func (a *app) hasStore(dir string) error {
+	if a.served != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
+		return fmt.Errorf("data directory %s holds no gdprdesk store: nothing to back up", dir)
+	}
+	return nil
 }

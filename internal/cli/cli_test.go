@@ -71,6 +71,11 @@ func runCLI(t *testing.T, env []string, args ...string) result {
 func oneErrorLine(t *testing.T, r result, want string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	// A command that starts a data directory says so first; the error
+	// is the line after it.
+	if strings.HasPrefix(lines[0], "Starting a new data directory in ") && len(lines) > 1 {
+		lines = lines[1:]
+	}
 	if !strings.HasPrefix(lines[0], "gdprdesk: ") || !strings.Contains(lines[0], want) {
 		t.Errorf("stderr first line = %q, want gdprdesk: …%s…", lines[0], want)
 	}
