@@ -56,13 +56,10 @@ func writeAccessCSV(w io.Writer, t accessTable) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	rec := make([]string, len(t.header))
-	for i, h := range t.header {
-		rec[i] = h
-	}
-	if err := cw.Write(rec); err != nil {
+	if err := cw.Write(t.header); err != nil {
 		return err
 	}
+	rec := make([]string, len(t.header))
 	for _, row := range t.rows {
 		for i, v := range row {
 			rec[i] = csvCell(v)
