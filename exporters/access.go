@@ -617,8 +617,8 @@ func accessPurposes(c *gdpr.Contact, register []gdpr.Purpose, recipients []gdpr.
 
 // The sheets (XLSX) and files (CSV) of an access package share one layout:
 // a table per section, built here from the package. A cell is a string, an
-// accessTime, an int64, or nil (empty). Strings are neutralized by the
-// writers, not here.
+// accessTime, an int64, or nil (empty). Strings are the exact values: no
+// writer puts a "'" in front of them (see WriteAccessXLSX, WriteAccessCSVZip).
 
 type accessTime struct {
 	t   time.Time

@@ -17,8 +17,12 @@ const utf8BOM = "\uFEFF"
 // section (about.csv, profile.csv, bases.csv, consents.csv, requests.csv,
 // audit.csv) plus README.txt. Each CSV starts with a byte-order mark and a
 // header row, uses commas, RFC 4180 quoting and CRLF line ends; times are
-// "YYYY-MM-DD HH:MM:SS" in UTC, dates "YYYY-MM-DD"; every text cell is
-// neutralized.
+// "YYYY-MM-DD HH:MM:SS" in UTC, dates "YYYY-MM-DD". Every value is written
+// exactly as held, with no "'" before a leading =, +, - or @: this is the
+// person's data for other systems (Art. 20 asks for a machine-readable
+// format), and a changed value — a phone "'+49 …" — would be wrong data.
+// README.txt tells a person who opens the files in a spreadsheet how to keep
+// such values text; the XLSX format is safe to open as it is.
 func WriteAccessCSVZip(w io.Writer, p *AccessPackage) error {
 	zw := zip.NewWriter(w)
 	create := func(name string) (io.Writer, error) {
@@ -52,13 +56,10 @@ func writeAccessCSV(w io.Writer, t accessTable) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	rec := make([]string, len(t.header))
-	for i, h := range t.header {
-		rec[i] = Neutralize(h)
-	}
-	if err := cw.Write(rec); err != nil {
+	if err := cw.Write(t.header); err != nil {
 		return err
 	}
+	rec := make([]string, len(t.header))
 	for _, row := range t.rows {
 		for i, v := range row {
 			rec[i] = csvCell(v)
@@ -74,7 +75,7 @@ func writeAccessCSV(w io.Writer, t accessTable) error {
 func csvCell(v any) string {
 	switch v := v.(type) {
 	case string:
-		return Neutralize(v)
+		return v
 	case accessTime:
 		if v.day {
 			return v.t.Format(time.DateOnly)
@@ -105,8 +106,10 @@ record.
 
 The files are CSV (comma-separated values) in UTF-8, which any spreadsheet
 program or text editor opens. The first line of each names the columns.
-Times are in UTC, written YYYY-MM-DD HH:MM:SS. A text that starts with =, +,
--, @ or a tab has a ' put in front of it so that no spreadsheet mistakes it
-for a formula; the ' is not part of the data.
+Times are in UTC, written YYYY-MM-DD HH:MM:SS. Every value is exactly as we
+hold it, so other programs can read it as it is. A spreadsheet may take a
+value that starts with =, +, - or @ (a phone number +49 ..., say) for a
+formula: to keep such values as text, open the file with the spreadsheet's
+import (Data, From Text/CSV) and set those columns to Text.
 `, who, p.Contact, p.GeneratedAt.Format(time.DateTime))
 }

@@ -267,7 +267,8 @@ func rowWith(rows [][]string, col int, v string) []string {
 }
 
 // checkAccessRows checks the known rows of every section, as read from a
-// sheet or a CSV (both neutralize the same way).
+// sheet or a CSV: both hold every value exactly, with no "'" in front of a
+// text that starts like a formula.
 func checkAccessRows(t *testing.T, where string, sheets map[string][][]string) {
 	t.Helper()
 	for _, name := range accessSheetOrder {
@@ -279,13 +280,13 @@ func checkAccessRows(t *testing.T, where string, sheets map[string][][]string) {
 	profile := sheets["Profile"]
 	want := map[string]string{
 		"Record":            "C1",
-		"First name":        "'" + accessFormulaName,
+		"First name":        accessFormulaName,
 		"Last name":         "Müller",
-		"Company":           "'" + accessCompany,
-		"Phone":             "'+49 30 7654321",
+		"Company":           accessCompany,
+		"Phone":             "+49 30 7654321",
 		"Country":           "DE (Germany)",
 		"Notes":             "Prefers email.\nVIP since 2025.",
-		"Custom: Formula":   "'=cmd()",
+		"Custom: Formula":   "=cmd()",
 		"Custom: Shoe size": "39",
 		"Status":            "active",
 	}
@@ -402,14 +403,19 @@ func TestAccessXLSX(t *testing.T) {
 	if got, err := excelize.ExcelDateToTime(serial, false); err != nil || !got.Round(time.Second).Equal(time.Date(2025, 2, 3, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("consent time %v %v", got, err)
 	}
-	// The neutralized cells are text, never formulas.
+	// Texts that start like a formula are string cells, never formulas.
 	for _, name := range accessSheetOrder {
 		rows, _ := f.GetRows(name)
 		for r, row := range rows {
-			for c := range row {
+			for c, v := range row {
 				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
 				if fm, _ := f.GetCellFormula(name, cell); fm != "" {
 					t.Errorf("%s!%s has a formula %q", name, cell, fm)
+				}
+				if v != "" && strings.IndexByte(formulaStarts, v[0]) >= 0 {
+					if typ, _ := f.GetCellType(name, cell); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+						t.Errorf("%s!%s = %q is not a string cell (type %v)", name, cell, v, typ)
+					}
 				}
 			}
 		}
@@ -444,7 +450,7 @@ func TestAccessXLSXPassword(t *testing.T) {
 	if got := f.GetSheetList(); !slices.Equal(got, accessSheetOrder) {
 		t.Errorf("sheets %q", got)
 	}
-	if v, _ := f.GetCellValue("Profile", "B3"); v != "'"+accessFormulaName {
+	if v, _ := f.GetCellValue("Profile", "B3"); v != accessFormulaName {
 		t.Errorf("Profile!B3 = %q", v)
 	}
 }
@@ -545,6 +551,9 @@ out["consent_fmt"] = c.number_format
 prof = {r[0]: r[1] for r in wb["Profile"].iter_rows(min_row=2, values_only=True)}
 out["first_name"] = prof["First name"]
 out["formula"] = prof["Custom: Formula"]
+cells = {r[0].value: r[1] for r in wb["Profile"].iter_rows(min_row=2)}
+out["phone"] = cells["Phone"].value
+out["phone_type"] = cells["Phone"].data_type
 print(json.dumps(out))
 `
 	outb, err := exec.Command("/usr/bin/python3", "-c", script, path).CombinedOutput()
@@ -567,8 +576,12 @@ print(json.dumps(out))
 	if got["consent_time"] != "2025-02-03T10:00:00" || got["consent_fmt"] != "yyyy-mm-dd hh:mm" {
 		t.Errorf("openpyxl consent time %v (%v)", got["consent_time"], got["consent_fmt"])
 	}
-	if got["first_name"] != "'"+accessFormulaName || got["formula"] != "'=cmd()" {
+	if got["first_name"] != accessFormulaName || got["formula"] != "=cmd()" {
 		t.Errorf("openpyxl profile %v %v", got["first_name"], got["formula"])
+	}
+	// The phone is the exact text, in a string cell: no "'" in front.
+	if got["phone"] != "+49 30 7654321" || got["phone_type"] != "s" {
+		t.Errorf("openpyxl phone %#v (type %v), want the string \"+49 30 7654321\"", got["phone"], got["phone_type"])
 	}
 }
 

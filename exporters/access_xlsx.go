@@ -26,7 +26,9 @@ const xlsxCellLimit = 32000
 // WriteAccessXLSX writes the package as an Excel workbook: one sheet per
 // section (About, Profile, Lawful bases, Consents, Requests, Audit), each
 // with a bold, shaded, frozen header row, widths fitted to the content,
-// dates as real date cells, and every text cell neutralized. A non-empty
+// dates as real date cells, and every text a string cell holding the exact
+// value: a string cell is never evaluated, so a phone "+49 …" or a name
+// "=x" needs no "'" in front, and none is added. A non-empty
 // password encrypts the workbook (ECMA-376 agile encryption, which Excel,
 // LibreOffice and Excelize open with the password).
 func WriteAccessXLSX(w io.Writer, p *AccessPackage, password string) error {
@@ -157,7 +159,7 @@ func writeAccessSheet(f *excelize.File, st accessStyles, t accessTable) error {
 
 	for i, h := range t.header {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		if err := f.SetCellStr(t.sheet, cell, Neutralize(h)); err != nil {
+		if err := f.SetCellStr(t.sheet, cell, h); err != nil {
 			return err
 		}
 	}
@@ -180,7 +182,7 @@ func writeAccessSheet(f *excelize.File, st accessStyles, t accessTable) error {
 		extra := 0
 		for i, v := range values {
 			if s, ok := v.(string); ok {
-				parts[i] = splitCellText(Neutralize(s))
+				parts[i] = splitCellText(s)
 				extra = max(extra, len(parts[i])-1)
 			}
 		}
@@ -221,8 +223,8 @@ func setAccessCell(f *excelize.File, st accessStyles, sheet, cell string, v any,
 	case nil:
 		return nil
 	case string:
-		// Already neutralized by the caller. SetCellStr keeps it text
-		// whatever it looks like.
+		// SetCellStr types it as a string: the exact text, which no
+		// spreadsheet evaluates whatever it starts with.
 		err = f.SetCellStr(sheet, cell, v)
 		style = st.text
 		if wrap {

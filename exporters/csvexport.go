@@ -22,6 +22,13 @@ const formulaStarts = "=+-@\t\r"
 // an export never runs anything; the importer removes it again. Text that
 // already starts with "'" before such a character gets one more quote, so
 // that the importer's removal gives back exactly the original.
+//
+// Only the contacts CSV uses it: that file is for people, who open it in a
+// spreadsheet, and for the importer, which gives back the exact values.
+// Workbooks need no guard — their text cells are typed as strings, which no
+// spreadsheet evaluates — and the access package's CSV and JSON are the
+// person's data for other systems (Art. 20: "machine-readable"), so their
+// values are written exactly as held.
 func Neutralize(s string) string {
 	if formulaAfterQuotes(s) {
 		return "'" + s
@@ -109,8 +116,9 @@ var xlsxWidths = map[string]float64{
 
 // NewXLSXContactWriter writes the contacts as an Excel workbook with one
 // sheet in the canonical column layout: a bold, shaded, frozen header row,
-// set widths, created_at as a real date, balance as a number, every text
-// cell neutralized. Rows are streamed to a temporary file and the workbook
+// set widths, created_at as a real date, balance as a number, and every
+// text cell a string cell holding the exact value (a string cell is never
+// evaluated, so "+49 …" or "=x" needs no "'" in front). Rows are streamed to a temporary file and the workbook
 // is zipped straight into w by Close, so a million rows stay in bounded
 // memory.
 func NewXLSXContactWriter(w io.Writer, custom []string) (ContactWriter, error) {
@@ -221,12 +229,14 @@ func (xw *xlsxContactWriter) Write(c *gdpr.Contact) error {
 	return nil
 }
 
-// textCell is a neutralized text cell, or nil (no cell at all) for "".
+// textCell is a string cell holding s exactly (the stream writer types a
+// Go string as an inline string, never a formula), or nil (no cell at all)
+// for "".
 func textCell(s string) any {
 	if s == "" {
 		return nil
 	}
-	return Neutralize(s)
+	return s
 }
 
 // Close finishes the sheet and writes the workbook to w.

@@ -225,22 +225,22 @@ func TestXLSXWriter(t *testing.T) {
 	if wdt, err := f.GetColWidth("Contacts", "A"); err != nil || wdt != 32 {
 		t.Errorf("email column width %v (%v)", wdt, err)
 	}
-	// Values, neutralized text.
+	// Values: text exactly as held, in string cells (no "'" in front).
 	for _, tc := range []struct {
 		name string
 		row  int
 		want string
 	}{
 		{ColEmail, 2, "anna.mueller@example.de"},
-		{ColPhone, 2, "'+49 30 1234567"},
+		{ColPhone, 2, "+49 30 1234567"},
 		{ColNotes, 2, "Met at the fair;\nsays \"hi\""},
 		{ColTags, 2, "customer;vip"},
 		{ColBases, 2, "consent;contract"},
 		{ColBalanceCents, 2, "1250"},
 		{ColOpenContract, 2, "TRUE"},
-		{ColCompany, 3, "'=HYPERLINK(\"http://evil.example\")"},
-		{ColEmail, 3, "'-dash+tag@example.com"},
-		{"custom:Formula", 2, "'=1+1"},
+		{ColCompany, 3, "=HYPERLINK(\"http://evil.example\")"},
+		{ColEmail, 3, "-dash+tag@example.com"},
+		{"custom:Formula", 2, "=1+1"},
 		{ColStatus, 3, "restricted"},
 		{ColCreatedAt, 2, "2021-03-04 09:15:22"},
 		{ColCreatedAt, 4, ""},
@@ -250,8 +250,13 @@ func TestXLSXWriter(t *testing.T) {
 			t.Errorf("%s row %d = %q (%v), want %q", tc.name, tc.row, got, err, tc.want)
 		}
 	}
-	if formula, _ := f.GetCellFormula("Contacts", cell(ColCompany, 3)); formula != "" {
-		t.Errorf("company became a formula: %q", formula)
+	for _, c := range []string{cell(ColCompany, 3), cell(ColPhone, 2), cell("custom:Formula", 2)} {
+		if formula, _ := f.GetCellFormula("Contacts", c); formula != "" {
+			t.Errorf("%s became a formula: %q", c, formula)
+		}
+		if typ, _ := f.GetCellType("Contacts", c); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+			t.Errorf("%s is not a string cell: type %v", c, typ)
+		}
 	}
 	// created_at is a date: a serial number with a date format.
 	raw, _ := f.GetCellValue("Contacts", cell(ColCreatedAt, 2), excelize.Options{RawCellValue: true})
@@ -336,12 +341,12 @@ print(json.dumps({
 	}
 	want := map[string]any{
 		ColEmail:         "anna.mueller@example.de",
-		ColPhone:         "'+49 30 1234567",
+		ColPhone:         "+49 30 1234567",
 		ColCountry:       "DE",
 		ColCreatedAt:     "datetime:2021-03-04T09:15:22",
 		ColBalanceCents:  float64(1250),
 		ColOpenContract:  true,
-		"custom:Formula": "'=1+1",
+		"custom:Formula": "=1+1",
 	}
 	for name, v := range want {
 		if i := slices.Index(header, name); i >= len(got.Row2) || got.Row2[i] != v {

@@ -362,7 +362,27 @@ func (r Request) CanLinkExport(contact ContactID) error {
 		return fmt.Errorf("request %s is not about %s", r.ID, contact)
 	}
 	if !r.Status.Open() {
-		return fmt.Errorf("request %s is already %s: an access package is linked to an open request", r.ID, r.Status)
+		return fmt.Errorf("request %s is already %s: its answer is on record and cannot be replaced; export without --request to give the person a new copy", r.ID, r.Status)
 	}
 	return nil
+}
+
+// CanChangeLink checks a change of the request r into next against the
+// package recorded as its answer. While the request is open a package may
+// be linked, or replaced by a newer one (CanLinkExport); once it is closed
+// the link is final: the SHA-256 and time on a completed or denied request
+// are the business's record of what it sent (Art. 15, accountability under
+// Art. 5(2)), so neither may change nor be removed. The store checks every
+// change of a request with it, whichever front end made it.
+func (r Request) CanChangeLink(next Request) error {
+	if next.ExportSHA256 == r.ExportSHA256 && next.ExportedAt.Equal(r.ExportedAt) {
+		return nil
+	}
+	if next.ExportSHA256 == "" && r.ExportSHA256 != "" {
+		return fmt.Errorf("request %s: the package recorded as its answer cannot be removed", r.ID)
+	}
+	if r.Contact == 0 {
+		return fmt.Errorf("request %s names no contact: no access package can be linked to it", r.ID)
+	}
+	return r.CanLinkExport(r.Contact)
 }

@@ -37,6 +37,55 @@ func TestCanLinkExport(t *testing.T) {
 	}
 }
 
+// TestClosedRequestLinkIsFinal: the package linked to a completed or
+// denied access request is the record of what answered it (Art. 15), kept
+// to show the request was answered (accountability, Art. 5(2)). While the
+// request is open a newer package may replace the link; once it is closed
+// the link can be neither replaced nor removed, and a closed request that
+// has none cannot be given one afterwards.
+func TestClosedRequestLinkIsFinal(t *testing.T) {
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	sent := Request{ID: 33, Type: RequestAccess, Contact: 7, Status: StatusInProgress,
+		ExportSHA256: strings.Repeat("ab", 32), ExportedAt: at}
+	relinked := func(r Request) Request {
+		r.ExportSHA256, r.ExportedAt = strings.Repeat("cd", 32), at.Add(time.Hour)
+		return r
+	}
+	unlinked := func(r Request) Request {
+		r.ExportSHA256, r.ExportedAt = "", time.Time{}
+		return r
+	}
+	completed, denied := sent, sent
+	completed.Status, denied.Status = StatusCompleted, StatusDenied
+	unanswered := unlinked(completed)
+	notes := completed
+	notes.Outcome = "sent by post"
+	tests := []struct {
+		name    string
+		r, next Request
+		refused string
+	}{
+		{"open, first link", unlinked(sent), sent, ""},
+		{"open, newer package", sent, relinked(sent), ""},
+		{"completed, unchanged link", completed, notes, ""},
+		{"completed, replaced", completed, relinked(completed), "already completed: its answer is on record"},
+		{"denied, replaced", denied, relinked(denied), "already denied"},
+		{"completed, removed", completed, unlinked(completed), "cannot be removed"},
+		{"open, removed", sent, unlinked(sent), "cannot be removed"},
+		{"completed without a link, linked later", unanswered, relinked(unanswered), "already completed"},
+		{"no contact", Request{ID: 1, Type: RequestAccess, Status: StatusNew}, relinked(Request{ID: 1, Type: RequestAccess, Status: StatusNew}), "names no contact"},
+	}
+	for _, tt := range tests {
+		err := tt.r.CanChangeLink(tt.next)
+		switch {
+		case tt.refused == "" && err != nil:
+			t.Errorf("%s: refused: %v", tt.name, err)
+		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)):
+			t.Errorf("%s: %v, want a refusal saying %q", tt.name, err, tt.refused)
+		}
+	}
+}
+
 // TestValidateAt: the month of Art. 12(3) runs from receipt, so a request
 // logged today cannot have been received tomorrow; today and earlier are
 // fine, whatever the hour.

@@ -165,7 +165,14 @@ func (t *tx) addRequest(r gdpr.Request) (gdpr.RequestID, error) {
 }
 
 // putRequest stores a request and moves its due-index entry and counters.
+// A change may not replace or remove the package recorded as a closed
+// request's answer (gdpr.Request.CanChangeLink), whatever asked for it.
 func (t *tx) putRequest(old *gdpr.Request, r gdpr.Request, slot Slot) error {
+	if old != nil {
+		if err := old.CanChangeLink(r); err != nil {
+			return err
+		}
+	}
 	if _, err := t.s.keys.key(slot); errors.Is(err, errKeyDestroyed) {
 		// The person was erased with the request's key; what is written
 		// now (an outcome, a reason) is sealed under a key of its own.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -55,7 +56,32 @@ func withNewsletter(tb testing.TB, s *store.Store) {
 	}
 }
 
-// sharedDemo is one 2,000-contact demo store for the tests that only read.
+// testRoot holds what the package's tests share on disk: the shared demo
+// store and the default export directory. TestMain makes it and removes it
+// afterwards, so a test run leaves nothing in the temporary directory.
+var testRoot string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "gdprdesk-ui-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ui tests:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Mkdir(filepath.Join(dir, "exports"), 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, "ui tests:", err)
+		return 1
+	}
+	testRoot = dir
+	return m.Run()
+}
+
+// sharedDemo is one 2,000-contact demo store for the tests that only read,
+// made on first use under testRoot.
 type sharedDemo struct {
 	once sync.Once
 	dir  string
@@ -65,10 +91,7 @@ type sharedDemo struct {
 func (d *sharedDemo) open(tb testing.TB) *store.Store {
 	tb.Helper()
 	d.once.Do(func() {
-		d.dir, d.err = os.MkdirTemp("", "gdprdesk-ui-demo-")
-		if d.err != nil {
-			return
-		}
+		d.dir = filepath.Join(testRoot, "demo")
 		s, err := store.Open(d.dir, store.Options{Now: fixedNow})
 		if err != nil {
 			d.err = err
@@ -91,7 +114,7 @@ func (d *sharedDemo) open(tb testing.TB) *store.Store {
 }
 
 func newTestModel(s *store.Store, opts ...func(*Options)) *Model {
-	o := Options{Store: namedStore{s}, Operator: "owner", Now: fixedNow, ExportDir: os.TempDir()}
+	o := Options{Store: namedStore{s}, Operator: "owner", Now: fixedNow, ExportDir: filepath.Join(testRoot, "exports")}
 	for _, f := range opts {
 		f(&o)
 	}

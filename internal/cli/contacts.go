@@ -25,8 +25,9 @@ space-separated terms that must all hold, e.g.
 
   country:DE  eu:yes|no|unknown  basis:consent|contract|legal_obligation|
   vital_interests|public_task|legitimate_interests|none  status:active|
-  restricted|anonymized  source:LABEL  tag:NAME  created:<2024-01-01
-  created:>2024-01-01, and bare words matched in name, email and company.
+  restricted|anonymized|held  marketing:yes|no  purpose:NAME  hold:yes|no
+  source:LABEL  tag:NAME  created:<2024-01-01  created:>2024-01-01, and
+  bare words matched in name, email and company.
 
 A value may list alternatives: country:DE|AT. The table shows the first 100
 by default; --json lists every match unless --limit is given.`,

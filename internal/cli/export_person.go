@@ -29,7 +29,9 @@ Formats: xlsx (one sheet per section; --password encrypts it), csv (a zip of
 one CSV per section) or json (documented in docs/access-package.md). --eml also
 writes a ready-to-send email draft with the package attached. With --request,
 the package's SHA-256 and time are recorded on the access or portability
-request, which must be the person's and still open. Every export is audited
+request, which must be the person's and still open: once a request is
+completed or denied, the package on it is its record and cannot be replaced
+(export without --request for a new copy). Every export is audited
 (on the request when linked); if the draft or the record fails, nothing is
 left behind. Without --out the file is access-ID-DATE.EXT in the current
 directory, numbered when that name exists.`,

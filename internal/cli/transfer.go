@@ -18,9 +18,10 @@ func (a *app) exportCommand() *cobra.Command {
 		Use:   "contacts",
 		Short: "Write contacts as CSV or XLSX in the canonical layout (re-importable)",
 		Long: `export contacts writes every contact matching --query (all by default) in
-gdprdesk's canonical layout: the CSV imports back to the same contacts. Text
-cells a spreadsheet would run as a formula get a leading ' (removed again on
-import). Anonymized contacts, and those erased except what a legal hold
+gdprdesk's canonical layout: the CSV imports back to the same contacts. In
+the CSV, a text a spreadsheet would run as a formula (starting with =, +, -,
+@) gets a leading ' (removed again on import); the XLSX holds every text
+exactly, as a text cell no spreadsheet runs. Anonymized contacts, and those erased except what a legal hold
 keeps, are left out unless --query names a status or hold:yes.
 --for-marketing writes only the contacts who may receive electronic direct
 marketing — the rows of contacts --query marketing:yes and the dashboard's

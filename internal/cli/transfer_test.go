@@ -188,6 +188,37 @@ func TestExportAccessPackageLinkedToItsRequest(t *testing.T) {
 	if r := gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", out); r.code != exitFailure {
 		t.Errorf("overwriting an existing file: exit %d", r.code)
 	}
+	// Once the request is completed, its package is the record of the
+	// answer (Art. 15; Art. 5(2)): a new export cannot replace the link,
+	// and leaves no file behind.
+	if r := gdprdesk(t, "request", "close", id, "--data", dir, "--outcome", "completed", "--reason", "sent"); r.code != 0 {
+		t.Fatalf("close %s: exit %d: %s", id, r.code, r.stderr)
+	}
+	again := filepath.Join(t.TempDir(), "again.json")
+	r = gdprdesk(t, "export", "access", "C3", "--data", dir, "--format", "json", "--out", again, "--request", id)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "already completed") {
+		t.Errorf("relinking a completed request: exit %d, %q; want a refusal", r.code, r.stderr)
+	}
+	if _, err := os.Stat(again); !os.IsNotExist(err) {
+		t.Errorf("the refused export left %s: %v", again, err)
+	}
+	list = gdprdesk(t, "request", "list", "--data", dir, "--json", "--status", "completed")
+	reqs.Requests = nil
+	if err := json.Unmarshal([]byte(list.stdout), &reqs); err != nil {
+		t.Fatalf("request list: %v: %s", err, list.stderr)
+	}
+	found = false
+	for _, rq := range reqs.Requests {
+		if rq.ID.String() == id {
+			found = true
+			if rq.ExportSHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("completed request %s now records %q, want %x", id, rq.ExportSHA256, sum)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not listed as completed", id)
+	}
 }
 
 // export portability writes the Art. 20 JSON alone: what the person gave
