@@ -315,7 +315,7 @@ func finishedWith(m doneMsg) tea.Cmd { return func() tea.Msg { return m } }
 // bulkResultText says what a run did: the contacts changed, those already
 // as asked, and the anonymized ones it skipped, each counted apart.
 func bulkResultText(verb, prep string, basis gdpr.Basis, res store.BulkResult) string {
-	text := fmt.Sprintf("%s %s %s %s (%s already as asked", verb, basis, prep,
+	text := fmt.Sprintf("%s the lawful basis %s %s %s (%s already as asked", verb, basis.Label(), prep,
 		contactsWord(res.Changed), gdpr.Thousands(res.Unchanged))
 	if res.Skipped > 0 {
 		text += fmt.Sprintf("; %s anonymized or gone, skipped", gdpr.Thousands(res.Skipped))

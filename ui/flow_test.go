@@ -90,7 +90,7 @@ func TestFlowGiveEUContactsWithoutBasisConsent(t *testing.T) {
 	if after.EUWithoutBasis >= before.EUWithoutBasis {
 		t.Errorf("EU without basis %d → %d: nothing changed", before.EUWithoutBasis, after.EUWithoutBasis)
 	}
-	d.mustShow("Added consent to")
+	d.mustShow("Added the lawful basis Consent to")
 	d.keys("1")
 	d.mustShow("in scope, no basis", gdpr.Thousands(after.EUWithoutBasis))
 	line := ""
@@ -356,7 +356,7 @@ func TestFlowQuitDuringBulkAsks(t *testing.T) {
 	if d.m.confirmQuit {
 		t.Fatal("the quit question stayed after the run ended")
 	}
-	d.mustShow("✓ Added consent to")
+	d.mustShow("✓ Added the lawful basis Consent to")
 	if strings.Contains(d.screen(), " is running.") {
 		t.Fatalf("the screen still says a run is running:\n%s", d.screen())
 	}
@@ -390,7 +390,7 @@ func TestFlowQuitDuringBulkKeepsTheResult(t *testing.T) {
 	if !asked || !d.quit {
 		t.Fatalf("asked %v, quit %v: want q, y during the run to quit after its chunk", asked, d.quit)
 	}
-	if f := d.m.Farewell(); !strings.HasPrefix(f, "Cancelled: Added consent to 500 contacts") {
+	if f := d.m.Farewell(); !strings.HasPrefix(f, "Cancelled: Added the lawful basis Consent to 500 contacts") {
 		t.Errorf("farewell %q, want the cancelled run's result", f)
 	}
 	consistent(t, s)
