@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -26,6 +27,14 @@ type contacts struct {
 	qgen      int
 	endAsked  bool
 
+	// The filter applies as it is typed: each change of the line starts a
+	// wait of liveDelay numbered typeGen, and only the latest one, if the
+	// line still holds its text, runs the query. editFrom is the filter in
+	// force when editing began, which esc puts back.
+	liveDelay time.Duration
+	typeGen   int
+	editFrom  string
+
 	win          *components.Window[gdpr.Contact]
 	width, bodyH int // the screen's size, from the last resize
 
@@ -47,7 +56,18 @@ func newContacts(c *common) *contacts {
 	ti.Prompt = "/ "
 	ti.Placeholder = "filter: eu:yes basis:none, country:DE, tag:vip, or words"
 	ti.CharLimit = 500
-	return &contacts{c: c, filter: ti, win: components.NewWindow[gdpr.Contact](17), width: 80, bodyH: 20, marks: map[gdpr.ContactID]bool{}}
+	return &contacts{c: c, filter: ti, liveDelay: liveDelay, win: components.NewWindow[gdpr.Contact](17), width: 80, bodyH: 20, marks: map[gdpr.ContactID]bool{}}
+}
+
+// liveDelay is how long the filter line waits after a change before it
+// applies what is typed: long enough that a paste or fast typing runs one
+// query, short enough to feel immediate.
+const liveDelay = 150 * time.Millisecond
+
+// filterTickMsg ends the wait after a change of the filter line.
+type filterTickMsg struct {
+	gen  int
+	text string
 }
 
 func (s *contacts) Title() string { return "Contacts" }
@@ -213,6 +233,8 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 			return s.fetch(s.win.Move(3)...)
 		}
 		return nil
+	case filterTickMsg:
+		return s.applyLive(msg)
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -226,11 +248,47 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		return stepOverlay(&s.bulk, msg)
 	}
 	if s.filtering {
+		before := s.filter.Value()
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
+		if s.filter.Value() != before { // a paste
+			return tea.Batch(cmd, s.typed())
+		}
 		return cmd
 	}
 	return nil
+}
+
+// typed starts the wait after a change of the filter line; a later change
+// makes it stale.
+func (s *contacts) typed() tea.Cmd {
+	s.typeGen++
+	msg := filterTickMsg{gen: s.typeGen, text: s.filter.Value()}
+	if s.liveDelay <= 0 {
+		return func() tea.Msg { return msg }
+	}
+	return tea.Tick(s.liveDelay, func(time.Time) tea.Msg { return msg })
+}
+
+// applyLive runs the query typed so far, if the line still holds it and is
+// still edited. An incomplete or bad term shows what is wrong under the
+// line and leaves the list as it was.
+func (s *contacts) applyLive(msg filterTickMsg) tea.Cmd {
+	if msg.gen != s.typeGen || !s.filtering || msg.text != s.filter.Value() {
+		return nil
+	}
+	q, err := gdpr.ParseQuery(msg.text)
+	if err != nil {
+		s.queryErr = err.Error()
+		return nil
+	}
+	s.queryErr = ""
+	text := strings.TrimSpace(msg.text)
+	if text == s.queryText {
+		return nil
+	}
+	s.query, s.queryText = q, text
+	return s.reload()
 }
 
 // setFilter applies a filter text, typed or set from elsewhere (w on the
@@ -244,6 +302,9 @@ func (s *contacts) setFilter(text string) tea.Cmd {
 		s.queryErr = err.Error()
 		s.filter.SetValue(text)
 		s.filter.CursorEnd()
+		if !s.filtering {
+			s.editFrom = s.queryText
+		}
 		s.filtering = true
 		return s.filter.Focus()
 	}
@@ -266,12 +327,20 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	}
 	if s.filtering {
-		apply, cmd := editFilter(&s.filter, &s.filtering, s.queryText, msg)
-		if apply {
+		before := s.filter.Value()
+		apply, cmd := editFilter(&s.filter, &s.filtering, s.editFrom, msg)
+		switch {
+		case apply:
 			return s.setFilter(s.filter.Value())
-		}
-		if !s.filtering {
+		case !s.filtering: // esc: the filter in force before editing
 			s.queryErr = ""
+			s.typeGen++
+			if s.queryText != s.editFrom {
+				return s.setFilter(s.editFrom)
+			}
+			return cmd
+		case s.filter.Value() != before:
+			return tea.Batch(cmd, s.typed())
 		}
 		return cmd
 	}
@@ -282,7 +351,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	page := int64(max(s.win.Height()-1, 1))
 	switch {
 	case key.Matches(msg, k.Filter):
-		s.filtering = true
+		s.filtering, s.editFrom = true, s.queryText
 		return s.filter.Focus()
 	case key.Matches(msg, k.Back):
 		if s.queryText != "" {
