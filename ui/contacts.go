@@ -35,6 +35,12 @@ type contacts struct {
 	typeGen   int
 	editFrom  string
 
+	// Tab completes the filter line from the query language and the
+	// store's known values (source labels, purposes); hints lists the
+	// candidates under the line when there are several.
+	known gdpr.KnownValues
+	hints string
+
 	win          *components.Window[gdpr.Contact]
 	width, bodyH int // the screen's size, from the last resize
 
@@ -103,7 +109,7 @@ func (s *contacts) Help() []key.Binding {
 		return s.bulk.help()
 	}
 	if s.filtering {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing"))}
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing"))}
 	}
 	bulkKey := k.Bulk
 	if !s.hasMarks() {
@@ -130,7 +136,59 @@ type countMsg struct {
 	err error
 }
 
-func (s *contacts) Init() tea.Cmd { return s.reload() }
+func (s *contacts) Init() tea.Cmd { return tea.Batch(s.reload(), s.loadKnown()) }
+
+// knownMsg answers loadKnown.
+type knownMsg struct{ known gdpr.KnownValues }
+
+// loadKnown reads the values tab completes that the store holds: the
+// source labels of the source rules and the purposes of the register.
+func (s *contacts) loadKnown() tea.Cmd {
+	st := s.c.store
+	return s.c.io(func() tea.Msg {
+		rules, err := st.SourceRules()
+		if err != nil {
+			return statusMsg{text: "read source rules for completion: " + err.Error(), err: true}
+		}
+		ps, err := st.Purposes()
+		if err != nil {
+			return statusMsg{text: "read purposes for completion: " + err.Error(), err: true}
+		}
+		var k gdpr.KnownValues
+		for _, r := range rules {
+			k.Sources = append(k.Sources, r.Source)
+		}
+		for _, p := range ps {
+			k.Purposes = append(k.Purposes, p.Name)
+		}
+		return knownMsg{known: k}
+	})
+}
+
+// complete is tab on the filter line: the word before the cursor is
+// completed (gdpr.QueryCompletions); several candidates complete to what
+// they share and are listed under the line.
+func (s *contacts) complete() tea.Cmd {
+	value := []rune(s.filter.Value())
+	pos := min(s.filter.Position(), len(value))
+	head, tail := string(value[:pos]), string(value[pos:])
+	c := gdpr.QueryCompletions(head, s.known)
+	switch len(c.Options) {
+	case 0:
+		s.hints = "nothing to complete here"
+	case 1:
+		s.hints = ""
+	default:
+		s.hints = "tab: " + strings.Join(c.Options, "  ")
+	}
+	text := c.Text()
+	if text == head {
+		return nil
+	}
+	s.filter.SetValue(text + tail)
+	s.filter.SetCursor(len([]rune(text)))
+	return s.typed()
+}
 
 // reload starts the list over for the current query.
 func (s *contacts) reload() tea.Cmd {
@@ -235,6 +293,9 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case filterTickMsg:
 		return s.applyLive(msg)
+	case knownMsg:
+		s.known = msg.known
+		return nil
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -327,6 +388,10 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	}
 	if s.filtering {
+		if msg.String() == "tab" {
+			return s.complete()
+		}
+		s.hints = ""
 		before := s.filter.Value()
 		apply, cmd := editFilter(&s.filter, &s.filtering, s.editFrom, msg)
 		switch {
@@ -352,7 +417,7 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Filter):
 		s.filtering, s.editFrom = true, s.queryText
-		return s.filter.Focus()
+		return tea.Batch(s.filter.Focus(), s.loadKnown())
 	case key.Matches(msg, k.Back):
 		if s.queryText != "" {
 			return s.setFilter("")
@@ -582,7 +647,10 @@ func (s *contacts) View(w, h int) string {
 		lines = append(lines, st.Subtle.Render("/ filter: eu:yes basis:none, country:DE, tag:vip, source:webinar, or words"))
 	}
 	info := s.info()
-	if s.queryErr != "" {
+	switch {
+	case s.filtering && s.hints != "":
+		info = st.Subtle.Render(cell(s.hints, w))
+	case s.queryErr != "":
 		info = st.Error.Render(s.queryErr)
 	}
 	lines = append(lines, info)

@@ -513,3 +513,42 @@ func TestFlowFilterAppliesAsYouType(t *testing.T) {
 	}
 	d.mustShow(matches("country:DE eu:yes"))
 }
+
+// Tab on the filter line completes a field name, then a value of it, from
+// the query language and the store's purposes; several candidates
+// complete to what they share and are listed under the line (issue 20.13).
+func TestFlowFilterTabCompletes(t *testing.T) {
+	s := openDemo(t, 50)
+	withNewsletter(t, s)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2")
+	cs := d.m.screens[tabContacts].(*contacts)
+	cs.liveDelay = 0
+	d.keys("/")
+	d.typeText("cou")
+	d.keys("tab")
+	d.typeText("germ")
+	d.keys("tab")
+	if cs.filter.Value() != "country:DE " || cs.queryText != "country:DE" {
+		t.Fatalf("after cou⇥germ⇥ the line holds %q (filter %q), want country:DE applied", cs.filter.Value(), cs.queryText)
+	}
+	d.typeText("basis:le")
+	d.keys("tab")
+	if cs.filter.Value() != "country:DE basis:leg" {
+		t.Fatalf("basis:le⇥ gives %q, want the shared beginning basis:leg", cs.filter.Value())
+	}
+	d.mustShow("/ country:DE basis:leg", "legal_obligation  legitimate_interests")
+	d.keys("ctrl+u")
+	d.typeText("purpose:n")
+	d.keys("tab")
+	if cs.filter.Value() != "purpose:newsletter " {
+		t.Fatalf("purpose:n⇥ gives %q, want the register's purpose", cs.filter.Value())
+	}
+	d.typeText("colour:b")
+	d.keys("tab")
+	d.mustShow("nothing to complete here")
+	d.typeText("x")
+	if strings.Contains(d.screen(), "nothing to complete here") {
+		t.Fatal("the completion hint stayed after the next key")
+	}
+}
