@@ -152,3 +152,42 @@ func normalizedSet(vs []string, norm func(string) string) []string {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// FieldHelp is one field of the query language as help texts show it: an
+// example term and what values it takes.
+type FieldHelp struct {
+	Field   Field
+	Example string // a term, e.g. country:DE
+	Values  string // what the field takes, e.g. yes|no|unknown
+}
+
+// QueryFieldHelp describes every field of the query language, in the
+// order of Fields, from the same value sets tab completes, so the help
+// never drifts from what the parser takes.
+func QueryFieldHelp() []FieldHelp {
+	var out []FieldHelp
+	for _, f := range Fields() {
+		ex, _, _ := strings.Cut(exampleFor(f), " ")
+		h := FieldHelp{Field: f, Example: ex}
+		switch f {
+		case FieldCountry:
+			h.Values = "a country code or English name"
+		case FieldSource:
+			h.Values = "a source label, e.g. of a source rule"
+		case FieldPurpose:
+			h.Values = "a purpose in the register"
+		case FieldTag:
+			h.Values = "a tag"
+		case FieldCreated:
+			h.Values = "<DAY, >DAY or DAY, as YYYY-MM-DD"
+		default:
+			vs := fieldValues(f, KnownValues{})
+			if len(vs) > 4 {
+				vs = []string{vs[0], "…", vs[len(vs)-1]}
+			}
+			h.Values = strings.Join(vs, "|")
+		}
+		out = append(out, h)
+	}
+	return out
+}

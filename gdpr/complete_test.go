@@ -59,3 +59,24 @@ func TestQueryCompletions(t *testing.T) {
 		}
 	}
 }
+
+// The help of the query language covers every field, and every example
+// in it parses.
+func TestQueryFieldHelp(t *testing.T) {
+	hs := QueryFieldHelp()
+	if len(hs) != len(Fields()) {
+		t.Fatalf("help for %d fields, the language has %d", len(hs), len(Fields()))
+	}
+	for i, h := range hs {
+		if h.Field != Fields()[i] || h.Values == "" {
+			t.Errorf("help entry %d = %+v, want field %s with its values", i, h, Fields()[i])
+		}
+		q, err := ParseQuery(h.Example)
+		if err != nil || len(q.Terms) != 1 || q.Terms[0].Field != h.Field {
+			t.Errorf("example %q of %s does not parse to one %s term: %v", h.Example, h.Field, h.Field, err)
+		}
+	}
+	if hs[1].Values != "yes|no|unknown" {
+		t.Errorf("eu values = %q, want yes|no|unknown", hs[1].Values)
+	}
+}

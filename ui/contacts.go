@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui/components"
@@ -120,6 +121,46 @@ func (s *contacts) Help() []key.Binding {
 		bs = append([]key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the bulk change"))}, bs...)
 	}
 	return bs
+}
+
+// helpNotes is the filter language for the help overlay, made from gdpr's
+// list of fields: a line per field when rows allow, else the field names
+// in a few lines. Lines are cut to w-1 columns.
+func (s *contacts) helpNotes(w, rows int) []string {
+	st := s.c.styles
+	fields := gdpr.QueryFieldHelp()
+	pad := func(k, v string) string { return st.Key.Render(fmt.Sprintf("%-19s", k)) + " " + v }
+	tail := []string{
+		pad("a|b", "either value, e.g. country:DE|AT"),
+		pad("other words", "in name, email or company"),
+		pad(`"two words"`, "a phrase with its space"),
+		pad("tab", "completes fields and values"),
+	}
+	lines := []string{st.Header.Render("Filter (/): every term must hold")}
+	if rows >= 1+len(fields)+len(tail) {
+		for _, f := range fields {
+			lines = append(lines, pad(f.Example, f.Values))
+		}
+		lines = append(lines, tail...)
+	} else {
+		line := ""
+		for _, f := range fields {
+			if line != "" && len(line)+1+len(f.Field) > w-1 {
+				lines = append(lines, line)
+				line = ""
+			}
+			line = strings.TrimPrefix(line+" "+string(f.Field), " ")
+		}
+		lines = append(lines, line,
+			"as field:value; a|b is either value",
+			"other words: in name, email, company",
+			"e.g. "+st.Key.Render("eu:yes basis:none")+" · tab completes")
+		lines = lines[:max(min(rows, len(lines)), 0)]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w-1, "…")
+	}
+	return lines
 }
 
 // pageMsg answers a window fetch.
