@@ -459,7 +459,7 @@ func TestFlowFilterAppliesAsYouType(t *testing.T) {
 	if cs.queryText != "" {
 		t.Fatalf("the filter applied before its pause ended: %q", cs.queryText)
 	}
-	d.send(filterTickMsg{gen: cs.typeGen - 1, text: "country:D"})
+	d.send(filterTickMsg{gen: cs.typeGen - 1, text: "country:D"}, filterTickMsg{gen: cs.typeGen - 1, text: cs.filter.Value()})
 	if cs.queryText != "" || cs.queryErr != "" {
 		t.Fatalf("a stale wait ran: filter %q, error %q", cs.queryText, cs.queryErr)
 	}
