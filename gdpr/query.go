@@ -79,7 +79,7 @@ type Term struct {
 // Query is a parsed filter: every term and every word must hold.
 type Query struct {
 	Terms []Term
-	Words []string // lower-cased substrings of name, email or company
+	Words []string // lower-cased substrings of name, email or company, compared folded (FoldText)
 }
 
 // QueryError is a query that cannot be parsed; it names the bad term.
@@ -412,14 +412,24 @@ func (q Query) MatchesTerms(c *Contact) bool {
 }
 
 // MatchesWords reports whether every bare word occurs in the name, email or
-// company, case-insensitively. haystack is SearchText of the contact.
+// company, ignoring case and accents. haystack is SearchText of the
+// contact.
 func (q Query) MatchesWords(haystack string) bool {
 	for _, w := range q.Words {
-		if !strings.Contains(haystack, w) {
+		if !strings.Contains(haystack, FoldText(w)) {
 			return false
 		}
 	}
 	return true
+}
+
+// FoldedWords are the bare words as the search text holds them (FoldText).
+func (q Query) FoldedWords() []string {
+	out := make([]string, len(q.Words))
+	for i, w := range q.Words {
+		out[i] = FoldText(w)
+	}
+	return out
 }
 
 // Matches reports whether the contact satisfies the whole query.
@@ -428,7 +438,8 @@ func (q Query) Matches(c *Contact) bool {
 }
 
 // SearchText is what bare words are matched against: first and last name,
-// email and company, lower-cased, separated so a word cannot span two fields.
+// email and company, folded (FoldText: lower case, no accents), separated
+// so a word cannot span two fields.
 func SearchText(c *Contact) string {
-	return strings.ToLower(c.FirstName + " " + c.LastName + "\x00" + c.Email + "\x00" + c.Company)
+	return FoldText(c.FirstName + " " + c.LastName + "\x00" + c.Email + "\x00" + c.Company)
 }

@@ -348,7 +348,8 @@ func (s *Store) wordMatches(txn *badger.Txn, q gdpr.Query) (matchSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	words := strings.Join(q.Words, "\x00")
+	folded := q.FoldedWords()
+	words := strings.Join(folded, "\x00")
 	s.matches.mu.Lock()
 	if s.matches.set != nil && s.matches.gen == gen && s.matches.words == words {
 		set := s.matches.set
@@ -364,8 +365,8 @@ func (s *Store) wordMatches(txn *badger.Txn, q gdpr.Query) (matchSet, error) {
 	set := make(matchSet, maxID/64+1)
 	chunks := maxID>>s.searchBits + 1
 	found := make([]bool, chunks)
-	needles := make([][]byte, len(q.Words))
-	for i, w := range q.Words {
+	needles := make([][]byte, len(folded))
+	for i, w := range folded {
 		needles[i] = []byte(w)
 	}
 	if err := s.matchChunks(txn, chunks, needles, set, found); err != nil {

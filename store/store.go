@@ -351,6 +351,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.migrateEmailKeys(); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
+	if err := s.migrateSearchFold(); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
 	return s, nil
 }
 
@@ -450,6 +453,10 @@ func (s *Store) init(opts Options) error {
 			}
 			// Its email look-ups are canonical from the start.
 			if err := txn.Set(keyUpgradeEmailKeys, []byte{1}); err != nil {
+				return err
+			}
+			// Its search texts are folded from the start.
+			if err := txn.Set(keyUpgradeSearchFold, u64(searchFoldDone)); err != nil {
 				return err
 			}
 			if err := txn.Set(keyCreatedFlag, []byte(s.now().UTC().Format(time.RFC3339))); err != nil {

@@ -438,7 +438,14 @@ func (m *Model) statusLine(w int) string {
 	return ansi.Truncate(st.Status.Render(left), w, "…")
 }
 
-// helpView lists every key: the global ones, then the screen's.
+// helpNoter is a screen whose help shows more than its keys (the contacts
+// screen: the filter language), in w columns and at most rows lines.
+type helpNoter interface {
+	helpNotes(w, rows int) []string
+}
+
+// helpView lists every key: the global ones, then the screen's, then what
+// else the screen's help says (helpNoter).
 func (m *Model) helpView(w, h int) string {
 	st := m.c.styles
 	k := m.c.keys
@@ -457,6 +464,15 @@ func (m *Model) helpView(w, h int) string {
 	}
 	left := col("This screen", m.screens[m.active].Help())
 	right := col("Everywhere", global)
+	if n, ok := m.screens[m.active].(helpNoter); ok {
+		colW, rows := w-w/2, h-2-len(right)-1
+		if w < 70 {
+			colW, rows = w, rows-len(left)-1
+		}
+		if notes := n.helpNotes(colW, rows); len(notes) > 0 {
+			right = append(append(right, ""), notes...)
+		}
+	}
 	if w >= 70 {
 		b.WriteString(lipgloss.JoinHorizontal(lipgloss.Top,
 			lipgloss.NewStyle().Width(w/2).Render(strings.Join(left, "\n")),

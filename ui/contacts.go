@@ -3,10 +3,12 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 	"github.com/gdprdesk/gdprdesk/ui/components"
@@ -25,6 +27,20 @@ type contacts struct {
 	queryErr  string
 	qgen      int
 	endAsked  bool
+
+	// The filter applies as it is typed: each change of the line starts a
+	// wait of liveDelay numbered typeGen, and only the latest one, if the
+	// line still holds its text, runs the query. editFrom is the filter in
+	// force when editing began, which esc puts back.
+	liveDelay time.Duration
+	typeGen   int
+	editFrom  string
+
+	// Tab completes the filter line from the query language and the
+	// store's known values (source labels, purposes); hints lists the
+	// candidates under the line when there are several.
+	known gdpr.KnownValues
+	hints string
 
 	win          *components.Window[gdpr.Contact]
 	width, bodyH int // the screen's size, from the last resize
@@ -47,7 +63,18 @@ func newContacts(c *common) *contacts {
 	ti.Prompt = "/ "
 	ti.Placeholder = "filter: eu:yes basis:none, country:DE, tag:vip, or words"
 	ti.CharLimit = 500
-	return &contacts{c: c, filter: ti, win: components.NewWindow[gdpr.Contact](17), width: 80, bodyH: 20, marks: map[gdpr.ContactID]bool{}}
+	return &contacts{c: c, filter: ti, liveDelay: liveDelay, win: components.NewWindow[gdpr.Contact](17), width: 80, bodyH: 20, marks: map[gdpr.ContactID]bool{}}
+}
+
+// liveDelay is how long the filter line waits after a change before it
+// applies what is typed: long enough that a paste or fast typing runs one
+// query, short enough to feel immediate.
+const liveDelay = 150 * time.Millisecond
+
+// filterTickMsg ends the wait after a change of the filter line.
+type filterTickMsg struct {
+	gen  int
+	text string
 }
 
 func (s *contacts) Title() string { return "Contacts" }
@@ -83,7 +110,7 @@ func (s *contacts) Help() []key.Binding {
 		return s.bulk.help()
 	}
 	if s.filtering {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing"))}
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")), key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop editing"))}
 	}
 	bulkKey := k.Bulk
 	if !s.hasMarks() {
@@ -94,6 +121,46 @@ func (s *contacts) Help() []key.Binding {
 		bs = append([]key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the bulk change"))}, bs...)
 	}
 	return bs
+}
+
+// helpNotes is the filter language for the help overlay, made from gdpr's
+// list of fields: a line per field when rows allow, else the field names
+// in a few lines. Lines are cut to w-1 columns.
+func (s *contacts) helpNotes(w, rows int) []string {
+	st := s.c.styles
+	fields := gdpr.QueryFieldHelp()
+	pad := func(k, v string) string { return st.Key.Render(fmt.Sprintf("%-19s", k)) + " " + v }
+	tail := []string{
+		pad("a|b", "either value, e.g. country:DE|AT"),
+		pad("other words", "in name, email or company"),
+		pad(`"two words"`, "a phrase with its space"),
+		pad("tab", "completes fields and values"),
+	}
+	lines := []string{st.Header.Render("Filter (/): every term must hold")}
+	if rows >= 1+len(fields)+len(tail) {
+		for _, f := range fields {
+			lines = append(lines, pad(f.Example, f.Values))
+		}
+		lines = append(lines, tail...)
+	} else {
+		line := ""
+		for _, f := range fields {
+			if line != "" && len(line)+1+len(f.Field) > w-1 {
+				lines = append(lines, line)
+				line = ""
+			}
+			line = strings.TrimPrefix(line+" "+string(f.Field), " ")
+		}
+		lines = append(lines, line,
+			"as field:value; a|b is either value",
+			"other words: in name, email, company",
+			"e.g. "+st.Key.Render("eu:yes basis:none")+" · tab completes")
+		lines = lines[:max(min(rows, len(lines)), 0)]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w-1, "…")
+	}
+	return lines
 }
 
 // pageMsg answers a window fetch.
@@ -110,7 +177,59 @@ type countMsg struct {
 	err error
 }
 
-func (s *contacts) Init() tea.Cmd { return s.reload() }
+func (s *contacts) Init() tea.Cmd { return tea.Batch(s.reload(), s.loadKnown()) }
+
+// knownMsg answers loadKnown.
+type knownMsg struct{ known gdpr.KnownValues }
+
+// loadKnown reads the values tab completes that the store holds: the
+// source labels of the source rules and the purposes of the register.
+func (s *contacts) loadKnown() tea.Cmd {
+	st := s.c.store
+	return s.c.io(func() tea.Msg {
+		rules, err := st.SourceRules()
+		if err != nil {
+			return statusMsg{text: "read source rules for completion: " + err.Error(), err: true}
+		}
+		ps, err := st.Purposes()
+		if err != nil {
+			return statusMsg{text: "read purposes for completion: " + err.Error(), err: true}
+		}
+		var k gdpr.KnownValues
+		for _, r := range rules {
+			k.Sources = append(k.Sources, r.Source)
+		}
+		for _, p := range ps {
+			k.Purposes = append(k.Purposes, p.Name)
+		}
+		return knownMsg{known: k}
+	})
+}
+
+// complete is tab on the filter line: the word before the cursor is
+// completed (gdpr.QueryCompletions); several candidates complete to what
+// they share and are listed under the line.
+func (s *contacts) complete() tea.Cmd {
+	value := []rune(s.filter.Value())
+	pos := min(s.filter.Position(), len(value))
+	head, tail := string(value[:pos]), string(value[pos:])
+	c := gdpr.QueryCompletions(head, s.known)
+	switch len(c.Options) {
+	case 0:
+		s.hints = "nothing to complete here"
+	case 1:
+		s.hints = ""
+	default:
+		s.hints = "tab: " + strings.Join(c.Options, "  ")
+	}
+	text := c.Text()
+	if text == head {
+		return nil
+	}
+	s.filter.SetValue(text + tail)
+	s.filter.SetCursor(len([]rune(text)))
+	return s.typed()
+}
 
 // reload starts the list over for the current query.
 func (s *contacts) reload() tea.Cmd {
@@ -213,6 +332,11 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 			return s.fetch(s.win.Move(3)...)
 		}
 		return nil
+	case filterTickMsg:
+		return s.applyLive(msg)
+	case knownMsg:
+		s.known = msg.known
+		return nil
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -226,11 +350,47 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		return stepOverlay(&s.bulk, msg)
 	}
 	if s.filtering {
+		before := s.filter.Value()
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
+		if s.filter.Value() != before { // a paste
+			return tea.Batch(cmd, s.typed())
+		}
 		return cmd
 	}
 	return nil
+}
+
+// typed starts the wait after a change of the filter line; a later change
+// makes it stale.
+func (s *contacts) typed() tea.Cmd {
+	s.typeGen++
+	msg := filterTickMsg{gen: s.typeGen, text: s.filter.Value()}
+	if s.liveDelay <= 0 {
+		return func() tea.Msg { return msg }
+	}
+	return tea.Tick(s.liveDelay, func(time.Time) tea.Msg { return msg })
+}
+
+// applyLive runs the query typed so far, if the line still holds it and is
+// still edited. An incomplete or bad term shows what is wrong under the
+// line and leaves the list as it was.
+func (s *contacts) applyLive(msg filterTickMsg) tea.Cmd {
+	if msg.gen != s.typeGen || !s.filtering || msg.text != s.filter.Value() {
+		return nil
+	}
+	q, err := gdpr.ParseQuery(msg.text)
+	if err != nil {
+		s.queryErr = err.Error()
+		return nil
+	}
+	s.queryErr = ""
+	text := strings.TrimSpace(msg.text)
+	if text == s.queryText {
+		return nil
+	}
+	s.query, s.queryText = q, text
+	return s.reload()
 }
 
 // setFilter applies a filter text, typed or set from elsewhere (w on the
@@ -244,6 +404,9 @@ func (s *contacts) setFilter(text string) tea.Cmd {
 		s.queryErr = err.Error()
 		s.filter.SetValue(text)
 		s.filter.CursorEnd()
+		if !s.filtering {
+			s.editFrom = s.queryText
+		}
 		s.filtering = true
 		return s.filter.Focus()
 	}
@@ -266,12 +429,24 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, s.fetch(s.win.SetHeight(s.tableRows())...))
 	}
 	if s.filtering {
-		apply, cmd := editFilter(&s.filter, &s.filtering, s.queryText, msg)
-		if apply {
-			return s.setFilter(s.filter.Value())
+		if msg.String() == "tab" {
+			return s.complete()
 		}
-		if !s.filtering {
+		s.hints = ""
+		before := s.filter.Value()
+		apply, cmd := editFilter(&s.filter, &s.filtering, s.editFrom, msg)
+		switch {
+		case apply:
+			return s.setFilter(s.filter.Value())
+		case !s.filtering: // esc: the filter in force before editing
 			s.queryErr = ""
+			s.typeGen++
+			if s.queryText != s.editFrom {
+				return s.setFilter(s.editFrom)
+			}
+			return cmd
+		case s.filter.Value() != before:
+			return tea.Batch(cmd, s.typed())
 		}
 		return cmd
 	}
@@ -282,8 +457,8 @@ func (s *contacts) key(msg tea.KeyPressMsg) tea.Cmd {
 	page := int64(max(s.win.Height()-1, 1))
 	switch {
 	case key.Matches(msg, k.Filter):
-		s.filtering = true
-		return s.filter.Focus()
+		s.filtering, s.editFrom = true, s.queryText
+		return tea.Batch(s.filter.Focus(), s.loadKnown())
 	case key.Matches(msg, k.Back):
 		if s.queryText != "" {
 			return s.setFilter("")
@@ -513,7 +688,10 @@ func (s *contacts) View(w, h int) string {
 		lines = append(lines, st.Subtle.Render("/ filter: eu:yes basis:none, country:DE, tag:vip, source:webinar, or words"))
 	}
 	info := s.info()
-	if s.queryErr != "" {
+	switch {
+	case s.filtering && s.hints != "":
+		info = st.Subtle.Render(cell(s.hints, w))
+	case s.queryErr != "":
 		info = st.Error.Render(s.queryErr)
 	}
 	lines = append(lines, info)

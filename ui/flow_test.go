@@ -428,3 +428,127 @@ func (g gatedStore) ApplyBasis(ctx context.Context, operator string, q gdpr.Quer
 		}
 	})
 }
+
+// The filter applies as it is typed (issue 20.13): after a pause the list
+// shows the matches of the line so far while it is still edited; only the
+// latest wait runs the query; an incomplete term shows what is wrong under
+// the line and leaves the list as it was; enter keeps the filter and
+// closes the line; esc puts back the filter in force before editing.
+func TestFlowFilterAppliesAsYouType(t *testing.T) {
+	s := openDemo(t, 100)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2")
+	cs := d.m.screens[tabContacts].(*contacts)
+	matches := func(text string) string {
+		t.Helper()
+		q, err := gdpr.ParseQuery(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Count(q)
+		if err != nil || n == 0 || n == 100 {
+			t.Fatalf("fixture: %d contacts match %s (%v)", n, text, err)
+		}
+		return gdpr.Thousands(n) + " match"
+	}
+
+	// With the real pause, typing alone runs nothing (the test driver drops
+	// waiting timers); the waits are delivered by hand, the stale one first.
+	d.keys("/")
+	d.typeText("country:DE")
+	if cs.queryText != "" {
+		t.Fatalf("the filter applied before its pause ended: %q", cs.queryText)
+	}
+	d.send(filterTickMsg{gen: cs.typeGen - 1, text: "country:D"}, filterTickMsg{gen: cs.typeGen - 1, text: cs.filter.Value()})
+	if cs.queryText != "" || cs.queryErr != "" {
+		t.Fatalf("a stale wait ran: filter %q, error %q", cs.queryText, cs.queryErr)
+	}
+	d.send(filterTickMsg{gen: cs.typeGen, text: cs.filter.Value()})
+	if cs.queryText != "country:DE" || !cs.filtering {
+		t.Fatalf("after the pause: filter %q, editing %v; want country:DE applied, the line still edited", cs.queryText, cs.filtering)
+	}
+	d.mustShow(matches("country:DE"), "/ country:DE")
+
+	// With no pause, every change applies: an incomplete term is explained
+	// and the list stays.
+	cs.liveDelay = 0
+	d.typeText(" a")
+	if cs.queryText != "country:DE a" { // a bare word so far
+		t.Fatalf("after a word: filter %q", cs.queryText)
+	}
+	before := d.screen()
+	if !strings.Contains(before, "@") {
+		t.Fatalf("fixture: no contact of country:DE has an a:\n%s", before)
+	}
+	d.typeText(":")
+	if cs.queryText != "country:DE a" || cs.queryErr == "" || !cs.filtering {
+		t.Fatalf("incomplete term: filter %q, error %q, editing %v", cs.queryText, cs.queryErr, cs.filtering)
+	}
+	d.mustShow(`unknown field "a"`, "/ country:DE a:")
+	if strip := func(s string) string { return strings.Join(strings.Split(s, "\n")[4:], "\n") }; strip(d.screen()) != strip(before) {
+		t.Fatalf("an incomplete term changed the list:\n%s\nwas\n%s", d.screen(), before)
+	}
+	d.keys("backspace", "backspace")
+	d.typeText("eu:")
+	d.mustShow("eu needs a value", "/ country:DE eu:")
+	d.typeText("yes")
+	d.mustShow(matches("country:DE eu:yes"))
+	if cs.queryErr != "" || !cs.filtering {
+		t.Fatalf("completed term: error %q, editing %v", cs.queryErr, cs.filtering)
+	}
+	d.keys("enter")
+	if cs.filtering || cs.queryText != "country:DE eu:yes" {
+		t.Fatalf("enter: filter %q, editing %v; want it kept and the line closed", cs.queryText, cs.filtering)
+	}
+
+	// esc while editing puts back the filter in force before editing.
+	d.keys("/", "ctrl+u")
+	d.typeText("status:restricted")
+	if cs.queryText != "status:restricted" {
+		t.Fatalf("after typing: filter %q", cs.queryText)
+	}
+	d.keys("esc")
+	if cs.filtering || cs.queryText != "country:DE eu:yes" || cs.filter.Value() != "country:DE eu:yes" {
+		t.Fatalf("esc: filter %q, line %q, editing %v; want country:DE eu:yes back", cs.queryText, cs.filter.Value(), cs.filtering)
+	}
+	d.mustShow(matches("country:DE eu:yes"))
+}
+
+// Tab on the filter line completes a field name, then a value of it, from
+// the query language and the store's purposes; several candidates
+// complete to what they share and are listed under the line (issue 20.13).
+func TestFlowFilterTabCompletes(t *testing.T) {
+	s := openDemo(t, 50)
+	withNewsletter(t, s)
+	d := drive(t, newTestModel(s), 100, 30)
+	d.keys("2")
+	cs := d.m.screens[tabContacts].(*contacts)
+	cs.liveDelay = 0
+	d.keys("/")
+	d.typeText("cou")
+	d.keys("tab")
+	d.typeText("germ")
+	d.keys("tab")
+	if cs.filter.Value() != "country:DE " || cs.queryText != "country:DE" {
+		t.Fatalf("after cou⇥germ⇥ the line holds %q (filter %q), want country:DE applied", cs.filter.Value(), cs.queryText)
+	}
+	d.typeText("basis:le")
+	d.keys("tab")
+	if cs.filter.Value() != "country:DE basis:leg" {
+		t.Fatalf("basis:le⇥ gives %q, want the shared beginning basis:leg", cs.filter.Value())
+	}
+	d.mustShow("/ country:DE basis:leg", "legal_obligation  legitimate_interests")
+	d.keys("ctrl+u")
+	d.typeText("purpose:n")
+	d.keys("tab")
+	if cs.filter.Value() != "purpose:newsletter " {
+		t.Fatalf("purpose:n⇥ gives %q, want the register's purpose", cs.filter.Value())
+	}
+	d.typeText("colour:b")
+	d.keys("tab")
+	d.mustShow("nothing to complete here")
+	d.typeText("x")
+	if strings.Contains(d.screen(), "nothing to complete here") {
+		t.Fatal("the completion hint stayed after the next key")
+	}
+}
