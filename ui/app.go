@@ -429,13 +429,46 @@ func (m *Model) footer(w int) string {
 	return ansi.Truncate(strings.Join(parts, "  "), w, "…")
 }
 
+// statusLine is who is at the desk, the data directory, the contacts and
+// the overdue requests. When it does not fit, the path gives way first:
+// it is shortened from the left (its last folders tell most), then
+// dropped; who, contacts and overdue stay.
 func (m *Model) statusLine(w int) string {
 	st := m.c.styles
-	left := fmt.Sprintf("%s (%s) · %s · %s contacts", plain(m.c.operator), m.c.role, plain(m.c.store.Dir()), gdpr.Thousands(m.counts.Contacts))
+	who := fmt.Sprintf("%s (%s)", plain(m.c.operator), m.c.role)
+	tail := fmt.Sprintf("%s contacts", gdpr.Thousands(m.counts.Contacts))
+	overdue := ""
 	if m.counts.Overdue > 0 {
-		left += " · " + st.Error.Render(fmt.Sprintf("%d overdue", m.counts.Overdue))
+		overdue = fmt.Sprintf("%d overdue", m.counts.Overdue)
 	}
-	return ansi.Truncate(st.Status.Render(left), w, "…")
+	line := func(path string) string {
+		parts := []string{who}
+		if path != "" {
+			parts = append(parts, path)
+		}
+		parts = append(parts, tail)
+		if overdue != "" {
+			parts = append(parts, overdue)
+		}
+		return strings.Join(parts, " · ")
+	}
+	path := plain(m.c.store.Dir())
+	if over := lipgloss.Width(line(path)) - w; over > 0 {
+		// Keep at least a few cells of the path's end, or drop it.
+		if keep := lipgloss.Width(path) - over - 1; keep >= 8 {
+			path = "…" + ansi.TruncateLeft(path, lipgloss.Width(path)-keep, "")
+		} else {
+			path = ""
+		}
+	}
+	left := line(path)
+	if overdue != "" {
+		plainPart, _ := strings.CutSuffix(left, overdue)
+		left = st.Status.Render(plainPart) + st.Error.Render(overdue)
+	} else {
+		left = st.Status.Render(left)
+	}
+	return ansi.Truncate(left, w, "…")
 }
 
 // helpView lists every key: the global ones, then the screen's.
