@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
@@ -522,6 +523,21 @@ func (v *requestView) steps() []step {
 	return out
 }
 
+// blockedStep is a step that is not possible, with why, wrapped to w
+// cells: the lines after the first start under the step's words.
+func blockedStep(st Styles, k, text string, w int) []string {
+	const indent = 5 // "  " + a key of two cells + " "
+	var out []string
+	for i, l := range strings.Split(ansi.Wrap(text, max(w-indent, 20), " "), "\n") {
+		lead := fmt.Sprintf("  %-2s ", k)
+		if i > 0 {
+			lead = strings.Repeat(" ", indent)
+		}
+		out = append(out, st.Subtle.Render(lead+l))
+	}
+	return out
+}
+
 func (v *requestView) needVerified(blocked string) string {
 	if blocked != "" {
 		return blocked
@@ -823,11 +839,13 @@ func (v *requestView) view(w, h int) string {
 		add(st.Subtle.Render("  closed: nothing left to do"))
 	}
 	for _, s := range steps {
-		line := fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc)
-		if s.blocked != "" {
-			line = st.Subtle.Render(fmt.Sprintf("  %-2s %s — %s", s.b.Help().Key, s.b.Help().Desc, s.blocked))
+		if s.blocked == "" {
+			add(fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc))
+			continue
 		}
-		add(line)
+		// Why a step is not possible is the point of the line: it wraps
+		// under the step's words instead of being cut at the edge.
+		add(blockedStep(st, s.b.Help().Key, s.b.Help().Desc+" — "+plain(s.blocked), w)...)
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
