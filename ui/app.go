@@ -306,6 +306,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 type switchMsg struct {
 	to     int
 	filter string
+	// request opens that request on the requests screen; entry opens
+	// that audit entry on the audit screen (from the dashboard's rows).
+	request gdpr.RequestID
+	entry   *store.AuditEntry
 }
 
 func (m *Model) switchTo(i int) tea.Cmd {

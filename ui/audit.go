@@ -204,8 +204,14 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 		s.cur.clamp(len(s.entries), s.tableRows(s.bodyH))
 		return nil
 	case changedMsg, switchMsg:
-		if sw, ok := msg.(switchMsg); ok && sw.to != tabAudit {
+		sw, isSwitch := msg.(switchMsg)
+		if isSwitch && sw.to != tabAudit {
 			return nil
+		}
+		if isSwitch && sw.entry != nil {
+			// From the dashboard: show that entry.
+			s.filtering = false
+			s.detail = &auditDetail{e: *sw.entry}
 		}
 		cmd := s.reload()
 		if s.detail != nil {

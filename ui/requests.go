@@ -165,10 +165,16 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case switchMsg:
-		if msg.to == tabRequests {
-			return s.load()
+		if msg.to != tabRequests {
+			return nil
 		}
-		return nil
+		if msg.request != 0 {
+			// From the dashboard: open the request, and land on it in the
+			// inbox once it is read.
+			s.land, s.searching = msg.request, false
+			return tea.Batch(s.load(), openOverlay(&s.detail, newRequestView(s.c, msg.request)))
+		}
+		return s.load()
 	case tea.WindowSizeMsg:
 		s.height = max(msg.Height-4-2, 1)
 		return nil
