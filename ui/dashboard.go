@@ -143,7 +143,7 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 
 // dashMaxRows is how many requests due and audit entries the dashboard
 // reads; a tall terminal shows them all, a small one the first few.
-const dashMaxRows = 40
+const dashMaxRows = 60
 
 // dashLimits is how many requests due and audit entries show at w×h: 5
 // and 8 as a rule; at 160 columns and more the three columns use the
