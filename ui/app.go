@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,13 @@ func New(o Options) *Model {
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),
 		screen: toAll}
+	if o.AllowEditor {
+		c.editor = editorCommand(os.Getenv)
+		c.exec = o.exec
+		if c.exec == nil {
+			c.exec = tea.ExecProcess
+		}
+	}
 	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
 	// Each screen gets its own copy of common, so the results of its
 	// commands come back to it alone.

@@ -85,6 +85,13 @@ type Options struct {
 	// Changes signals changes made elsewhere (other sessions on the same
 	// store, Store.Subscribe); every screen then reloads. Nil: none.
 	Changes <-chan struct{}
+	// AllowEditor offers $VISUAL or $EDITOR for the policy texts. Only
+	// the local terminal UI sets it: over SSH the editor would run on the
+	// server, not in the session's terminal.
+	AllowEditor bool
+
+	// exec runs the editor; nil is tea.ExecProcess (tests run it plainly).
+	exec execFunc
 }
 
 // common is what every screen shares: the store, who works, the clock,
@@ -98,6 +105,10 @@ type common struct {
 	exportDir string
 	styles    Styles
 	keys      KeyMap
+	// editor is the command of the text editor ($VISUAL, $EDITOR) when
+	// one may be used (Options.AllowEditor), and exec how it runs.
+	editor []string
+	exec   execFunc
 
 	// inflight counts commands that read or write the store and have not
 	// finished: tests wait for it to reach zero (a blinking cursor's

@@ -40,6 +40,15 @@ type settings struct {
 	dialog  *dialog
 	reading *gdpr.PolicyVersion // the version whose full text is shown
 	readTop int
+	// editing is the text in the owner's editor ($EDITOR), if any: a new
+	// version of kind, starting from from.
+	editing *policyEdit
+}
+
+// policyEdit is a policy text out in the editor.
+type policyEdit struct {
+	kind gdpr.PolicyKind
+	from gdpr.PolicyVersion
 }
 
 func newSettings(c *common) *settings { return &settings{c: c, width: 80, height: 20} }
@@ -173,7 +182,7 @@ func (s *settings) Help() []key.Binding {
 	if s.reading != nil {
 		edit := k.Edit
 		edit.SetHelp("e", "new version from this text")
-		return []key.Binding{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, edit}
+		return []key.Binding{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, edit, editorKey(s.c)}
 	}
 	r, ok := s.selected()
 	// enter and e both edit most rows: one entry says so. On a version,
@@ -210,7 +219,11 @@ func (s *settings) Help() []key.Binding {
 			open.SetHelp("enter", "add")
 		}
 	}
-	return []key.Binding{open, edit, add, del, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	editor := editorKey(s.c)
+	if !ok || (r.what != rowPolicy && r.what != rowAddPolicy) {
+		editor.SetEnabled(false)
+	}
+	return []key.Binding{open, edit, add, editor, del, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 }
 
 // settingsMsg carries what the screen shows.
@@ -279,6 +292,17 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.focus = msg.focus
 		return tea.Batch(done(msg.text), changed)
+	case editedMsg:
+		e := s.editing
+		s.editing = nil
+		if e == nil {
+			return nil
+		}
+		if msg.err != nil {
+			return failed("$EDITOR", msg.err)
+		}
+		text := strings.TrimRight(msg.text, " \t\r\n")
+		return s.open(func() *dialog { return s.policyDialogText(e.kind, e.from, text, true) })
 	case changedMsg:
 		return s.load()
 	case switchMsg:
@@ -335,6 +359,8 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Edit):
 			p := *s.reading
 			return s.open(func() *dialog { return s.policyDialog(p.Kind, p) })
+		case key.Matches(msg, editorKey(s.c)):
+			return s.inEditor(s.reading.Kind, *s.reading)
 		}
 		return nil
 	}
@@ -354,6 +380,10 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		p := s.policies[r.i]
 		s.reading, s.readTop = &p, 0
 		return nil
+	case key.Matches(msg, editorKey(s.c)) && r.what == rowPolicy:
+		return s.inEditor(s.policies[r.i].Kind, s.policies[r.i])
+	case key.Matches(msg, editorKey(s.c)) && r.what == rowAddPolicy:
+		return s.inEditor(r.kind, s.latest(r.kind))
 	case key.Matches(msg, k.Open, k.Edit):
 		if key.Matches(msg, k.Edit) && (r.what == rowAddRecipient || r.what == rowAddRule || r.what == rowAddPolicy) {
 			return status("nothing to edit on this row: enter or a adds")
@@ -398,6 +428,20 @@ func (s *settings) open(build func() *dialog) tea.Cmd {
 	// the width it had when it was filled.
 	d.form.WithWidth(min(s.width-4, 76)).WithHeight(max(s.height-2, 6))
 	return openDialog(s.c, &s.dialog, d)
+}
+
+// inEditor opens a new version of a policy text, starting from from, in
+// the owner's editor; the form to record it follows with the text written
+// there (editedMsg).
+func (s *settings) inEditor(kind gdpr.PolicyKind, from gdpr.PolicyVersion) tea.Cmd {
+	if ok, cmd := s.c.mayDo(gdpr.ActionSettingsEdit); !ok {
+		return cmd
+	}
+	if s.editing != nil {
+		return status("the editor is open already")
+	}
+	s.editing = &policyEdit{kind: kind, from: from}
+	return s.c.editText(from.Text)
 }
 
 // editDialog is the form of the row under the cursor.
@@ -816,9 +860,15 @@ func kindName(k gdpr.PolicyKind) string {
 // version's text. Versions are never changed: the old wording stays the
 // proof of what people agreed to.
 func (s *settings) policyDialog(kind gdpr.PolicyKind, from gdpr.PolicyVersion) *dialog {
+	return s.policyDialogText(kind, from, from.Text, false)
+}
+
+// policyDialogText is policyDialog with the text to start from: a
+// version's, or what came back from the editor (edited).
+func (s *settings) policyDialogText(kind gdpr.PolicyKind, from gdpr.PolicyVersion, text string, edited bool) *dialog {
 	latest := s.latest(kind)
 	next := latest.Version + 1
-	text, date := from.Text, s.c.now().Format("2006-01-02")
+	date := s.c.now().Format("2006-01-02")
 	now := s.c.now
 	checkText := func(t string) error {
 		switch strings.TrimSpace(t) {
@@ -846,7 +896,10 @@ func (s *settings) policyDialog(kind gdpr.PolicyKind, from gdpr.PolicyVersion) *
 		return t, nil
 	}
 	desc := "the full wording; alt+enter or ctrl+j starts a new line"
-	if from.Version > 0 {
+	switch {
+	case edited:
+		desc = "as written in your editor; alt+enter or ctrl+j starts a new line"
+	case from.Version > 0:
 		desc = fmt.Sprintf("starts from v%d; alt+enter or ctrl+j starts a new line", from.Version)
 	}
 	name := kindName(kind)
