@@ -54,6 +54,7 @@ type Model struct {
 	quitting      bool
 	empty         bool
 	changes       <-chan struct{}
+	local         *time.Location // the machine's zone (Options.Zone)
 	crash         string // the report of a panic that stopped the UI
 	farewell      string // the result of work that ended as the desk quit
 }
@@ -82,7 +83,12 @@ func New(o Options) *Model {
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),
-		screen: toAll}
+		screen: toAll, zone: new(atomic.Pointer[time.Location])}
+	if o.Zone == nil {
+		o.Zone = time.Local
+	}
+	c.zone.Store(o.Zone)
+	c.local = o.Zone
 	if o.AllowEditor {
 		c.editor = editorCommand(os.Getenv)
 		c.exec = o.exec
@@ -90,7 +96,7 @@ func New(o Options) *Model {
 			c.exec = tea.ExecProcess
 		}
 	}
-	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
+	m := &Model{c: c, width: 80, height: 24, changes: o.Changes, local: o.Zone}
 	// Each screen gets its own copy of common, so the results of its
 	// commands come back to it alone.
 	m.screens = []screen{
@@ -104,6 +110,7 @@ func New(o Options) *Model {
 type countsMsg struct {
 	counts store.Counts
 	empty  bool
+	zone   *time.Location // the timezone setting's, else the machine's
 }
 
 func (m *Model) loadCounts() tea.Msg {
@@ -117,7 +124,13 @@ func (m *Model) loadCounts() tea.Msg {
 			empty = e
 		}
 	}
-	return countsMsg{counts: cs, empty: empty}
+	// The time zone is a setting: read with the counters, it follows a
+	// change made in any session.
+	set, err := m.c.store.Settings()
+	if err != nil {
+		return statusMsg{text: "read settings: " + err.Error(), err: true}
+	}
+	return countsMsg{counts: cs, empty: empty, zone: set.Location(m.local)}
 }
 
 // Init loads the counters and the first screen.
@@ -178,6 +191,9 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case countsMsg:
 		m.counts, m.empty = msg.counts, msg.empty
+		if msg.zone != nil {
+			m.c.zone.Store(msg.zone)
+		}
 		return m, m.broadcast(msg)
 	case changedMsg:
 		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(msg))

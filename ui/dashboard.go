@@ -207,9 +207,9 @@ func (d *dashboard) rows(w, h int) []dashRow {
 	for _, e := range d.activity[:min(actN, len(d.activity))] {
 		// The action in a cell of its own (17: contact.anonymize), so a long
 		// one never runs into the record.
-		at := st.Subtle.Render(e.At.UTC().Format("01-02 15:04"))
+		at := st.Subtle.Render(d.c.in(e.At).Format("01-02 15:04"))
 		if wideDashboard(w) {
-			at = st.Subtle.Render(e.At.UTC().Format("2006-01-02 15:04"))
+			at = st.Subtle.Render(d.c.in(e.At).Format("2006-01-02 15:04"))
 		}
 		text := fmt.Sprintf("%s %s %-8s %s", at, cell(plain(e.Action), 17), plain(e.Record), st.Subtle.Render(plain(e.Operator)))
 		add(text, func() tea.Msg { return switchMsg{to: tabAudit, entry: &e} })

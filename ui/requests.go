@@ -821,7 +821,7 @@ func (v *requestView) view(w, h int) string {
 		add(kv("Extended", r.Extension.Reason+" · told "+r.Extension.ToldAt.Format(time.DateOnly)+" · by "+r.Extension.By))
 	}
 	if r.ExportSHA256 != "" {
-		add(kv("Exported", r.ExportedAt.Format("2006-01-02 15:04")+" · SHA-256 "+r.ExportSHA256))
+		add(kv("Exported", v.c.in(r.ExportedAt).Format("2006-01-02 15:04")+" · SHA-256 "+r.ExportSHA256))
 	}
 	if !r.AnonymizedAt.IsZero() {
 		add(kv("Erased", fmt.Sprintf("%s · audit entry %d", r.AnonymizedAt.Format(time.DateOnly), r.AnonymizeEvent)))
@@ -855,7 +855,7 @@ func (v *requestView) view(w, h int) string {
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
-		add(trailLine(st, e))
+		add(trailLine(v.c, e))
 	}
 	v.scroll = min(v.scroll, max(len(lines)-h, 0))
 	return strings.Join(lines[v.scroll:], "\n")

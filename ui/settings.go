@@ -75,6 +75,7 @@ const (
 	rowURL
 	rowPurposes
 	rowRetention
+	rowTimeZone
 	rowRecipient
 	rowAddRecipient
 	rowRule
@@ -117,7 +118,7 @@ func (s *settings) rows() []setRow {
 	for i := range roleDefs() {
 		out = append(out, setRow{what: rowRole, section: secRoles, i: i})
 	}
-	for _, k := range []rowKind{rowDPA, rowURL, rowPurposes, rowRetention} {
+	for _, k := range []rowKind{rowDPA, rowURL, rowPurposes, rowRetention, rowTimeZone} {
 		out = append(out, setRow{what: k, section: secProcessing})
 	}
 	for i := range s.recipients {
@@ -150,6 +151,8 @@ func (s *settings) id(r setRow) string {
 		return "purposes"
 	case rowRetention:
 		return "retention"
+	case rowTimeZone:
+		return "timezone"
 	case rowRecipient:
 		return "recipient:" + s.recipients[r.i].Name
 	case rowAddRecipient:
@@ -461,6 +464,8 @@ func (s *settings) editDialog(r setRow) *dialog {
 		return s.textDialog("retention", "Retention (Art. 13(2)(a), Art. 15(1)(d))",
 			"how long each kind of data is kept; shown in every access package",
 			func(x *gdpr.Settings) *string { return &x.Retention })
+	case rowTimeZone:
+		return s.zoneDialog()
 	case rowRecipient:
 		return s.recipientDialog(r.i)
 	case rowAddRecipient:
@@ -619,6 +624,21 @@ func (s *settings) urlDialog() *dialog {
 		})
 	}, huh.NewInput().Title("Web address").Description("https://…, where the privacy policy is published; linked wherever data is collected").
 		Value(&u).Validate(checkURL))
+}
+
+// zoneDialog sets the time zone the desk shows times in (an IANA name;
+// empty is this machine's zone). Dates stay dates; exports keep UTC.
+func (s *settings) zoneDialog() *dialog {
+	v := s.s.TimeZone
+	check := func(v string) error { _, err := gdpr.ParseTimeZone(v); return err }
+	return newDialog("Time zone of the desk", func() tea.Cmd {
+		return s.save("the time zone", "timezone", func(x *gdpr.Settings) error {
+			tz, err := gdpr.ParseTimeZone(v)
+			x.TimeZone = tz
+			return err
+		})
+	}, huh.NewInput().Title("Time zone").Description("an IANA name such as Europe/Berlin; empty: this machine's ("+s.c.now().In(s.c.local).Format("MST")+")").
+		Value(&v).Validate(check))
 }
 
 // textDialog edits a free text of the settings (purposes, retention).
@@ -1020,6 +1040,11 @@ func (s *settings) rowText(r setRow, w int) string {
 			return label("Privacy policy") + notSet
 		}
 		return label("Privacy policy") + cell(plain(x.PrivacyPolicyURL), rest)
+	case rowTimeZone:
+		if x.TimeZone == "" {
+			return label("Time zone") + "this machine's (" + s.c.now().In(s.c.local).Format("MST") + ")"
+		}
+		return label("Time zone") + cell(plain(x.TimeZone), rest)
 	case rowPurposes, rowRetention:
 		l, v := "Purposes", x.Purposes
 		if r.what == rowRetention {
@@ -1077,7 +1102,7 @@ func (s *settings) readView(w, h int) string {
 	}
 	head := []string{
 		st.Title.Render(fmt.Sprintf("%s v%d", strings.ToUpper(kindName(p.Kind)[:1])+kindName(p.Kind)[1:], p.Version)) +
-			"  " + st.Subtle.Render("effective "+p.EffectiveAt.UTC().Format("2006-01-02 15:04")+" UTC · "+state),
+			"  " + st.Subtle.Render("effective "+s.c.in(p.EffectiveAt).Format("2006-01-02 15:04 MST")+" · "+state),
 		st.Subtle.Render(ansi.Truncate("SHA-256 "+p.SHA256, w, "…")),
 		"",
 	}
