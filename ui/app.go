@@ -55,8 +55,8 @@ type Model struct {
 	empty         bool
 	changes       <-chan struct{}
 	local         *time.Location // the machine's zone (Options.Zone)
-	crash         string // the report of a panic that stopped the UI
-	farewell      string // the result of work that ended as the desk quit
+	crash         string         // the report of a panic that stopped the UI
+	farewell      string         // the result of work that ended as the desk quit
 }
 
 // elsewhereMsg says another session changed the store.
