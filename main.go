@@ -7,6 +7,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // the timezone setting works where the system has no zone files (Windows)
 
 	"github.com/gdprdesk/gdprdesk/internal/cli"
 )

@@ -1,6 +1,7 @@
 package gdpr
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -47,4 +48,30 @@ type Settings struct {
 	// AutomatedDecisions is "" (none) or how automated decision-making,
 	// profiling included, is used (Art. 13(2)(f), 15(1)(h)).
 	AutomatedDecisions string `json:"automated_decisions,omitempty"`
+}
+
+// ParseTimeZone checks a value of the time-zone setting: an IANA name such
+// as Europe/Berlin (time.LoadLocation), or "" for the machine's own zone.
+// "Local" is refused: it would mean a different zone on each machine that
+// opens the data directory.
+func ParseTimeZone(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if _, err := time.LoadLocation(v); err != nil || v == "Local" {
+		return "", fmt.Errorf("timezone %q is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)", v)
+	}
+	return v, nil
+}
+
+// Location is the zone times are shown in: the setting's, or local (the
+// machine's zone) when it is not set or cannot be loaded here.
+func (s Settings) Location(local *time.Location) *time.Location {
+	if s.TimeZone != "" {
+		if loc, err := time.LoadLocation(s.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return local
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -53,8 +54,9 @@ type Model struct {
 	quitting      bool
 	empty         bool
 	changes       <-chan struct{}
-	crash         string // the report of a panic that stopped the UI
-	farewell      string // the result of work that ended as the desk quit
+	local         *time.Location // the machine's zone (Options.Zone)
+	crash         string         // the report of a panic that stopped the UI
+	farewell      string         // the result of work that ended as the desk quit
 }
 
 // elsewhereMsg says another session changed the store.
@@ -81,8 +83,20 @@ func New(o Options) *Model {
 	}
 	c := &common{store: o.Store, operator: o.Operator, role: o.Role, now: o.Now,
 		exportDir: o.ExportDir, styles: DefaultStyles(), keys: DefaultKeyMap(), inflight: new(atomic.Int64),
-		screen: toAll}
-	m := &Model{c: c, width: 80, height: 24, changes: o.Changes}
+		screen: toAll, zone: new(atomic.Pointer[time.Location])}
+	if o.Zone == nil {
+		o.Zone = time.Local
+	}
+	c.zone.Store(o.Zone)
+	c.local = o.Zone
+	if o.AllowEditor {
+		c.editor = editorCommand(os.Getenv)
+		c.exec = o.exec
+		if c.exec == nil {
+			c.exec = tea.ExecProcess
+		}
+	}
+	m := &Model{c: c, width: 80, height: 24, changes: o.Changes, local: o.Zone}
 	// Each screen gets its own copy of common, so the results of its
 	// commands come back to it alone.
 	m.screens = []screen{
@@ -96,6 +110,7 @@ func New(o Options) *Model {
 type countsMsg struct {
 	counts store.Counts
 	empty  bool
+	zone   *time.Location // the timezone setting's, else the machine's
 }
 
 func (m *Model) loadCounts() tea.Msg {
@@ -109,7 +124,13 @@ func (m *Model) loadCounts() tea.Msg {
 			empty = e
 		}
 	}
-	return countsMsg{counts: cs, empty: empty}
+	// The time zone is a setting: read with the counters, it follows a
+	// change made in any session.
+	set, err := m.c.store.Settings()
+	if err != nil {
+		return statusMsg{text: "read settings: " + err.Error(), err: true}
+	}
+	return countsMsg{counts: cs, empty: empty, zone: set.Location(m.local)}
 }
 
 // Init loads the counters and the first screen.
@@ -170,6 +191,9 @@ func (m *Model) update(to int, msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case countsMsg:
 		m.counts, m.empty = msg.counts, msg.empty
+		if msg.zone != nil {
+			m.c.zone.Store(msg.zone)
+		}
 		return m, m.broadcast(msg)
 	case changedMsg:
 		return m, tea.Batch(m.c.io(m.loadCounts), m.broadcast(msg))
@@ -306,6 +330,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 type switchMsg struct {
 	to     int
 	filter string
+	// request opens that request on the requests screen; entry opens
+	// that audit entry on the audit screen (from the dashboard's rows).
+	request gdpr.RequestID
+	entry   *store.AuditEntry
 }
 
 func (m *Model) switchTo(i int) tea.Cmd {
@@ -429,13 +457,46 @@ func (m *Model) footer(w int) string {
 	return ansi.Truncate(strings.Join(parts, "  "), w, "…")
 }
 
+// statusLine is who is at the desk, the data directory, the contacts and
+// the overdue requests. When it does not fit, the path gives way first:
+// it is shortened from the left (its last folders tell most), then
+// dropped; who, contacts and overdue stay.
 func (m *Model) statusLine(w int) string {
 	st := m.c.styles
-	left := fmt.Sprintf("%s (%s) · %s · %s contacts", plain(m.c.operator), m.c.role, plain(m.c.store.Dir()), gdpr.Thousands(m.counts.Contacts))
+	who := fmt.Sprintf("%s (%s)", plain(m.c.operator), m.c.role)
+	tail := fmt.Sprintf("%s contacts", gdpr.Thousands(m.counts.Contacts))
+	overdue := ""
 	if m.counts.Overdue > 0 {
-		left += " · " + st.Error.Render(fmt.Sprintf("%d overdue", m.counts.Overdue))
+		overdue = fmt.Sprintf("%d overdue", m.counts.Overdue)
 	}
-	return ansi.Truncate(st.Status.Render(left), w, "…")
+	line := func(path string) string {
+		parts := []string{who}
+		if path != "" {
+			parts = append(parts, path)
+		}
+		parts = append(parts, tail)
+		if overdue != "" {
+			parts = append(parts, overdue)
+		}
+		return strings.Join(parts, " · ")
+	}
+	path := plain(m.c.store.Dir())
+	if over := lipgloss.Width(line(path)) - w; over > 0 {
+		// Keep at least a few cells of the path's end, or drop it.
+		if keep := lipgloss.Width(path) - over - 1; keep >= 8 {
+			path = "…" + ansi.TruncateLeft(path, lipgloss.Width(path)-keep, "")
+		} else {
+			path = ""
+		}
+	}
+	left := line(path)
+	if overdue != "" {
+		plainPart, _ := strings.CutSuffix(left, overdue)
+		left = st.Status.Render(plainPart) + st.Error.Render(overdue)
+	} else {
+		left = st.Status.Render(left)
+	}
+	return ansi.Truncate(left, w, "…")
 }
 
 // helpNoter is a screen whose help shows more than its keys (the contacts

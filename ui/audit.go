@@ -204,8 +204,14 @@ func (s *auditScreen) Update(msg tea.Msg) tea.Cmd {
 		s.cur.clamp(len(s.entries), s.tableRows(s.bodyH))
 		return nil
 	case changedMsg, switchMsg:
-		if sw, ok := msg.(switchMsg); ok && sw.to != tabAudit {
+		sw, isSwitch := msg.(switchMsg)
+		if isSwitch && sw.to != tabAudit {
 			return nil
+		}
+		if isSwitch && sw.entry != nil {
+			// From the dashboard: show that entry.
+			s.filtering = false
+			s.detail = &auditDetail{e: *sw.entry}
 		}
 		cmd := s.reload()
 		if s.detail != nil {
@@ -533,7 +539,7 @@ func (s *auditScreen) columns(w int) []auditColumn {
 	}
 	cols := []auditColumn{
 		{"Seq", seqW, func(e *store.AuditEntry) string { return strconv.FormatUint(e.Seq, 10) }},
-		{"Time (UTC)", 16, func(e *store.AuditEntry) string { return e.At.UTC().Format("2006-01-02 15:04") }},
+		{"Time (" + s.c.zoneName() + ")", 16, func(e *store.AuditEntry) string { return s.c.in(e.At).Format("2006-01-02 15:04") }},
 		{"Operator", opW, func(e *store.AuditEntry) string { return plain(e.Operator) }},
 		{"Action", actW, func(e *store.AuditEntry) string { return plain(e.Action) }},
 		{"Record", recW, auditRecordCell},
@@ -674,7 +680,7 @@ func (s *auditScreen) detailLines(w int) []string {
 	}
 	lines = append(lines, st.Title.Render(fmt.Sprintf("Audit entry %d", e.Seq)), "")
 	field("Seq", strconv.FormatUint(e.Seq, 10))
-	field("Time", e.At.UTC().Format("2006-01-02 15:04:05")+" UTC")
+	field("Time", s.c.in(e.At).Format("2006-01-02 15:04:05 MST"))
 	field("Operator", plain(e.Operator))
 	field("Action", plain(e.Action))
 	if e.Contacts > 0 {

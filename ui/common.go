@@ -85,6 +85,16 @@ type Options struct {
 	// Changes signals changes made elsewhere (other sessions on the same
 	// store, Store.Subscribe); every screen then reloads. Nil: none.
 	Changes <-chan struct{}
+	// AllowEditor offers $VISUAL or $EDITOR for the policy texts. Only
+	// the local terminal UI sets it: over SSH the editor would run on the
+	// server, not in the session's terminal.
+	AllowEditor bool
+	// Zone is the machine's time zone, where times show while the
+	// timezone setting is empty; nil is time.Local.
+	Zone *time.Location
+
+	// exec runs the editor; nil is tea.ExecProcess (tests run it plainly).
+	exec execFunc
 }
 
 // common is what every screen shares: the store, who works, the clock,
@@ -98,6 +108,16 @@ type common struct {
 	exportDir string
 	styles    Styles
 	keys      KeyMap
+	// editor is the command of the text editor ($VISUAL, $EDITOR) when
+	// one may be used (Options.AllowEditor), and exec how it runs.
+	editor []string
+	exec   execFunc
+	// zone holds the time zone times are shown in (the timezone setting,
+	// else the machine's); the root sets it when the settings are read.
+	zone *atomic.Pointer[time.Location]
+	// local is the machine's zone (Options.Zone), shown while the
+	// setting is empty.
+	local *time.Location
 
 	// inflight counts commands that read or write the store and have not
 	// finished: tests wait for it to reach zero (a blinking cursor's
@@ -109,6 +129,14 @@ type common struct {
 	// commands it makes to that screen, so a result reaches its sender only.
 	screen int
 }
+
+// in is t in the desk's time zone, for showing. Dates (received, due) are
+// days and stay as they are; times of day go through here.
+func (c *common) in(t time.Time) time.Time { return t.In(c.zone.Load()) }
+
+// zoneName is the desk's time zone as a short name for a column header
+// (UTC, CET, JST), at the present moment.
+func (c *common) zoneName() string { return c.in(c.now()).Format("MST") }
 
 // toAll addresses a message to every screen: the root's own commands (the
 // status line's counters) and the messages every screen must see.

@@ -16,7 +16,8 @@ import (
 // (gdpr.GrantConsent, gdpr.WithdrawConsent): the versions in force at the
 // time, the consent basis for the purpose.
 
-// consentTimeLayout is how the consent dialog shows and reads a time (UTC).
+// consentTimeLayout is how the consent dialog shows and reads a time, in
+// the desk's time zone.
 const consentTimeLayout = "2006-01-02 15:04"
 
 // consentPurposes are the purposes of the register consent is given to.
@@ -46,11 +47,12 @@ func (v *contactView) consentDialog() *dialog {
 	}
 	purpose, method := purposes[0].Name, "recorded at the desk"
 	op, id, st, now := v.c.operator, v.id, v.c.store, v.c.now
-	at := now().UTC().Format(consentTimeLayout)
+	loc, zone := v.c.zone.Load(), v.c.zoneName()
+	at := now().In(loc).Format(consentTimeLayout)
 	readAt := func(s string) (time.Time, error) {
-		t, err := time.Parse(consentTimeLayout, strings.TrimSpace(s))
+		t, err := time.ParseInLocation(consentTimeLayout, strings.TrimSpace(s), loc)
 		if err != nil {
-			return t, fmt.Errorf("use YYYY-MM-DD HH:MM (UTC)")
+			return t, fmt.Errorf("use YYYY-MM-DD HH:MM (%s)", zone)
 		}
 		if t.After(now()) {
 			return t, fmt.Errorf("consent is recorded once given: not in the future")
@@ -76,7 +78,7 @@ func (v *contactView) consentDialog() *dialog {
 		huh.NewSelect[string]().Title("Purpose").Description("from the register (Settings › purposes)").Options(opts...).Value(&purpose),
 		huh.NewInput().Title("How it was given").Description("where and how, e.g. signed form at the shop (no personal details)").
 			Value(&method).Validate(nonEmpty("how consent was given")),
-		huh.NewInput().Title("When (UTC)").Description("YYYY-MM-DD HH:MM; now by default").Value(&at).
+		huh.NewInput().Title("When ("+zone+")").Description("YYYY-MM-DD HH:MM; now by default").Value(&at).
 			Validate(func(s string) error { _, err := readAt(s); return err }),
 	)
 }

@@ -553,7 +553,7 @@ func (v *contactView) lines(w int) []string {
 
 	add("", st.Header.Render("Audit trail"))
 	for _, e := range v.audit {
-		add(trailLine(st, e))
+		add(trailLine(v.c, e))
 	}
 	return out
 }

@@ -43,6 +43,12 @@ func TestGolden(t *testing.T) {
 	runGoldenSteps(t, steps)
 }
 
+// At 200×50 the dashboard uses the room: three columns, and as many
+// requests due and audit entries as the height holds.
+func TestGoldenLarge(t *testing.T) {
+	runGoldenStepsAt(t, []goldenSize{{200, 50}}, []goldenStep{{"dashboard", nil, "Recent activity"}})
+}
+
 // goldenStep is keys pressed on the demo store and the text the screen
 // shows once they have taken effect.
 type goldenStep struct {
@@ -54,7 +60,14 @@ type goldenStep struct {
 // runGoldenSteps runs each step under teatest at 80×24 and 120×40 and
 // compares the final frame, without colours, with its golden file.
 func runGoldenSteps(t *testing.T, steps []goldenStep) {
-	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+	runGoldenStepsAt(t, []goldenSize{{80, 24}, {120, 40}}, steps)
+}
+
+type goldenSize struct{ w, h int }
+
+// runGoldenStepsAt is runGoldenSteps at the sizes given.
+func runGoldenStepsAt(t *testing.T, sizes []goldenSize, steps []goldenStep) {
+	for _, size := range sizes {
 		for _, st := range steps {
 			t.Run(st.name+"-"+itoa(size.w)+"x"+itoa(size.h), func(t *testing.T) {
 				s := demo.open(t)

@@ -114,7 +114,8 @@ func (d *sharedDemo) open(tb testing.TB) *store.Store {
 }
 
 func newTestModel(s *store.Store, opts ...func(*Options)) *Model {
-	o := Options{Store: namedStore{s}, Operator: "owner", Now: fixedNow, ExportDir: filepath.Join(testRoot, "exports")}
+	// The machine's zone is fixed too: UTC, unless the timezone setting says otherwise.
+	o := Options{Store: namedStore{s}, Operator: "owner", Now: fixedNow, ExportDir: filepath.Join(testRoot, "exports"), Zone: time.UTC}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
@@ -164,10 +165,16 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case switchMsg:
-		if msg.to == tabRequests {
-			return s.load()
+		if msg.to != tabRequests {
+			return nil
 		}
-		return nil
+		if msg.request != 0 {
+			// From the dashboard: open the request, and land on it in the
+			// inbox once it is read.
+			s.land, s.searching = msg.request, false
+			return tea.Batch(s.load(), openOverlay(&s.detail, newRequestView(s.c, msg.request)))
+		}
+		return s.load()
 	case tea.WindowSizeMsg:
 		s.height = max(msg.Height-4-2, 1)
 		return nil
@@ -522,6 +529,21 @@ func (v *requestView) steps() []step {
 	return out
 }
 
+// blockedStep is a step that is not possible, with why, wrapped to w
+// cells: the lines after the first start under the step's words.
+func blockedStep(st Styles, k, text string, w int) []string {
+	const indent = 5 // "  " + a key of two cells + " "
+	var out []string
+	for i, l := range strings.Split(ansi.Wrap(text, max(w-indent, 20), " "), "\n") {
+		lead := fmt.Sprintf("  %-2s ", k)
+		if i > 0 {
+			lead = strings.Repeat(" ", indent)
+		}
+		out = append(out, st.Subtle.Render(lead+l))
+	}
+	return out
+}
+
 func (v *requestView) needVerified(blocked string) string {
 	if blocked != "" {
 		return blocked
@@ -799,7 +821,7 @@ func (v *requestView) view(w, h int) string {
 		add(kv("Extended", r.Extension.Reason+" · told "+r.Extension.ToldAt.Format(time.DateOnly)+" · by "+r.Extension.By))
 	}
 	if r.ExportSHA256 != "" {
-		add(kv("Exported", r.ExportedAt.Format("2006-01-02 15:04")+" · SHA-256 "+r.ExportSHA256))
+		add(kv("Exported", v.c.in(r.ExportedAt).Format("2006-01-02 15:04")+" · SHA-256 "+r.ExportSHA256))
 	}
 	if !r.AnonymizedAt.IsZero() {
 		add(kv("Erased", fmt.Sprintf("%s · audit entry %d", r.AnonymizedAt.Format(time.DateOnly), r.AnonymizeEvent)))
@@ -823,15 +845,17 @@ func (v *requestView) view(w, h int) string {
 		add(st.Subtle.Render("  closed: nothing left to do"))
 	}
 	for _, s := range steps {
-		line := fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc)
-		if s.blocked != "" {
-			line = st.Subtle.Render(fmt.Sprintf("  %-2s %s — %s", s.b.Help().Key, s.b.Help().Desc, s.blocked))
+		if s.blocked == "" {
+			add(fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc))
+			continue
 		}
-		add(line)
+		// Why a step is not possible is the point of the line: it wraps
+		// under the step's words instead of being cut at the edge.
+		add(blockedStep(st, s.b.Help().Key, s.b.Help().Desc+" — "+plain(s.blocked), w)...)
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
-		add(trailLine(st, e))
+		add(trailLine(v.c, e))
 	}
 	v.scroll = min(v.scroll, max(len(lines)-h, 0))
 	return strings.Join(lines[v.scroll:], "\n")

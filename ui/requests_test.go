@@ -259,3 +259,24 @@ func TestFlowNewRequestForUnknownAddress(t *testing.T) {
 		t.Fatal("no request for the unknown address")
 	}
 }
+
+// Why a step is not possible wraps to the width instead of being cut: at
+// 80 columns the whole reason for a refused extension (Art. 12(3)) shows.
+func TestFlowBlockedStepReasonWraps(t *testing.T) {
+	s := openDemo(t, 2000)
+	d := drive(t, newTestModel(s), 80, 40)
+	r := firstRequest(t, s, func(r gdpr.Request) bool { return r.Overdue(testNow) && r.Extension == nil })
+	openRequest(t, d, r.ID)
+	out := d.screen()
+	var step []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "  x  extend once") || (len(step) > 0 && len(step) < 3 && strings.HasPrefix(l, "     ") && strings.TrimSpace(l) != "") {
+			step = append(step, strings.TrimSpace(l))
+		}
+	}
+	joined := strings.Join(step, " ")
+	want := "the due date " + r.Due.Format("2006-01-02") + " has passed: an extension must be made before it"
+	if len(step) < 2 || !strings.Contains(joined, want) {
+		t.Fatalf("the reason is not wrapped whole under the step (%q):\n%s", joined, out)
+	}
+}

@@ -40,6 +40,15 @@ type settings struct {
 	dialog  *dialog
 	reading *gdpr.PolicyVersion // the version whose full text is shown
 	readTop int
+	// editing is the text in the owner's editor ($EDITOR), if any: a new
+	// version of kind, starting from from.
+	editing *policyEdit
+}
+
+// policyEdit is a policy text out in the editor.
+type policyEdit struct {
+	kind gdpr.PolicyKind
+	from gdpr.PolicyVersion
 }
 
 func newSettings(c *common) *settings { return &settings{c: c, width: 80, height: 20} }
@@ -66,6 +75,7 @@ const (
 	rowURL
 	rowPurposes
 	rowRetention
+	rowTimeZone
 	rowRecipient
 	rowAddRecipient
 	rowRule
@@ -108,7 +118,7 @@ func (s *settings) rows() []setRow {
 	for i := range roleDefs() {
 		out = append(out, setRow{what: rowRole, section: secRoles, i: i})
 	}
-	for _, k := range []rowKind{rowDPA, rowURL, rowPurposes, rowRetention} {
+	for _, k := range []rowKind{rowDPA, rowURL, rowPurposes, rowRetention, rowTimeZone} {
 		out = append(out, setRow{what: k, section: secProcessing})
 	}
 	for i := range s.recipients {
@@ -141,6 +151,8 @@ func (s *settings) id(r setRow) string {
 		return "purposes"
 	case rowRetention:
 		return "retention"
+	case rowTimeZone:
+		return "timezone"
 	case rowRecipient:
 		return "recipient:" + s.recipients[r.i].Name
 	case rowAddRecipient:
@@ -173,7 +185,7 @@ func (s *settings) Help() []key.Binding {
 	if s.reading != nil {
 		edit := k.Edit
 		edit.SetHelp("e", "new version from this text")
-		return []key.Binding{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, edit}
+		return []key.Binding{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, edit, editorKey(s.c)}
 	}
 	r, ok := s.selected()
 	// enter and e both edit most rows: one entry says so. On a version,
@@ -210,7 +222,11 @@ func (s *settings) Help() []key.Binding {
 			open.SetHelp("enter", "add")
 		}
 	}
-	return []key.Binding{open, edit, add, del, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+	editor := editorKey(s.c)
+	if !ok || (r.what != rowPolicy && r.what != rowAddPolicy) {
+		editor.SetEnabled(false)
+	}
+	return []key.Binding{open, edit, add, editor, del, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 }
 
 // settingsMsg carries what the screen shows.
@@ -279,6 +295,17 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 		}
 		s.focus = msg.focus
 		return tea.Batch(done(msg.text), changed)
+	case editedMsg:
+		e := s.editing
+		s.editing = nil
+		if e == nil {
+			return nil
+		}
+		if msg.err != nil {
+			return failed("$EDITOR", msg.err)
+		}
+		text := strings.TrimRight(msg.text, " \t\r\n")
+		return s.open(func() *dialog { return s.policyDialogText(e.kind, e.from, text, true) })
 	case changedMsg:
 		return s.load()
 	case switchMsg:
@@ -335,6 +362,8 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Edit):
 			p := *s.reading
 			return s.open(func() *dialog { return s.policyDialog(p.Kind, p) })
+		case key.Matches(msg, editorKey(s.c)):
+			return s.inEditor(s.reading.Kind, *s.reading)
 		}
 		return nil
 	}
@@ -354,6 +383,10 @@ func (s *settings) key(msg tea.KeyPressMsg) tea.Cmd {
 		p := s.policies[r.i]
 		s.reading, s.readTop = &p, 0
 		return nil
+	case key.Matches(msg, editorKey(s.c)) && r.what == rowPolicy:
+		return s.inEditor(s.policies[r.i].Kind, s.policies[r.i])
+	case key.Matches(msg, editorKey(s.c)) && r.what == rowAddPolicy:
+		return s.inEditor(r.kind, s.latest(r.kind))
 	case key.Matches(msg, k.Open, k.Edit):
 		if key.Matches(msg, k.Edit) && (r.what == rowAddRecipient || r.what == rowAddRule || r.what == rowAddPolicy) {
 			return status("nothing to edit on this row: enter or a adds")
@@ -400,6 +433,20 @@ func (s *settings) open(build func() *dialog) tea.Cmd {
 	return openDialog(s.c, &s.dialog, d)
 }
 
+// inEditor opens a new version of a policy text, starting from from, in
+// the owner's editor; the form to record it follows with the text written
+// there (editedMsg).
+func (s *settings) inEditor(kind gdpr.PolicyKind, from gdpr.PolicyVersion) tea.Cmd {
+	if ok, cmd := s.c.mayDo(gdpr.ActionSettingsEdit); !ok {
+		return cmd
+	}
+	if s.editing != nil {
+		return status("the editor is open already")
+	}
+	s.editing = &policyEdit{kind: kind, from: from}
+	return s.c.editText(from.Text)
+}
+
 // editDialog is the form of the row under the cursor.
 func (s *settings) editDialog(r setRow) *dialog {
 	switch r.what {
@@ -417,6 +464,8 @@ func (s *settings) editDialog(r setRow) *dialog {
 		return s.textDialog("retention", "Retention (Art. 13(2)(a), Art. 15(1)(d))",
 			"how long each kind of data is kept; shown in every access package",
 			func(x *gdpr.Settings) *string { return &x.Retention })
+	case rowTimeZone:
+		return s.zoneDialog()
 	case rowRecipient:
 		return s.recipientDialog(r.i)
 	case rowAddRecipient:
@@ -575,6 +624,21 @@ func (s *settings) urlDialog() *dialog {
 		})
 	}, huh.NewInput().Title("Web address").Description("https://…, where the privacy policy is published; linked wherever data is collected").
 		Value(&u).Validate(checkURL))
+}
+
+// zoneDialog sets the time zone the desk shows times in (an IANA name;
+// empty is this machine's zone). Dates stay dates; exports keep UTC.
+func (s *settings) zoneDialog() *dialog {
+	v := s.s.TimeZone
+	check := func(v string) error { _, err := gdpr.ParseTimeZone(v); return err }
+	return newDialog("Time zone of the desk", func() tea.Cmd {
+		return s.save("the time zone", "timezone", func(x *gdpr.Settings) error {
+			tz, err := gdpr.ParseTimeZone(v)
+			x.TimeZone = tz
+			return err
+		})
+	}, huh.NewInput().Title("Time zone").Description("an IANA name such as Europe/Berlin; empty: this machine's ("+s.c.now().In(s.c.local).Format("MST")+")").
+		Value(&v).Validate(check))
 }
 
 // textDialog edits a free text of the settings (purposes, retention).
@@ -816,9 +880,15 @@ func kindName(k gdpr.PolicyKind) string {
 // version's text. Versions are never changed: the old wording stays the
 // proof of what people agreed to.
 func (s *settings) policyDialog(kind gdpr.PolicyKind, from gdpr.PolicyVersion) *dialog {
+	return s.policyDialogText(kind, from, from.Text, false)
+}
+
+// policyDialogText is policyDialog with the text to start from: a
+// version's, or what came back from the editor (edited).
+func (s *settings) policyDialogText(kind gdpr.PolicyKind, from gdpr.PolicyVersion, text string, edited bool) *dialog {
 	latest := s.latest(kind)
 	next := latest.Version + 1
-	text, date := from.Text, s.c.now().Format("2006-01-02")
+	date := s.c.now().Format("2006-01-02")
 	now := s.c.now
 	checkText := func(t string) error {
 		switch strings.TrimSpace(t) {
@@ -846,7 +916,10 @@ func (s *settings) policyDialog(kind gdpr.PolicyKind, from gdpr.PolicyVersion) *
 		return t, nil
 	}
 	desc := "the full wording; alt+enter or ctrl+j starts a new line"
-	if from.Version > 0 {
+	switch {
+	case edited:
+		desc = "as written in your editor; alt+enter or ctrl+j starts a new line"
+	case from.Version > 0:
 		desc = fmt.Sprintf("starts from v%d; alt+enter or ctrl+j starts a new line", from.Version)
 	}
 	name := kindName(kind)
@@ -967,6 +1040,11 @@ func (s *settings) rowText(r setRow, w int) string {
 			return label("Privacy policy") + notSet
 		}
 		return label("Privacy policy") + cell(plain(x.PrivacyPolicyURL), rest)
+	case rowTimeZone:
+		if x.TimeZone == "" {
+			return label("Time zone") + "this machine's (" + s.c.now().In(s.c.local).Format("MST") + ")"
+		}
+		return label("Time zone") + cell(plain(x.TimeZone), rest)
 	case rowPurposes, rowRetention:
 		l, v := "Purposes", x.Purposes
 		if r.what == rowRetention {
@@ -1024,7 +1102,7 @@ func (s *settings) readView(w, h int) string {
 	}
 	head := []string{
 		st.Title.Render(fmt.Sprintf("%s v%d", strings.ToUpper(kindName(p.Kind)[:1])+kindName(p.Kind)[1:], p.Version)) +
-			"  " + st.Subtle.Render("effective "+p.EffectiveAt.UTC().Format("2006-01-02 15:04")+" UTC · "+state),
+			"  " + st.Subtle.Render("effective "+s.c.in(p.EffectiveAt).Format("2006-01-02 15:04 MST")+" · "+state),
 		st.Subtle.Render(ansi.Truncate("SHA-256 "+p.SHA256, w, "…")),
 		"",
 	}

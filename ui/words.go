@@ -22,9 +22,10 @@ func words[T ~string](v T) string {
 const actionWidth = 21
 
 // trailLine is one entry of a record's audit trail (the contact and
-// request views): time, operator, action and detail in fixed columns.
-func trailLine(st Styles, e store.AuditEntry) string {
-	return "  " + e.At.UTC().Format("2006-01-02 15:04") + " " + cell(plain(e.Operator), 8) + " " + cell(plain(e.Action), actionWidth) + " " + st.Subtle.Render(plain(e.Detail))
+// request views), its time in the desk's zone: time, operator, action and detail in fixed columns.
+func trailLine(c *common, e store.AuditEntry) string {
+	st := c.styles
+	return "  " + c.in(e.At).Format("2006-01-02 15:04") + " " + cell(plain(e.Operator), 8) + " " + cell(plain(e.Action), actionWidth) + " " + st.Subtle.Render(plain(e.Detail))
 }
 
 // steadyWidth makes s take the same number of cells whichever way a

@@ -45,7 +45,8 @@ func (a *app) runTUI(ctx context.Context) error {
 		s.Close()
 		return err
 	}
-	m := ui.New(ui.Options{Store: s, Operator: a.operatorName(), Now: a.now, ExportDir: exports})
+	// Only here, at the local terminal, may the policy texts open in $EDITOR.
+	m := ui.New(ui.Options{Store: s, Operator: a.operatorName(), Now: a.now, ExportDir: exports, AllowEditor: true})
 	_, runErr := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	if err := s.Close(); err != nil && runErr == nil {
 		runErr = err

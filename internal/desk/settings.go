@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"golang.org/x/text/language"
@@ -74,13 +73,11 @@ var settingKeys = map[string]settingKey{
 	"timezone": {
 		get: func(s *gdpr.Settings) string { return s.TimeZone },
 		set: func(s *gdpr.Settings, v string) error {
-			v = strings.TrimSpace(v)
-			if v != "" {
-				if _, err := time.LoadLocation(v); err != nil || v == "Local" {
-					return fmt.Errorf("timezone %q is not an IANA time zone name (e.g. Europe/Berlin)", v)
-				}
+			tz, err := gdpr.ParseTimeZone(v)
+			if err != nil {
+				return err
 			}
-			s.TimeZone = v
+			s.TimeZone = tz
 			return nil
 		},
 	},
