@@ -70,8 +70,12 @@ func TestDataDirectoryIsPrivateUnderUmaskZero(t *testing.T) {
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The control socket opens before the SSH server makes its host key:
+	// serving has begun when both are there.
 	for i := 0; ; i++ {
-		if _, err := os.Stat(filepath.Join(dir, "control.sock")); err == nil {
+		_, errSock := os.Stat(filepath.Join(dir, "control.sock"))
+		_, errKey := os.Stat(filepath.Join(dir, "ssh_host_ed25519"))
+		if errSock == nil && errKey == nil {
 			break
 		}
 		if i == 400 {
