@@ -330,6 +330,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 type switchMsg struct {
 	to     int
 	filter string
+	// unfiltered opens the contacts list with no filter at all (the
+	// dashboard's total), where an empty filter leaves the list as it is.
+	unfiltered bool
 	// request opens that request on the requests screen; entry opens
 	// that audit entry on the audit screen (from the dashboard's rows).
 	request gdpr.RequestID

@@ -307,7 +307,7 @@ func (s *contacts) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case switchMsg:
-		if msg.to == tabContacts && msg.filter != "" {
+		if msg.to == tabContacts && (msg.filter != "" || msg.unfiltered) {
 			return s.setFilter(msg.filter)
 		}
 		return nil

@@ -180,7 +180,7 @@ func (d *dashboard) rows(w, h int) []dashRow {
 	}
 	var out []dashRow
 	add := func(text string, open func() tea.Msg) { out = append(out, dashRow{text: text, open: open}) }
-	add(line("total", cs.Contacts, false), contacts(""))
+	add(line("total", cs.Contacts, false), func() tea.Msg { return switchMsg{to: tabContacts, unfiltered: true} })
 	add(line("in the EU/EEA", cs.EU, false), contacts("eu:yes"))
 	add(line("without a basis", cs.WithoutBasis, true), contacts("basis:none"))
 	// The figure was read under the settings' establishment; the list

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
 // The dashboard's rows are selectable with up/down, and enter opens what a
@@ -20,6 +22,17 @@ func TestFlowDashboardRowsOpen(t *testing.T) {
 		t.Fatalf("enter on a figure did not open the contacts: screen %d", d.m.active)
 	}
 	d.mustShow("/ "+dash.counts.WithoutBasisQuery.String(), strconv.FormatInt(dash.counts.EUWithoutBasis, 10)+" matches")
+
+	// "total", the first row, opens the list of every contact: the
+	// filter just set goes.
+	d.keys("1", "home", "enter")
+	if d.m.active != tabContacts {
+		t.Fatalf("enter on total did not open the contacts: screen %d", d.m.active)
+	}
+	if q := d.m.screens[tabContacts].(*contacts).queryText; q != "" {
+		t.Errorf("total opened the contacts filtered by %q", q)
+	}
+	d.mustShow(gdpr.Thousands(dash.counts.Contacts) + " ")
 
 	// The first request due opens on the requests screen.
 	d.keys("1", "home")
