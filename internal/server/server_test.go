@@ -292,7 +292,7 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 	anna.send("\r")
 	anna.waitFor(t, "Add consent")
 	anna.send("y")
-	anna.waitFor(t, "Added consent to")
+	anna.waitFor(t, "Added the lawful basis Consent to")
 	after, _ := s.Counts()
 	if after.EUWithoutBasis >= before.EUWithoutBasis {
 		t.Fatalf("EU without basis %d → %d", before.EUWithoutBasis, after.EUWithoutBasis)
