@@ -17,12 +17,12 @@ const utf8BOM = "\uFEFF"
 // section (about.csv, profile.csv, bases.csv, consents.csv, requests.csv,
 // audit.csv) plus README.txt. Each CSV starts with a byte-order mark and a
 // header row, uses commas, RFC 4180 quoting and CRLF line ends; times are
-// "YYYY-MM-DD HH:MM:SS" in UTC, dates "YYYY-MM-DD". Every value is written
-// exactly as held, with no "'" before a leading =, +, - or @: this is the
-// person's data for other systems (Art. 20 asks for a machine-readable
-// format), and a changed value — a phone "'+49 …" — would be wrong data.
-// README.txt tells a person who opens the files in a spreadsheet how to keep
-// such values text; the XLSX format is safe to open as it is.
+// "YYYY-MM-DD HH:MM:SS" in UTC, dates "YYYY-MM-DD". A CSV is opened in a
+// spreadsheet, which runs a text starting with =, +, -, @, tab or carriage
+// return as a formula: such a text is neutralized with a leading "'"
+// (SPEC §6; the package holds operator-entered text and the audit log).
+// README.txt says so; the XLSX (string cells) and the JSON (for other
+// systems, Art. 20) hold every value exactly.
 func WriteAccessCSVZip(w io.Writer, p *AccessPackage) error {
 	zw := zip.NewWriter(w)
 	create := func(name string) (io.Writer, error) {
@@ -75,7 +75,7 @@ func writeAccessCSV(w io.Writer, t accessTable) error {
 func csvCell(v any) string {
 	switch v := v.(type) {
 	case string:
-		return v
+		return Neutralize(v)
 	case accessTime:
 		if v.day {
 			return v.t.Format(time.DateOnly)
@@ -106,10 +106,10 @@ record.
 
 The files are CSV (comma-separated values) in UTF-8, which any spreadsheet
 program or text editor opens. The first line of each names the columns.
-Times are in UTC, written YYYY-MM-DD HH:MM:SS. Every value is exactly as we
-hold it, so other programs can read it as it is. A spreadsheet may take a
+Times are in UTC, written YYYY-MM-DD HH:MM:SS. A spreadsheet would take a
 value that starts with =, +, - or @ (a phone number +49 ..., say) for a
-formula: to keep such values as text, open the file with the spreadsheet's
-import (Data, From Text/CSV) and set those columns to Text.
+formula, so such a value starts with a ' here, which is not part of it:
+'+49 30 1234567 is the number +49 30 1234567. The JSON format of this
+package holds every value exactly, for other programs.
 `, who, p.Contact, p.GeneratedAt.Format(time.DateTime))
 }

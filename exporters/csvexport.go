@@ -23,12 +23,11 @@ const formulaStarts = "=+-@\t\r"
 // already starts with "'" before such a character gets one more quote, so
 // that the importer's removal gives back exactly the original.
 //
-// Only the contacts CSV uses it: that file is for people, who open it in a
-// spreadsheet, and for the importer, which gives back the exact values.
-// Workbooks need no guard — their text cells are typed as strings, which no
-// spreadsheet evaluates — and the access package's CSV and JSON are the
-// person's data for other systems (Art. 20: "machine-readable"), so their
-// values are written exactly as held.
+// The CSV files use it (the contacts export, the access package's CSV zip):
+// people open them in a spreadsheet, and the importer gives back the exact
+// values. Workbooks need no guard — their text cells are typed as strings,
+// which no spreadsheet evaluates — and JSON is for other systems (Art. 20:
+// "machine-readable"), so its values are written exactly as held.
 func Neutralize(s string) string {
 	if formulaAfterQuotes(s) {
 		return "'" + s

@@ -199,20 +199,10 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 		}
 		return fmt.Errorf("commit: %w", s.diskFull(err))
 	}
-	if t.shreds > 0 {
-		// An erasure's record must be on disk before its keys are
-		// destroyed: a power cut must not leave a live record whose key
-		// is gone. Writers hold s.mu, so the erasure is still in the
-		// active memtable, whose write-ahead file Sync flushes.
-		if err := s.db.Sync(); err != nil {
-			return fmt.Errorf("sync the store after an erasure (its keys are not destroyed yet; the next start finishes it): %w", s.diskFull(err))
-		}
-	}
+	// Committed: the memory follows the disk before anything else can
+	// fail, so the next write continues the audit chain and the
+	// suppression list holds what was just suppressed.
 	s.auditSeq, s.auditHash = t.seq, t.hash
-	// Committed: a failure to note the head only leaves the file behind,
-	// which is never reported as a loss.
-	_ = s.writeHead()
-	s.notify()
 	for h, on := range t.suppress {
 		if on {
 			s.suppressed[h] = true
@@ -220,6 +210,20 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 			delete(s.suppressed, h)
 		}
 	}
+	if t.shreds > 0 {
+		// An erasure's record must be on disk before its keys are
+		// destroyed: a power cut must not leave a live record whose key
+		// is gone. Writers hold s.mu, so the erasure is still in the
+		// active memtable, whose write-ahead file Sync flushes.
+		if err := s.db.Sync(); err != nil {
+			s.notify()
+			return fmt.Errorf("sync the store after an erasure (its keys are not destroyed yet; the next start finishes it): %w", s.diskFull(err))
+		}
+	}
+	// A failure to note the head only leaves the file behind, which is
+	// never reported as a loss.
+	_ = s.writeHead()
+	s.notify()
 	return nil
 }
 

@@ -209,6 +209,10 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
 	}
 	rep.Erased += int64(len(done))
+	// The chunk's erasures are committed: whatever happens to their files,
+	// the recipients to tell of them are recorded (Art. 19) and the skips
+	// reported, for a run again would not find these people.
+	var fileErrs []error
 	for _, d := range done {
 		told.erased(d.Contact)
 		if len(written) == 0 {
@@ -217,11 +221,11 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 		files, err := eraseFiles(s, operator, d.Contact, written)
 		rep.Files.add(files)
 		if err != nil {
-			return fmt.Errorf("sweep (%d erased): %w", rep.Erased, err)
+			fileErrs = append(fileErrs, err)
 		}
 	}
 	if err := told.record(s, operator); err != nil {
-		return fmt.Errorf("sweep (%d erased; record the recipients to tell of them, Art. 19): %w", rep.Erased, err)
+		return fmt.Errorf("sweep (%d erased; record the recipients to tell of them, Art. 19): %w", rep.Erased, errors.Join(append(fileErrs, err)...))
 	}
 	for _, id := range ids {
 		if err, ok := skipped[id]; ok {
@@ -230,6 +234,9 @@ func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepR
 				rep.SkippedBy[sk.Kind]++
 			}
 		}
+	}
+	if len(fileErrs) > 0 {
+		return fmt.Errorf("sweep (%d erased; anonymize each again to finish its files): %w", rep.Erased, errors.Join(fileErrs...))
 	}
 	return nil
 }
