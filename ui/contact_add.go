@@ -22,8 +22,8 @@ type contactAddedMsg struct {
 // openAddContact opens the add-contact form over the list (a), or says
 // why the operator may not add one.
 func (s *contacts) openAddContact() tea.Cmd {
-	if ok, why := s.c.role.May(gdpr.ActionContactCreate); !ok {
-		return status(why)
+	if ok, cmd := s.c.mayDo(gdpr.ActionContactCreate); !ok {
+		return cmd
 	}
 	return openDialog(s.c, &s.adding, newContactAddDialog(s.c))
 }

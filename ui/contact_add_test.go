@@ -67,9 +67,13 @@ func TestFlowAddContactByHand(t *testing.T) {
 // role).
 func TestFlowAddContactRefusedForViewers(t *testing.T) {
 	s := openDemo(t, 10)
+	before := len(refusals(t, s))
 	d := drive(t, newTestModel(s, func(o *Options) { o.Role = gdpr.RoleViewer }), 100, 30)
 	d.keys("2", "a")
-	d.mustShow("viewers cannot add contacts")
+	d.mustShow("! viewers cannot add contacts") // marked as a refusal (Art. 5(2): and audited)
+	if got := refusals(t, s); len(got) != before+1 || !strings.Contains(got[0], "contact.create refused") {
+		t.Errorf("access.refused entries after a: %q (had %d), want one more naming contact.create", got, before)
+	}
 	if strings.Contains(d.screen(), "Add a contact") {
 		t.Fatal("the form opened for a viewer")
 	}

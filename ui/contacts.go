@@ -220,7 +220,7 @@ func (s *contacts) complete() tea.Cmd {
 	case 1:
 		s.hints = ""
 	default:
-		s.hints = "tab: " + strings.Join(c.Options, "  ")
+		s.hints = "tab: " + plain(strings.Join(c.Options, "  "))
 	}
 	text := c.Text()
 	if text == head {

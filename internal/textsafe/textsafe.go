@@ -23,6 +23,7 @@ package textsafe
 
 import (
 	"io"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -150,7 +151,11 @@ func invisible(r rune) bool {
 		return true
 	case r >= 0x200b && r <= 0x200f, r >= 0x2028 && r <= 0x202e:
 		return true
-	case r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x2069:
+	case r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x206f:
+		return true
+	case r == 0x180e, r >= 0xfff9 && r <= 0xfffb:
+		return true
+	case r >= 0xe0000 && r <= 0xe007f: // tag characters: invisible text
 		return true
 	}
 	return false
@@ -176,13 +181,16 @@ func appendSafe(b []byte, r rune, multiline bool) []byte {
 	case r >= 0x80 && r <= 0x9f:
 		return append(append(b, "␛"...), byte(r-0x40))
 	case invisible(r):
+		if r > 0xffff { // five digits: U+E0041
+			b = append(append(b, "<U+"...), "0123456789ABCDEF"[r>>16&0xf])
+			return append(appendHex4(b, r, "0123456789ABCDEF"), '>')
+		}
 		return append(appendHex4(append(b, "<U+"...), r, "0123456789ABCDEF"), '>')
 	}
 	return utf8.AppendRune(b, r)
 }
 
-// appendHex4 appends r in four hex digits (every rune escaped is below
-// U+10000).
+// appendHex4 appends the low 16 bits of r in four hex digits.
 func appendHex4(b []byte, r rune, digits string) []byte {
 	return append(b, digits[r>>12&0xf], digits[r>>8&0xf], digits[r>>4&0xf], digits[r&0xf])
 }
@@ -242,6 +250,11 @@ func JSON(b []byte) []byte {
 	for i < len(b) {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == 0x7f || (size > 1 && unsafeRune(r)) {
+			if r > 0xffff { // a surrogate pair, as JSON spells such a rune
+				r1, r2 := utf16.EncodeRune(r)
+				out = appendHex4(append(out, `\u`...), r1, "0123456789abcdef")
+				r = r2
+			}
 			out = appendHex4(append(out, `\u`...), r, "0123456789abcdef")
 		} else {
 			out = append(out, b[i:i+size]...)

@@ -25,6 +25,7 @@ var hostile = []string{
 	"pay\u200bpal",        // zero-width space
 	"bad\xff\xfeutf8",     // invalid UTF-8
 	"nul\x00byte", "del\x7f", "tab\tand\nnewline", "bom\ufeff", "iso\u2066x\u2069",
+	"tag\U000E0041\U000E007F", // tag characters: invisible text
 }
 
 func TestLineEscapesEveryControl(t *testing.T) {
@@ -47,6 +48,8 @@ func TestVisibleSigns(t *testing.T) {
 		{"pay\u200bpal", "pay<U+200B>pal", "pay<U+200B>pal"},
 		{"bad\xff", "bad\uFFFD", "bad\uFFFD"},
 		{"nul\x00 del\x7f", "nul␀ del␡", "nul␀ del␡"},
+		{"hid\U000E0041den", "hid<U+E0041>den", "hid<U+E0041>den"}, // a tag character: invisible text
+		{"a\u206Ab\uFFF9c", "a<U+206A>b<U+FFF9>c", "a<U+206A>b<U+FFF9>c"},
 	}
 	for _, c := range cases {
 		if got := Line(c.in); got != c.line {
