@@ -91,6 +91,28 @@ func scp(t *testing.T, addr, keyFile string, legacy bool, from, to string) resul
 	return result{0, out.String(), errb.String()}
 }
 
+// sftpList lists exports/ with the real sftp client, as the key's operator.
+func sftpList(t *testing.T, addr, keyFile string) result {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sftp", "-F", "/dev/null", "-P", port, "-i", keyFile, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel="+scpLogLevel, "-b", "-", "desk@"+host)
+	cmd.Stdin = strings.NewReader("ls exports\n")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return result{ee.ExitCode(), out.String(), errb.String()}
+	} else if err != nil {
+		t.Fatalf("sftp: %v", err)
+	}
+	return result{0, out.String(), errb.String()}
+}
+
 // Remote staff fetch the files their commands wrote to DIR/exports with
 // scp (SFTP and the old protocol): bytes as written, audited by name when
 // the desk chose the name; uploads, paths outside exports and viewers are
@@ -150,6 +172,14 @@ func TestScpDownloadsExports(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "exports", "upload.csv")); err == nil {
 		t.Error("an upload reached DIR/exports")
 	}
+	// The list of exports: file names may say whose package it is, so
+	// only who may download sees it.
+	if r := sftpList(t, addr, annaKey); r.code != 0 || !strings.Contains(r.stdout, pkgName) {
+		t.Errorf("anna's list of exports: exit %d %q %q, want %s in it", r.code, r.stdout, r.stderr, pkgName)
+	}
+	if r := sftpList(t, addr, veraKey); strings.Contains(r.stdout, pkgName) {
+		t.Errorf("a viewer's list of exports shows %s", pkgName)
+	}
 	stop()
 	count := func(entries []store.AuditEntry, action, detail string) int {
 		n := 0
@@ -173,6 +203,7 @@ func TestScpDownloadsExports(t *testing.T) {
 		{anna, "access.refused", "not a plain file", 2},                // the symlink, two ways
 		{anna, "access.refused", "an upload over SSH", 2},              // one per way
 		{vera, "access.refused", "export.download refused: role viewer", 2},
+		{vera, "access.refused", "the list of exports over SSH", 1},
 		{vera, "export.download", "", 0},
 	} {
 		if n := count(c.entries, c.action, c.detail); n != c.want {

@@ -85,6 +85,14 @@ func (sv *server) openExport(op store.Operator, p string, refuse func(what strin
 		refuse(refusedOutside)
 		return nil, nil, err
 	}
+	if ok, why := op.Role.May(gdpr.ActionExportDownload); !ok {
+		// Refused before the file is read: the store audits the refusal
+		// as it would after (its role check on the download entry).
+		if err := sv.o.Store.RecordDownload(op.Name, auditName(name)); err != nil && !errors.Is(err, store.ErrForbidden) {
+			return nil, nil, err
+		}
+		return nil, nil, errors.New(why)
+	}
 	root, err := os.OpenRoot(sv.o.ExportDir) // no symlink leads out of it
 	if err != nil {
 		return nil, nil, fmt.Errorf("the exports directory cannot be read: %w", err)
@@ -274,6 +282,12 @@ func (e *exportsFS) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		case "/":
 			return listerAt{dirInfo("exports")}, nil
 		case "/exports":
+			// The names may say whose package it is: only who may
+			// download sees them.
+			if ok, _ := e.op.Role.May(gdpr.ActionExportDownload); !ok {
+				e.refusal("the list of exports over SSH")
+				return nil, sftp.ErrSSHFxPermissionDenied
+			}
 			entries, err := os.ReadDir(e.sv.o.ExportDir)
 			if err != nil {
 				return nil, sftpError(err)
