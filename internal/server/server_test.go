@@ -402,3 +402,40 @@ func TestServeWithoutExecRefusesCommands(t *testing.T) {
 		t.Fatalf("a command without Exec: %v, stderr %q", err, errb.String())
 	}
 }
+
+// A session with neither a command nor a terminal (ssh -T) is told it
+// needs one, and leaves no program behind: stopping the server while its
+// connection stays open does not wait on a program that never ran.
+func TestServeShellWithoutTerminal(t *testing.T) {
+	s := startServer(t, 10)
+	c, err := dial(s.addr, "whoever", gossh.PublicKeys(s.anna))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	sess.Stderr, sess.Stdout = &errb, &errb
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Wait(); err == nil {
+		t.Error("a shell without a terminal ended without an error status")
+	}
+	if said := errb.String(); !strings.Contains(said, "PTY") && !strings.Contains(said, "needs a terminal") {
+		t.Errorf("the session said %q, want that a terminal is needed", errb.String())
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop() }()
+	select { // the connection is still open
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not stop: it waits on a program that never ran")
+	}
+}

@@ -21,14 +21,16 @@ const stoppingLine = "gdprdesk: the server is stopping; your work is saved"
 func (sv *server) teaMiddleware(build func(ssh.Session) *tea.Program) wish.Middleware {
 	return func(next ssh.Handler) ssh.Handler {
 		return func(sess ssh.Session) {
-			p := build(sess)
-			if p == nil {
-				next(sess)
-				return
-			}
+			// The terminal first: a program is built (and counted among
+			// the running ones) only for a session that can run it.
 			_, windowChanges, ok := sess.Pty()
 			if !ok {
 				wish.Fatalln(sess, "gdprdesk: the terminal UI needs a terminal (ssh -t)")
+				return
+			}
+			p := build(sess)
+			if p == nil {
+				next(sess)
 				return
 			}
 			ctx, cancel := context.WithCancel(sess.Context())
