@@ -244,3 +244,24 @@ func (c *Contact) ConsentChangeApplies(purpose string, remove bool) bool {
 	}
 	return true
 }
+
+// KeepsABasisWithout reports whether c still has a lawful basis (Art. 6(1))
+// once b is removed — for consent, once its consent for purpose ends. A
+// contact left with none may not be processed: the desk warns before such
+// a removal (one contact or many).
+func (c *Contact) KeepsABasisWithout(b Basis, purpose string) bool {
+	for _, a := range c.Bases {
+		if a.Basis != b && a.Basis != BasisConsent {
+			return true
+		}
+	}
+	if b != BasisConsent {
+		return c.HasBasis(BasisConsent)
+	}
+	for _, p := range c.WithdrawablePurposes() {
+		if p != purpose {
+			return true
+		}
+	}
+	return false
+}

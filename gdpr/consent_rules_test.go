@@ -228,3 +228,35 @@ func TestConsentChangeAppliesArt7(t *testing.T) {
 		}
 	}
 }
+
+// A contact left with no lawful basis may not be processed (Art. 6(1)):
+// KeepsABasisWithout says whether one stands after a removal — another
+// basis, or for consent another purpose's consent.
+func TestKeepsABasisWithoutArt6_1(t *testing.T) {
+	grant := func(p string) ConsentRecord {
+		return ConsentRecord{Purpose: p, Granted: true, At: date(2026, 1, 1), ConsentVersion: 1}
+	}
+	consent := func(p string) BasisAssignment { return BasisAssignment{Basis: BasisConsent, Purpose: p} }
+	contract := BasisAssignment{Basis: BasisContract}
+	interest := BasisAssignment{Basis: BasisLegitimateInterests}
+	tests := []struct {
+		name    string
+		c       Contact
+		b       Basis
+		purpose string
+		want    bool
+	}{
+		{"contract alone", Contact{Bases: []BasisAssignment{contract}}, BasisContract, "", false},
+		{"contract and interests", Contact{Bases: []BasisAssignment{contract, interest}}, BasisContract, "", true},
+		{"contract and a consent", Contact{Bases: []BasisAssignment{contract, consent("newsletter")}, Consents: []ConsentRecord{grant("newsletter")}}, BasisContract, "", true},
+		{"the only consent", Contact{Bases: []BasisAssignment{consent("newsletter")}, Consents: []ConsentRecord{grant("newsletter")}}, BasisConsent, "newsletter", false},
+		{"another purpose's consent", Contact{Bases: []BasisAssignment{consent("newsletter"), consent("offers")}, Consents: []ConsentRecord{grant("newsletter"), grant("offers")}}, BasisConsent, "newsletter", true},
+		{"consent and contract", Contact{Bases: []BasisAssignment{consent("newsletter"), contract}, Consents: []ConsentRecord{grant("newsletter")}}, BasisConsent, "newsletter", true},
+		{"nothing at all", Contact{}, BasisContract, "", false},
+	}
+	for _, tt := range tests {
+		if got := tt.c.KeepsABasisWithout(tt.b, tt.purpose); got != tt.want {
+			t.Errorf("%s: KeepsABasisWithout(%s, %q) = %v, want %v", tt.name, tt.b, tt.purpose, got, tt.want)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func (v *contactView) basisDialog() *dialog {
 			if res.Changed == 0 {
 				return id.String() + " is already as asked: nothing changed", nil
 			}
-			if remove && !keepsBasis(c, basis) {
+			if remove && !c.KeepsABasisWithout(basis, "") {
 				return verb + " " + id.String() + "; it now has no lawful basis: it may not be processed (Art. 6(1))", nil
 			}
 			return verb + " " + id.String(), nil
@@ -85,14 +85,4 @@ func basesWords(bs []gdpr.Basis) string {
 		words[i] = b.Label()
 	}
 	return strings.Join(words, ", ")
-}
-
-// keepsBasis reports whether c holds a basis other than b.
-func keepsBasis(c gdpr.Contact, b gdpr.Basis) bool {
-	for _, a := range c.Bases {
-		if a.Basis != b {
-			return true
-		}
-	}
-	return false
 }

@@ -127,7 +127,7 @@ func LeftWithoutBasis(s BasisStore, set Contacts, ch store.BasisChange) (n int64
 			if err != nil {
 				return 0, false, fmt.Errorf("read %s: %w", id, err)
 			}
-			if applies(&c, ch) && !keepsABasis(&c, ch.Basis, purpose) {
+			if applies(&c, ch) && !c.KeepsABasisWithout(ch.Basis, purpose) {
 				n++
 			}
 		}
@@ -158,23 +158,4 @@ func LeftWithoutBasis(s BasisStore, set Contacts, ch store.BasisChange) (n int64
 		return 0, false, fmt.Errorf("count the contacts holding another basis: %w", err)
 	}
 	return all - kept, ch.Basis == gdpr.BasisConsent, nil
-}
-
-// keepsABasis reports whether c still has a lawful basis once b (for
-// consent: its consent for purpose) is removed.
-func keepsABasis(c *gdpr.Contact, b gdpr.Basis, purpose string) bool {
-	for _, a := range c.Bases {
-		if a.Basis != b && a.Basis != gdpr.BasisConsent {
-			return true
-		}
-	}
-	if b != gdpr.BasisConsent {
-		return c.HasBasis(gdpr.BasisConsent)
-	}
-	for _, p := range c.WithdrawablePurposes() {
-		if p != purpose {
-			return true
-		}
-	}
-	return false
 }
