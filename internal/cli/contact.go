@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/text/language"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/desk"
@@ -65,11 +64,11 @@ func (f *contactFields) apply(cmd *cobra.Command, c *gdpr.Contact) (changed []st
 		f.country = code
 	}
 	if cmd.Flags().Changed("language") && strings.TrimSpace(f.lang) != "" {
-		tag, err := language.Parse(strings.TrimSpace(f.lang))
+		tag, err := desk.NormalizeLanguage(f.lang)
 		if err != nil {
-			return nil, usagef("--language %q: use a language tag such as de, fr or pt-BR", f.lang)
+			return nil, usagef("--language: %v", err)
 		}
-		f.lang = tag.String()
+		f.lang = tag
 	}
 	set("email", &c.Email, f.email)
 	set("first-name", &c.FirstName, f.first)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
-	"golang.org/x/text/language"
 )
 
 // settingKey is one key of `settings set`: how it is read and written.
@@ -84,16 +83,11 @@ var settingKeys = map[string]settingKey{
 	"language": {
 		get: func(s *gdpr.Settings) string { return s.Language },
 		set: func(s *gdpr.Settings, v string) error {
-			v = strings.TrimSpace(v)
-			if v == "" {
-				s.Language = ""
-				return nil
-			}
-			tag, err := language.Parse(v)
+			tag, err := NormalizeLanguage(v)
 			if err != nil {
-				return fmt.Errorf("language %q is not a BCP 47 tag (e.g. en, de, pt-BR)", v)
+				return fmt.Errorf("language: %w", err)
 			}
-			s.Language = tag.String()
+			s.Language = tag
 			return nil
 		},
 	},
