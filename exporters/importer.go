@@ -126,13 +126,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	// one address (NFD, upper case, a punycode domain) are a repeat.
 	seed := maphash.MakeSeed()
 	emailKey := func(email string) uint64 {
-		// The reader normalized the address: an ASCII one is canonical.
-		if !isASCII(email) {
-			if c, err := gdpr.CanonicalEmail(email); err == nil {
-				email = c
-			}
-		}
-		return maphash.String(seed, email)
+		return maphash.String(seed, gdpr.ComparableEmail(email))
 	}
 	var seen u64map.Map[int32]
 	flush := func(items []store.ImportItem, prep *store.Prepared) error {
@@ -366,13 +360,4 @@ func (t *consentTally) add(row *ImportRow) {
 	if row.NotMarketable {
 		t.notMarketable++
 	}
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

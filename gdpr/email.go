@@ -116,6 +116,22 @@ func CanonicalEmail(addr string) (string, error) {
 	return local + "@" + domain, nil
 }
 
+// ComparableEmail is the form an address is compared in — look-ups,
+// suppression, repeats within an import — for every caller alike:
+// CanonicalEmail's, computed fast for ASCII (where it is the address
+// trimmed and lower-cased, without validating it again on every row of an
+// import); an address CanonicalEmail refuses (a lookalike stored by an
+// older version) is compared as it is stored.
+func ComparableEmail(addr string) string {
+	if isASCII(addr) {
+		return strings.ToLower(strings.TrimSpace(addr))
+	}
+	if c, err := CanonicalEmail(addr); err == nil {
+		return c
+	}
+	return addr
+}
+
 // SameEmail reports whether two addresses are one address (CanonicalEmail);
 // an address CanonicalEmail refuses is only the same as itself.
 func SameEmail(a, b string) bool {

@@ -151,3 +151,25 @@ func FuzzCanonicalEmail(f *testing.F) {
 		}
 	})
 }
+
+// ComparableEmail is CanonicalEmail's form for every valid address (ASCII
+// by its fast path too), and an address CanonicalEmail refuses compares as
+// it is: so suppression (Art. 17) sees one hash per address.
+func TestComparableEmailIsTheCanonicalForm(t *testing.T) {
+	for _, a := range []string{" Anna.Muster@Example.COM ", "hänako.yamadaqx@exämple.de", "HÄNAKO.yamadaqx@xn--exmple-cua.de", "ha\u0308nako.yamadaqx@exa\u0308mple.de"} {
+		c, err := CanonicalEmail(a)
+		if err != nil {
+			t.Fatalf("CanonicalEmail(%q): %v", a, err)
+		}
+		if got := ComparableEmail(a); got != c {
+			t.Errorf("ComparableEmail(%q) = %q, want the canonical %q", a, got, c)
+		}
+	}
+	odd := "pay\u200bpal@example.com" // refused today; may be stored by an older version
+	if _, err := CanonicalEmail(odd); err == nil {
+		t.Fatalf("CanonicalEmail(%q) took a zero-width space", odd)
+	}
+	if got := ComparableEmail(odd); got != odd {
+		t.Errorf("ComparableEmail(%q) = %q, want it as stored", odd, got)
+	}
+}

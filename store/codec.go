@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -158,23 +157,7 @@ func unsealContact(r *contactRec, key []byte) (gdpr.Contact, error) {
 // has one hash. An address stored before that rule refuses (a lookalike)
 // is hashed as it is stored, as it was then.
 func (s *Store) emailHash(email string) []byte {
-	if asciiOnly(email) {
-		// CanonicalEmail's form of a valid ASCII address, without
-		// validating it again on every row of an import.
-		email = strings.ToLower(strings.TrimSpace(email))
-	} else if c, err := gdpr.CanonicalEmail(email); err == nil {
-		email = c
-	}
-	return s.hmacOf(email)
-}
-
-func asciiOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return s.hmacOf(gdpr.ComparableEmail(email))
 }
 
 // hmacOf is the keyed hash of a string as it is.
