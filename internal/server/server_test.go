@@ -417,16 +417,16 @@ func TestServeShellWithoutTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var errb bytes.Buffer
-	sess.Stderr, sess.Stdout = &errb, &errb
+	var outb, errb bytes.Buffer // one buffer each: the session writes them from two goroutines
+	sess.Stdout, sess.Stderr = &outb, &errb
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
 	if err := sess.Wait(); err == nil {
 		t.Error("a shell without a terminal ended without an error status")
 	}
-	if said := errb.String(); !strings.Contains(said, "PTY") && !strings.Contains(said, "needs a terminal") {
-		t.Errorf("the session said %q, want that a terminal is needed", errb.String())
+	if said := outb.String() + errb.String(); !strings.Contains(said, "PTY") && !strings.Contains(said, "needs a terminal") {
+		t.Errorf("the session said %q, want that a terminal is needed", said)
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
