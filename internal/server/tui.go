@@ -52,7 +52,11 @@ func (sv *server) teaMiddleware(build func(ssh.Session) *tea.Program) wish.Middl
 				name, _ := sess.Context().Value(operatorKey{}).(string)
 				sv.logf("the terminal UI of %s ended on an error: %v", name, err)
 			}
-			if sv.stopping.Err() != nil && sess.Context().Err() == nil {
+			if sv.stopping.Err() != nil {
+				// Whatever ended the program (the shutdown message, or
+				// the connection's context as the server stops), the
+				// session's last line says why; a connection already
+				// gone just refuses the write.
 				fmt.Fprint(sess, "\r\n"+stoppingLine+"\r\n")
 			}
 			next(sess)
