@@ -126,8 +126,18 @@ func TestFlowAccessRequestExport(t *testing.T) {
 	d.keys("c")
 	d.typeText("package sent by email")
 	d.keys("enter", "y")
-	if got := reqOf(t, s, r.ID); got.Status != gdpr.StatusCompleted || got.Outcome != "package sent by email" {
-		t.Fatalf("after complete: %s %q", got.Status, got.Outcome)
+	done := reqOf(t, s, r.ID)
+	if done.Status != gdpr.StatusCompleted || done.Outcome != "package sent by email" {
+		t.Fatalf("after complete: %s %q", done.Status, done.Outcome)
+	}
+	// A closed request's link is final (Art. 5(2)): no export step, and
+	// pressing its key changes nothing.
+	d.keys("p", "enter", "enter", "enter")
+	if got := reqOf(t, s, r.ID); got.ExportSHA256 != done.ExportSHA256 || !got.ExportedAt.Equal(done.ExportedAt) {
+		t.Errorf("the closed request's package link changed: %q → %q", done.ExportSHA256, got.ExportSHA256)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("a package was written for a closed request: %v", entries)
 	}
 	consistent(t, s)
 }
