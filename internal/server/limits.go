@@ -42,7 +42,7 @@ type waitingConn struct {
 	net.Conn
 	g    *gate
 	host string
-	once sync.Once
+	gone bool // left the waiting ones (guarded by g.mu)
 }
 
 // Close closes the connection and gives its place back.
@@ -53,21 +53,27 @@ func (c *waitingConn) Close() error {
 
 // leave gives the connection's place back, once.
 func (c *waitingConn) leave() {
-	c.once.Do(func() {
-		g := c.g
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		for i, w := range g.waiting {
-			if w == c {
-				g.waiting = append(g.waiting[:i], g.waiting[i+1:]...)
-				break
-			}
+	c.g.mu.Lock()
+	defer c.g.mu.Unlock()
+	c.g.removeLocked(c)
+}
+
+// removeLocked takes c out of the waiting ones, once; g.mu is held.
+func (g *gate) removeLocked(c *waitingConn) {
+	if c.gone {
+		return
+	}
+	c.gone = true
+	for i, w := range g.waiting {
+		if w == c {
+			g.waiting = append(g.waiting[:i], g.waiting[i+1:]...)
+			break
 		}
-		if g.byHost[c.host]--; g.byHost[c.host] <= 0 {
-			delete(g.byHost, c.host)
-			delete(g.noisy, c.host)
-		}
-	})
+	}
+	if g.byHost[c.host]--; g.byHost[c.host] <= 0 {
+		delete(g.byHost, c.host)
+		delete(g.noisy, c.host)
+	}
 }
 
 // gateKey is the connection context key of its place at the gate.
@@ -93,7 +99,10 @@ func (g *gate) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	}
 	var oldest *waitingConn
 	if len(g.waiting) >= g.max {
+		// Out of the list before the lock is let go, so two newcomers
+		// never evict the same one and overfill the places.
 		oldest = g.waiting[0]
+		g.removeLocked(oldest)
 	}
 	g.waiting = append(g.waiting, c)
 	g.byHost[host]++
