@@ -6,15 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -234,34 +230,7 @@ func TestBackupWhileServing(t *testing.T) {
 	if r := gdprdesk(t, "operator", "add", "anna", "--key", string(gossh.MarshalAuthorizedKey(sshPub)), "--role", "admin", "--data", dir); r.code != 0 {
 		t.Fatalf("operator add: %s", r.stderr)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	exe, _ := os.Executable()
-	serve := exec.Command(exe, "serve", "--data", dir, "--listen", addr)
-	serve.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE=")
-	var serr bytes.Buffer
-	serve.Stderr = &serr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		serve.Process.Signal(syscall.SIGTERM)
-		serve.Wait()
-	}()
-	sock := filepath.Join(dir, "control.sock")
-	for i := 0; ; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if i == 200 {
-			t.Fatalf("serve did not open its control socket: %s", serr.String())
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	_, stop := startServe(t, dir)
 	if s, err := store.Open(dir, store.Options{}); !errors.Is(err, store.ErrLocked) {
 		if err == nil {
 			s.Close()
@@ -272,8 +241,7 @@ func TestBackupWhileServing(t *testing.T) {
 	if r := gdprdeskEnv(t, backupPass, "backup", "--data", dir, "--out", backup); r.code != 0 {
 		t.Fatalf("backup while serving: exit %d: %s", r.code, r.stderr)
 	}
-	serve.Process.Signal(syscall.SIGTERM)
-	serve.Wait()
+	stop()
 	restored := filepath.Join(t.TempDir(), "R")
 	if r := gdprdeskEnv(t, backupPass, "restore", backup, "--data", restored); r.code != 0 {
 		t.Fatalf("restore: %s", r.stderr)

@@ -3,16 +3,12 @@
 package cli
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"io/fs"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -56,34 +52,7 @@ func TestDataDirectoryIsPrivateUnderUmaskZero(t *testing.T) {
 	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("the backup file is %v (%v), want 600", st.Mode().Perm(), err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	exe, _ := os.Executable()
-	serve := exec.Command(exe, "serve", "--data", dir, "--listen", addr)
-	serve.Env = append(os.Environ(), "GDPRDESK_RUN_MAIN=1", "GDPRDESK_DATA=", "GDPRDESK_KEY_FILE=")
-	var serr bytes.Buffer
-	serve.Stderr = &serr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The control socket opens before the SSH server makes its host key:
-	// serving has begun when both are there.
-	for i := 0; ; i++ {
-		_, errSock := os.Stat(filepath.Join(dir, "control.sock"))
-		_, errKey := os.Stat(filepath.Join(dir, "ssh_host_ed25519"))
-		if errSock == nil && errKey == nil {
-			break
-		}
-		if i == 400 {
-			serve.Process.Kill()
-			t.Fatalf("serve did not start: %s", serr.String())
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	_, stop := startServe(t, dir) // answers on its socket and SSH port: the host key is made
 	check := func(when string) map[string]bool {
 		seen := map[string]bool{}
 		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -108,8 +77,7 @@ func TestDataDirectoryIsPrivateUnderUmaskZero(t *testing.T) {
 		return seen
 	}
 	serving := check("while serving")
-	serve.Process.Signal(syscall.SIGTERM)
-	serve.Wait()
+	stop()
 	after := check("after serve")
 	for _, name := range []string{"ssh_host_ed25519", "control.sock", "DISCARD", "KEYREGISTRY", "MANIFEST", "master.key", "subjects.keys", "gdprdesk.lock"} {
 		if !serving[name] {
