@@ -210,7 +210,7 @@ func (r *registers) Update(msg tea.Msg) tea.Cmd {
 		// The operator's text stays: the same form, with the reason
 		// under it.
 		r.formErr = msg.what + ": " + msg.err.Error()
-		return tea.Batch(r.openForm(msg.build), failed(msg.what, msg.err))
+		return r.openForm(msg.build)
 	case changedMsg:
 		return r.load()
 	case switchMsg:
@@ -337,12 +337,30 @@ func (r *registers) detailRow() int {
 // summary and the column heads.
 func (r *registers) listHeight() int { return max(r.height-3, 1) }
 
-// errLines is the lines the form's error takes under it.
-func (r *registers) errLines() int {
+// errView is the store's reason under the form, wrapped to w cells, at
+// most three lines.
+func (r *registers) errView(w int) []string {
 	if r.formErr == "" {
-		return 0
+		return nil
 	}
-	return 2
+	lines := strings.Split(ansi.Wrap("✗ "+plain(r.formErr), max(w, 10), " "), "\n")
+	if len(lines) > 3 {
+		lines = lines[:3]
+		lines[2] = ansi.Truncate(lines[2], max(w-1, 1), "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = r.c.styles.Error.Render(l)
+	}
+	return lines
+}
+
+// errLines is the lines the form's error takes under it, with the blank
+// line over it.
+func (r *registers) errLines() int {
+	if n := len(r.errView(r.width)); n > 0 {
+		return n + 1
+	}
+	return 0
 }
 
 // View draws the open form (with the store's reason under it), the open
@@ -350,11 +368,12 @@ func (r *registers) errLines() int {
 func (r *registers) View(w, h int) string {
 	st := r.c.styles
 	if r.dialog != nil {
-		if r.formErr == "" {
+		errs := r.errView(w)
+		if len(errs) == 0 {
 			return r.dialog.view(w, h)
 		}
-		body := fit(r.dialog.view(w, h-2), w, h-2)
-		return body + "\n\n" + ansi.Truncate(st.Error.Render("✗ "+plain(r.formErr)), w, "…")
+		formH := max(h-len(errs)-1, 1)
+		return fit(r.dialog.view(w, formH), w, formH) + "\n\n" + strings.Join(errs, "\n")
 	}
 	if !r.loaded {
 		return st.Subtle.Render("loading…")
@@ -521,3 +540,11 @@ func checkLine(field string, n int) func(string) error {
 func okMark(st Styles, s string) string  { return st.Good.Render("✓ " + s) }
 func badMark(st Styles, s string) string { return st.Error.Render("✗ " + s) }
 func noMark(st Styles) string            { return st.Subtle.Render("–") }
+
+// plural is a count with its noun: 1 purpose, 2 purposes.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

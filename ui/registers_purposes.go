@@ -62,7 +62,7 @@ func (s *purposesSection) summary() string {
 			}
 		}
 	}
-	parts := []string{fmt.Sprintf("%d purposes", len(s.purposes))}
+	parts := []string{plural(len(s.purposes), "purpose", "purposes")}
 	if noRetention > 0 {
 		parts = append(parts, badMark(st, fmt.Sprintf("%d without a retention", noRetention)))
 	}
@@ -71,7 +71,7 @@ func (s *purposesSection) summary() string {
 		if tested < li {
 			mark = badMark
 		}
-		parts = append(parts, mark(st, fmt.Sprintf("%d of %d legitimate-interests purposes with a balancing test", tested, li)))
+		parts = append(parts, mark(st, fmt.Sprintf("balancing tests: %d of %d on legitimate interests", tested, li)))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -251,8 +251,8 @@ func (f *purposeForm) dialog() *dialog {
 		title = "Change the purpose " + plain(f.orig.Name)
 	}
 	first = append(first,
-		huh.NewSelect[gdpr.Basis]().Title("Lawful basis (Art. 6(1))").Options(bases...).Value(&f.basis),
-		huh.NewConfirm().Title("Direct marketing?").Description("fixed once consents name the purpose").Affirmative("Yes").Negative("No").Value(&f.marketing),
+		huh.NewSelect[gdpr.Basis]().Title("Basis      ").Inline(true).Options(bases...).Value(&f.basis),
+		huh.NewConfirm().Title("Marketing? ").Inline(true).Affirmative("Yes").Negative("No").Value(&f.marketing),
 		huh.NewInput().Title("Description").Inline(true).Value(&f.description).Validate(checkLine("description", gdpr.MaxFieldLen)),
 		huh.NewInput().Title("People     ").Inline(true).Value(&f.people).Validate(checkLine("people", gdpr.MaxFieldLen)).Placeholder("categories, comma-separated: customers, prospects"),
 		huh.NewInput().Title("Data       ").Inline(true).Value(&f.data).Validate(checkLine("data", gdpr.MaxFieldLen)).Placeholder("categories, comma-separated: identity, billing"),

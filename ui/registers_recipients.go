@@ -62,12 +62,12 @@ func (s *recipientsSection) summary() string {
 			transfer++
 		}
 	}
-	parts := []string{fmt.Sprintf("%d recipients", len(s.recipients))}
+	parts := []string{plural(len(s.recipients), "recipient", "recipients")}
 	if dpa > 0 {
-		parts = append(parts, badMark(st, fmt.Sprintf("%d processor(s) without a signed DPA", dpa)))
+		parts = append(parts, badMark(st, plural(dpa, "processor", "processors")+" without a DPA"))
 	}
 	if transfer > 0 {
-		parts = append(parts, badMark(st, fmt.Sprintf("%d transfer(s) without a safeguard", transfer)))
+		parts = append(parts, badMark(st, plural(transfer, "transfer", "transfers")+" without a safeguard"))
 	}
 	if dpa+transfer == 0 && len(s.recipients) > 0 {
 		parts = append(parts, okMark(st, "every DPA signed, every transfer safeguarded"))
@@ -261,7 +261,7 @@ func (f *recipientForm) dialog() *dialog {
 		title = "Change the recipient " + plain(f.orig.Name)
 	}
 	first = append(first,
-		huh.NewSelect[gdpr.RecipientRole]().Title("Role").Options(roles...).Value(&f.role),
+		huh.NewSelect[gdpr.RecipientRole]().Title("Role     ").Inline(true).Options(roles...).Value(&f.role),
 		huh.NewInput().Title("Service  ").Inline(true).Value(&f.service).Validate(checkLine("service", gdpr.MaxFieldLen)).Placeholder("what they do, e.g. parcel delivery"),
 		huh.NewInput().Title("Contact  ").Inline(true).Value(&f.contact).Validate(checkLine("contact", gdpr.MaxFieldLen)).Placeholder("privacy contact: email, web form"),
 		huh.NewInput().Title("Country  ").Inline(true).Value(&f.country).Validate(checkCountry).Placeholder("where the data goes: ISO code or name"),
@@ -270,7 +270,7 @@ func (f *recipientForm) dialog() *dialog {
 	second := []huh.Field{
 		huh.NewInput().Title("DPA signed   ").Inline(true).Value(&f.dpa).Validate(checkDay).Placeholder("YYYY-MM-DD, for a processor (Art. 28(3))"),
 		huh.NewInput().Title("DPA reference").Inline(true).Value(&f.dpaRef).Validate(checkLine("DPA reference", gdpr.MaxFieldLen)).Placeholder("e.g. the contract's number"),
-		huh.NewSelect[gdpr.Safeguard]().Title("Transfer safeguard (outside the EEA)").Options(safeguards...).Value(&f.safeguard),
+		huh.NewSelect[gdpr.Safeguard]().Title("Safeguard    ").Inline(true).Options(safeguards...).Value(&f.safeguard),
 		huh.NewInput().Title("Safeguard on ").Inline(true).Value(&f.safeAt).Validate(checkDay).Placeholder("YYYY-MM-DD, e.g. when the SCCs were signed"),
 	}
 	return newDialogGroups(title, f.submit, huh.NewGroup(first...), huh.NewGroup(second...))

@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// openRegisters starts the desk on a store and moves to screen 7.
+func openRegisters(t *testing.T, s *store.Store, opts ...func(*Options)) *driver {
+	t.Helper()
+	d := drive(t, newTestModel(s, opts...), 80, 24)
+	d.keys("7")
+	d.mustShow("[Purposes (")
+	return d
+}
+
+func registersOf(d *driver) *registers { return d.m.screens[tabRegisters].(*registers) }
+
+func purposeNamed(t *testing.T, s *store.Store, name string) gdpr.Purpose {
+	t.Helper()
+	ps, err := s.Purposes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := gdpr.FindPurpose(ps, name)
+	if !ok {
+		t.Fatalf("no purpose %q in the register: %+v", name, ps)
+	}
+	return p
+}
+
+// A purpose on legitimate interests is added with every field of Art.
+// 30(1), then its balancing test is recorded (dated, by the operator);
+// both saves are audited and the list shows the test's outcome.
+func TestRegistersAddPurposeAndBalancingTest(t *testing.T) {
+	s := openDemo(t, 0)
+	if err := s.SaveRecipient("owner", gdpr.Recipient{Name: "PayWell", Role: gdpr.RecipientProcessor, Country: "NL"}); err != nil {
+		t.Fatal(err)
+	}
+	d := openRegisters(t, s)
+	d.keys("a")
+	d.mustShow("Add a purpose")
+	d.typeText("Fraud Checks")
+	d.keys("enter", "right", "right", "right", "right", "right", "enter") // legitimate interests
+	d.keys("enter")                                                  // not marketing
+	d.typeText("checking orders for fraud")
+	d.keys("enter")
+	d.typeText("customers")
+	d.keys("enter")
+	d.typeText("identity, billing")
+	d.keys("enter")
+	d.mustShow("Recipients")
+	d.typeText("paywell")
+	d.keys("enter", "enter")
+	d.typeText("1 year after the order")
+	d.keys("enter")
+	d.typeText("365")
+	d.keys("enter")
+	d.typeText("access for two staff")
+	d.keys("enter")
+	d.mustShow("Added the purpose fraud checks", "fraud checks", "✗ missing")
+
+	got := purposeNamed(t, s, "fraud checks")
+	if got.Basis != gdpr.BasisLegitimateInterests || got.Marketing || got.Description != "checking orders for fraud" ||
+		strings.Join(got.DataCategories, "|") != "identity|billing" || strings.Join(got.Recipients, "|") != "PayWell" ||
+		got.Retention != "1 year after the order" || got.RetentionDays != 365 || got.Security != "access for two staff" {
+		t.Fatalf("stored purpose = %+v", got)
+	}
+	if e := lastAudit(t, s, "purpose.save"); !strings.Contains(e.Detail, "added") {
+		t.Errorf("audit detail = %q, want added", e.Detail)
+	}
+
+	// The cursor rests on the new purpose: b records its balancing test.
+	d.keys("b")
+	d.mustShow("Balancing test: fraud checks")
+	d.keys("enter")
+	d.mustShow("the interest is needed")
+	d.typeText("preventing card fraud")
+	d.keys("enter")
+	d.typeText("only order data is checked")
+	d.keys("enter")
+	d.typeText("expected by buyers; no profiling")
+	d.keys("enter")
+	d.typeText("passed")
+	d.keys("enter")
+	d.mustShow("Recorded the balancing test of fraud checks: passed", "✓ passed")
+	b := purposeNamed(t, s, "fraud checks").Balancing
+	if b == nil || b.Interest != "preventing card fraud" || b.Outcome != "passed" || b.By != "owner" || !b.At.Equal(testNow) {
+		t.Fatalf("balancing test = %+v", b)
+	}
+
+	// The record shows it all.
+	d.keys("enter", "pgdown")
+	d.mustShow("the full record", "preventing card fraud", "Recorded            2026-11-29 10:00 UTC by owner")
+}
+
+// A purpose that is not on legitimate interests has no balancing key.
+func TestRegistersNoBalancingTestForOtherBases(t *testing.T) {
+	s := openDemo(t, 0)
+	withNewsletter(t, s)
+	d := openRegisters(t, s)
+	d.keys("b")
+	if registersOf(d).Capturing() {
+		t.Fatal("b opened a form on a consent purpose")
+	}
+	for _, b := range registersOf(d).Help() {
+		if b.Help().Key == "b" {
+			t.Fatal("the help offers b on a consent purpose")
+		}
+	}
+}
+
+// A field the form can check says what is wrong under it and keeps the
+// text; a save the store refuses (a marketing purpose people consented to
+// cannot stop being marketing) opens the form again with the typed text
+// and the store's reason under it.
+func TestRegistersErrorsKeepTheText(t *testing.T) {
+	s := openDemo(t, 30) // the demo's contacts consent to the newsletter
+	d := openRegisters(t, s)
+	d.keys("a")
+	d.typeText("Email Newsletter")
+	d.keys("enter")
+	d.mustShow("email newsletter is in the register already: c changes it", "Email Newsletter")
+	d.keys("esc")
+	d.mustShow("cancelled; nothing changed")
+
+	d.keys("home", "c") // email newsletter, marketing
+	d.mustShow("Change the purpose email newsletter")
+	d.keys("enter", "right", "enter") // the basis as it is; marketing: no
+	d.keys("ctrl+u")
+	d.typeText("our own newsletter")
+	d.keys("enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter")
+	d.mustShow("Change the purpose email newsletter", "✗ save the purpose email newsletter: purpose email newsletter:", "whether it is marketing cannot change")
+	if !registersOf(d).Capturing() {
+		t.Fatal("the form did not open again")
+	}
+	d.mustShow("our own newsletter")
+	if p := purposeNamed(t, s, "email newsletter"); !p.Marketing || p.Description == "our own newsletter" {
+		t.Fatalf("the refused change was saved: %+v", p)
+	}
+	d.keys("esc")
+	if registersOf(d).formErr != "" {
+		t.Error("the error outlived its form")
+	}
+}
+
+// A recipient is added with its DPA and transfer safeguard, changed, and
+// removed after a confirmation; the list marks what is missing.
+func TestRegistersRecipientAddChangeRemove(t *testing.T) {
+	s := openDemo(t, 0)
+	withNewsletter(t, s)
+	d := openRegisters(t, s)
+	d.keys("right")
+	d.mustShow("[Recipients & processors (0)]", "No recipients yet")
+	d.keys("a")
+	d.typeText("CloudMail Inc.")
+	d.keys("enter", "enter") // processor
+	d.typeText("newsletter delivery")
+	d.keys("enter")
+	d.typeText("privacy@cloudmail.example")
+	d.keys("enter")
+	d.typeText("united states")
+	d.keys("enter")
+	d.typeText("Newsletter, nope")
+	d.keys("enter")
+	d.mustShow(`no purpose "nope" in the register`)
+	d.keys("ctrl+u")
+	d.typeText("Newsletter")
+	d.keys("enter")
+	d.mustShow("DPA signed")
+	d.typeText("2030-01-01")
+	d.keys("enter")
+	d.mustShow("that date is in the future")
+	d.keys("ctrl+u")
+	d.keys("enter", "enter", "enter", "enter") // no DPA, no reference, no safeguard, no date
+	d.mustShow("Added the recipient CloudMail Inc.", "US 3rd", "✗ not signed", "✗ none",
+		"✗ 1 processor without a DPA", "✗ 1 transfer without a safeguard")
+
+	d.keys("c")
+	d.mustShow("Change the recipient CloudMail Inc.")
+	d.keys("enter", "enter", "enter", "enter", "enter") // role … purposes as they are
+	d.typeText("2025-05-02")
+	d.keys("enter")
+	d.typeText("DPA-7")
+	d.keys("enter", "right", "right", "enter") // standard contractual clauses
+	d.typeText("2025-05-02")
+	d.keys("enter")
+	d.mustShow("Saved the recipient CloudMail Inc.", "✓ 2025-05-02", "✓ scc 2025-05", "every DPA signed, every transfer safeguarded")
+	rs, err := s.Recipients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2025, 5, 2, 0, 0, 0, 0, time.UTC)
+	if len(rs) != 1 || rs[0].Country != "US" || rs[0].Contact != "privacy@cloudmail.example" || !rs[0].DPASignedAt.Equal(day) ||
+		rs[0].DPARef != "DPA-7" || rs[0].Safeguard != gdpr.SafeguardSCC || !rs[0].SafeguardAt.Equal(day) ||
+		strings.Join(rs[0].Purposes, ",") != "newsletter" {
+		t.Fatalf("register = %+v", rs)
+	}
+
+	d.keys("d")
+	d.mustShow("Remove CloudMail Inc. from the register?")
+	d.keys("enter") // Keep is the default
+	d.mustShow("kept CloudMail Inc.; nothing changed")
+	d.keys("d", "left", "enter")
+	d.mustShow("Removed the recipient CloudMail Inc.", "No recipients yet")
+	if rs, _ := s.Recipients(); len(rs) != 0 {
+		t.Fatalf("register after remove = %+v", rs)
+	}
+	if e := lastAudit(t, s, "recipient.delete"); e.Operator != "owner" {
+		t.Errorf("delete audited for %q", e.Operator)
+	}
+}
+
+// Staff and viewers read the registers and are told why they cannot
+// change them; each refusal is audited, and nothing changes.
+func TestRegistersRefusedByRole(t *testing.T) {
+	for _, role := range []gdpr.Role{gdpr.RoleStaff, gdpr.RoleViewer} {
+		t.Run(string(role), func(t *testing.T) {
+			s := openDemo(t, 30)
+			before, _ := s.Purposes()
+			d := openRegisters(t, s, func(o *Options) { o.Role = role })
+			want := "staff cannot change the registers; ask an admin"
+			if role == gdpr.RoleViewer {
+				want = "viewers cannot change the registers"
+			}
+			d.mustShow("! " + want)
+			for _, keys := range [][]string{{"a"}, {"c"}, {"right", "d"}} {
+				d.keys(keys...)
+				if registersOf(d).Capturing() {
+					t.Fatalf("%v opened a form for %s", keys, role)
+				}
+				d.mustShow("! " + want)
+			}
+			d.keys("enter")
+			d.mustShow("the full record")
+			if after, _ := s.Purposes(); len(after) != len(before) {
+				t.Fatal("the register changed")
+			}
+			es, err := s.Audit(store.AuditFilter{Action: string(gdpr.ActionAccessRefused)}, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != 3 || !strings.Contains(es[0].Detail, "recipient.delete") {
+				t.Fatalf("refusals audited: %+v", es)
+			}
+		})
+	}
+}
