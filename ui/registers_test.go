@@ -46,7 +46,7 @@ func TestRegistersAddPurposeAndBalancingTest(t *testing.T) {
 	d.mustShow("Add a purpose")
 	d.typeText("Fraud Checks")
 	d.keys("enter", "right", "right", "right", "right", "right", "enter") // legitimate interests
-	d.keys("enter")                                                  // not marketing
+	d.keys("enter")                                                       // not marketing
 	d.typeText("checking orders for fraud")
 	d.keys("enter")
 	d.typeText("customers")
