@@ -413,6 +413,19 @@ func (m *Model) tabBar(w int) string {
 	}
 	bar := strings.Join(parts, "")
 	if lipgloss.Width(bar) > w {
+		// A little narrower (80 columns): every title, one space apart.
+		parts = parts[:0]
+		for i, s := range m.screens {
+			label := fmt.Sprintf("%d %s", i+1, s.Title())
+			if i == m.active {
+				parts = append(parts, st.TabActive.Render(label))
+			} else {
+				parts = append(parts, st.Tab.UnsetPadding().Render(label))
+			}
+		}
+		bar = strings.Join(parts, " ")
+	}
+	if lipgloss.Width(bar) > w {
 		// Narrow terminal: numbers and the active title only.
 		parts = parts[:0]
 		for i, s := range m.screens {

@@ -246,7 +246,7 @@ func (f *purposeForm) dialog() *dialog {
 	first := []huh.Field{}
 	if f.isNew {
 		first = append(first, huh.NewInput().Title("Name       ").Inline(true).Value(&f.name).Validate(checkName).
-			Placeholder("short, lower-case: consents and purpose: name it"))
+			Placeholder("short and lower-case, e.g. newsletter"))
 	} else {
 		title = "Change the purpose " + plain(f.orig.Name)
 	}

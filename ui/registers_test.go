@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
 )
@@ -248,5 +249,93 @@ func TestRegistersRefusedByRole(t *testing.T) {
 				t.Fatalf("refusals audited: %+v", es)
 			}
 		})
+	}
+}
+
+// The flow in a running program: a purpose and a recipient are added,
+// each form typed in one burst as a paste arrives (no wait between the
+// keys), and both are listed; the store holds what was typed, field by
+// field.
+func TestFlowRegistersAddPurposeAndRecipient(t *testing.T) {
+	s := openDemo(t, 0)
+	tm, p := startProgram(t, newTestModel(s), 80, 24)
+	p.waitFor(t, tm, "gdprdesk demo")
+	tm.Send(keyMsg("7"))
+	p.waitFor(t, tm, "No purposes yet")
+	burst := func(parts ...string) {
+		for _, x := range parts {
+			switch x {
+			case "enter", "right", "left", "tab":
+				tm.Send(keyMsg(x))
+			default:
+				tm.Type(x)
+			}
+		}
+	}
+	tm.Send(keyMsg("a"))
+	p.waitFor(t, tm, "Add a purpose")
+	burst("Gift Cards", "enter", "right", "enter", "enter", "selling gift cards", "enter", "buyers", "enter", "identity, billing", "enter",
+		"enter", "enter", "3 years", "enter", "1096", "enter", "locked office", "enter")
+	p.waitFor(t, tm, "Added the purpose gift cards")
+	p.waitFor(t, tm, "gift cards         contract")
+
+	tm.Send(keyMsg("right"))
+	p.waitFor(t, tm, "[Recipients & processors (0)]")
+	tm.Send(keyMsg("a"))
+	p.waitFor(t, tm, "Add a recipient")
+	burst("CardPrint GmbH", "enter", "enter", "printing cards", "enter", "info@cardprint.example", "enter", "de", "enter", "gift cards", "enter",
+		"2026-01-15", "enter", "CP-1", "enter", "enter", "enter")
+	p.waitFor(t, tm, "Added the recipient CardPrint GmbH")
+	p.waitFor(t, tm, "CardPrint GmbH  processor  DE      ✓ 2026-01-15")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	gift := purposeNamed(t, s, "gift cards")
+	if gift.Basis != gdpr.BasisContract || gift.Description != "selling gift cards" || strings.Join(gift.PeopleCategories, ",") != "buyers" ||
+		gift.Retention != "3 years" || gift.RetentionDays != 1096 || gift.Security != "locked office" {
+		t.Errorf("purpose = %+v", gift)
+	}
+	rs, err := s.Recipients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Name != "CardPrint GmbH" || rs[0].Service != "printing cards" || rs[0].Contact != "info@cardprint.example" ||
+		rs[0].Country != "DE" || rs[0].DPARef != "CP-1" || strings.Join(rs[0].Purposes, ",") != "gift cards" {
+		t.Errorf("recipients = %+v", rs)
+	}
+}
+
+// In a running program, staff pressing a on the registers is refused with
+// the reason, marked as a refusal, and no form opens; the refusal is in
+// the audit log.
+func TestFlowRegistersStaffRefused(t *testing.T) {
+	s := openDemo(t, 30)
+	tm, p := startProgram(t, newTestModel(s, func(o *Options) { o.Role = gdpr.RoleStaff }), 80, 24)
+	p.waitFor(t, tm, "Recent activity")
+	tm.Send(keyMsg("7"))
+	p.waitFor(t, tm, "! staff cannot change the registers; ask an admin · you can read it")
+	tm.Send(keyMsg("a"))
+	// The footer (the line over the status line) says it, with the
+	// refusal's mark; the summary line said it already.
+	p.waitFor(t, tm, "ask an admin  ")
+	p.mu.Lock()
+	lines := strings.Split(p.screen, "\n")
+	screen := p.screen
+	p.mu.Unlock()
+	if footer := strings.TrimSpace(lines[len(lines)-2]); footer != "! staff cannot change the registers; ask an admin" {
+		t.Fatalf("footer = %q, want the refusal:\n%s", footer, screen)
+	}
+	if strings.Contains(screen, "Add a purpose") {
+		t.Fatalf("a form opened for staff:\n%s", screen)
+	}
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	e := lastAudit(t, s, string(gdpr.ActionAccessRefused))
+	if !strings.Contains(e.Detail, "purpose.save") {
+		t.Errorf("refusal audited as %q, want purpose.save", e.Detail)
 	}
 }
