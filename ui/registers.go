@@ -60,7 +60,10 @@ type regSection interface {
 	// detail is the full record of row i, as lines of at most w cells.
 	detail(i, w int) []string
 	// actions are the keys of the section on row i (-1: no row). Only
-	// what applies is listed, so the help is what the keys do.
+	// what applies is listed, so the help is what the keys do. The
+	// screen's own keys are not free: enter, esc, ←/→ and h/l, ↑/↓ and
+	// k/j, pgup/pgdn, home/end and g/G; e is kept for exporting the
+	// records of processing (SPEC §5).
 	actions(i int) []regAction
 	// empty says what to do while the section has no rows.
 	empty() string
@@ -84,9 +87,10 @@ type regAction struct {
 type regKit struct {
 	c *common
 	// save runs fn (one store change) in a tea.Cmd: its text on the
-	// status line, or its error under the form, opened again. focus is
-	// the id of the row to land on.
-	save func(what, focus string, fn func() (string, error)) tea.Cmd
+	// status line, or its error under the form, opened again. fn returns
+	// the id of the row to land on (known only once saved, for a record
+	// the store numbers), or "" to stay.
+	save func(what string, fn func() (text, focus string, err error)) tea.Cmd
 }
 
 func newRegisters(c *common) *registers {
@@ -171,10 +175,10 @@ func (r *registers) load() tea.Cmd {
 
 // save runs a store change of a section's form in the background. The
 // form that is open as it runs is kept, to be opened again on an error.
-func (r *registers) save(what, focus string, fn func() (string, error)) tea.Cmd {
+func (r *registers) save(what string, fn func() (text, focus string, err error)) tea.Cmd {
 	build := r.build
 	return r.c.io(func() tea.Msg {
-		text, err := fn()
+		text, focus, err := fn()
 		return regDoneMsg{text: text, what: what, focus: focus, err: err, build: build}
 	})
 }
@@ -189,6 +193,9 @@ func (r *registers) Update(msg tea.Msg) tea.Cmd {
 			fn()
 		}
 		r.loaded = true
+		if r.detail != nil && r.detailRow() < 0 {
+			r.detail = nil // its record went (removed here or elsewhere)
+		}
 		if r.focus != "" {
 			s := r.section()
 			for i := range s.len() {
@@ -291,7 +298,7 @@ func (r *registers) key(msg tea.KeyPressMsg) tea.Cmd {
 		if row < 0 {
 			return status(s.empty())
 		}
-		return openOverlay(&r.detail, &regDetail{keys: k, id: s.id(row)})
+		return openOverlay(&r.detail, &regDetail{keys: k, styles: r.c.styles, id: s.id(row), title: s.title(), lines: r.recordLines})
 	}
 	r.curs[r.active].move(k, msg, s.len(), r.listHeight())
 	return nil
@@ -319,6 +326,15 @@ func (r *registers) openForm(build func() *dialog) tea.Cmd {
 	d := build()
 	d.form.WithWidth(min(r.width-4, 76)).WithHeight(max(r.height-2-r.errLines(), 6))
 	return openDialog(r.c, &r.dialog, d)
+}
+
+// recordLines is the record the open detail shows, read from its section
+// as it is now (the rows are read again after every change).
+func (r *registers) recordLines(w int) []string {
+	if i := r.detailRow(); i >= 0 {
+		return r.section().detail(i, w)
+	}
+	return []string{"this record is no longer in the register; esc goes back"}
 }
 
 // detailRow is the row the open record shows, found by its id (the rows
@@ -378,14 +394,10 @@ func (r *registers) View(w, h int) string {
 	if !r.loaded {
 		return st.Subtle.Render("loading…")
 	}
-	s := r.section()
 	if r.detail != nil {
-		row := r.detailRow()
-		if row < 0 {
-			return st.Subtle.Render("this record is no longer in the register; esc goes back")
-		}
-		return r.detail.render(st, s.title(), s.detail(row, w-2), w, h)
+		return r.detail.view(w, h)
 	}
+	s := r.section()
 	lines := []string{r.bar(w)}
 	summary := s.summary()
 	for _, a := range s.actions(-1) {
@@ -454,10 +466,13 @@ func (r *registers) bar(w int) string {
 // The section's keys work on it as on the list (the screen hands them to
 // the section first).
 type regDetail struct {
-	keys KeyMap
-	id   string // the row's id (regSection.id)
-	top  int
-	shut bool
+	keys   KeyMap
+	styles Styles
+	id     string // the row's id (regSection.id)
+	title  string // the section's
+	lines  func(w int) []string
+	top    int
+	shut   bool
 }
 
 var _ overlay = (*regDetail)(nil)
@@ -483,13 +498,11 @@ func (d *regDetail) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// view is not used: the screen renders the record with its section's
-// lines (render), which change as the register is read again.
-func (d *regDetail) view(w, h int) string { return "" }
-
-// render draws the record's lines under a title, scrolled to top.
-func (d *regDetail) render(st Styles, section string, lines []string, w, h int) string {
-	head := st.Title.Render(section) + st.Subtle.Render(" · the full record · esc goes back")
+// view draws the record's lines under a title, scrolled to top.
+func (d *regDetail) view(w, h int) string {
+	st := d.styles
+	lines := d.lines(w - 2)
+	head := st.Title.Render(d.title) + st.Subtle.Render(" · the full record · esc goes back")
 	rows := max(h-2, 1)
 	d.top = max(min(d.top, len(lines)-rows), 0)
 	out := []string{ansi.Truncate(head, w, "…"), ""}

@@ -281,33 +281,33 @@ func (f *purposeForm) submit() tea.Cmd {
 		p.Retention, p.RetentionDays, p.Security = strings.TrimSpace(f.retention), days, strings.TrimSpace(f.security)
 		p.PeopleCategories, p.DataCategories, p.Recipients = splitList(f.people), splitList(f.data), recipients
 	}
-	return f.s.kit.save("save the purpose "+name, name, func() (string, error) {
+	return f.s.kit.save("save the purpose "+name, func() (string, string, error) {
 		if rerr != nil {
-			return "", rerr
+			return "", "", rerr
 		}
 		all, err := st.Purposes()
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		p, exists := gdpr.FindPurpose(all, name)
 		switch {
 		case f.isNew && exists:
-			return "", fmt.Errorf("%s is in the register already: c changes it", name)
+			return "", "", fmt.Errorf("%s is in the register already: c changes it", name)
 		case !f.isNew && !exists:
-			return "", fmt.Errorf("%s is no longer in the register", name)
+			return "", "", fmt.Errorf("%s is no longer in the register", name)
 		}
 		before := p
 		edit(&p)
 		if !f.isNew && purposeEqual(before, p) {
-			return "No change to the purpose " + name + "; nothing saved", nil
+			return "No change to the purpose " + name + "; nothing saved", name, nil
 		}
 		if err := st.SavePurpose(op, p); err != nil {
-			return "", err
+			return "", "", err
 		}
 		if f.isNew {
-			return "Added the purpose " + name, nil
+			return "Added the purpose " + name, name, nil
 		}
-		return "Saved the purpose " + name, nil
+		return "Saved the purpose " + name, name, nil
 	})
 }
 
@@ -339,23 +339,23 @@ func (s *purposesSection) balancingForm(p gdpr.Purpose) func() *dialog {
 	submit := func() tea.Cmd {
 		rec := gdpr.BalancingTest{Interest: strings.TrimSpace(b.Interest), Necessity: strings.TrimSpace(b.Necessity),
 			Balance: strings.TrimSpace(b.Balance), Outcome: strings.TrimSpace(b.Outcome), At: now().UTC(), By: op}
-		return s.kit.save("record the balancing test of "+p.Name, p.Name, func() (string, error) {
+		return s.kit.save("record the balancing test of "+p.Name, func() (string, string, error) {
 			all, err := st.Purposes()
 			if err != nil {
-				return "", err
+				return "", "", err
 			}
 			cur, ok := gdpr.FindPurpose(all, p.Name)
 			if !ok {
-				return "", fmt.Errorf("%s is no longer in the register", p.Name)
+				return "", "", fmt.Errorf("%s is no longer in the register", p.Name)
 			}
 			if !needsBalancing(cur) {
-				return "", fmt.Errorf("%s is no longer on legitimate interests: its basis is %s", p.Name, cur.Basis.Label())
+				return "", "", fmt.Errorf("%s is no longer on legitimate interests: its basis is %s", p.Name, cur.Basis.Label())
 			}
 			cur.Balancing = &rec
 			if err := st.SavePurpose(op, cur); err != nil {
-				return "", err
+				return "", "", err
 			}
-			return "Recorded the balancing test of " + p.Name + ": " + rec.Outcome, nil
+			return "Recorded the balancing test of " + p.Name + ": " + rec.Outcome, p.Name, nil
 		})
 	}
 	return func() *dialog {

@@ -303,29 +303,29 @@ func (f *recipientForm) submit() tea.Cmd {
 		r.SafeguardAt = time.Time{}
 	}
 	bad := errors.Join(errs...)
-	return f.s.kit.save("save the recipient "+r.Name, strings.ToLower(r.Name), func() (string, error) {
+	return f.s.kit.save("save the recipient "+r.Name, func() (string, string, error) {
 		if bad != nil {
-			return "", bad
+			return "", "", bad
 		}
 		all, err := st.Recipients()
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		_, exists := gdpr.FindRecipient(all, r.Name)
 		switch {
 		case f.isNew && exists:
-			return "", fmt.Errorf("%s is in the register already: c changes it", r.Name)
+			return "", "", fmt.Errorf("%s is in the register already: c changes it", r.Name)
 		case !f.isNew && !exists:
-			return "", fmt.Errorf("%s is no longer in the register", r.Name)
+			return "", "", fmt.Errorf("%s is no longer in the register", r.Name)
 		}
 		if err := st.SaveRecipient(op, r); err != nil {
-			return "", err
+			return "", "", err
 		}
 		verb := "Saved"
 		if f.isNew {
 			verb = "Added"
 		}
-		return verb + " the recipient " + r.Name, nil
+		return verb + " the recipient " + r.Name, strings.ToLower(r.Name), nil
 	})
 }
 
@@ -337,11 +337,11 @@ func (s *recipientsSection) removeForm(x gdpr.Recipient) func() *dialog {
 		if !sure {
 			return status("kept " + x.Name + "; nothing changed")
 		}
-		return s.kit.save("remove the recipient "+x.Name, "", func() (string, error) {
+		return s.kit.save("remove the recipient "+x.Name, func() (string, string, error) {
 			if err := st.DeleteRecipient(op, x.Name); err != nil {
-				return "", err
+				return "", "", err
 			}
-			return "Removed the recipient " + x.Name, nil
+			return "Removed the recipient " + x.Name, "", nil
 		})
 	}
 	return func() *dialog {

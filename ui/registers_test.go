@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
@@ -206,8 +208,12 @@ func TestRegistersRecipientAddChangeRemove(t *testing.T) {
 	d.mustShow("Remove CloudMail Inc. from the register?")
 	d.keys("enter") // Keep is the default
 	d.mustShow("kept CloudMail Inc.; nothing changed")
-	d.keys("d", "left", "enter")
+	// Removed from its open record, the record closes with it.
+	d.keys("enter", "d", "left", "enter")
 	d.mustShow("Removed the recipient CloudMail Inc.", "No recipients yet")
+	if registersOf(d).detail != nil {
+		t.Error("the record of a removed recipient stayed open")
+	}
 	if rs, _ := s.Recipients(); len(rs) != 0 {
 		t.Fatalf("register after remove = %+v", rs)
 	}
@@ -338,4 +344,33 @@ func TestFlowRegistersStaffRefused(t *testing.T) {
 	if !strings.Contains(e.Detail, "purpose.save") {
 		t.Errorf("refusal audited as %q, want purpose.save", e.Detail)
 	}
+}
+
+// The screen lays out again when the terminal is resized, a form open or
+// not: no line is wider than the terminal, and what was shown stays.
+func TestRegistersResize(t *testing.T) {
+	s := openDemo(t, 30)
+	d := drive(t, newTestModel(s), 120, 40)
+	d.keys("7", "right")
+	d.mustShow("TicketDesk Inc.  ", "newsletter delivery")
+	fits := func(w int) {
+		t.Helper()
+		for _, l := range strings.Split(d.screen(), "\n") {
+			if n := ansi.StringWidth(l); n > w {
+				t.Fatalf("a line is %d cells wide at %d:\n%s", n, w, d.screen())
+			}
+		}
+	}
+	fits(120)
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	fits(80)
+	d.mustShow("[Recipients & processors (5)]", "TicketDesk Inc.", "US 3rd")
+	d.keys("c")
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	fits(60)
+	d.mustShow("Change the recipient")
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	d.keys("esc")
+	fits(120)
+	d.mustShow("[Recipients & processors (5)]")
 }
