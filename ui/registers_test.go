@@ -374,3 +374,22 @@ func TestRegistersResize(t *testing.T) {
 	fits(120)
 	d.mustShow("[Recipients & processors (5)]")
 }
+
+// A record shows its times in the desk's time zone, and stored text
+// passes the sanitizer: a right-to-left override in a description shows
+// as a visible sign, not as reversed text.
+func TestRegistersRecordZoneAndPlainText(t *testing.T) {
+	s := openDemo(t, 0)
+	setZone(t, s, "Asia/Tokyo")
+	p := gdpr.Purpose{Name: "support", Basis: gdpr.BasisLegitimateInterests, Description: "answers\u202etxt.exe",
+		Balancing: &gdpr.BalancingTest{Interest: "i", Necessity: "n", Balance: "b", Outcome: "passed", At: testNow, By: "owner"}}
+	if err := s.SavePurpose("owner", p); err != nil {
+		t.Fatal(err)
+	}
+	d := openRegisters(t, s)
+	d.keys("enter", "pgdown")
+	d.mustShow("answers<U+202E>txt.exe", "Recorded            2026-11-29 19:00 JST by owner")
+	if strings.Contains(d.screen(), "\u202e") {
+		t.Fatal("the override reached the screen")
+	}
+}
