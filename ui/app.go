@@ -102,6 +102,7 @@ func New(o Options) *Model {
 	m.screens = []screen{
 		newDashboard(c.forScreen(tabDashboard)), newContacts(c.forScreen(tabContacts)), newRequests(c.forScreen(tabRequests)),
 		newChecklist(c.forScreen(tabChecklist)), newSettings(c.forScreen(tabSettings)), newAudit(c.forScreen(tabAudit)),
+		newRegisters(c.forScreen(tabRegisters)),
 	}
 	return m
 }
@@ -352,6 +353,7 @@ const (
 	tabChecklist
 	tabSettings
 	tabAudit
+	tabRegisters
 )
 
 // View draws the tab bar, the screen, the footer and the status line.
@@ -385,7 +387,7 @@ func (m *Model) render() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(w, bodyH)
-	case m.empty && m.active != tabSettings && m.active != tabChecklist && m.active != tabAudit:
+	case m.empty && m.active != tabSettings && m.active != tabChecklist && m.active != tabAudit && m.active != tabRegisters:
 		body = m.welcome(w, bodyH)
 	default:
 		body = m.screens[m.active].View(w, bodyH)
@@ -410,6 +412,19 @@ func (m *Model) tabBar(w int) string {
 		}
 	}
 	bar := strings.Join(parts, "")
+	if lipgloss.Width(bar) > w {
+		// A little narrower (80 columns): every title, one space apart.
+		parts = parts[:0]
+		for i, s := range m.screens {
+			label := fmt.Sprintf("%d %s", i+1, s.Title())
+			if i == m.active {
+				parts = append(parts, st.TabActive.Render(label))
+			} else {
+				parts = append(parts, st.Tab.UnsetPadding().Render(label))
+			}
+		}
+		bar = strings.Join(parts, " ")
+	}
 	if lipgloss.Width(bar) > w {
 		// Narrow terminal: numbers and the active title only.
 		parts = parts[:0]
@@ -513,7 +528,7 @@ type helpNoter interface {
 func (m *Model) helpView(w, h int) string {
 	st := m.c.styles
 	k := m.c.keys
-	global := []key.Binding{k.Screen[0], k.Screen[1], k.Screen[2], k.Screen[3], k.Screen[4], k.Screen[5], k.Tab, k.ShiftTab, k.Help, k.Quit}
+	global := []key.Binding{k.Screen[0], k.Screen[1], k.Screen[2], k.Screen[3], k.Screen[4], k.Screen[5], k.Screen[6], k.Tab, k.ShiftTab, k.Help, k.Quit}
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Keys: "+m.screens[m.active].Title()) + "\n\n")
 	col := func(title string, bs []key.Binding) []string {

@@ -59,6 +59,7 @@ type Store interface {
 	WrittenFiles(ids ...gdpr.ContactID) ([]store.WrittenFile, error)
 	ForgetFiles(operator string, id gdpr.ContactID, detail string) error
 	Purposes() ([]gdpr.Purpose, error)
+	SavePurpose(operator string, p gdpr.Purpose) error
 	GrantConsent(operator string, id gdpr.ContactID, purpose string, at time.Time, method string) error
 	WithdrawConsent(operator string, id gdpr.ContactID, purpose string, method string) error
 	Recipients() ([]gdpr.Recipient, error)

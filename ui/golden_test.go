@@ -39,6 +39,11 @@ func TestGolden(t *testing.T) {
 		{"settings", []string{"5"}, "Recipients (third parties"},
 		{"audit", []string{"6"}, "newest first"},
 		{"help", []string{"2", "?"}, "Everywhere"},
+		{"registers", []string{"7"}, "[Purposes (5)]"},
+		{"registers-recipients", []string{"7", "right"}, "[Recipients & processors (5)]"},
+		{"registers-record", []string{"7", "end", "enter"}, "the full record"},
+		{"registers-purpose-form", []string{"7", "a"}, "Add a purpose"},
+		{"registers-help", []string{"7", "?"}, "Keys: Registers"},
 	}
 	runGoldenSteps(t, steps)
 }

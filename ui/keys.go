@@ -8,7 +8,7 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	// Global.
 	Tab, ShiftTab     key.Binding
-	Screen            [6]key.Binding
+	Screen            [7]key.Binding
 	Help, Quit, Force key.Binding
 	Back              key.Binding
 
@@ -34,6 +34,9 @@ type KeyMap struct {
 	Add, Delete, NA, Note, Fix               key.Binding
 	VerifyID, Extend, Deny, Notify, Complete key.Binding
 
+	// Registers.
+	NextSection, PrevSection, Change, Balancing key.Binding
+
 	// Dialogs.
 	Confirm, Cancel key.Binding
 }
@@ -46,9 +49,10 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Tab:      b("tab", "next screen", "tab"),
 		ShiftTab: b("shift+tab", "previous screen", "shift+tab"),
-		Screen: [6]key.Binding{
+		Screen: [7]key.Binding{
 			b("1", "dashboard", "1"), b("2", "contacts", "2"), b("3", "requests", "3"),
 			b("4", "checklist", "4"), b("5", "settings", "5"), b("6", "audit", "6"),
+			b("7", "registers", "7"),
 		},
 		Help:  b("?", "help", "?"),
 		Quit:  b("q", "quit", "q", "ctrl+c"),
@@ -97,6 +101,11 @@ func DefaultKeyMap() KeyMap {
 		Deny:         b("d", "deny (with reason)", "d"),
 		Notify:       b("t", "recipients told", "t"),
 		Complete:     b("c", "complete (outcome note)", "c"),
+
+		NextSection: b("→/l", "next section", "right", "l"),
+		PrevSection: b("←/h", "previous section", "left", "h"),
+		Change:      b("c", "change", "c"),
+		Balancing:   b("b", "balancing test", "b"),
 
 		Confirm: b("y", "confirm", "y"),
 		Cancel:  b("n/esc", "cancel", "n", "esc"),
