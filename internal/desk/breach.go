@@ -131,15 +131,15 @@ func UrgentBreach(s BreachStore, now time.Time) (b gdpr.Breach, hoursLeft int, o
 
 // breachNoticeData is what assets/templates/breach-authority.en.txt uses.
 type breachNoticeData struct {
-	ID, Risk, Aware, Due, Today                   string
-	Late                                          bool
-	LateReason                                    string
-	What, PeopleCategories, DataCategories        string
-	People, Records                               int
-	Consequences, Measures                        string
+	ID, Risk, Aware, Due, Today                    string
+	Late                                           bool
+	LateReason                                     string
+	What, PeopleCategories, DataCategories         string
+	People, Records                                int
+	Consequences, Measures                         string
 	Controller, ControllerEmail, ControllerAddress string
-	ContactName, ContactEmail, ContactRole        string
-	Informed, NoInformReason                      string
+	ContactName, ContactEmail, ContactRole         string
+	Informed, NoInformReason                       string
 }
 
 // BreachNotice writes the draft notification to the supervisory authority
