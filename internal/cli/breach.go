@@ -169,7 +169,11 @@ breach inform). Without --risk the breach counts as a risk until assessed.`,
 				}
 				fmt.Fprintln(a.stdout, id)
 				b.AwareAt = b.AwareAt.UTC()
-				fmt.Fprintf(a.stdout, "Tell the supervisory authority by %s (%d h left)%s.\n", b.Due().Format(time.RFC3339), b.HoursLeft(a.now()),
+				left := fmt.Sprintf("%d h left", b.HoursLeft(a.now()))
+				if h := b.HoursLeft(a.now()); h < 0 {
+					left = fmt.Sprintf("%d h overdue", -h)
+				}
+				fmt.Fprintf(a.stdout, "Tell the supervisory authority by %s (%s)%s.\n", b.Due().Format(time.RFC3339), left,
 					map[gdpr.BreachRisk]string{gdpr.RiskNone: " unless it is unlikely to result in a risk: then record why (breach notify " + id.String() + " --none --reason TEXT)",
 						gdpr.RiskHigh: "; the risk is high, so tell the people too (breach inform " + id.String() + ")"}[b.Risk])
 				return nil
@@ -337,7 +341,7 @@ breach notify ID --none --reason TEXT.`,
 				}
 				if err := gdpr.ValidateNotify(b, when, late); err != nil {
 					if when.After(b.Due()) && strings.TrimSpace(late) == "" {
-						err = fmt.Errorf("%w: give them with --late-reason TEXT", err)
+						err = fmt.Errorf("%w; --late-reason TEXT is required", err)
 					}
 					return usageError{err}
 				}
