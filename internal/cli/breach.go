@@ -275,12 +275,18 @@ func (a *app) breachShowCommand() *cobra.Command {
 				row("due", fmt.Sprintf("%s (%d h left)", ts(v.Due), v.HoursLeft))
 				row("risk", string(b.Risk))
 				row("what", b.What)
-				row("people", fmt.Sprintf("about %d (%s)", b.People, strings.Join(b.PeopleCategories, ", ")))
-				row("records", fmt.Sprintf("about %d (%s)", b.Records, strings.Join(b.DataCategories, ", ")))
+				about := func(n int, cats []string) string {
+					if len(cats) == 0 {
+						return fmt.Sprintf("about %d", n)
+					}
+					return fmt.Sprintf("about %d (%s)", n, strings.Join(cats, ", "))
+				}
+				row("people", about(b.People, b.PeopleCategories))
+				row("records", about(b.Records, b.DataCategories))
 				row("query", b.Query)
 				row("consequences", b.Consequences)
 				row("measures", b.Measures)
-				row("notified", ts(b.NotifiedAt)+" "+b.NotifyRef)
+				row("notified", strings.TrimSpace(ts(b.NotifiedAt)+" "+b.NotifyRef))
 				row("late reason", b.LateReason)
 				row("not notified", b.NoNotifyReason)
 				row("people told", ts(b.InformedAt))
