@@ -66,6 +66,15 @@ func (a *app) parseBreachTime(s *store.Store, flag, v string) (time.Time, error)
 	return t, nil
 }
 
+// hoursText says the hours to a breach's deadline: "46 h left", or
+// "29 h overdue" once it has passed.
+func hoursText(h int) string {
+	if h < 0 {
+		return fmt.Sprintf("%d h overdue", -h)
+	}
+	return fmt.Sprintf("%d h left", h)
+}
+
 func parseBreachID(v string) (gdpr.BreachID, error) {
 	id, err := gdpr.ParseBreachID(v)
 	if err != nil {
@@ -169,11 +178,7 @@ breach inform). Without --risk the breach counts as a risk until assessed.`,
 				}
 				fmt.Fprintln(a.stdout, id)
 				b.AwareAt = b.AwareAt.UTC()
-				left := fmt.Sprintf("%d h left", b.HoursLeft(a.now()))
-				if h := b.HoursLeft(a.now()); h < 0 {
-					left = fmt.Sprintf("%d h overdue", -h)
-				}
-				fmt.Fprintf(a.stdout, "Tell the supervisory authority by %s (%s)%s.\n", b.Due().Format(time.RFC3339), left,
+				fmt.Fprintf(a.stdout, "Tell the supervisory authority by %s (%s)%s.\n", b.Due().Format(time.RFC3339), hoursText(b.HoursLeft(a.now())),
 					map[gdpr.BreachRisk]string{gdpr.RiskNone: " unless it is unlikely to result in a risk: then record why (breach notify " + id.String() + " --none --reason TEXT)",
 						gdpr.RiskHigh: "; the risk is high, so tell the people too (breach inform " + id.String() + ")"}[b.Risk])
 				return nil
@@ -225,10 +230,7 @@ func (a *app) breachListCommand() *cobra.Command {
 				for _, b := range out {
 					left := "-"
 					if b.NotifyPending {
-						left = fmt.Sprintf("%d h left", b.HoursLeft)
-						if b.HoursLeft < 0 {
-							left = fmt.Sprintf("%d h overdue", -b.HoursLeft)
-						}
+						left = hoursText(b.HoursLeft)
 					}
 					fmt.Fprintf(a.stdout, "%-4s aware %s  due %s  %-12s %-5s %s — %s\n", b.ID, b.AwareAt.UTC().Format(time.RFC3339),
 						b.Due.Format(time.RFC3339), left, b.Risk, b.State, clip(b.What, 48))
@@ -272,7 +274,7 @@ func (a *app) breachShowCommand() *cobra.Command {
 				row("breach", b.ID.String())
 				row("state", v.State)
 				row("aware", ts(b.AwareAt))
-				row("due", fmt.Sprintf("%s (%d h left)", ts(v.Due), v.HoursLeft))
+				row("due", fmt.Sprintf("%s (%s)", ts(v.Due), hoursText(v.HoursLeft)))
 				row("risk", string(b.Risk))
 				row("what", b.What)
 				about := func(n int, cats []string) string {
