@@ -274,7 +274,11 @@ func (a *app) breachShowCommand() *cobra.Command {
 				row("breach", b.ID.String())
 				row("state", v.State)
 				row("aware", ts(b.AwareAt))
-				row("due", fmt.Sprintf("%s (%s)", ts(v.Due), hoursText(v.HoursLeft)))
+				due := ts(v.Due)
+				if v.NotifyPending {
+					due += " (" + hoursText(v.HoursLeft) + ")"
+				}
+				row("due", due)
 				row("risk", string(b.Risk))
 				row("what", b.What)
 				about := func(n int, cats []string) string {
