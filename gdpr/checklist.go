@@ -75,6 +75,7 @@ func Checklist() []Item {
 		{ID: "cdso", Section: SectionAccountability, Title: "Data security officer appointed", Explain: "Someone is responsible for keeping the data secure. Good practice, not a legal duty: it does not count toward readiness.", InApp: true, Auto: true, Fix: "settings", GoodPractice: true},
 		{ID: "eu-rep", Section: SectionAccountability, Title: "EU representative appointed", Explain: "A business established outside the EU/EEA names a representative inside it (Art. 27); n/a for one established inside.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "dpa-each-processor", Section: SectionAccountability, Title: "Data-processing agreement with each processor", Explain: "Every processor in the recipients register has a signed data-processing agreement, with its date (Art. 28(3)).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "breaches-documented", Section: SectionAccountability, Title: "Every breach documented, and notified in time", Explain: "Each personal data breach is in the breach register; none is past its 72 hours without a notification to the authority or a recorded reason (Art. 33(1), 33(5)).", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "roles-in-policy", Section: SectionAccountability, Title: "Roles named in the privacy policy", Explain: "The policy names the controller, the DPO and how to reach them.", InApp: false},
 	}
 }
@@ -124,6 +125,9 @@ type Snapshot struct {
 	// suppression list and Readmitted the addresses deliberately taken
 	// off it (erasure-reentry).
 	Erased, Suppressed, Readmitted int64
+
+	// Breaches is the breach register (breaches-documented).
+	Breaches []Breach
 }
 
 // Evaluation is the measured state of an automatic item.
@@ -202,6 +206,8 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 		return euRep(s.Settings), true
 	case "dpa-each-processor":
 		return dpaEachProcessor(s.Recipients), true
+	case "breaches-documented":
+		return BreachesDocumented(s.Breaches, now), true
 	}
 	return Evaluation{}, false
 }

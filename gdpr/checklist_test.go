@@ -264,10 +264,11 @@ func TestReadiness(t *testing.T) {
 		{"manual todo", allManual(StateTodo), goodSnapshot(now), len(autoIDs), total},
 		// With no data these automatic items are met: basis-recorded (0 of
 		// 0), basis-automatic (no sources), consent-proof (no consents),
-		// requests-on-time, erasure-reentry and rectify-recipients; not
+		// requests-on-time, erasure-reentry, rectify-recipients and
+		// breaches-documented (no breach recorded); not
 		// establishment, eu-rep (the country is unknown) nor
 		// dpa-each-processor (an empty register proves nothing).
-		{"empty data", nil, Snapshot{}, 6, total},
+		{"empty data", nil, Snapshot{}, 7, total},
 	}
 	for _, tt := range tests {
 		items, done, applicable := Readiness(tt.records, tt.snap, now)

@@ -94,6 +94,14 @@ const (
 	// takes them off the store's register (SPEC §8); it follows an erasure.
 	ActionContactFilesErase Action = "contact.files-erase"
 
+	// The breach register (Art. 33–34). Anyone who works the desk may
+	// discover a breach, and the 72 hours run from then, so staff record
+	// breaches and their steps as admins do; viewers read only.
+	ActionBreachAdd    Action = "breach.add"
+	ActionBreachEdit   Action = "breach.edit"
+	ActionBreachNotify Action = "breach.notify"
+	ActionBreachInform Action = "breach.inform"
+
 	// The record of a refusal and the program's own upkeep of its index
 	// are written whoever is at the keyboard.
 	ActionAccessRefused Action = "access.refused"
@@ -140,6 +148,8 @@ func (a Action) Phrase() string {
 		return "change the registers"
 	case ActionChecklistSet:
 		return "change the checklist"
+	case ActionBreachAdd, ActionBreachEdit, ActionBreachNotify, ActionBreachInform:
+		return "record breaches"
 	case ActionOperatorAdd, ActionOperatorRemove, ActionOperatorReplace:
 		return "manage operators"
 	case ActionExportDownload:

@@ -146,6 +146,9 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 		return snap, err
 	}
 	snap.Settings, snap.PolicyVersions, snap.Recipients = settings, len(policies), recipients
+	if snap.Breaches, err = s.Breaches(); err != nil {
+		return snap, err
+	}
 	_, snap.ConsentWordingInForce = gdpr.InForce(policies, gdpr.PolicyConsent, s.now())
 	snap.RuledSource = map[string]bool{}
 	for _, r := range rules {

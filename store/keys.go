@@ -42,6 +42,7 @@ import (
 //	pu/<name>                         purpose (records of processing, Art. 30)
 //	rc/<lower-case name>              recipient (processor, controller, joint)
 //	f/<contact id><audit seq><n>      file written with the person's data, path sealed (files.go)
+//	br/<id>                           breach (Art. 33–34): clear times, counts, risk; texts sealed (breaches.go)
 //
 //	  ┌ c/<id> ─────────────────────────────────────────────┐
 //	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys
@@ -68,11 +69,13 @@ var (
 	keySettings      = []byte("g/settings")
 	prefixPurpose    = []byte("pu/")
 	prefixRecipient  = []byte("rc/")
+	prefixBreach     = []byte("br/")
 
 	keySchema      = []byte("m/schema")
 	keyHMACSecret  = []byte("m/hmac")
 	keyContactSeq  = []byte("m/seq/contact")
 	keyRequestSeq  = []byte("m/seq/request")
+	keyBreachSeq   = []byte("m/seq/breach")
 	keyAuditHead   = []byte("m/audit/head")
 	keyCreatedFlag = []byte("m/created")
 )
@@ -116,6 +119,7 @@ func join(parts ...[]byte) []byte {
 func contactKey(id gdpr.ContactID) []byte { return join(prefixContact, u64(uint64(id))) }
 func requestKey(id gdpr.RequestID) []byte { return join(prefixRequest, u64(uint64(id))) }
 func auditKey(seq uint64) []byte          { return join(prefixAudit, u64(seq)) }
+func breachKey(id gdpr.BreachID) []byte   { return join(prefixBreach, u64(uint64(id))) }
 
 func auditRangeKey(last gdpr.ContactID, seq uint64) []byte {
 	return join(prefixAuditRange, u64(uint64(last)), u64(seq))
