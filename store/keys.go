@@ -42,6 +42,8 @@ import (
 //	pu/<name>                         purpose (records of processing, Art. 30)
 //	rc/<lower-case name>              recipient (processor, controller, joint)
 //	f/<contact id><audit seq><n>      file written with the person's data, path sealed (files.go)
+//	ob/<id>                           outbox message: state and times; content, address and
+//	                                  the server's reason sealed under the request's key (outbox.go)
 //
 //	  ┌ c/<id> ─────────────────────────────────────────────┐
 //	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys
@@ -73,6 +75,7 @@ var (
 	keyHMACSecret  = []byte("m/hmac")
 	keyContactSeq  = []byte("m/seq/contact")
 	keyRequestSeq  = []byte("m/seq/request")
+	keyOutboxSeq   = []byte("m/seq/outbox")
 	keyAuditHead   = []byte("m/audit/head")
 	keyCreatedFlag = []byte("m/created")
 )
