@@ -64,12 +64,13 @@ type Message struct {
 	AttachmentSHA256 string
 
 	// The sealed part; empty once the person is erased (Erased).
-	From, To, ToName string
-	Subject, Body    string
-	AttachmentName   string
-	Attachment       []byte
-	Reason           string // the server's last reason, for a failed message
-	Erased           bool
+	From, FromName string
+	To, ToName     string
+	Subject, Body  string
+	AttachmentName string
+	Attachment     []byte
+	Reason         string // the server's last reason, for a failed message
+	Erased         bool
 }
 
 // messageRec is a message as stored.
@@ -92,6 +93,7 @@ type messageRec struct {
 
 type messagePersonal struct {
 	From           string `json:"fr"`
+	FromName       string `json:"fn,omitempty"`
 	To             string `json:"to"`
 	ToName         string `json:"tn,omitempty"`
 	Subject        string `json:"su"`
@@ -126,7 +128,7 @@ func (s *Store) unsealMessage(rec messageRec) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	m.From, m.To, m.ToName, m.Subject, m.Body = p.From, p.To, p.ToName, p.Subject, p.Body
+	m.From, m.FromName, m.To, m.ToName, m.Subject, m.Body = p.From, p.FromName, p.To, p.ToName, p.Subject, p.Body
 	m.AttachmentName, m.Attachment, m.Reason = p.AttachmentName, p.Attachment, p.Reason
 	return m, nil
 }
@@ -188,7 +190,7 @@ func (s *Store) QueueMessage(operator string, m Message) (MessageID, error) {
 		id = MessageID(n)
 		rec := messageRec{ID: id, Request: m.Request, Contact: req.Contact, Kind: m.Kind, Lang: m.Lang,
 			State: gdpr.MessageQueued, Created: t.now, HeaderID: m.HeaderID, AttachmentSHA256: m.AttachmentSHA256, Slot: req.Slot}
-		if err := t.sealMessage(&rec, messagePersonal{From: m.From, To: m.To, ToName: m.ToName, Subject: m.Subject,
+		if err := t.sealMessage(&rec, messagePersonal{From: m.From, FromName: m.FromName, To: m.To, ToName: m.ToName, Subject: m.Subject,
 			Body: m.Body, AttachmentName: m.AttachmentName, Attachment: m.Attachment}); err != nil {
 			return err
 		}
