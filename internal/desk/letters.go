@@ -426,3 +426,94 @@ func (l Letter) EML(now time.Time) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// LetterWriteStore is what writing a letter reads and records;
+// *store.Store satisfies it.
+type LetterWriteStore interface {
+	LetterStore
+	UpdateRequestFiles(operator string, id gdpr.RequestID, action gdpr.Action, detail string, fn func(r *gdpr.Request) error, contact gdpr.ContactID, files []store.WrittenFile) error
+}
+
+// LetterDraft says which letter to write as files, and where.
+type LetterDraft struct {
+	Operator string
+	Letter   LetterRequest
+	// Dir is where the letter is written under a new name,
+	// letter-R12-KIND-DATE.txt (numbered when that exists); "" is the
+	// current directory. Out, when set, is the text file to write instead;
+	// it must not exist. The email draft goes next to it (.eml).
+	Dir, Out string
+}
+
+// WrittenLetter says what WriteLetter wrote.
+type WrittenLetter struct {
+	Letter   Letter
+	TextPath string
+	EMLPath  string // "" when the person has no address left
+}
+
+// WriteLetter renders a letter and writes it as text and, when the person
+// has an address, as an email draft (.eml, with the package for a
+// completion letter), under names that do not exist yet. Both files hold
+// the person's data: they are registered (store/files.go) in the
+// transaction of the audit entry on the request, so that erasing the
+// person deletes them; when the record fails, the files are removed.
+func WriteLetter(s LetterWriteStore, w LetterDraft) (WrittenLetter, error) {
+	var out WrittenLetter
+	l, err := RenderLetter(s, w.Letter)
+	if err != nil {
+		return out, err
+	}
+	out.Letter = l
+	text := []byte("Subject: " + l.Subject + "\n\n" + l.Body)
+	if w.Out != "" {
+		out.TextPath, err = w.Out, createNew(w.Out, text)
+	} else {
+		out.TextPath, err = writeUnique(w.Dir, fmt.Sprintf("letter-%s-%s-%s", l.Request.ID, l.Kind, w.Letter.Now.Format(time.DateOnly)), ".txt", text)
+	}
+	if err != nil {
+		return WrittenLetter{}, err
+	}
+	undo := func(err error) (WrittenLetter, error) {
+		os.Remove(out.TextPath)
+		if out.EMLPath != "" {
+			os.Remove(out.EMLPath)
+		}
+		return WrittenLetter{}, err
+	}
+	files := []store.WrittenFile{}
+	f, err := registered(store.FileLetter, "txt", out.TextPath, text)
+	if err != nil {
+		return undo(err)
+	}
+	files = append(files, f)
+	if l.To.Address != "" {
+		eml, err := l.EML(w.Letter.Now)
+		if err != nil {
+			return undo(err)
+		}
+		path := strings.TrimSuffix(out.TextPath, filepath.Ext(out.TextPath)) + ".eml"
+		if err := createNew(path, eml); err != nil {
+			return undo(err)
+		}
+		out.EMLPath = path
+		if f, err = registered(store.FileEmailDraft, "eml", path, eml); err != nil {
+			return undo(err)
+		}
+		files = append(files, f)
+	} else {
+		out.Letter.Notes = append(out.Letter.Notes, "no email address is held for the person: only the text was written")
+	}
+	if l.Request.Contact == 0 {
+		files = nil // no contact to register them under; the audit entry records the letter
+	}
+	detail := fmt.Sprintf("%s letter written, %s", l.Kind, l.Lang)
+	if l.Attachment != nil {
+		detail += ", package sha256 " + sha256Hex(l.Attachment.Data)
+	}
+	if err := s.UpdateRequestFiles(w.Operator, l.Request.ID, gdpr.ActionLetterWrite, detail,
+		func(*gdpr.Request) error { return nil }, l.Request.Contact, files); err != nil {
+		return undo(fmt.Errorf("record the letter on %s (nothing was kept): %w", l.Request.ID, err))
+	}
+	return out, nil
+}
