@@ -3,10 +3,10 @@ package desk
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode"
 
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
@@ -38,7 +38,29 @@ func testLetters(t *testing.T) fstest.MapFS {
 // also words of a letter language are left out: in, is, we, of, on, to,
 // an, as, or, by, for, has, will, kind, file, data, personal, information
 // and password (Italian letters use it).
-var englishWords = regexp.MustCompile(`(?i)\b(the|your|yours|our|request|requests|please|dear|regards|sincerely|with|you|and|have|this|that|which|received|within|month|months|rights|erasure|complaint|authority|court|been|would|should|about|because|when|from|not|are|be|us|attached|copy|any|must|may|can|if|at|days|here|there|they|them|their|who|what)\b`)
+var englishWords = wordSet(`the your yours our request requests please dear regards sincerely with you and
+	have this that which received within month months rights erasure complaint authority court been would should
+	about because when from not are be us attached copy any must may can if at days here there they them their who what`)
+
+func wordSet(words string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		set[w] = true
+	}
+	return set
+}
+
+// englishIn lists the English words in text, split into words at every
+// character that is not a letter or digit (Unicode: "até" is not "at").
+func englishIn(text string) []string {
+	var found []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if englishWords[w] {
+			found = append(found, w)
+		}
+	}
+	return found
+}
 
 // sampleData is a letter's data with every field filled: the operator's
 // words and the names are neutral tokens, so that any English in a
@@ -107,7 +129,7 @@ func TestEveryLetterRendersInEveryLanguage(t *testing.T) {
 				if lang == "en" {
 					continue
 				}
-				if found := englishWords.FindAllString(subject+"\n"+body, -1); len(found) > 0 {
+				if found := englishIn(subject + "\n" + body); len(found) > 0 {
 					t.Errorf("%s.%s (variant %d): English left: %q\n%s\n\n%s", kind, lang, i, found, subject, body)
 				}
 			}
