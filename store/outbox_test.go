@@ -121,3 +121,32 @@ func TestOutboxRoles(t *testing.T) {
 		t.Errorf("viewer queued a message: %v", err)
 	}
 }
+
+// TestOutboxInBackup: a backup carries the outbox (ob/ and its sequence),
+// readable after the restore with the key ring it carries.
+func TestOutboxInBackup(t *testing.T) {
+	s, _ := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{Email: "b@example.org"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "d@shop.example", To: "b@example.org", Subject: "S", Body: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := s.Backup(&buf, testPassphrase); err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := restoreInto(t, buf.Bytes(), RestoreOptions{})
+	r := openAt(t, dir, newClock(t0))
+	m, err := r.OutboxMessage(id)
+	if err != nil || m.To != "b@example.org" || m.Body != "B" || m.State != gdpr.MessageQueued {
+		t.Fatalf("restored message %+v %v", m, err)
+	}
+	next, err := r.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "d@shop.example", To: "b@example.org", Subject: "S", Body: "B"})
+	if err != nil || next != id+1 {
+		t.Errorf("next message after restore %s %v, want %s", next, err, id+1)
+	}
+}
