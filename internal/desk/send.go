@@ -101,10 +101,22 @@ func SMTPFrom(st gdpr.Settings, getenv func(string) string) (SMTPConfig, error) 
 	} else {
 		c.Password = getenv(SMTPPasswordEnv)
 	}
+	if c.User != "" && c.TLS == gdpr.SMTPNoTLS && !loopback(c.Host) {
+		return c, errors.New("smtp-tls none with smtp-user would send the password unencrypted: use starttls or tls (none is for a relay on this machine)")
+	}
 	if c.User != "" && c.Password == "" {
 		return c, fmt.Errorf("smtp-user is set but no password: put it in a file readable by you only and set smtp-password-file, or set %s", SMTPPasswordEnv)
 	}
 	return c, nil
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // send hands one message to the server.
@@ -119,7 +131,11 @@ func (c SMTPConfig) send(ctx context.Context, m store.Message) error {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
 	if c.User != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(c.User), gomail.WithPassword(c.Password))
+		auth := gomail.SMTPAuthAutoDiscover
+		if c.TLS == gdpr.SMTPNoTLS {
+			auth = gomail.SMTPAuthPlainNoEnc // a relay on this machine only (SMTPFrom)
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(c.User), gomail.WithPassword(c.Password))
 	}
 	client, err := gomail.NewClient(c.Host, opts...)
 	if err != nil {

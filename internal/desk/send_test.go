@@ -330,6 +330,11 @@ func TestSendNeedsSMTPSettings(t *testing.T) {
 	if c, err := SMTPFrom(st, noEnv); err != nil || c.Password != "s3cret" || c.TLS != gdpr.SMTPStartTLS || c.SMTPPort() != 587 {
 		t.Errorf("from the file: %+v %v", c, err)
 	}
+	st.SMTP.TLS = gdpr.SMTPNoTLS
+	if _, err := SMTPFrom(st, noEnv); err == nil || !strings.Contains(err.Error(), "unencrypted") {
+		t.Errorf("a password over a plain connection to another machine: %v", err)
+	}
+	st.SMTP.TLS = ""
 	st.SMTP.PasswordFile = ""
 	if _, err := SMTPFrom(st, noEnv); err == nil || !strings.Contains(err.Error(), SMTPPasswordEnv) {
 		t.Errorf("no password: %v", err)
@@ -347,3 +352,47 @@ func writeFileMode(path, data string, mode os.FileMode) error {
 }
 
 func chmod(path string, mode os.FileMode) error { return os.Chmod(path, mode) }
+
+// TestSendAuthenticatesWithThePasswordFile: with smtp-user set, the desk
+// logs in with the password read from the owner-only file; the password
+// is in no stored message.
+func TestSendAuthenticatesWithThePasswordFile(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.RequireAuth("desk@laden.example", "app-pw-Zz9")
+	s := sendFixture(t, srv.Port)
+	pw := t.TempDir() + "/smtp.pw"
+	if err := writeFileMode(pw, "app-pw-Zz9\n", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SMTP.User = "desk@laden.example"
+	st.SMTP.PasswordFile = pw
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	id := create(t, s, gdpr.Contact{Email: "a@example.org"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	in := SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}}
+	m, err := Send(context.Background(), s, in)
+	if err != nil || m.State != gdpr.MessageSent {
+		t.Fatalf("send with auth: %+v %v", m, err)
+	}
+	if a := srv.Authenticated(); len(a) != 1 || a[0] != "desk@laden.example" || len(srv.Received()) != 1 {
+		t.Errorf("authenticated %v, received %d", a, len(srv.Received()))
+	}
+	if bytes.Contains(srv.Received()[0].Data, []byte("app-pw-Zz9")) || strings.Contains(m.Body+m.Subject, "app-pw-Zz9") {
+		t.Error("the SMTP password is in the message")
+	}
+	// A wrong password: failed with the server's reason.
+	if err := writeFileMode(pw, "wrong", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err = Send(context.Background(), s, in)
+	var fe *SendFailedError
+	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "535") {
+		t.Errorf("wrong password: %+v %v", m, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -30,6 +31,8 @@ type Server struct {
 	mu       sync.Mutex
 	received []Received
 	refuse   map[string]bool // lower-case recipient addresses refused at RCPT
+	user, pw string          // when set, mail is taken only after AUTH PLAIN with them
+	authed   []string        // the users who authenticated
 	srv      *smtp.Server
 }
 
@@ -44,6 +47,7 @@ func Start(t testing.TB) *Server {
 	s := &Server{refuse: map[string]bool{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
+	s.srv.AllowInsecureAuth = true // tests run without TLS
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 30*time.Second, 30*time.Second
 	s.srv.MaxMessageBytes = 32 << 20
 	host, port, _ := net.SplitHostPort(l.Addr().String())
@@ -61,6 +65,21 @@ func (s *Server) Refuse(addr string) {
 	s.refuse[strings.ToLower(addr)] = true
 }
 
+// RequireAuth makes the server take mail only after AUTH PLAIN with this
+// user and password.
+func (s *Server) RequireAuth(user, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.pw = user, password
+}
+
+// Authenticated returns the users who authenticated so far.
+func (s *Server) Authenticated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.authed...)
+}
+
 // Received returns the messages taken so far.
 func (s *Server) Received() []Received {
 	s.mu.Lock()
@@ -69,15 +88,37 @@ func (s *Server) Received() []Received {
 }
 
 type session struct {
-	s    *Server
-	from string
-	to   []string
+	s      *Server
+	from   string
+	to     []string
+	authed bool
+}
+
+func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (x *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, password string) error {
+		x.s.mu.Lock()
+		defer x.s.mu.Unlock()
+		if user != x.s.user || password != x.s.pw || x.s.user == "" {
+			return smtp.ErrAuthFailed
+		}
+		x.authed = true
+		x.s.authed = append(x.s.authed, user)
+		return nil
+	}), nil
 }
 
 func (x *session) Reset()        { x.from, x.to = "", nil }
 func (x *session) Logout() error { return nil }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.s.mu.Lock()
+	need := x.s.user != ""
+	x.s.mu.Unlock()
+	if need && !x.authed {
+		return smtp.ErrAuthRequired
+	}
 	x.from = from
 	return nil
 }
