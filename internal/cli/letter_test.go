@@ -180,12 +180,15 @@ func TestLetterSendRetryAndOutbox(t *testing.T) {
 		t.Fatalf("send to a server that is down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	oneErrorLine(t, r, "was not sent")
+	t.Logf("send with the server down: exit %d: %s", r.code, r.stderr)
 	rows := outboxOf(t, dir)
 	if len(rows) != 1 || rows[0].State != "failed" || !strings.Contains(rows[0].Reason, "connection refused") || rows[0].Lang != "de" {
 		t.Fatalf("outbox after a failed send: %+v", rows)
 	}
 	if human := run("outbox").stdout; !strings.Contains(human, "failed") || !strings.Contains(human, "connection refused") {
 		t.Errorf("outbox:\n%s", human)
+	} else {
+		t.Logf("outbox:\n%s", human)
 	}
 
 	srv := smtptest.Start(t)
@@ -194,11 +197,14 @@ func TestLetterSendRetryAndOutbox(t *testing.T) {
 	if !strings.Contains(r.stdout, "1 sent, 0 failed") {
 		t.Errorf("retry: %s", r.stdout)
 	}
+	t.Logf("send --retry:\n%s", r.stdout)
 	r = run("send", "--retry")
 	if !strings.Contains(r.stdout, "0 sent, 0 failed") {
 		t.Errorf("second retry: %s", r.stdout)
 	}
+	t.Logf("send --retry again:\n%s", r.stdout)
 	got := srv.Received()
+	t.Logf("the server received %d message(s)", len(got))
 	if len(got) != 1 {
 		t.Fatalf("the server received %d messages, want exactly 1", len(got))
 	}
