@@ -273,3 +273,61 @@ func TestRenderLetterChoosesTheLanguageAndPackage(t *testing.T) {
 		t.Errorf("draft to an erased person: %v", err)
 	}
 }
+
+// TestWriteLetterRegistersTheDrafts: the text and the .eml are written
+// under new names and registered with the person's files, in the
+// transaction of the letter's audit entry on the request; a request that
+// names no contact (an address only) gets its letter too, audited, with
+// nothing to register; a viewer writes nothing.
+func TestWriteLetterRegistersTheDrafts(t *testing.T) {
+	s := openStore(t)
+	if err := s.SaveSettings("owner", gdpr.Settings{Controller: gdpr.Person{Name: "Shop", Email: "privacy@shop.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	id := create(t, s, gdpr.Contact{FirstName: "Anna", Email: "anna@example.de", Country: "DE"})[0]
+	req := addRequest(t, s, gdpr.RequestErasure, id)
+	dir := t.TempDir()
+	in := LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}
+	w, err := WriteLetter(s, LetterDraft{Operator: "owner", Letter: in, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(w.TextPath) != "letter-"+req.String()+"-ack-2026-11-29.txt" || filepath.Base(w.EMLPath) != "letter-"+req.String()+"-ack-2026-11-29.eml" {
+		t.Errorf("written %s, %s", w.TextPath, w.EMLPath)
+	}
+	again, err := WriteLetter(s, LetterDraft{Operator: "owner", Letter: in, Dir: dir})
+	if err != nil || again.TextPath == w.TextPath {
+		t.Errorf("second letter %s %v", again.TextPath, err)
+	}
+	reg, err := s.WrittenFiles(id)
+	if err != nil || len(reg) != 4 || reg[0].Kind != store.FileLetter || reg[1].Kind != store.FileEmailDraft || reg[0].Path != w.TextPath {
+		t.Errorf("register %+v %v", reg, err)
+	}
+	es := auditOf(t, s, store.AuditFilter{Action: string(gdpr.ActionLetterWrite)})
+	if len(es) != 2 || es[0].Record != req.String() || strings.Contains(es[0].Detail, "anna") {
+		t.Errorf("audit %+v", es)
+	}
+
+	byMail, err := s.AddRequest("owner", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, SubjectEmail: "nobody@example.org", Received: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err = WriteLetter(s, LetterDraft{Operator: "owner", Letter: LetterRequest{Kind: gdpr.LetterAck, Request: byMail, Templates: testLetters(t), Now: testNow}, Dir: dir})
+	if err != nil || w.EMLPath == "" || w.Letter.To.Address != "nobody@example.org" || w.Letter.Lang != "en" {
+		t.Errorf("letter to an address only: %+v %v", w, err)
+	}
+	if es := auditOf(t, s, store.AuditFilter{Action: string(gdpr.ActionLetterWrite)}); len(es) != 3 {
+		t.Errorf("audit entries %d, want 3", len(es))
+	}
+
+	if err := s.AddOperator("owner", store.Operator{Name: "vic", Role: gdpr.RoleViewer, PublicKey: "ssh-ed25519 AAAAvic"}); err != nil {
+		t.Fatal(err)
+	}
+	vdir := t.TempDir()
+	if _, err := WriteLetter(s, LetterDraft{Operator: "vic", Letter: in, Dir: vdir}); err == nil {
+		t.Error("a viewer wrote a letter")
+	}
+	if got := files(t, vdir); len(got) != 0 {
+		t.Errorf("a refused letter left %v", got)
+	}
+}
