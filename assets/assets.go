@@ -4,7 +4,9 @@ package assets
 
 import "embed"
 
-// FS is the embedded file tree (demo/...).
+// FS is the embedded file tree (demo/..., templates/...). "all:" keeps
+// the templates whose names start with "_" (templates/letters/_common.L.txt),
+// which a plain directory pattern would leave out.
 //
-//go:embed demo templates
+//go:embed demo all:templates
 var FS embed.FS

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"os"
 	"os/exec"
@@ -745,15 +746,6 @@ func TestAccessJSON(t *testing.T) {
 	}
 }
 
-func readAccessTemplate(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../assets/templates/access-email.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // parseEML returns the message, the text body and the attachment.
 func parseEML(t *testing.T, eml []byte) (*mail.Message, string, *multipart.Part, []byte) {
 	t.Helper()
@@ -801,9 +793,10 @@ func parseEML(t *testing.T, eml []byte) (*mail.Message, string, *multipart.Part,
 	return msg, string(body), att, data
 }
 
+// TestAccessEML writes a letter with each package attached: the headers,
+// the body and the attachment read back, byte for byte.
 func TestAccessEML(t *testing.T) {
 	_, p := buildFixturePackage(t)
-	tmpl := readAccessTemplate(t)
 	for _, tc := range []struct {
 		format, file, ctype, password string
 	}{
@@ -826,13 +819,20 @@ func TestAccessEML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if Protected(file.Bytes()) != (tc.password != "") {
+				t.Errorf("Protected = %v", Protected(file.Bytes()))
+			}
 			var eml bytes.Buffer
-			if err := WriteAccessEML(&eml, p, tmpl, tc.file, file.Bytes(), accessNow); err != nil {
+			name := accessFormulaName + " Müller"
+			if err := WriteEML(&eml, EML{From: mail.Address{Name: "Beispiel Laden GmbH", Address: "privacy@laden.example"},
+				To: mail.Address{Name: name, Address: "anna.mueller@example.de"}, Subject: "Ihre Daten: die Kopie, um die Sie gebeten haben",
+				Body: "Guten Tag " + name + ",\n\nanbei " + tc.file + ".\n", Date: accessNow, MessageID: "<x@laden.example>",
+				AttachmentName: tc.file, Attachment: file.Bytes(), Draft: true}); err != nil {
 				t.Fatal(err)
 			}
 			msg, body, att, data := parseEML(t, eml.Bytes())
 			to, err := msg.Header.AddressList("To")
-			if err != nil || len(to) != 1 || to[0].Address != "anna.mueller@example.de" || to[0].Name != accessFormulaName+" Müller" {
+			if err != nil || len(to) != 1 || to[0].Address != "anna.mueller@example.de" || to[0].Name != name {
 				t.Errorf("To %v %v (raw %q)", to, err, msg.Header.Get("To"))
 			}
 			from, err := msg.Header.AddressList("From")
@@ -840,24 +840,17 @@ func TestAccessEML(t *testing.T) {
 				t.Errorf("From %v %v", from, err)
 			}
 			subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-			if err != nil || subject != "Your personal data: the copy you asked for" {
+			if err != nil || subject != "Ihre Daten: die Kopie, um die Sie gebeten haben" {
 				t.Errorf("Subject %q %v", subject, err)
 			}
 			if d, err := msg.Header.Date(); err != nil || !d.Equal(accessNow) {
 				t.Errorf("Date %v %v", d, err)
 			}
-			if msg.Header.Get("Message-Id") == "" || msg.Header.Get("MIME-Version") != "1.0" {
+			if msg.Header.Get("Message-Id") != "<x@laden.example>" || msg.Header.Get("MIME-Version") != "1.0" || msg.Header.Get("X-Unsent") != "1" {
 				t.Errorf("headers %v", msg.Header)
 			}
-			if !strings.HasPrefix(body, "Hello "+accessFormulaName+" Müller,") || !strings.Contains(body, tc.file) ||
-				!strings.Contains(body, "dpo@laden.example") || !strings.HasSuffix(body, "Beispiel Laden GmbH\r\n") {
+			if body != "Guten Tag "+name+",\r\n\r\nanbei "+tc.file+".\r\n" {
 				t.Errorf("body %q", body)
-			}
-			if strings.Contains(body, "password") != (tc.password != "") {
-				t.Errorf("password notice wrong in %q", body)
-			}
-			if strings.Contains(body, tc.password) && tc.password != "" {
-				t.Error("the password is in the email")
 			}
 			mt, params, err := mime.ParseMediaType(att.Header.Get("Content-Type"))
 			if err != nil || mt != tc.ctype || params["name"] != tc.file {
@@ -873,19 +866,33 @@ func TestAccessEML(t *testing.T) {
 	}
 }
 
+// TestEMLWithoutAttachment writes a letter alone: one text part.
+func TestEMLWithoutAttachment(t *testing.T) {
+	var eml bytes.Buffer
+	if err := WriteEML(&eml, EML{From: mail.Address{Address: "desk@shop.example"}, To: mail.Address{Address: "a@example.org"},
+		Subject: "Bestätigung", Body: "Zeile eins\nZeile zwei\n", Date: accessNow, MessageID: "<y@shop.example>"}); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(eml.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil || string(body) != "Zeile eins\r\nZeile zwei\r\n" || !strings.HasPrefix(msg.Header.Get("Content-Type"), "text/plain") || msg.Header.Get("X-Unsent") != "" {
+		t.Errorf("body %q %v, headers %v", body, err, msg.Header)
+	}
+}
+
 func TestAccessEMLRefusals(t *testing.T) {
-	_, p := buildFixturePackage(t)
-	tmpl := readAccessTemplate(t)
-	noFrom := *p
-	noFrom.About.Controller.Email = ""
-	if err := WriteAccessEML(io.Discard, &noFrom, tmpl, "a.json", []byte("{}"), accessNow); err == nil || !strings.Contains(err.Error(), "Settings") {
-		t.Errorf("no controller email: %v", err)
+	to := mail.Address{Address: "a@example.org"}
+	if err := WriteEML(io.Discard, EML{To: to, Subject: "x"}); err == nil || !strings.Contains(err.Error(), "Settings") {
+		t.Errorf("no sender: %v", err)
 	}
-	if err := WriteAccessEML(io.Discard, p, "Hello {{.Name}}", "a.json", []byte("{}"), accessNow); err == nil || !strings.Contains(err.Error(), "Subject") {
-		t.Errorf("template without subject: %v", err)
+	if err := WriteEML(io.Discard, EML{From: mail.Address{Address: "not an address"}, To: to}); err == nil {
+		t.Error("invalid sender accepted")
 	}
-	if err := WriteAccessEML(io.Discard, p, "Subject: x {{.Nope}}\n\nbody", "a.json", []byte("{}"), accessNow); err == nil {
-		t.Error("template with an unknown field accepted")
+	if err := WriteEML(io.Discard, EML{From: mail.Address{Address: "d@shop.example"}}); err == nil {
+		t.Error("no recipient accepted")
 	}
 }
 
@@ -931,9 +938,6 @@ func TestAccessPackageAnonymized(t *testing.T) {
 	if rowWith(out, 0, "Email") != nil || rowWith(out, 0, "Custom: Formula") != nil ||
 		fmt.Sprint(rowWith(out, 0, "Added in (year)")) != "[Added in (year) 2025]" || rowWith(out, 0, "Anonymized on (UTC)") == nil {
 		t.Errorf("anonymized profile rows %q", out)
-	}
-	if err := WriteAccessEML(io.Discard, p, readAccessTemplate(t), "a.json", []byte("{}"), accessNow); err == nil || !strings.Contains(err.Error(), "anonymized") {
-		t.Errorf("email draft to an anonymized contact: %v", err)
 	}
 }
 

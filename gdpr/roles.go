@@ -162,6 +162,10 @@ func (a Action) Phrase() string {
 		return "sweep"
 	case ActionErasureReapply:
 		return "re-apply erasures"
+	case ActionLetterWrite:
+		return "write letters"
+	case ActionMessageQueue, ActionMessageSend, ActionMessageSent, ActionMessageFailed:
+		return "send letters"
 	}
 	return string(a)
 }

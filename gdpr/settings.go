@@ -48,6 +48,52 @@ type Settings struct {
 	// AutomatedDecisions is "" (none) or how automated decision-making,
 	// profiling included, is used (Art. 13(2)(f), 15(1)(h)).
 	AutomatedDecisions string `json:"automated_decisions,omitempty"`
+	// SMTP is how letters are sent (SPEC §11). Its password is never
+	// stored: it is read from the file SMTP.PasswordFile names, or from
+	// the environment.
+	SMTP SMTPSettings `json:"smtp,omitzero"`
+}
+
+// SMTPSettings is the mail server letters are sent through.
+type SMTPSettings struct {
+	Host string `json:"host,omitempty"`
+	Port int    `json:"port,omitempty"` // 0: the TLS mode's usual port
+	// TLS is starttls (the default), tls (implicit TLS, port 465) or none.
+	TLS          string `json:"tls,omitempty"`
+	User         string `json:"user,omitempty"`
+	PasswordFile string `json:"password_file,omitempty"`
+	// From is the sender address; "" is the controller's email.
+	From string `json:"from,omitempty"`
+}
+
+// The TLS modes of the SMTP setting.
+const (
+	SMTPStartTLS = "starttls"
+	SMTPTLS      = "tls"
+	SMTPNoTLS    = "none"
+)
+
+// ParseSMTPTLS reads the smtp-tls setting ("" is starttls).
+func ParseSMTPTLS(v string) (string, error) {
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "", SMTPStartTLS:
+		return SMTPStartTLS, nil
+	case SMTPTLS, SMTPNoTLS:
+		return v, nil
+	}
+	return "", fmt.Errorf("smtp-tls %q: use starttls, tls or none", v)
+}
+
+// SMTPPort is the port to connect to: the setting, else 465 for implicit
+// TLS and 587 (submission) otherwise.
+func (s SMTPSettings) SMTPPort() int {
+	switch {
+	case s.Port != 0:
+		return s.Port
+	case s.TLS == SMTPTLS:
+		return 465
+	}
+	return 587
 }
 
 // ParseTimeZone checks a value of the time-zone setting: an IANA name such

@@ -41,6 +41,7 @@ const (
 	FileAccessPackage FileKind = "access package"
 	FilePortability   FileKind = "portability file"
 	FileEmailDraft    FileKind = "email draft"
+	FileLetter        FileKind = "letter"
 )
 
 // WrittenFile is one file the desk wrote with a person's personal data.

@@ -43,6 +43,8 @@ import (
 //	rc/<lower-case name>              recipient (processor, controller, joint)
 //	f/<contact id><audit seq><n>      file written with the person's data, path sealed (files.go)
 //	br/<id>                           breach (Art. 33–34): clear times, counts, risk; texts sealed (breaches.go)
+//	ob/<id>                           outbox message: state and times; content, address and
+//	                                  the server's reason sealed under the request's key (outbox.go)
 //
 //	  ┌ c/<id> ─────────────────────────────────────────────┐
 //	  │ id country status source tags bases consents ...     │──slot──▶ keys/subjects.keys
@@ -76,6 +78,7 @@ var (
 	keyContactSeq  = []byte("m/seq/contact")
 	keyRequestSeq  = []byte("m/seq/request")
 	keyBreachSeq   = []byte("m/seq/breach")
+	keyOutboxSeq   = []byte("m/seq/outbox")
 	keyAuditHead   = []byte("m/audit/head")
 	keyCreatedFlag = []byte("m/created")
 )

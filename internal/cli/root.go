@@ -142,6 +142,7 @@ the terminal UI on your data directory.`,
 		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand(),
 		a.keyCommand())
 	root.AddCommand(a.breachCommand())
+	root.AddCommand(a.letterCommand(), a.sendCommand(), a.outboxCommand())
 	return root
 }
 

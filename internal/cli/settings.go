@@ -48,9 +48,13 @@ your establishment: it decides whom the GDPR covers, Art. 3), soft-opt-in
 (on|off: the existing-customer exemption of ePrivacy Art. 13(2)), timezone
 (an IANA name, e.g. Europe/Berlin), language (the default letter language, a
 BCP 47 tag), automated-decisions (none, or how it is used, Art. 15(1)(h)),
-privacy-url, and the name, email and address of the controller, the DPO,
+privacy-url, the name, email and address of the controller, the DPO,
 the security officer (cdso) and the EU representative (eu-rep), e.g.
-dpo-email. An empty VALUE clears a setting.`,
+dpo-email, and the mail server letters are sent through: smtp-host,
+smtp-port, smtp-tls (starttls, tls or none), smtp-user, smtp-password-file
+(a file readable by you only that holds the password; or set
+$GDPRDESK_SMTP_PASSWORD: the password is never stored) and smtp-from (the
+sender; default the controller's email). An empty VALUE clears a setting.`,
 		Args: exactArgs(2, "KEY and VALUE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(func(s *store.Store) error {

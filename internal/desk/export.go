@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/exporters"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/store"
@@ -107,16 +105,12 @@ func ExportAccess(s AccessStore, e AccessExport) (ExportedAccess, error) {
 		return ExportedAccess{}, err
 	}
 	if e.EML {
-		tmpl, err := fs.ReadFile(assets.FS, "templates/access-email.txt")
+		mail, err := accessDraft(s, e, out, buf.Bytes())
 		if err != nil {
-			return undo(fmt.Errorf("read the email template: %w", err))
-		}
-		var mail bytes.Buffer
-		if err := exporters.WriteAccessEML(&mail, pkg, string(tmpl), filepath.Base(out.Path), buf.Bytes(), e.Now); err != nil {
 			return undo(err)
 		}
 		eml := strings.TrimSuffix(out.Path, filepath.Ext(out.Path)) + ".eml"
-		if err := createNew(eml, mail.Bytes()); err != nil {
+		if err := createNew(eml, mail); err != nil {
 			return undo(err)
 		}
 		out.EMLPath = eml
@@ -156,6 +150,70 @@ func ExportAccess(s AccessStore, e AccessExport) (ExportedAccess, error) {
 	}
 	out.Linked = e.Request
 	return out, nil
+}
+
+// accessDraft is the email draft that goes with a package: the completion
+// letter of the request it answers, in the person's language (SPEC §11),
+// with the package attached. A package exported for no request is
+// answered as the person's latest access or portability request (open
+// ones first); with none, the letter names no request.
+func accessDraft(s AccessStore, e AccessExport, out ExportedAccess, pkg []byte) ([]byte, error) {
+	c, err := s.Contact(e.Contact)
+	if err != nil {
+		return nil, fmt.Errorf("read contact %s: %w", e.Contact, err)
+	}
+	if c.Status == gdpr.ContactAnonymized {
+		return nil, fmt.Errorf("write email draft: %s is anonymized: no address is left to write to", e.Contact)
+	}
+	if c.Email == "" {
+		return nil, fmt.Errorf("write email draft: %s has no email address: send the file another way", e.Contact)
+	}
+	st, err := s.Settings()
+	if err != nil {
+		return nil, fmt.Errorf("read the settings: %w", err)
+	}
+	if senderOf(st).Address == "" {
+		return nil, errors.New("write email draft: the settings have no email for the controller: fill it in under Settings (controller) so the draft has a sender")
+	}
+	var req *gdpr.Request
+	if e.Request != 0 {
+		r, err := s.Request(e.Request)
+		if err != nil {
+			return nil, fmt.Errorf("read request %s: %w", e.Request, err)
+		}
+		req = &r
+	} else {
+		rs, err := s.Requests(store.RequestFilter{Contact: e.Contact})
+		if err != nil {
+			return nil, fmt.Errorf("read the requests of %s: %w", e.Contact, err)
+		}
+		for i := range rs { // open first, soonest due first
+			if rs[i].Type == gdpr.RequestAccess || rs[i].Type == gdpr.RequestPortability {
+				req = &rs[i]
+				break
+			}
+		}
+	}
+	lang := gdpr.LetterLanguage(c.Language, c.Country, st.Language)
+	d := letterData(gdpr.LetterCompletion, lang, req, c, st, e.Now)
+	if req == nil {
+		d.Type = string(gdpr.RequestAccess)
+	}
+	name := filepath.Base(out.Path)
+	d.FileName, d.FormatName, d.SHA256, d.Protected = name, FormatName(lang, name), out.SHA256, exporters.Protected(pkg)
+	dataDir := ""
+	if ds, ok := s.(interface{ Dir() string }); ok {
+		dataDir = ds.Dir()
+	}
+	l := Letter{Kind: gdpr.LetterCompletion, Lang: lang, Data: d, To: mailAddress(d.Name, d.Email), From: senderOf(st),
+		Attachment: &Attachment{Name: name, Data: pkg}}
+	if req != nil {
+		l.Request = *req
+	}
+	if l.Subject, l.Body, err = ExecuteLetter(nil, dataDir, d); err != nil {
+		return nil, err
+	}
+	return l.EML(e.Now)
 }
 
 // writeUnique writes data to dir/base+ext, or base-2+ext, base-3+ext, …,

@@ -2,7 +2,9 @@ package desk
 
 import (
 	"fmt"
+	"net/mail"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -99,6 +101,57 @@ var settingKeys = map[string]settingKey{
 				v = ""
 			}
 			s.AutomatedDecisions = v
+			return nil
+		},
+	},
+	"smtp-host":          text(func(s *gdpr.Settings) *string { return &s.SMTP.Host }),
+	"smtp-user":          text(func(s *gdpr.Settings) *string { return &s.SMTP.User }),
+	"smtp-password-file": text(func(s *gdpr.Settings) *string { return &s.SMTP.PasswordFile }),
+	"smtp-port": {
+		get: func(s *gdpr.Settings) string {
+			if s.SMTP.Port == 0 {
+				return ""
+			}
+			return strconv.Itoa(s.SMTP.Port)
+		},
+		set: func(s *gdpr.Settings, v string) error {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				s.SMTP.Port = 0
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("smtp-port %q: give a port number (587 for STARTTLS, 465 for TLS)", v)
+			}
+			s.SMTP.Port = n
+			return nil
+		},
+	},
+	"smtp-tls": {
+		get: func(s *gdpr.Settings) string { return s.SMTP.TLS },
+		set: func(s *gdpr.Settings, v string) error {
+			mode, err := gdpr.ParseSMTPTLS(v)
+			if err != nil {
+				return err
+			}
+			s.SMTP.TLS = mode
+			return nil
+		},
+	},
+	"smtp-from": {
+		get: func(s *gdpr.Settings) string { return s.SMTP.From },
+		set: func(s *gdpr.Settings, v string) error {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				s.SMTP.From = ""
+				return nil
+			}
+			a, err := mail.ParseAddress(v)
+			if err != nil {
+				return fmt.Errorf("smtp-from %q is not an email address", v)
+			}
+			s.SMTP.From = a.Address
 			return nil
 		},
 	},

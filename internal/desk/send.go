@@ -1,0 +1,331 @@
+package desk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// Sending letters (SPEC §11). A letter is queued in the outbox (one
+// transaction with its audit entry), marked "sending", handed to the SMTP
+// server, then marked sent or failed with the server's reason (each one
+// transaction with its audit entry).
+//
+// Delivery is at most once unless the operator says otherwise: a message
+// is marked sending before it goes out, so a stop between the server
+// taking it and the desk recording that (a crash, a cut connection after
+// the final "250 OK") leaves it "sending", and `send --retry` does not
+// send it again by itself. It lists it as needing a check (the sent
+// folder, the server's log: the Message-ID is the same on every attempt);
+// --resend-interrupted sends such messages again once they have been
+// sending for InterruptedAfter. A sent message is never sent again.
+//
+// The SMTP password is never stored: it is read from the file the
+// smtp-password-file setting names (owner-only) or from the environment
+// (SMTPPasswordEnv). Nothing puts an access package's password in a
+// message: it is not stored anywhere, and the letter only says it comes
+// separately.
+
+// SMTPPasswordEnv is the environment variable the SMTP password may come
+// from when no password file is set.
+const SMTPPasswordEnv = "GDPRDESK_SMTP_PASSWORD"
+
+// InterruptedAfter is how long a message must have been "sending" before
+// --resend-interrupted treats it as interrupted (no send takes that long:
+// the timeout is a minute).
+const InterruptedAfter = 10 * time.Minute
+
+// sendTimeout bounds connecting and each SMTP command.
+const sendTimeout = time.Minute
+
+// ErrNoSMTP says that no mail server is set.
+var ErrNoSMTP = errors.New("no mail server is set (smtp-host): write the letter as a draft with `gdprdesk letter`, or set one with `gdprdesk settings set smtp-host HOST`")
+
+// SendStore is what sending letters reads and records; *store.Store
+// satisfies it.
+type SendStore interface {
+	LetterStore
+	QueueMessage(operator string, m store.Message) (store.MessageID, error)
+	MarkSending(operator string, id store.MessageID, interrupted bool) (store.Message, error)
+	MarkSent(operator string, id store.MessageID) error
+	MarkFailed(operator string, id store.MessageID, reason, summary string) error
+	Outbox(request gdpr.RequestID) ([]store.Message, error)
+}
+
+var _ SendStore = (*store.Store)(nil)
+
+// SMTPConfig is the mail server, with its password read.
+type SMTPConfig struct {
+	gdpr.SMTPSettings
+	Password string
+}
+
+// SMTPFrom reads the SMTP settings and the password: from the file
+// smtp-password-file names, which must be readable by its owner only, else
+// from getenv(SMTPPasswordEnv) (nil getenv: os.Getenv).
+func SMTPFrom(st gdpr.Settings, getenv func(string) string) (SMTPConfig, error) {
+	c := SMTPConfig{SMTPSettings: st.SMTP}
+	if strings.TrimSpace(c.Host) == "" {
+		return c, ErrNoSMTP
+	}
+	if c.TLS == "" {
+		c.TLS = gdpr.SMTPStartTLS
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.PasswordFile != "" {
+		fi, err := os.Stat(c.PasswordFile)
+		if err != nil {
+			return c, fmt.Errorf("read the SMTP password file (smtp-password-file): %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return c, fmt.Errorf("the SMTP password file %s can be read by others (mode %04o): chmod 600 it", c.PasswordFile, fi.Mode().Perm())
+		}
+		b, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			return c, fmt.Errorf("read the SMTP password file (smtp-password-file): %w", err)
+		}
+		c.Password = strings.TrimRight(string(b), "\r\n")
+	} else {
+		c.Password = getenv(SMTPPasswordEnv)
+	}
+	if c.User != "" && c.TLS == gdpr.SMTPNoTLS && !loopback(c.Host) {
+		return c, errors.New("smtp-tls none with smtp-user would send the password unencrypted: use starttls or tls (none is for a relay on this machine)")
+	}
+	if c.User != "" && c.Password == "" {
+		return c, fmt.Errorf("smtp-user is set but no password: put it in a file readable by you only and set smtp-password-file, or set %s", SMTPPasswordEnv)
+	}
+	return c, nil
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// send hands one message to the server.
+func (c SMTPConfig) send(ctx context.Context, m store.Message) error {
+	opts := []gomail.Option{gomail.WithPort(c.SMTPPort()), gomail.WithTimeout(sendTimeout)}
+	switch c.TLS {
+	case gdpr.SMTPTLS:
+		opts = append(opts, gomail.WithSSL())
+	case gdpr.SMTPNoTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if c.User != "" {
+		auth := gomail.SMTPAuthAutoDiscover
+		if c.TLS == gdpr.SMTPNoTLS {
+			auth = gomail.SMTPAuthPlainNoEnc // a relay on this machine only (SMTPFrom)
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(c.User), gomail.WithPassword(c.Password))
+	}
+	client, err := gomail.NewClient(c.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("mail server %s: %w", c.Host, err)
+	}
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(m.FromName, m.From); err != nil {
+		return fmt.Errorf("sender %q: %w", m.From, err)
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return fmt.Errorf("recipient: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(m.Created)
+	msg.SetMessageIDWithValue(strings.Trim(m.HeaderID, "<>"))
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.Attachment != nil {
+		if err := msg.AttachReader(m.AttachmentName, bytes.NewReader(m.Attachment),
+			gomail.WithFileContentType(gomail.ContentType(exporters.ContentType(m.AttachmentName)))); err != nil {
+			return fmt.Errorf("attach %s: %w", m.AttachmentName, err)
+		}
+	}
+	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// failureSummary says why sending failed in words that name nobody (for
+// the audit entry): the SMTP step and code, or that the server could not
+// be reached. The full reason, which may quote the address, is sealed
+// with the message.
+func failureSummary(err error) string {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		s := "the server refused it while " + se.Reason.String()
+		if code := se.ErrorCode(); code != 0 {
+			s += fmt.Sprintf(" (%d", code)
+			if esc := se.EnhancedStatusCode(); esc != "" {
+				s += " " + esc
+			}
+			s += ")"
+		}
+		return s
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || strings.Contains(err.Error(), "dial") {
+		return "could not reach the mail server"
+	}
+	return "sending failed"
+}
+
+// SendLetter is what `send` asks for.
+type SendLetter struct {
+	Operator string
+	Letter   LetterRequest
+	Getenv   func(string) string // the environment (nil: os.Getenv)
+}
+
+// SendFailedError says that a message was queued but not delivered; it
+// stays in the outbox, failed, with the server's reason.
+type SendFailedError struct {
+	ID     store.MessageID
+	Reason string
+}
+
+func (e *SendFailedError) Error() string {
+	return fmt.Sprintf("%s was not sent: %s (it stays in the outbox, failed; `gdprdesk send --retry` tries again)", e.ID, e.Reason)
+}
+
+// Send renders the letter, queues it in the outbox and sends it through
+// the SMTP server of the settings. Without a server it fails with
+// ErrNoSMTP before anything is queued. A completion letter of an access or
+// portability request goes only with its package attached. A failed
+// delivery returns the message (failed, with the reason) and a
+// *SendFailedError.
+func Send(ctx context.Context, s SendStore, in SendLetter) (store.Message, error) {
+	st, err := s.Settings()
+	if err != nil {
+		return store.Message{}, fmt.Errorf("read the settings: %w", err)
+	}
+	cfg, err := SMTPFrom(st, in.Getenv)
+	if err != nil {
+		return store.Message{}, err
+	}
+	l, err := RenderLetter(s, in.Letter)
+	if err != nil {
+		return store.Message{}, err
+	}
+	if l.Kind == gdpr.LetterCompletion && (l.Request.Type == gdpr.RequestAccess || l.Request.Type == gdpr.RequestPortability) && l.Attachment == nil {
+		why := "no package"
+		if len(l.Notes) > 0 {
+			why = l.Notes[0]
+		}
+		return store.Message{}, fmt.Errorf("the completion letter of %s goes with its package: %s (--attach PACKAGE)", l.Request.ID, why)
+	}
+	if l.To.Address == "" {
+		return store.Message{}, fmt.Errorf("%s: no email address is held for the person (erased, or none given): send the letter another way", l.Request.ID)
+	}
+	if l.From.Address == "" {
+		return store.Message{}, errors.New("no sender: set smtp-from or the controller's email (gdprdesk settings set controller-email …)")
+	}
+	m := store.Message{Request: l.Request.ID, Kind: l.Kind, Lang: l.Lang, From: l.From.Address, FromName: l.From.Name, To: l.To.Address,
+		ToName: l.To.Name, Subject: l.Subject, Body: l.Body, HeaderID: messageID(l, in.Letter.Now)}
+	if l.Attachment != nil {
+		m.AttachmentName, m.Attachment, m.AttachmentSHA256 = l.Attachment.Name, l.Attachment.Data, sha256Hex(l.Attachment.Data)
+	}
+	id, err := s.QueueMessage(in.Operator, m)
+	if err != nil {
+		return store.Message{}, fmt.Errorf("queue the letter: %w", err)
+	}
+	return deliver(ctx, s, cfg, in.Operator, id, false)
+}
+
+// deliver sends one queued or failed message and records the result.
+func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, id store.MessageID, interrupted bool) (store.Message, error) {
+	m, err := s.MarkSending(operator, id, interrupted)
+	if err != nil {
+		return m, err
+	}
+	if err := cfg.send(ctx, m); err != nil {
+		reason := err.Error()
+		if ferr := s.MarkFailed(operator, id, reason, failureSummary(err)); ferr != nil {
+			return m, fmt.Errorf("%s: sending failed (%s) and recording it failed too: %w", id, reason, ferr)
+		}
+		m.State, m.Reason = gdpr.MessageFailed, reason
+		return m, &SendFailedError{ID: id, Reason: reason}
+	}
+	if err := s.MarkSent(operator, id); err != nil {
+		return m, fmt.Errorf("%s was sent, but recording it failed (it stays \"sending\"; do not send it again): %w", id, err)
+	}
+	m.State = gdpr.MessageSent
+	return m, nil
+}
+
+// RetryResult says what a retry did.
+type RetryResult struct {
+	Sent   []store.Message
+	Failed []store.Message // with Reason
+	// Unsure were left "sending" by an earlier run that stopped before
+	// recording the server's answer: they may have arrived. They are sent
+	// again only with resendInterrupted.
+	Unsure []store.Message
+	// Skipped are messages whose person was erased meanwhile.
+	Skipped []store.Message
+}
+
+// Retry sends every queued or failed message of the outbox once, oldest
+// first; sent messages are never sent again. A message left "sending"
+// (see the top of this file) is listed as unsure, unless
+// resendInterrupted and it has been sending for InterruptedAfter.
+func Retry(ctx context.Context, s SendStore, operator string, getenv func(string) string, resendInterrupted bool, now time.Time) (RetryResult, error) {
+	var res RetryResult
+	st, err := s.Settings()
+	if err != nil {
+		return res, fmt.Errorf("read the settings: %w", err)
+	}
+	cfg, err := SMTPFrom(st, getenv)
+	if err != nil {
+		return res, err
+	}
+	msgs, err := s.Outbox(0)
+	if err != nil {
+		return res, fmt.Errorf("read the outbox: %w", err)
+	}
+	for _, m := range msgs {
+		interrupted := false
+		switch {
+		case m.State == gdpr.MessageSent:
+			continue
+		case m.Erased:
+			res.Skipped = append(res.Skipped, m)
+			continue
+		case m.State == gdpr.MessageSending:
+			if !resendInterrupted || now.Sub(m.LastTry) < InterruptedAfter {
+				res.Unsure = append(res.Unsure, m)
+				continue
+			}
+			interrupted = true
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		got, err := deliver(ctx, s, cfg, operator, m.ID, interrupted)
+		var fe *SendFailedError
+		switch {
+		case errors.As(err, &fe):
+			res.Failed = append(res.Failed, got)
+		case err != nil:
+			return res, err
+		default:
+			res.Sent = append(res.Sent, got)
+		}
+	}
+	return res, nil
+}

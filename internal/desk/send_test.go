@@ -1,0 +1,398 @@
+package desk
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/smtptest"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// sentMail is a message read back from the test server.
+type sentMail struct {
+	header     mail.Header
+	subject    string
+	body       string
+	attachName string
+	attachment []byte
+}
+
+// readSent parses what the server received: headers, the text body and
+// the attachment's bytes.
+func readSent(t *testing.T, data []byte) sentMail {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := sentMail{header: msg.Header}
+	if out.subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		b, _ := io.ReadAll(msg.Body)
+		out.body = decodePart(t, msg.Header.Get("Content-Transfer-Encoding"), b)
+		return out
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.FileName() != "" {
+			out.attachName = p.FileName()
+			out.attachment = []byte(decodePart(t, p.Header.Get("Content-Transfer-Encoding"), b))
+			continue
+		}
+		out.body = decodePart(t, p.Header.Get("Content-Transfer-Encoding"), b)
+	}
+	return out
+}
+
+func decodePart(t *testing.T, enc string, b []byte) string {
+	t.Helper()
+	if strings.EqualFold(enc, "base64") {
+		d, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(d)
+	}
+	return string(b) // quoted-printable parts are decoded by the reader
+}
+
+// sendFixture is a store whose settings send through srv (no TLS).
+func sendFixture(t *testing.T, port int) *store.Store {
+	t.Helper()
+	s := openStore(t)
+	st := gdpr.Settings{Controller: gdpr.Person{Name: "Laden GmbH", Email: "privacy@laden.example"},
+		DPO: gdpr.Person{Email: "dpo@laden.example"}}
+	st.SMTP = gdpr.SMTPSettings{Host: "127.0.0.1", Port: port, TLS: gdpr.SMTPNoTLS}
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func setPort(t *testing.T, s *store.Store, port int) {
+	t.Helper()
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SMTP.Port = port
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func noEnv(string) string { return "" }
+
+// TestSendCompletionLetterWithPackage sends the completion letter of an
+// access request to a real SMTP server (SPEC §11): the server gets one
+// message from the controller to the person, in German for a German
+// contact, with the package attached byte for byte (its SHA-256 is the
+// one recorded on the request) and not the package's password; the outbox
+// says sent, and each step is audited on the request.
+func TestSendCompletionLetterWithPackage(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := sendFixture(t, srv.Port)
+	id := create(t, s, gdpr.Contact{FirstName: "Anna", LastName: "Schmidt", Email: "anna@example.de", Country: "DE"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	const password = "Sesam-öffne-dich-42"
+	res, err := ExportAccess(s, AccessExport{Operator: "owner", Contact: id, Format: exporters.FormatXLSX, Password: password, Request: req, Dir: t.TempDir(), Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Send(context.Background(), s, SendLetter{Operator: "owner", Getenv: noEnv,
+		Letter: LetterRequest{Kind: gdpr.LetterCompletion, Request: req, Templates: testLetters(t), Now: testNow}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != gdpr.MessageSent {
+		t.Errorf("state %s", m.State)
+	}
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("the server received %d messages, want 1", len(got))
+	}
+	if got[0].From != "privacy@laden.example" || len(got[0].To) != 1 || got[0].To[0] != "anna@example.de" {
+		t.Errorf("envelope %s → %v", got[0].From, got[0].To)
+	}
+	sent := readSent(t, got[0].Data)
+	r, err := s.Request(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha256Hex(sent.attachment) != r.ExportSHA256 || r.ExportSHA256 != res.SHA256 {
+		t.Errorf("attachment SHA-256 %s, recorded %s", sha256Hex(sent.attachment), r.ExportSHA256)
+	}
+	if !strings.Contains(sent.subject, "Ihre Anfrage "+req.String()) || !strings.Contains(sent.body, "Guten Tag Anna Schmidt,") ||
+		!strings.Contains(sent.body, "Das Passwort erhalten Sie getrennt.") || !strings.Contains(sent.body, res.SHA256) {
+		t.Errorf("letter %q\n%s", sent.subject, sent.body)
+	}
+	if from, err := sent.header.AddressList("From"); err != nil || len(from) != 1 || from[0].Name != "Laden GmbH" || from[0].Address != "privacy@laden.example" {
+		t.Errorf("From %v %v", from, err)
+	}
+	if to, err := sent.header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "anna@example.de" {
+		t.Errorf("To %v %v", to, err)
+	}
+	if sent.header.Get("Message-Id") != m.HeaderID || sent.header.Get("Date") == "" {
+		t.Errorf("Message-ID %q (stored %q), Date %q", sent.header.Get("Message-Id"), m.HeaderID, sent.header.Get("Date"))
+	}
+	if bytes.Contains(got[0].Data, []byte(password)) || strings.Contains(sent.body, password) ||
+		bytes.Contains(got[0].Data, []byte(base64.StdEncoding.EncodeToString([]byte(password)))) {
+		t.Error("the package's password travelled with it")
+	}
+	es, err := s.AuditOf(req.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for _, e := range es {
+		acts = append(acts, e.Action)
+		if strings.Contains(e.Detail, "anna") || strings.Contains(e.Detail, "Anna") {
+			t.Errorf("audit entry names the person: %+v", e)
+		}
+	}
+	if j := strings.Join(acts, " "); !strings.HasSuffix(j, "message.queue message.send message.sent") {
+		t.Errorf("audit of %s: %s", req, j)
+	}
+	// Another file than the recorded package is refused.
+	if _, err := Send(context.Background(), s, SendLetter{Operator: "owner", Getenv: noEnv,
+		Letter: LetterRequest{Kind: gdpr.LetterCompletion, Request: req, Templates: testLetters(t), Now: testNow,
+			Attachment: &Attachment{Name: "x.xlsx", Data: []byte("not it")}}}); err == nil || !strings.Contains(err.Error(), "not the package") {
+		t.Errorf("foreign attachment: %v", err)
+	}
+	if n := len(srv.Received()); n != 1 {
+		t.Errorf("the server has %d messages", n)
+	}
+}
+
+// TestSendRefusedRecipientFails: the server refuses the recipient at RCPT;
+// the message is failed with the server's reason (sealed), and the audit
+// entry says why without the address.
+func TestSendRefusedRecipientFails(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.Refuse("gone@example.pl")
+	s := sendFixture(t, srv.Port)
+	id := create(t, s, gdpr.Contact{FirstName: "Jan", Email: "gone@example.pl", Country: "PL"})[0]
+	req := addRequest(t, s, gdpr.RequestErasure, id)
+	m, err := Send(context.Background(), s, SendLetter{Operator: "owner", Getenv: noEnv,
+		Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}})
+	var fe *SendFailedError
+	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "550") || !strings.Contains(err.Error(), "mailbox unavailable") {
+		t.Fatalf("refused recipient: %+v %v", m, err)
+	}
+	stored, err := s.OutboxMessage(m.ID)
+	if err != nil || stored.State != gdpr.MessageFailed || !strings.Contains(stored.Reason, "mailbox unavailable") || stored.Lang != "pl" {
+		t.Errorf("stored %+v %v", stored, err)
+	}
+	if n := len(srv.Received()); n != 0 {
+		t.Errorf("the server took %d messages", n)
+	}
+	es, err := s.AuditOf(req.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := es[len(es)-1]
+	if last.Action != "message.failed" || !strings.Contains(last.Detail, "550") || strings.Contains(last.Detail, "gone@") {
+		t.Errorf("audit entry %+v", last)
+	}
+}
+
+// freePort is a port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// TestSendServerDownThenRetryOnce: with the server down the message stays
+// in the outbox, failed, with the reason; once it is up, a retry delivers
+// it, and a second retry sends nothing again (no duplicate). A message
+// left "sending" by a stop is not sent again unasked.
+func TestSendServerDownThenRetryOnce(t *testing.T) {
+	s := sendFixture(t, freePort(t))
+	id := create(t, s, gdpr.Contact{FirstName: "Anna", Email: "anna@example.de", Language: "de"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	in := SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}}
+	m, err := Send(context.Background(), s, in)
+	var fe *SendFailedError
+	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "connection refused") {
+		t.Fatalf("server down: %+v %v", m, err)
+	}
+	srv := smtptest.Start(t)
+	setPort(t, s, srv.Port)
+	ctx := context.Background()
+	res, err := Retry(ctx, s, "owner", noEnv, false, testNow)
+	if err != nil || len(res.Sent) != 1 || res.Sent[0].ID != m.ID || len(res.Failed) != 0 {
+		t.Fatalf("retry: %+v %v", res, err)
+	}
+	res, err = Retry(ctx, s, "owner", noEnv, false, testNow)
+	if err != nil || len(res.Sent)+len(res.Failed)+len(res.Unsure) != 0 {
+		t.Fatalf("second retry: %+v %v", res, err)
+	}
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("the server received %d messages, want exactly 1", len(got))
+	}
+	if sent := readSent(t, got[0].Data); !strings.Contains(sent.body, "Guten Tag Anna,") {
+		t.Errorf("retried letter %q", sent.body)
+	}
+	stored, err := s.OutboxMessage(m.ID)
+	if err != nil || stored.State != gdpr.MessageSent || stored.Attempts != 2 {
+		t.Errorf("after retry: %+v %v", stored, err)
+	}
+
+	// A message marked sending whose result was never recorded.
+	id2, err := s.QueueMessage("owner", store.Message{Request: req, Kind: gdpr.LetterAck, Lang: "de", From: "privacy@laden.example",
+		To: "anna@example.de", Subject: "s", Body: "b", HeaderID: "<x@laden.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSending("owner", id2, false); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Retry(ctx, s, "owner", noEnv, false, testNow.Add(time.Hour))
+	if err != nil || len(res.Unsure) != 1 || len(res.Sent) != 0 {
+		t.Fatalf("retry with an interrupted message: %+v %v", res, err)
+	}
+	res, err = Retry(ctx, s, "owner", noEnv, true, testNow.Add(time.Minute))
+	if err != nil || len(res.Unsure) != 1 || len(res.Sent) != 0 {
+		t.Fatalf("resend of a message sending for a minute: %+v %v", res, err)
+	}
+	res, err = Retry(ctx, s, "owner", noEnv, true, testNow.Add(InterruptedAfter))
+	if err != nil || len(res.Sent) != 1 || res.Sent[0].ID != id2 {
+		t.Fatalf("resend interrupted: %+v %v", res, err)
+	}
+	if n := len(srv.Received()); n != 2 {
+		t.Errorf("the server has %d messages, want 2", n)
+	}
+}
+
+// TestSendNeedsSMTPSettings: without a server nothing is queued and the
+// error points to drafts; a password file others can read is refused; the
+// password comes from the file, else the environment.
+func TestSendNeedsSMTPSettings(t *testing.T) {
+	s := openStore(t)
+	id := create(t, s, gdpr.Contact{Email: "a@example.org"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	_, err := Send(context.Background(), s, SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}})
+	if !errors.Is(err, ErrNoSMTP) || !strings.Contains(err.Error(), "gdprdesk letter") {
+		t.Errorf("no SMTP: %v", err)
+	}
+	if ms, err := s.Outbox(0); err != nil || len(ms) != 0 {
+		t.Errorf("outbox %+v %v", ms, err)
+	}
+	dir := t.TempDir()
+	pw := dir + "/smtp.pw"
+	if err := writeFileMode(pw, "s3cret\n", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := gdpr.Settings{SMTP: gdpr.SMTPSettings{Host: "mail.example", User: "desk", PasswordFile: pw}}
+	if _, err := SMTPFrom(st, noEnv); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("readable password file: %v", err)
+	}
+	if err := chmod(pw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := SMTPFrom(st, noEnv); err != nil || c.Password != "s3cret" || c.TLS != gdpr.SMTPStartTLS || c.SMTPPort() != 587 {
+		t.Errorf("from the file: %+v %v", c, err)
+	}
+	st.SMTP.TLS = gdpr.SMTPNoTLS
+	if _, err := SMTPFrom(st, noEnv); err == nil || !strings.Contains(err.Error(), "unencrypted") {
+		t.Errorf("a password over a plain connection to another machine: %v", err)
+	}
+	st.SMTP.TLS = ""
+	st.SMTP.PasswordFile = ""
+	if _, err := SMTPFrom(st, noEnv); err == nil || !strings.Contains(err.Error(), SMTPPasswordEnv) {
+		t.Errorf("no password: %v", err)
+	}
+	if c, err := SMTPFrom(st, func(k string) string { return map[string]string{SMTPPasswordEnv: "env-pw"}[k] }); err != nil || c.Password != "env-pw" {
+		t.Errorf("from the environment: %+v %v", c, err)
+	}
+}
+
+func writeFileMode(path, data string, mode os.FileMode) error {
+	if err := os.WriteFile(path, []byte(data), mode); err != nil {
+		return err
+	}
+	return os.Chmod(path, mode)
+}
+
+func chmod(path string, mode os.FileMode) error { return os.Chmod(path, mode) }
+
+// TestSendAuthenticatesWithThePasswordFile: with smtp-user set, the desk
+// logs in with the password read from the owner-only file; the password
+// is in no stored message.
+func TestSendAuthenticatesWithThePasswordFile(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.RequireAuth("desk@laden.example", "app-pw-Zz9")
+	s := sendFixture(t, srv.Port)
+	pw := t.TempDir() + "/smtp.pw"
+	if err := writeFileMode(pw, "app-pw-Zz9\n", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SMTP.User = "desk@laden.example"
+	st.SMTP.PasswordFile = pw
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	id := create(t, s, gdpr.Contact{Email: "a@example.org"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	in := SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}}
+	m, err := Send(context.Background(), s, in)
+	if err != nil || m.State != gdpr.MessageSent {
+		t.Fatalf("send with auth: %+v %v", m, err)
+	}
+	if a := srv.Authenticated(); len(a) != 1 || a[0] != "desk@laden.example" || len(srv.Received()) != 1 {
+		t.Errorf("authenticated %v, received %d", a, len(srv.Received()))
+	}
+	if bytes.Contains(srv.Received()[0].Data, []byte("app-pw-Zz9")) || strings.Contains(m.Body+m.Subject, "app-pw-Zz9") {
+		t.Error("the SMTP password is in the message")
+	}
+	// A wrong password: failed with the server's reason.
+	if err := writeFileMode(pw, "wrong", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err = Send(context.Background(), s, in)
+	var fe *SendFailedError
+	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "535") {
+		t.Errorf("wrong password: %+v %v", m, err)
+	}
+}

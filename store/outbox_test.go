@@ -1,0 +1,152 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+// TestOutboxStatesAuditedAndSealed walks a message through the outbox:
+// queued → sending → failed → sending → sent, each change with its audit
+// entry on the request that names no address; a sent message is never
+// sent again; the address, letter and server's reason are stored sealed,
+// and erasing the person destroys them (SPEC §11, §8).
+func TestOutboxStatesAuditedAndSealed(t *testing.T) {
+	s, _ := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{FirstName: "Quillon", Email: "quillon@example.org", Country: "DE"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(allAudit(t, s))
+	id, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "de", From: "desk@shop.example",
+		To: "quillon@example.org", ToName: "Quillon", Subject: "Ihre Anfrage", Body: "Guten Tag Quillon",
+		AttachmentName: "a.json", Attachment: []byte(`{"x":1}`), AttachmentSHA256: "abc", HeaderID: "<m1@shop.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSending("tester", id, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed("tester", id, "550 5.1.1 <quillon@example.org>: no such user", "the server refused the recipient (550)"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.OutboxMessage(id)
+	if err != nil || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "no such user") || m.Attempts != 1 || m.Contact != ids[0] {
+		t.Fatalf("after failure: %+v %v", m, err)
+	}
+	if _, err := s.MarkSending("tester", id, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSending("tester", id, false); err == nil {
+		t.Error("a message being sent was handed out again without being marked interrupted")
+	}
+	if err := s.MarkSent("tester", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSending("tester", id, true); err == nil || !strings.Contains(err.Error(), "never sent twice") {
+		t.Errorf("a sent message could be sent again: %v", err)
+	}
+	m, err = s.OutboxMessage(id)
+	if err != nil || m.State != gdpr.MessageSent || m.Attempts != 2 || m.Sent.IsZero() || m.Body != "Guten Tag Quillon" ||
+		string(m.Attachment) != `{"x":1}` || m.HeaderID != "<m1@shop.example>" {
+		t.Fatalf("after sending: %+v %v", m, err)
+	}
+	es := auditSince(t, s, before)
+	want := []string{"message.queue", "message.send", "message.failed", "message.send", "message.sent"}
+	if got := actions(es); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("audit actions %v, want %v", got, want)
+	}
+	for _, e := range es {
+		if e.Record != req.String() || !strings.Contains(e.Detail, id.String()) || strings.Contains(e.Detail, "quillon") || strings.Contains(e.Detail, "Quillon") {
+			t.Errorf("audit entry %+v: want one on %s naming %s and no one", e, req, id)
+		}
+	}
+	// Nothing personal in clear on disk.
+	err = s.view(func(txn *badger.Txn) error {
+		v, err := getValue(txn, outboxKey(id))
+		if err != nil {
+			return err
+		}
+		for _, secret := range []string{"quillon@example.org", "Guten Tag", "no such user", "Ihre Anfrage"} {
+			if bytes.Contains(v, []byte(secret)) {
+				t.Errorf("the stored message holds %q in clear", secret)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Outbox(req)
+	if err != nil || len(list) != 1 || list[0].ID != id {
+		t.Errorf("outbox of %s: %+v %v", req, list, err)
+	}
+	if list, err := s.Outbox(req + 1); err != nil || len(list) != 0 {
+		t.Errorf("outbox of another request: %+v %v", list, err)
+	}
+
+	// Erasing the person destroys the message's content with them.
+	if err := s.CloseRequest("tester", req, gdpr.StatusCompleted, "sent"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Anonymize("tester", ids[0], AnonymizeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err = s.OutboxMessage(id)
+	if err != nil || !m.Erased || m.To != "" || m.Body != "" || m.Attachment != nil || m.State != gdpr.MessageSent {
+		t.Errorf("after erasure: %+v %v", m, err)
+	}
+	if _, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterCompletion, From: "a@b.example", To: "x@y.example"}); err == nil || !strings.Contains(err.Error(), "erased") {
+		t.Errorf("a message to an erased person was queued: %v", err)
+	}
+}
+
+// TestOutboxRoles: a viewer cannot queue a message (it hands personal
+// data out); the refusal is audited.
+func TestOutboxRoles(t *testing.T) {
+	s, _ := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{Email: "a@example.org"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestErasure, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addOp(t, s, "vera", gdpr.RoleViewer)
+	_, err = s.QueueMessage("vera", Message{Request: req, Kind: gdpr.LetterAck, From: "a@b.example", To: "a@example.org"})
+	if !errors.Is(err, ErrForbidden) {
+		t.Errorf("viewer queued a message: %v", err)
+	}
+}
+
+// TestOutboxInBackup: a backup carries the outbox (ob/ and its sequence),
+// readable after the restore with the key ring it carries.
+func TestOutboxInBackup(t *testing.T) {
+	s, _ := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{Email: "b@example.org"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "d@shop.example", To: "b@example.org", Subject: "S", Body: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := s.Backup(&buf, testPassphrase); err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := restoreInto(t, buf.Bytes(), RestoreOptions{})
+	r := openAt(t, dir, newClock(t0))
+	m, err := r.OutboxMessage(id)
+	if err != nil || m.To != "b@example.org" || m.Body != "B" || m.State != gdpr.MessageQueued {
+		t.Fatalf("restored message %+v %v", m, err)
+	}
+	next, err := r.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "d@shop.example", To: "b@example.org", Subject: "S", Body: "B"})
+	if err != nil || next != id+1 {
+		t.Errorf("next message after restore %s %v, want %s", next, err, id+1)
+	}
+}
