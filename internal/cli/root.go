@@ -224,6 +224,12 @@ func (a *app) operatorName() string {
 // held by a running server that answers on its control socket is
 // errServing: run forwards the command line there.
 func (a *app) open() (s *store.Store, release func() error, err error) {
+	return a.openFor(false)
+}
+
+// openFor is open; reading opens the directory read-only (store.Options.ReadOnly)
+// for a command that only reads: no compactions or value-log work at start.
+func (a *app) openFor(reading bool) (s *store.Store, release func() error, err error) {
 	if a.served != nil {
 		return a.served.store, func() error { return nil }, nil
 	}
@@ -234,7 +240,7 @@ func (a *app) open() (s *store.Store, release func() error, err error) {
 	if err := a.storeDir(dir); err != nil {
 		return nil, nil, err
 	}
-	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
+	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr, ReadOnly: reading})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -273,7 +279,16 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 // withStore opens the store, runs fn and closes it, reporting a close error
 // only when fn succeeded.
 func (a *app) withStore(fn func(s *store.Store) error) (err error) {
-	s, release, err := a.open()
+	return a.withStoreFor(false, fn)
+}
+
+// withReadingStore is withStore for a command that only reads (openFor).
+func (a *app) withReadingStore(fn func(s *store.Store) error) error {
+	return a.withStoreFor(true, fn)
+}
+
+func (a *app) withStoreFor(reading bool, fn func(s *store.Store) error) (err error) {
+	s, release, err := a.openFor(reading)
 	if err != nil {
 		return err
 	}
