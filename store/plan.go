@@ -87,10 +87,14 @@ func (c *idCursor) reposition(target uint64) {
 }
 
 // idStream is one indexed term: the union of the cursors of its value
-// prefixes (several for a|b and for eu:, whose values are countries).
+// prefixes (several for a|b and for eu:, whose values are countries). A
+// negated stream holds the term's complement instead: the other values of
+// a field every contact has exactly one value of (basis:none against every
+// basis), walked when they are fewer than the term's own (complementOf).
 type idStream struct {
 	cursors  []*idCursor
 	backward bool
+	negated  bool
 }
 
 // seek reports the first id of the term at or past target, or false when
@@ -125,6 +129,9 @@ type conjunction struct {
 func (cj *conjunction) check(id uint64) (match bool, next uint64, done bool) {
 	match, next = true, id
 	for _, s := range cj.streams {
+		if s.negated {
+			continue
+		}
 		got, ok := s.seek(next)
 		if !ok {
 			return false, 0, true
@@ -134,10 +141,22 @@ func (cj *conjunction) check(id uint64) (match bool, next uint64, done bool) {
 			next = got // further along: the other streams start from there
 		}
 	}
-	if match {
-		return true, id, false
+	if !match {
+		return false, next, false
 	}
-	return false, next, false
+	// Every term's own stream holds id; a complement must not.
+	for _, s := range cj.streams {
+		if !s.negated {
+			continue
+		}
+		if got, ok := s.seek(id); ok && got == id {
+			if cj.backward {
+				return false, id - 1, id <= 1
+			}
+			return false, id + 1, false
+		}
+	}
+	return true, id, false
 }
 
 func (cj *conjunction) close() {
@@ -199,9 +218,14 @@ func conjunctionOf(txn *badger.Txn, q gdpr.Query, p plan, backward bool) (*conju
 	type sized struct {
 		prefixes [][]byte
 		n        int64
+		negated  bool
 	}
 	var terms []sized
 	all := true
+	total, err := readCounter(txn, cntContacts)
+	if err != nil {
+		return nil, false, err
+	}
 	for i, t := range q.Terms {
 		if i == p.term {
 			continue
@@ -218,13 +242,24 @@ func conjunctionOf(txn *badger.Txn, q gdpr.Query, p plan, backward bool) (*conju
 		if !known {
 			n = 1 << 62
 		}
-		terms = append(terms, sized{ps, n})
+		if field, ok := complementField(t); ok && known && total-n < n {
+			if others := complementOf(txn, field, ps); others != nil {
+				terms = append(terms, sized{others, total - n, true})
+				continue
+			}
+		}
+		terms = append(terms, sized{ps, n, false})
 	}
 	if len(terms) == 0 {
 		return nil, all, nil
 	}
 	slices.SortStableFunc(terms, func(a, b sized) int {
 		switch {
+		case a.negated != b.negated:
+			if b.negated {
+				return -1 // the terms' own streams first: they can move the driver
+			}
+			return 1
 		case a.n < b.n:
 			return -1
 		case a.n > b.n:
@@ -234,7 +269,7 @@ func conjunctionOf(txn *badger.Txn, q gdpr.Query, p plan, backward bool) (*conju
 	})
 	cj := &conjunction{backward: backward}
 	for _, t := range terms {
-		s := &idStream{backward: backward}
+		s := &idStream{backward: backward, negated: t.negated}
 		for _, pre := range t.prefixes {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, Reverse: backward})
 			cj.its = append(cj.its, it)
@@ -243,4 +278,35 @@ func conjunctionOf(txn *badger.Txn, q gdpr.Query, p plan, backward bool) (*conju
 		cj.streams = append(cj.streams, s)
 	}
 	return cj, all, nil
+}
+
+// complementField reports the index field whose other values make up the
+// complement of t: a field every contact has exactly one value of
+// (country, eu, status, marketing class, hold), or basis:none, which a
+// contact holds exactly when it holds no other basis.
+func complementField(t gdpr.Term) (string, bool) {
+	switch t.Field {
+	case gdpr.FieldCountry, gdpr.FieldEU:
+		return ixCountry, true
+	case gdpr.FieldStatus, gdpr.FieldMarketingClass, gdpr.FieldHold:
+		return indexField(t.Field), true
+	case gdpr.FieldBasis:
+		if len(t.Values) == 1 && t.Values[0] == string(gdpr.BasisNone) {
+			return ixBasis, true
+		}
+	}
+	return "", false
+}
+
+// complementOf lists the value prefixes of field other than own, or nil
+// when there is none (every contact matches; the term's own stream says
+// so as cheaply).
+func complementOf(txn *badger.Txn, field string, own [][]byte) [][]byte {
+	var out [][]byte
+	for _, p := range valuePrefixes(txn, fieldPrefix(field)) {
+		if !slices.ContainsFunc(own, func(o []byte) bool { return bytes.Equal(o, p) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
