@@ -218,17 +218,19 @@ func (a *app) operatorName() string {
 	return "unknown"
 }
 
-// open gives the command its store and the function that releases it: the
-// server's open store when the command runs in a server (never closed by
-// the command), else the data directory opened by this process. A directory
-// held by a running server that answers on its control socket is
-// errServing: run forwards the command line there.
+// open gives the command its store (openFor, not read-only).
 func (a *app) open() (s *store.Store, release func() error, err error) {
 	return a.openFor(false)
 }
 
-// openFor is open; reading opens the directory read-only (store.Options.ReadOnly)
-// for a command that only reads: no compactions or value-log work at start.
+// openFor gives the command its store and the function that releases it: the
+// server's open store when the command runs in a server (never closed by
+// the command), else the data directory opened by this process. A directory
+// held by a running server that answers on its control socket is
+// errServing: run forwards the command line there.
+//
+// reading opens the directory read-only (store.Options.ReadOnly) for a
+// command that only reads: no compactions or value-log work at start.
 func (a *app) openFor(reading bool) (s *store.Store, release func() error, err error) {
 	if a.served != nil {
 		return a.served.store, func() error { return nil }, nil
@@ -288,7 +290,11 @@ func (a *app) withReadingStore(fn func(s *store.Store) error) error {
 }
 
 func (a *app) withStoreFor(reading bool, fn func(s *store.Store) error) (err error) {
-	s, release, err := a.openFor(reading)
+	open := a.open
+	if reading {
+		open = func() (*store.Store, func() error, error) { return a.openFor(true) }
+	}
+	s, release, err := open()
 	if err != nil {
 		return err
 	}
