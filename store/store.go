@@ -343,6 +343,13 @@ func open(dir string, opts Options, reading bool) (*Store, error) {
 	if err == nil {
 		s.db = db // (on error Badger may return a half-made value: not ours to close)
 	}
+	if err != nil && s.reading && !errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+		// Whatever keeps Badger from opening read-only (a write-ahead
+		// file to replay or truncate after a crash), the ordinary open
+		// deals with or reports.
+		s.closeAll()
+		return nil, errNeedsWrite
+	}
 	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
 		// The marker said otherwise (it was removed or copied over).
 		if opts.EncryptionKey == nil {
