@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -260,7 +261,7 @@ type recordReader struct {
 
 // recordSteps is how far after the previous read a record is stepped to
 // rather than looked up.
-const recordSteps = 4
+const recordSteps = 16
 
 func newRecordReader(txn *badger.Txn) *recordReader { return &recordReader{txn: txn} }
 
@@ -322,22 +323,22 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
-	before := map[string]bool{}
-	for _, k := range indexEntries(old) {
-		before[string(k)] = true
-	}
-	for _, k := range indexEntries(now) {
-		if before[string(k)] {
-			delete(before, string(k))
-			continue
-		}
-		if err := t.set(k, nil); err != nil {
-			return err
+	// A contact has a dozen index keys or so: comparing the two lists
+	// pairwise costs less than a map of them (this runs per contact of a
+	// bulk change).
+	before, after := indexEntries(old), indexEntries(now)
+	for _, k := range after {
+		if !slices.ContainsFunc(before, func(b []byte) bool { return bytes.Equal(b, k) }) {
+			if err := t.set(k, nil); err != nil {
+				return err
+			}
 		}
 	}
-	for k := range before {
-		if err := t.del([]byte(k)); err != nil {
-			return err
+	for _, k := range before {
+		if !slices.ContainsFunc(after, func(a []byte) bool { return bytes.Equal(a, k) }) {
+			if err := t.del(k); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

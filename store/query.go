@@ -36,6 +36,11 @@ type plan struct {
 	// the walk covers the field's index from the first to the last and
 	// skips the keys of every other value.
 	within [][]byte
+	// term is the query term whose index is walked (-1: none, or a
+	// created range), sorted whether the walk's keys are in id order (one
+	// value: the driver can seek by id, see plan.go).
+	term   int
+	sorted bool
 }
 
 // termCount is how many contacts match one term, from the counters: ok for
@@ -98,7 +103,7 @@ func valuesPlan(q gdpr.Query, t gdpr.Term) plan {
 	}
 	slices.SortFunc(ps, bytes.Compare)
 	ps = slices.CompactFunc(ps, bytes.Equal)
-	return plan{start: ps[0], end: prefixEnd(ps[len(ps)-1]), byIndex: true, within: ps,
+	return plan{start: ps[0], end: prefixEnd(ps[len(ps)-1]), byIndex: true, within: ps, term: -1,
 		exact: len(q.Terms) == 1 && len(q.Words) == 0}
 }
 
@@ -198,12 +203,18 @@ func termPrefix(t gdpr.Term) []byte {
 // it was read from: the counters that chose that index may have changed
 // since (a bulk change between its chunks, a write between two pages).
 func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
-	for _, t := range q.Terms {
+	single := func(i int) plan {
+		t := q.Terms[i]
+		p := termPrefix(t)
+		return plan{start: p, end: prefixEnd(p), byIndex: true, term: i, sorted: t.Field != gdpr.FieldEU,
+			exact: len(q.Terms) == 1 && len(q.Words) == 0}
+	}
+	for i, t := range q.Terms {
 		if len(after) == 0 || t.Field == gdpr.FieldCreated || len(t.Values) != 1 {
 			continue
 		}
 		if p := termPrefix(t); bytes.HasPrefix(after, p) {
-			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
+			return single(i), nil
 		}
 	}
 	best, bestN := -1, int64(-1)
@@ -220,8 +231,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		}
 	}
 	if best >= 0 {
-		p := termPrefix(q.Terms[best])
-		return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
+		return single(best), nil
 	}
 	// No single value: the term of several values with the fewest
 	// contacts by its counters, if any is on a one-valued field. A cursor
@@ -233,6 +243,7 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		}
 		if len(after) > 0 {
 			if p := valuesPlan(q, t); !p.skips(after) {
+				p.term = i
 				return p, nil
 			}
 			continue
@@ -246,26 +257,30 @@ func planQuery(txn *badger.Txn, q gdpr.Query, after Cursor) (plan, error) {
 		}
 	}
 	if best >= 0 {
-		return valuesPlan(q, q.Terms[best]), nil
+		p := valuesPlan(q, q.Terms[best])
+		p.term = best
+		return p, nil
 	}
-	for _, t := range q.Terms {
+	for i, t := range q.Terms {
 		if t.Field != gdpr.FieldCreated {
 			continue
 		}
 		fp := fieldPrefix(ixCreated)
 		day := []byte(t.Date.Format("20060102"))
+		p := plan{byIndex: true, term: i, exact: len(q.Terms) == 1 && len(q.Words) == 0}
 		switch t.Op {
 		case '<':
-			return plan{start: fp, end: join(fp, day), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
+			p.start, p.end = fp, join(fp, day)
 		case '>':
 			next := []byte(t.Date.AddDate(0, 0, 1).Format("20060102"))
-			return plan{start: join(fp, next), end: prefixEnd(fp), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
+			p.start, p.end = join(fp, next), prefixEnd(fp)
 		default:
-			p := indexPrefix(ixCreated, string(day))
-			return plan{start: p, end: prefixEnd(p), byIndex: true, exact: len(q.Terms) == 1 && len(q.Words) == 0}, nil
+			pre := indexPrefix(ixCreated, string(day))
+			p.start, p.end, p.sorted = pre, prefixEnd(pre), true
 		}
+		return p, nil
 	}
-	return plan{start: prefixContact, end: prefixEnd(prefixContact)}, nil
+	return plan{start: prefixContact, end: prefixEnd(prefixContact), term: -1}, nil
 }
 
 // scan walks the contacts matching q after the cursor, calling fn for each
@@ -299,8 +314,18 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 			return s.scanMatches(txn, q, matches, from, backward, idsOnly, fn)
 		}
 	}
+	// The other indexed terms are streams of ids the driver's ids are
+	// checked against before any record is read (plan.go).
+	cj, allIndexed, err := conjunctionOf(txn, q, p, backward)
+	if err != nil {
+		return nil, false, err
+	}
+	if cj != nil {
+		defer cj.close()
+	}
+	exact := p.exact || (p.byIndex && p.term >= 0 && allIndexed && len(q.Words) == 0)
 	opts := badger.DefaultIteratorOptions
-	opts.PrefetchValues = !p.byIndex
+	opts.PrefetchValues = !p.byIndex && cj == nil
 	opts.PrefetchSize = 64
 	opts.Reverse = backward
 	it := txn.NewIterator(opts)
@@ -326,12 +351,31 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 			s.reclaimPages(true)
 		}
 	}()
+	// jump, when jumping, is the id the walk moves to next (a sorted
+	// driver only): stepped to when near, sought when not.
+	var jump uint64
+	jumping, steps := false, 0
+	var jumpKey []byte
 	for it.Seek(seek); it.Valid(); it.Next() {
 		if visited++; visited%reclaimScanEvery == 0 {
 			s.reclaimPages(false)
 		}
 		item := it.Item()
 		k := item.Key()
+		if jumping && bytes.HasPrefix(k, p.start) {
+			if id := idFromKey(k); (backward && id > jump) || (!backward && id < jump) {
+				if steps++; steps <= stepBeforeSeek {
+					continue
+				}
+				jumpKey = append(append(jumpKey[:0], p.start...), u64(jump)...)
+				if it.Seek(jumpKey); !it.Valid() {
+					break
+				}
+				item = it.Item()
+				k = item.Key()
+			}
+		}
+		jumping = false
 		if backward {
 			if bytes.Compare(k, p.start) < 0 {
 				break
@@ -346,9 +390,21 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 			continue
 		}
 		last = item.KeyCopy(last[:0])
+		if cj != nil {
+			match, next, done := cj.check(idFromKey(k))
+			if done && p.sorted {
+				return last, true, nil
+			}
+			if !match {
+				if p.sorted && !done {
+					jump, jumping, steps = next, true, 0
+				}
+				continue
+			}
+		}
 		var rec contactRec
 		switch {
-		case p.byIndex && p.exact && idsOnly:
+		case p.byIndex && exact && idsOnly:
 			rec = contactRec{ID: gdpr.ContactID(idFromKey(k))}
 			if more, err := fn(last, &rec); err != nil || !more {
 				return last, false, err

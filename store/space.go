@@ -51,6 +51,9 @@ func spaceError(dir string, free uint64) error {
 
 // checkSpace refuses a write into the store when its disk is nearly full.
 func (s *Store) checkSpace() error {
+	if s.reading {
+		return ErrReadOnly
+	}
 	if s.readOnly {
 		free, _ := s.free(s.dir)
 		return &DiskFullError{Dir: s.dir, Free: free}

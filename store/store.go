@@ -61,6 +61,12 @@ type Options struct {
 	// by an earlier gdprdesk, which takes a while for a large one (it
 	// builds the search index: about 30 s a million contacts).
 	Upgrading func(contacts uint64)
+	// ReadOnly opens the store for a command that only reads: Badger is
+	// opened read-only (no memtable file, no compactions, no value-log
+	// work) with small caches, and every change is refused with
+	// ErrReadOnly. A store that has to write to open (a new one, an
+	// upgrade, an erasure or a crash to finish) is opened as usual.
+	ReadOnly bool
 
 	// searchBits sets the search index's chunk size (2^bits contacts)
 	// of a new store; tests make it small to cross chunks often.
@@ -103,6 +109,10 @@ type state struct {
 	// is refused with a DiskFullError.
 	free     freeFunc
 	readOnly bool
+	// reading is set with readOnly when the caller asked for a read-only
+	// store (Options.ReadOnly), not the disk: changes are refused with
+	// ErrReadOnly instead of a DiskFullError.
+	reading bool
 
 	// head is DIR/audit.head, the audit head kept outside Badger (head.go);
 	// lostFrom..lostTo are audit entries Open found missing.
@@ -244,9 +254,25 @@ func (s *Store) notify() {
 	}
 }
 
+// ErrReadOnly refuses a change to a store opened with Options.ReadOnly.
+var ErrReadOnly = errors.New("the store was opened for reading only")
+
+// errNeedsWrite says a store opened for reading has to write to open.
+var errNeedsWrite = errors.New("the store has to write to open")
+
 // Open opens or creates the store in dir. A directory that another process
 // holds is refused with ErrLocked.
 func Open(dir string, opts Options) (*Store, error) {
+	if opts.ReadOnly && hasData(filepath.Join(dir, "db")) {
+		s, err := open(dir, opts, true)
+		if !errors.Is(err, errNeedsWrite) {
+			return s, err
+		}
+	}
+	return open(dir, opts, false)
+}
+
+func open(dir string, opts Options, reading bool) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -269,9 +295,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	// backup and export still work, every change says the disk is full.
 	if free, ok := s.free(dir); ok && free < minFree {
 		s.readOnly = true
+	} else if reading {
+		s.readOnly, s.reading = true, true
 	}
 	fail := func(err error) (*Store, error) {
 		s.closeAll()
+		if s.reading && (errors.Is(err, badger.ErrReadOnlyTxn) || errors.Is(err, badger.ErrTruncateNeeded)) {
+			return nil, errNeedsWrite
+		}
 		if s.readOnly && (errors.Is(err, badger.ErrReadOnlyTxn) || errors.Is(err, badger.ErrTruncateNeeded)) {
 			// The store has to write to open (a new store, an upgrade,
 			// the replay of a crash's write-ahead file): say why it cannot.
@@ -299,6 +330,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	if s.readOnly {
 		bopts = bopts.WithReadOnly(true)
 	}
+	if s.reading && len(opts.EncryptionKey) == 0 {
+		// One command's reads: a few pages, no compactions.
+		bopts = bopts.WithBlockCacheSize(8 << 20).WithIndexCacheSize(0)
+	}
 	db, err := badger.Open(bopts)
 	if errors.Is(err, badger.ErrWindowsNotSupported) && s.readOnly {
 		// Badger has no read-only mode on Windows: open it for writing,
@@ -307,6 +342,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if err == nil {
 		s.db = db // (on error Badger may return a half-made value: not ours to close)
+	}
+	if err != nil && s.reading && !errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+		// Whatever keeps Badger from opening read-only (a write-ahead
+		// file to replay or truncate after a crash), the ordinary open
+		// deals with or reports.
+		s.closeAll()
+		return nil, errNeedsWrite
 	}
 	if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
 		// The marker said otherwise (it was removed or copied over).
@@ -328,6 +370,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	// be compared with its head as it was found.
 	if s.lostFrom, s.lostTo, err = s.openHead(); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if s.reading {
+		if need, err := s.needsWriteAtOpen(); err != nil || need {
+			s.closeAll()
+			if err == nil {
+				err = errNeedsWrite
+			}
+			return nil, err
+		}
 	}
 	if err := s.loadSuppressed(); err != nil {
 		return fail(fmt.Errorf("open store %s: read the suppression list: %w", dir, err))
@@ -355,6 +406,44 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	return s, nil
+}
+
+// needsWriteAtOpen reports whether a store opened for reading has work
+// that Open does by writing: an upgrade, a lost audit tail to record, an
+// erasure whose keys a crash left undestroyed, a key ring to reconcile.
+func (s *Store) needsWriteAtOpen() (bool, error) {
+	if s.lostTo > 0 {
+		return true, nil
+	}
+	destroyed, err := s.keys.destroyedCount()
+	if err != nil {
+		return false, err
+	}
+	need := false
+	err = s.view(func(txn *badger.Txn) error {
+		schema, err := seqValue(txn, keySchema)
+		if err != nil {
+			return err
+		}
+		fold, err := seqValue(txn, keyUpgradeSearchFold)
+		if err != nil {
+			return err
+		}
+		marked, err := readU64(txn, keyShredCount)
+		if err != nil {
+			return err
+		}
+		_, emailErr := getValue(txn, keyUpgradeEmailKeys)
+		if emailErr != nil && !errors.Is(emailErr, ErrNotFound) {
+			return emailErr
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixShred})
+		defer it.Close()
+		it.Rewind()
+		need = schema != schemaVersion || fold != searchFoldDone || marked != destroyed || emailErr != nil || it.Valid()
+		return nil
+	})
+	return need, err
 }
 
 // hasData reports whether a Badger directory holds a database (its
@@ -535,7 +624,10 @@ func (s *Store) closeAll() error {
 		s.keys = nil
 	}
 	if s.lock != nil {
-		_, err := tightenPerms(s.dir) // tables written since open (perms.go)
+		var err error
+		if !s.reading {
+			_, err = tightenPerms(s.dir) // tables written since open (perms.go)
+		}
 		errs = append(errs, err, s.lock.Close())
 		s.lock = nil
 	}

@@ -46,7 +46,7 @@ by default; --json lists every match unless --limit is given.`,
 			if count {
 				// From a maintained counter when the query is one term
 				// (instant at any size), else by walking the query.
-				return a.withStore(func(s *store.Store) error {
+				return a.withReadingStore(func(s *store.Store) error {
 					n, err := s.Count(q)
 					if err != nil {
 						return err
@@ -60,7 +60,7 @@ by default; --json lists every match unless --limit is given.`,
 					return nil
 				})
 			}
-			return a.withStore(func(s *store.Store) error { return a.listContacts(s, q, limit, asJSON) })
+			return a.withReadingStore(func(s *store.Store) error { return a.listContacts(s, q, limit, asJSON) })
 		},
 	}
 	cmd.Flags().StringVarP(&query, "query", "q", "", "filter, e.g. \"eu:yes basis:none\"")

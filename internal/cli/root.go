@@ -220,12 +220,20 @@ func (a *app) operatorName() string {
 	return "unknown"
 }
 
-// open gives the command its store and the function that releases it: the
+// open gives the command its store (openFor, not read-only).
+func (a *app) open() (s *store.Store, release func() error, err error) {
+	return a.openFor(false)
+}
+
+// openFor gives the command its store and the function that releases it: the
 // server's open store when the command runs in a server (never closed by
 // the command), else the data directory opened by this process. A directory
 // held by a running server that answers on its control socket is
 // errServing: run forwards the command line there.
-func (a *app) open() (s *store.Store, release func() error, err error) {
+//
+// reading opens the directory read-only (store.Options.ReadOnly) for a
+// command that only reads: no compactions or value-log work at start.
+func (a *app) openFor(reading bool) (s *store.Store, release func() error, err error) {
 	if a.served != nil {
 		return a.served.store, func() error { return nil }, nil
 	}
@@ -236,7 +244,7 @@ func (a *app) open() (s *store.Store, release func() error, err error) {
 	if err := a.storeDir(dir); err != nil {
 		return nil, nil, err
 	}
-	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr})
+	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr, ReadOnly: reading})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -275,7 +283,20 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 // withStore opens the store, runs fn and closes it, reporting a close error
 // only when fn succeeded.
 func (a *app) withStore(fn func(s *store.Store) error) (err error) {
-	s, release, err := a.open()
+	return a.withStoreFor(false, fn)
+}
+
+// withReadingStore is withStore for a command that only reads (openFor).
+func (a *app) withReadingStore(fn func(s *store.Store) error) error {
+	return a.withStoreFor(true, fn)
+}
+
+func (a *app) withStoreFor(reading bool, fn func(s *store.Store) error) (err error) {
+	open := a.open
+	if reading {
+		open = func() (*store.Store, func() error, error) { return a.openFor(true) }
+	}
+	s, release, err := open()
 	if err != nil {
 		return err
 	}
