@@ -237,6 +237,7 @@ type BreachLettersResult struct {
 	Drafts   int            // of whom with an email draft (.eml)
 	NoEmail  int            // of whom without an address: the text only
 	Skipped  int            // erased contacts the query matched: no letter
+	NoSender bool           // the settings name no sender: no email drafts
 	ByLang   map[string]int // letters per language
 	Dir      string         // where they are
 	Breach   gdpr.Breach
@@ -295,6 +296,7 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 	loc := st.Location(time.UTC)
 	aware := b.AwareAt.In(loc).Format(time.DateOnly)
 	from := senderOf(st)
+	out.NoSender = from.Address == ""
 	var after store.Cursor
 	for {
 		page, err := s.Contacts(q, after, breachLettersChunk)
@@ -334,7 +336,7 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 				return undo(err)
 			}
 			files := []store.WrittenFile{f}
-			if d.Email != "" {
+			if d.Email != "" && !out.NoSender {
 				l := Letter{Kind: gdpr.LetterBreach, Lang: d.Lang, Subject: subject, Body: body, Data: d,
 					From: from, To: mailAddress(d.Name, d.Email)}
 				eml, err := l.EML(in.Now)
@@ -351,7 +353,7 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 				}
 				files = append(files, f)
 				drafts++
-			} else {
+			} else if d.Email == "" {
 				noEmail++
 			}
 			chunk = append(chunk, store.BreachLetter{Contact: c.ID, Lang: d.Lang, Files: files})
@@ -394,7 +396,9 @@ func (r BreachLettersResult) Summary() string {
 	}
 	s := fmt.Sprintf("Wrote the notice of %s to %d people (%s) in %s: %d email drafts to send", r.Breach.ID, r.Letters,
 		strings.Join(langs, ", "), dir, r.Drafts)
-	if r.NoEmail > 0 {
+	if r.NoSender {
+		s += " (none: the settings have no controller email to send from; fill it in under Settings and write them again)"
+	} else if r.NoEmail > 0 {
 		s += fmt.Sprintf(", %d letters to post (no address)", r.NoEmail)
 	}
 	if r.Skipped > 0 {
