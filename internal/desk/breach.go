@@ -406,3 +406,15 @@ func (r BreachLettersResult) Summary() string {
 	}
 	return s
 }
+
+// WriteBreachNotice writes the draft notification to the authority
+// (BreachNotice, Art. 33(3)) into dir under a new name,
+// breach-B2-authority-DATE.txt (numbered when that exists; "" is the
+// current directory), and returns its path.
+func WriteBreachNotice(s BreachStore, id gdpr.BreachID, dir string, now time.Time) (string, error) {
+	text, err := BreachNotice(s, id, now)
+	if err != nil {
+		return "", err
+	}
+	return writeUnique(dir, fmt.Sprintf("breach-%s-authority-%s", id, now.UTC().Format(time.DateOnly)), ".txt", []byte(text))
+}
