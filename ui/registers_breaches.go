@@ -93,7 +93,7 @@ func (s *breachesSection) summary() string {
 // breachCols are the column widths at w cells: id, aware, risk, clock,
 // authority, people; what happened takes the rest.
 func breachCols(w int) (id, aware, risk, clock, auth, people, rest int) {
-	id, aware, risk, clock, auth, people = 4, 11, 4, 12, 13, 11
+	id, aware, risk, clock, auth, people = 4, 11, 4, 12, 13, 12
 	if w >= 110 {
 		aware, auth, people = 16, 16, 14
 	}
@@ -253,7 +253,7 @@ func (s *breachesSection) actions(i int) []regAction {
 	out = append(out, regAction{key: k.Draft, form: func() (func() *dialog, tea.Cmd) { return nil, s.writeDraft(b) }},
 		regAction{key: k.Letters, needs: gdpr.ActionLetterWrite, form: func() (func() *dialog, tea.Cmd) {
 			if strings.TrimSpace(b.Query) == "" {
-				return nil, status(b.ID.String() + " has no query naming the contacts concerned, so no one to write to: c adds one (e.g. source:webshop)")
+				return nil, status(b.ID.String() + " names no contacts (no query): no one to write to; c adds the query")
 			}
 			return s.lettersForm(b), nil
 		}})
@@ -442,7 +442,7 @@ func (f *breachForm) submit() tea.Cmd {
 			return "", "", err
 		}
 		b.AwareAt = b.AwareAt.UTC()
-		text := fmt.Sprintf("Recorded %s: tell the supervisory authority by %s (%s)", id, s.at(b.Due()), hoursText(b.HoursLeft(c.now())))
+		text := fmt.Sprintf("Recorded %s: notify the authority by %s (%s)", id, s.at(b.Due()), hoursText(b.HoursLeft(c.now())))
 		if b.Risk == gdpr.RiskNone {
 			text = fmt.Sprintf("Recorded %s: no risk, so n records why it is not notified", id)
 		}
