@@ -322,7 +322,7 @@ func (d *dashboard) urgentLine(b gdpr.Breach, w int) string {
 	h := b.HoursLeft(now)
 	switch {
 	case b.NotifyPending() && h < 0:
-		return st.Error.Render(fmt.Sprintf("✗ Breach %s: the supervisory authority is not told, %d h past the 72 hours (due %s)", b.ID, -h, due))
+		return st.Error.Render(fmt.Sprintf("✗ Breach %s: authority not told, %d h past the 72 hours (due %s)", b.ID, -h, due))
 	case b.NotifyPending():
 		return st.Warn.Render(fmt.Sprintf("! Breach %s: tell the supervisory authority within %d h (due %s)", b.ID, h, due))
 	case b.ReasonPending() && !b.Documented(now):

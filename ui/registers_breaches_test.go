@@ -230,7 +230,7 @@ func TestDashboardUrgentBreach(t *testing.T) {
 	s2 := openDemo(t, 5)
 	addBreach(t, s2, gdpr.Breach{AwareAt: testNow.Add(-80 * time.Hour), What: "late", Risk: gdpr.RiskSome})
 	d2 := drive(t, newTestModel(s2), 120, 40)
-	d2.mustShow("✗ Breach B3: the supervisory authority is not told, 8 h past the 72 hours (due 2026-11-29 02:00 UTC)")
+	d2.mustShow("✗ Breach B3: authority not told, 8 h past the 72 hours (due 2026-11-29 02:00 UTC)")
 }
 
 // The checklist's breaches-documented item is fixed in the breach
