@@ -274,3 +274,35 @@ func TestGoldenDashboardUrgentBreach(t *testing.T) {
 		})
 	}
 }
+
+// c changes a breach's facts over the stored ones (the form opens with
+// them); who was told and when stay as they were.
+func TestBreachesChangeFacts(t *testing.T) {
+	s := openDemo(t, 0)
+	id := addBreach(t, s, gdpr.Breach{AwareAt: testNow.Add(-2 * time.Hour), What: "laptop lost", People: 3, Risk: gdpr.RiskSome})
+	if err := s.UpdateBreach("owner", id, gdpr.ActionBreachNotify, "told", func(b *gdpr.Breach) error {
+		b.NotifiedAt, b.NotifyRef = testNow, "REF-1"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d := openBreaches(t, s)
+	d.keys("c")
+	d.mustShow("Change the facts of B1", "laptop lost")
+	d.keys("enter") // aware as it is
+	d.keys("ctrl+u")
+	d.typeText("laptop stolen from a car")
+	d.keys("enter", "right", "enter") // high
+	d.keys("enter", "enter")
+	d.typeText("country:DE")
+	d.keys("enter", "enter", "enter", "enter", "enter")
+	d.mustShow("Saved the facts of B1", "laptop stolen from a car", "high")
+	b := breachOf(t, s, id)
+	if b.What != "laptop stolen from a car" || b.Risk != gdpr.RiskHigh || b.Query != "country:DE" || b.People != 3 ||
+		b.NotifyRef != "REF-1" || !b.NotifiedAt.Equal(testNow) || !b.AwareAt.Equal(testNow.Add(-2*time.Hour)) {
+		t.Fatalf("after change: %+v", b)
+	}
+	if e := lastAudit(t, s, string(gdpr.ActionBreachEdit)); e.Record != "B1" {
+		t.Errorf("audit %+v", e)
+	}
+}
