@@ -40,8 +40,9 @@ type Item struct {
 	Explain string // one line in plain words
 	InApp   bool   // done inside the app (true) or outside it
 	Auto    bool
-	// Fix is a hint for where in the app the item is fixed, e.g. a contacts
-	// filter; empty for items fixed outside the app.
+	// Fix is a hint for where in the app the item is fixed: a contacts
+	// filter, "settings", "requests" or "registers:SECTION" (screen 7);
+	// empty for items fixed outside the app.
 	Fix string
 	// GoodPractice marks an item the law does not require: it is shown
 	// and measured, but does not count toward readiness.
@@ -75,7 +76,7 @@ func Checklist() []Item {
 		{ID: "cdso", Section: SectionAccountability, Title: "Data security officer appointed", Explain: "Someone is responsible for keeping the data secure. Good practice, not a legal duty: it does not count toward readiness.", InApp: true, Auto: true, Fix: "settings", GoodPractice: true},
 		{ID: "eu-rep", Section: SectionAccountability, Title: "EU representative appointed", Explain: "A business established outside the EU/EEA names a representative inside it (Art. 27); n/a for one established inside.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "dpa-each-processor", Section: SectionAccountability, Title: "Data-processing agreement with each processor", Explain: "Every processor in the recipients register has a signed data-processing agreement, with its date (Art. 28(3)).", InApp: true, Auto: true, Fix: "settings"},
-		{ID: "breaches-documented", Section: SectionAccountability, Title: "Every breach documented, and notified in time", Explain: "Each personal data breach is in the breach register; none is past its 72 hours without a notification to the authority or a recorded reason (Art. 33(1), 33(5)).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "breaches-documented", Section: SectionAccountability, Title: "Every breach documented, and notified in time", Explain: "Each personal data breach is in the breach register; none is past its 72 hours without a notification to the authority or a recorded reason (Art. 33(1), 33(5)).", InApp: true, Auto: true, Fix: "registers:breaches"},
 		{ID: "roles-in-policy", Section: SectionAccountability, Title: "Roles named in the privacy policy", Explain: "The policy names the controller, the DPO and how to reach them.", InApp: false},
 	}
 }

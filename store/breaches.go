@@ -220,3 +220,36 @@ func (t *tx) putBreach(b gdpr.Breach, slot Slot) error {
 	}
 	return t.setJSON(breachKey(b.ID), rec)
 }
+
+// BreachLetter is the notice of a breach written to one person (Art.
+// 34(2)): the contact, the letter's language, and the files written with
+// the person's data.
+type BreachLetter struct {
+	Contact gdpr.ContactID
+	Lang    string
+	Files   []WrittenFile
+}
+
+// RecordBreachLetters audits notices of breach id written to people, in one
+// transaction: a letter.write entry on the breach that counts them, and one
+// on each person's contact naming the breach and the language, with the
+// person's files registered under it (so erasing the person deletes them).
+// A contact erased meanwhile gets its entry and no file.
+func (s *Store) RecordBreachLetters(operator string, id gdpr.BreachID, letters []BreachLetter) error {
+	return s.write(operator, func(t *tx) error {
+		if _, err := readBreachRec(t.txn, id); err != nil {
+			return err
+		}
+		t.audit(gdpr.ActionLetterWrite, id.String(), fmt.Sprintf("breach notice to %d people written (Art. 34(2))", len(letters)), nil, 0)
+		for _, l := range letters {
+			if _, err := t.getContactRec(l.Contact); err != nil {
+				return fmt.Errorf("record the breach notice of %s: %w", l.Contact, err)
+			}
+			t.audit(gdpr.ActionLetterWrite, l.Contact.String(), fmt.Sprintf("breach notice of %s written, %s", id, l.Lang), nil, 0)
+			if err := t.registerFiles(l.Contact, l.Files); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -90,6 +90,9 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 			return func() tea.Msg { return switchMsg{to: tabSettings} }
 		case "requests":
 			return func() tea.Msg { return switchMsg{to: tabRequests} }
+		case "registers:purposes", "registers:recipients", "registers:breaches":
+			// A register of screen 7, opened on its section.
+			return openRegister(strings.TrimPrefix(it.Fix, "registers:"), "")
 		default:
 			fix := it.Fix
 			return func() tea.Msg { return switchMsg{to: tabContacts, filter: fix} }
@@ -293,6 +296,8 @@ func (s *checklist) detailLines(w int) []string {
 		out = append(out, st.Key.Render("f")+" opens Settings, where it is fixed")
 	case it.Fix == "requests":
 		out = append(out, st.Key.Render("f")+" opens the request inbox")
+	case strings.HasPrefix(it.Fix, "registers:"):
+		out = append(out, st.Key.Render("f")+" opens the "+strings.TrimPrefix(it.Fix, "registers:")+" register (screen 7), where it is fixed")
 	case it.Fix != "":
 		out = append(out, st.Key.Render("f")+" lists the contacts to fix ("+it.Fix+")")
 	case it.Auto:

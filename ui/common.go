@@ -65,6 +65,11 @@ type Store interface {
 	Recipients() ([]gdpr.Recipient, error)
 	SaveRecipient(operator string, r gdpr.Recipient) error
 	DeleteRecipient(operator, name string) error
+	Breaches() ([]gdpr.Breach, error)
+	Breach(id gdpr.BreachID) (gdpr.Breach, error)
+	AddBreach(operator string, b gdpr.Breach) (gdpr.BreachID, error)
+	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
+	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	// RecordRefusal audits an action the desk refused (by role or by a
 	// guard) that never reached a commit.

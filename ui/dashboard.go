@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
@@ -31,6 +32,9 @@ type dashboard struct {
 	// w, h are the size the screen was last given, so the keys know
 	// which rows show.
 	w, h int
+	// urgent is the open breach shown above everything else
+	// (desk.UrgentBreach), nil when none is open.
+	urgent *gdpr.Breach
 }
 
 // dashRow is one selectable row of the dashboard: a figure, a request due
@@ -56,6 +60,7 @@ type dashboardMsg struct {
 	next        []gdpr.Request
 	activity    []store.AuditEntry
 	marketable  int64
+	urgent      *gdpr.Breach
 }
 
 func (d *dashboard) Init() tea.Cmd { return d.load() }
@@ -87,6 +92,13 @@ func (d *dashboard) read() tea.Msg {
 	if m.activity, err = d.c.store.Audit(store.AuditFilter{}, 0, dashMaxRows); err != nil {
 		return statusMsg{text: "dashboard: " + err.Error(), err: true}
 	}
+	b, _, ok, err := desk.UrgentBreach(d.c.store, d.c.now())
+	if err != nil {
+		return statusMsg{text: "dashboard: " + err.Error(), err: true}
+	}
+	if ok {
+		m.urgent = &b
+	}
 	return m
 }
 
@@ -94,7 +106,7 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dashboardMsg:
 		d.counts, d.done, d.total, d.next, d.activity = msg.counts, msg.done, msg.total, msg.next, msg.activity
-		d.marketable = msg.marketable
+		d.marketable, d.urgent = msg.marketable, msg.urgent
 		d.loaded = true
 	case changedMsg:
 		return d.load()
@@ -180,6 +192,10 @@ func (d *dashboard) rows(w, h int) []dashRow {
 	}
 	var out []dashRow
 	add := func(text string, open func() tea.Msg) { out = append(out, dashRow{text: text, open: open}) }
+	if d.urgent != nil {
+		id := d.urgent.ID.String()
+		add(d.urgentLine(*d.urgent, w), func() tea.Msg { return openRegister("breaches", id)() })
+	}
 	add(line("total", cs.Contacts, false), func() tea.Msg { return switchMsg{to: tabContacts, unfiltered: true} })
 	add(line("in the EU/EEA", cs.EU, false), contacts("eu:yes"))
 	add(line("without a basis", cs.WithoutBasis, true), contacts("basis:none"))
@@ -243,9 +259,13 @@ func (d *dashboard) View(w, h int) string {
 		st.Big.Render(fmt.Sprintf("%d%%", pct)) + " " + bar + "\n" +
 		st.Subtle.Render(fmt.Sprintf("%d of %d checklist items done", d.done, d.total))
 
-	i := 0
+	// An open breach comes first, over the whole width: its 72 hours run.
+	top, i := "", 0
+	if d.urgent != nil {
+		top, i = clipLines(show(0), w)+"\n\n", 1
+	}
 	contacts := st.Title.Render("Contacts")
-	for ; i < 7; i++ {
+	for end := i + 7; i < end; i++ {
 		contacts += "\n" + show(i)
 	}
 	requests := st.Title.Render("Requests") + "\n" + show(i) + "\n"
@@ -264,9 +284,14 @@ func (d *dashboard) View(w, h int) string {
 		act.WriteString("\n" + show(i))
 	}
 
+	return top + d.layout(w, readiness, contacts, requests, act.String())
+}
+
+// layout puts the blocks side by side as the width allows.
+func (d *dashboard) layout(w int, readiness, contacts, requests, act string) string {
 	switch {
 	case w < 70:
-		return clipLines(strings.Join([]string{readiness, contacts, requests, act.String()}, "\n\n"), w)
+		return clipLines(strings.Join([]string{readiness, contacts, requests, act}, "\n\n"), w)
 	case wideDashboard(w):
 		// The room of a large terminal: three columns, the requests due and
 		// the recent activity as long as the screen is tall.
@@ -274,11 +299,36 @@ func (d *dashboard) View(w, h int) string {
 		midW := max((w-colW)*2/5, 40)
 		left := lipgloss.NewStyle().Width(colW).Render(clipLines(readiness+"\n\n"+contacts, colW-1))
 		mid := lipgloss.NewStyle().Width(midW).Render(clipLines(requests, midW-1))
-		right := clipLines(act.String(), w-colW-midW-1)
+		right := clipLines(act, w-colW-midW-1)
 		return lipgloss.JoinHorizontal(lipgloss.Top, left, mid, " ", right)
 	}
 	colW := max(w/2-1, 30)
 	left := lipgloss.NewStyle().Width(colW).Render(clipLines(readiness+"\n\n"+contacts, colW))
-	right := clipLines(requests+"\n\n"+act.String(), w-colW-1)
+	right := clipLines(requests+"\n\n"+act, w-colW-1)
 	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", right)
+}
+
+// urgentLine is the open breach's line: the hours left to tell the
+// supervisory authority (! within them, ✗ past them), else the step it
+// waits for. enter opens it on screen 7.
+func (d *dashboard) urgentLine(b gdpr.Breach, w int) string {
+	st := d.c.styles
+	now := d.c.now()
+	layout := "2006-01-02 15:04 MST"
+	if w < 90 {
+		layout = "01-02 15:04 MST"
+	}
+	due := d.c.in(b.Due()).Format(layout)
+	h := b.HoursLeft(now)
+	switch {
+	case b.NotifyPending() && h < 0:
+		return st.Error.Render(fmt.Sprintf("✗ Breach %s: authority not told, %d h past the 72 hours (due %s)", b.ID, -h, due))
+	case b.NotifyPending():
+		return st.Warn.Render(fmt.Sprintf("! Breach %s: tell the supervisory authority within %d h (due %s)", b.ID, h, due))
+	case b.ReasonPending() && !b.Documented(now):
+		return st.Error.Render(fmt.Sprintf("✗ Breach %s: no risk, but why it is not notified is not recorded (due %s)", b.ID, due))
+	case b.ReasonPending():
+		return st.Warn.Render(fmt.Sprintf("! Breach %s: no risk: record why it is not notified (by %s)", b.ID, due))
+	}
+	return st.Warn.Render(fmt.Sprintf("! Breach %s: high risk: tell the people (Art. 34), or record why not", b.ID))
 }

@@ -44,6 +44,8 @@ func TestGolden(t *testing.T) {
 		{"registers-record", []string{"7", "end", "enter"}, "the full record"},
 		{"registers-purpose-form", []string{"7", "a"}, "Add a purpose"},
 		{"registers-help", []string{"7", "?"}, "Keys: Registers"},
+		{"registers-breaches", []string{"7", "right", "right"}, "[Breaches (2)]"},
+		{"registers-breach-form", []string{"7", "right", "right", "a"}, "Record a breach"},
 	}
 	runGoldenSteps(t, steps)
 }

@@ -36,6 +36,8 @@ type KeyMap struct {
 
 	// Registers.
 	NextSection, PrevSection, Change, Balancing key.Binding
+	// The breach register.
+	NotifyAuthority, Inform, Draft, Letters key.Binding
 
 	// Dialogs.
 	Confirm, Cancel key.Binding
@@ -106,6 +108,11 @@ func DefaultKeyMap() KeyMap {
 		PrevSection: b("←/h", "previous section", "left", "h"),
 		Change:      b("c", "change", "c"),
 		Balancing:   b("b", "balancing test", "b"),
+
+		NotifyAuthority: b("n", "authority told, or why not", "n"),
+		Inform:          b("i", "people told, or why not", "i"),
+		Draft:           b("w", "write the authority draft", "w"),
+		Letters:         b("L", "write the letters to the people", "L"),
 
 		Confirm: b("y", "confirm", "y"),
 		Cancel:  b("n/esc", "cancel", "n", "esc"),

@@ -96,7 +96,7 @@ type regKit struct {
 func newRegisters(c *common) *registers {
 	r := &registers{c: c, width: 80, height: 20}
 	kit := regKit{c: c, save: r.save}
-	r.sections = []regSection{newPurposesSection(kit), newRecipientsSection(kit)}
+	r.sections = []regSection{newPurposesSection(kit), newRecipientsSection(kit), newBreachesSection(kit)}
 	r.curs = make([]cursor, len(r.sections))
 	return r
 }
@@ -140,6 +140,33 @@ func (r *registers) Help() []key.Binding {
 		out = append(out, a.key)
 	}
 	return append(out, k.NextSection, k.PrevSection, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End)
+}
+
+// regOpenMsg opens a section of screen 7 on a row (its regSection.id, ""
+// none): the dashboard's urgent breach, a checklist item's fix. It follows
+// a switchMsg to the screen (openRegister).
+type regOpenMsg struct {
+	section string // sectionName: purposes, recipients, breaches
+	id      string
+}
+
+// openRegister moves to screen 7 and opens section there, on the row id.
+func openRegister(section, id string) tea.Cmd {
+	return tea.Sequence(func() tea.Msg { return switchMsg{to: tabRegisters} },
+		func() tea.Msg { return regOpenMsg{section: section, id: id} })
+}
+
+// sectionName names a section for regOpenMsg.
+func sectionName(s regSection) string {
+	switch s.(type) {
+	case *purposesSection:
+		return "purposes"
+	case *recipientsSection:
+		return "recipients"
+	case *breachesSection:
+		return "breaches"
+	}
+	return s.title()
 }
 
 // regReadMsg carries what the sections read; regDoneMsg ends a change.
@@ -218,6 +245,25 @@ func (r *registers) Update(msg tea.Msg) tea.Cmd {
 		// under it.
 		r.formErr = msg.what + ": " + msg.err.Error()
 		return r.openForm(msg.build)
+	case regOpenMsg:
+		for i, s := range r.sections {
+			if sectionName(s) == msg.section {
+				r.active = i
+			}
+		}
+		r.detail = nil
+		if msg.id != "" {
+			// Landed on now when it is listed already, and again once the
+			// reload the switch asked for has read it.
+			r.focus = msg.id
+			s := r.section()
+			for i := range s.len() {
+				if s.id(i) == msg.id {
+					r.curs[r.active].sel = i
+				}
+			}
+		}
+		return nil
 	case changedMsg:
 		return r.load()
 	case switchMsg:

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -382,27 +383,45 @@ breach notify ID --none --reason TEXT.`,
 }
 
 func (a *app) breachInformCommand() *cobra.Command {
-	var at, reason string
-	var none bool
+	var at, reason, out string
+	var none, letters bool
 	cmd := &cobra.Command{
-		Use:   "inform ID [--at TIME] | inform ID --none --reason TEXT",
-		Short: "Record that the people were told of a breach, or why not (Art. 34)",
+		Use:   "inform ID [--at TIME] | inform ID --none --reason TEXT | inform ID --letters [--out DIR]",
+		Short: "Record that the people were told of a breach, or why not; or write their letters (Art. 34)",
 		Long: `breach inform records that the people concerned were told of the breach
 (--at, default now). A high-risk breach needs this or, with --none --reason,
 the reason of Art. 34(3) not to: the data was unintelligible to others
 (encrypted), later measures removed the high risk, or telling each person
-would take disproportionate effort (a public notice instead).`,
+would take disproportionate effort (a public notice instead).
+
+With --letters it writes the notice to each person instead (Art. 34(2)):
+one letter per contact the breach's query matches (erased contacts are
+skipped), in the person's language, as letter-B2-C12-DATE.txt and, for a
+person with an address, an .eml draft to send, into --out DIR (default the
+current directory; over SSH the exports directory). The files are
+registered on each contact, so erasing the person deletes them. Writing
+them does not record the people as told: once the letters went out, run
+breach inform ID --at TIME.`,
 		Args: exactArgs(1, "a breach id (e.g. B2)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseBreachID(args[0])
 			if err != nil {
 				return err
 			}
+			if letters && (none || at != "" || reason != "") {
+				return usagef("--letters writes the letters: it takes --out only (record the people as told afterwards with --at)")
+			}
+			if !letters && out != "" {
+				return usagef("--out goes with --letters")
+			}
 			if none && at != "" {
 				return usagef("--none records why the people are not told: it takes --reason, not --at")
 			}
 			if !none && reason != "" {
 				return usagef("--reason goes with --none (the reason of Art. 34(3) not to tell the people)")
+			}
+			if letters {
+				return a.breachLetters(id, out)
 			}
 			return a.withStore(func(s *store.Store) error {
 				b, err := s.Breach(id)
@@ -435,7 +454,32 @@ would take disproportionate effort (a public notice instead).`,
 	f.StringVar(&at, "at", "", "when the people were told (default now): YYYY-MM-DDTHH:MM in the desk's time zone, or RFC 3339")
 	f.BoolVar(&none, "none", false, "the people are not told (needs --reason, Art. 34(3))")
 	f.StringVar(&reason, "reason", "", "with --none: the reason of Art. 34(3)")
+	f.BoolVar(&letters, "letters", false, "write the notice to each person of the breach's query, in their language (Art. 34(2)), as .txt and .eml drafts")
+	f.StringVar(&out, "out", "", "with --letters: the folder to write them in (made if missing; default the current directory)")
 	return cmd
+}
+
+// breachLetters writes the notices of breach id to its people (desk.BreachLetters).
+func (a *app) breachLetters(id gdpr.BreachID, out string) error {
+	dir := a.outputDir()
+	if out != "" {
+		var err error
+		if dir, err = a.outputPath(out); err != nil {
+			return err
+		}
+	}
+	return a.withStore(func(s *store.Store) error {
+		res, err := desk.BreachLetters(s, desk.BreachLettersRequest{Operator: a.operatorName(), Breach: id, Dir: dir, DataDir: s.Dir(), Now: a.now()})
+		if errors.Is(err, desk.ErrBreachNoQuery) {
+			return usageError{err}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, res.Summary()+".")
+		fmt.Fprintf(a.stdout, "Once they went out, record it: breach inform %s --at TIME.\n", id)
+		return nil
+	})
 }
 
 func (a *app) breachDraftCommand() *cobra.Command {

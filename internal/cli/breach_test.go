@@ -241,3 +241,47 @@ func TestBreachDraftWritesTheNoticeArt33(t *testing.T) {
 		t.Errorf("show of a missing breach: exit %d, want 1", r.code)
 	}
 }
+
+// Art. 34(2): breach inform --letters writes one notice per person of the
+// breach's query into --out, in the person's language; a breach without a
+// query is a usage error that says why; the people are not recorded as
+// told by writing letters.
+func TestBreachInformLetters(t *testing.T) {
+	_, run := breachDir(t, "Europe/Berlin")
+	aware := time.Now().UTC().Add(-2 * time.Hour).Format(time.RFC3339)
+	bare := breachAdd(t, run, "--aware", aware, "--what", "a laptop was stolen", "--risk", "high")
+	r := run("breach", "inform", bare, "--letters")
+	if r.code != 2 || !strings.Contains(r.stderr, "no query naming the contacts") {
+		t.Fatalf("letters without a query: exit %d %s", r.code, r.stderr)
+	}
+	if r := run("breach", "inform", bare, "--letters", "--none"); r.code != 2 {
+		t.Errorf("--letters with --none: exit %d", r.code)
+	}
+	id := breachAdd(t, run, "--aware", aware, "--what", "orders copied", "--risk", "high", "--query", "country:DE")
+	out := filepath.Join(t.TempDir(), "letters")
+	// Without a sender, the letters are written and the drafts are not.
+	r = mustBreachRun(t, run, "breach", "inform", id, "--letters", "--out", out)
+	if !strings.Contains(r.stdout, "no controller email") {
+		t.Errorf("without a sender:\n%s", r.stdout)
+	}
+	if es, err := os.ReadDir(out); err != nil || len(es) != 1 {
+		t.Fatalf("folder %v %v, want the letter only", es, err)
+	}
+	mustBreachRun(t, run, "settings", "set", "controller-email", "privacy@shop.example")
+	out = filepath.Join(t.TempDir(), "letters")
+	r = mustBreachRun(t, run, "breach", "inform", id, "--letters", "--out", out)
+	if !strings.Contains(r.stdout, "to 1 people (de 1)") || !strings.Contains(r.stdout, "1 email drafts") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	es, err := os.ReadDir(out)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("folder %v %v, want a letter and a draft", es, err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, es[1].Name()))
+	if err != nil || !strings.Contains(string(b), "Sicherheitsvorfall") || !strings.Contains(string(b), "orders copied") {
+		t.Errorf("%s: %v\n%s", es[1].Name(), err, b)
+	}
+	if b := findBreach(t, breachList(t, run), id); !b.InformPending {
+		t.Error("writing letters recorded the people as told")
+	}
+}

@@ -2,14 +2,17 @@ package desk
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/gdprdesk/gdprdesk/assets"
 	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/store"
 )
 
 // BreachStore is what the breach register's use cases read and change;
@@ -202,4 +205,216 @@ func renderBreachNotice(b gdpr.Breach, st gdpr.Settings, now time.Time) (string,
 		return "", fmt.Errorf("breach notice %s: %w", b.ID, err)
 	}
 	return out.String(), nil
+}
+
+// BreachLetterStore is what writing the notices of a breach to the people
+// reads and records; *store.Store satisfies it.
+type BreachLetterStore interface {
+	BreachStore
+	Contacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
+	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+}
+
+// BreachLettersRequest says whose breach to write the notices of, and where.
+type BreachLettersRequest struct {
+	Operator string
+	Breach   gdpr.BreachID
+	// Dir is where the letters are written, letter-B2-C12-DATE.txt and
+	// .eml (numbered when that exists); "" is the current directory. It
+	// is made (0700) when missing.
+	Dir string
+	// Templates are the embedded templates (nil: assets.FS); DataDir's
+	// templates/letters override them ("" none).
+	Templates fs.FS
+	DataDir   string
+	Now       time.Time
+}
+
+// BreachLettersResult counts what BreachLetters wrote. Paths are not
+// kept: a breach may concern many people, and a path names a contact.
+type BreachLettersResult struct {
+	Letters  int            // people written to (a .txt each)
+	Drafts   int            // of whom with an email draft (.eml)
+	NoEmail  int            // of whom without an address: the text only
+	Skipped  int            // erased contacts the query matched: no letter
+	NoSender bool           // the settings name no sender: no email drafts
+	ByLang   map[string]int // letters per language
+	Dir      string         // where they are
+	Breach   gdpr.Breach
+	Matching int64 // contacts the query matched when the run began
+}
+
+// ErrBreachNoQuery is BreachLetters on a breach that does not say whom it
+// concerns: the letters need the contacts, named by the breach's query.
+var ErrBreachNoQuery = errors.New("the breach has no query naming the contacts concerned, so there is no one to write to: " +
+	"record one (breach edit ID --query …, or c on the breach in the registers screen), then write the letters")
+
+// breachLettersChunk is how many letters are written and then recorded
+// in one transaction.
+const breachLettersChunk = 200
+
+// BreachLetters writes the notice of a breach to each person it concerns
+// (Art. 34(2)): the contacts matching the breach's query that are not
+// erased, each in their language (gdpr.LetterLanguage: the contact's, else
+// their country's, else the settings' default), as text and, for a person
+// with an address, an email draft to send. The files hold the person's
+// data: each chunk of letters is registered on its contacts (store/files.go)
+// with its audit entries in one transaction, so erasing a person deletes
+// their letter; when a record fails, that chunk's files are removed. It
+// does not record that the people were told: that is done when the
+// letters went out (InformBreach).
+func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersResult, error) {
+	out := BreachLettersResult{ByLang: map[string]int{}, Dir: in.Dir}
+	b, err := s.Breach(in.Breach)
+	if err != nil {
+		return out, err
+	}
+	out.Breach = b
+	if strings.TrimSpace(b.Query) == "" {
+		return out, fmt.Errorf("%s: %w", b.ID, ErrBreachNoQuery)
+	}
+	parsed, err := gdpr.ParseQuery(b.Query)
+	if err != nil {
+		return out, fmt.Errorf("%s: the breach's query: %w", b.ID, err)
+	}
+	st, err := s.Settings()
+	if err != nil {
+		return out, fmt.Errorf("read the settings: %w", err)
+	}
+	q := parsed.Resolve(st)
+	if out.Matching, err = s.Count(q); err != nil {
+		return out, fmt.Errorf("count the contacts of %s: %w", b.ID, err)
+	}
+	if out.Matching == 0 {
+		return out, fmt.Errorf("%s: no contact matches the breach's query (%s): no letter to write", b.ID, b.Query)
+	}
+	if in.Dir != "" {
+		if err := os.MkdirAll(in.Dir, 0o700); err != nil {
+			return out, fmt.Errorf("make the letters' folder: %w", err)
+		}
+	}
+	loc := st.Location(time.UTC)
+	aware := b.AwareAt.In(loc).Format(time.DateOnly)
+	from := senderOf(st)
+	out.NoSender = from.Address == ""
+	var after store.Cursor
+	for {
+		page, err := s.Contacts(q, after, breachLettersChunk)
+		if err != nil {
+			return out, fmt.Errorf("read the contacts of %s: %w", b.ID, err)
+		}
+		var chunk []store.BreachLetter
+		var paths []string
+		undo := func(err error) (BreachLettersResult, error) {
+			for _, p := range paths {
+				os.Remove(p)
+			}
+			return out, err
+		}
+		var n, drafts, noEmail int
+		langs := map[string]int{}
+		for _, c := range page.Contacts {
+			if c.Status == gdpr.ContactAnonymized {
+				out.Skipped++
+				continue
+			}
+			d := BreachLetterData(c, st, "", in.Now)
+			d.BreachWhat, d.BreachAware, d.BreachConsequences, d.BreachMeasures = b.What, aware, b.Consequences, b.Measures
+			subject, body, err := ExecuteLetter(in.Templates, in.DataDir, d)
+			if err != nil {
+				return undo(err)
+			}
+			text := []byte("Subject: " + subject + "\n\n" + body)
+			base := fmt.Sprintf("letter-%s-%s-%s", b.ID, c.ID, in.Now.In(loc).Format(time.DateOnly))
+			path, err := writeUnique(in.Dir, base, ".txt", text)
+			if err != nil {
+				return undo(err)
+			}
+			paths = append(paths, path)
+			f, err := registered(store.FileLetter, "txt", path, text)
+			if err != nil {
+				return undo(err)
+			}
+			files := []store.WrittenFile{f}
+			if d.Email != "" && !out.NoSender {
+				l := Letter{Kind: gdpr.LetterBreach, Lang: d.Lang, Subject: subject, Body: body, Data: d,
+					From: from, To: mailAddress(d.Name, d.Email)}
+				eml, err := l.EML(in.Now)
+				if err != nil {
+					return undo(err)
+				}
+				emlPath := strings.TrimSuffix(path, ".txt") + ".eml"
+				if err := createNew(emlPath, eml); err != nil {
+					return undo(err)
+				}
+				paths = append(paths, emlPath)
+				if f, err = registered(store.FileEmailDraft, "eml", emlPath, eml); err != nil {
+					return undo(err)
+				}
+				files = append(files, f)
+				drafts++
+			} else if d.Email == "" {
+				noEmail++
+			}
+			chunk = append(chunk, store.BreachLetter{Contact: c.ID, Lang: d.Lang, Files: files})
+			langs[d.Lang]++
+			n++
+		}
+		if len(chunk) > 0 {
+			if err := s.RecordBreachLetters(in.Operator, b.ID, chunk); err != nil {
+				return undo(fmt.Errorf("record the letters of %s (the %d of this chunk were removed; %d written before are kept and recorded): %w",
+					b.ID, n, out.Letters, err))
+			}
+		}
+		out.Letters, out.Drafts, out.NoEmail = out.Letters+n, out.Drafts+drafts, out.NoEmail+noEmail
+		for k, v := range langs {
+			out.ByLang[k] += v
+		}
+		if !page.More {
+			break
+		}
+		after = page.Next
+	}
+	if out.Letters == 0 {
+		return out, fmt.Errorf("%s: every contact the query matches is erased: no letter to write", b.ID)
+	}
+	return out, nil
+}
+
+// Summary says in one line what BreachLetters wrote, for the command line
+// and the status line: counts and the folder, no names.
+func (r BreachLettersResult) Summary() string {
+	var langs []string
+	for _, l := range gdpr.LetterLanguages() {
+		if n := r.ByLang[l]; n > 0 {
+			langs = append(langs, fmt.Sprintf("%s %d", l, n))
+		}
+	}
+	dir := r.Dir
+	if dir == "" {
+		dir = "."
+	}
+	s := fmt.Sprintf("Wrote the notice of %s to %d people (%s) in %s: %d email drafts to send", r.Breach.ID, r.Letters,
+		strings.Join(langs, ", "), dir, r.Drafts)
+	if r.NoSender {
+		s += " (none: the settings have no controller email to send from; fill it in under Settings and write them again)"
+	} else if r.NoEmail > 0 {
+		s += fmt.Sprintf(", %d letters to post (no address)", r.NoEmail)
+	}
+	if r.Skipped > 0 {
+		s += fmt.Sprintf("; %d erased contacts skipped", r.Skipped)
+	}
+	return s
+}
+
+// WriteBreachNotice writes the draft notification to the authority
+// (BreachNotice, Art. 33(3)) into dir under a new name,
+// breach-B2-authority-DATE.txt (numbered when that exists; "" is the
+// current directory), and returns its path.
+func WriteBreachNotice(s BreachStore, id gdpr.BreachID, dir string, now time.Time) (string, error) {
+	text, err := BreachNotice(s, id, now)
+	if err != nil {
+		return "", err
+	}
+	return writeUnique(dir, fmt.Sprintf("breach-%s-authority-%s", id, now.UTC().Format(time.DateOnly)), ".txt", []byte(text))
 }
