@@ -74,6 +74,9 @@ func (p Purpose) Validate() error {
 	if p.RetentionDays < 0 {
 		return fmt.Errorf("purpose %s: retention days cannot be negative", p.Name)
 	}
+	if p.Balancing != nil {
+		return CheckBalancing(p, p.Balancing)
+	}
 	return nil
 }
 

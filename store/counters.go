@@ -146,6 +146,15 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 		return snap, err
 	}
 	snap.Settings, snap.PolicyVersions, snap.Recipients = settings, len(policies), recipients
+	// The registers of SPEC §10 (ropa-complete, lia-recorded, dpia-screened).
+	if snap.Purposes, err = s.Purposes(); err != nil {
+		return snap, err
+	}
+	if d, ok, err := s.DPIAScreening(); err != nil {
+		return snap, err
+	} else if ok {
+		snap.DPIA = &d
+	}
 	_, snap.ConsentWordingInForce = gdpr.InForce(policies, gdpr.PolicyConsent, s.now())
 	snap.RuledSource = map[string]bool{}
 	for _, r := range rules {

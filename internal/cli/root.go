@@ -141,6 +141,7 @@ the terminal UI on your data directory.`,
 		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(), a.contactCommand(),
 		a.restrictCommand(), a.holdCommand(), a.settingsCommand(), a.purposeCommand(), a.recipientCommand(),
 		a.keyCommand())
+	root.AddCommand(a.dpiaCommand())
 	return root
 }
 
