@@ -66,7 +66,7 @@ type ROPARow struct {
 	Recipients       []ROPARecipient     `json:"recipients"`
 	TransfersNote    string              `json:"transfers_note,omitempty"` // the purpose's own words on transfers
 	Retention        string              `json:"retention"`
-	RetentionDays    int                 `json:"retention_days,omitempty"`
+	RetentionDays    int                 `json:"retention_days"`
 	Security         string              `json:"security"`
 	Balancing        *gdpr.BalancingTest `json:"balancing,omitempty"` // legitimate interests only
 }
@@ -205,7 +205,8 @@ func orDash(s string) string {
 
 // headerRows are the block above the purposes (Art. 30(1)(a)): a title,
 // then a row each for the controller, the representative and the DPO —
-// label, name, postal address, email — and the time it was written.
+// label, name, postal address, email — the time it was written, and a
+// line that introduces the purposes.
 func (r ROPA) headerRows() [][]string {
 	person := func(label string, p gdpr.Person, note string) []string {
 		if !p.Filled() && note != "" {
@@ -219,6 +220,9 @@ func (r ROPA) headerRows() [][]string {
 		person("EU representative (Art. 27)", r.Representative, r.RepresentativeNote),
 		person("Data Protection Officer (Art. 37)", r.DPO, ""),
 		{"Written", r.GeneratedAt.Format(time.RFC3339), "", ""},
+		// Not empty: CSV readers skip an empty line, and the rows must
+		// stay where ROPAHeaderRow says in every format.
+		{"Processing activities (Art. 30(1)(b)–(g)): one row per purpose below"},
 	}
 }
 
@@ -234,14 +238,14 @@ func WriteROPAJSON(w io.Writer, r ROPA) error {
 }
 
 // WriteROPACSV writes the record as one CSV table: the header block of
-// headerRows (five rows of four cells: title, controller, representative,
-// DPO, time written), an empty row, the column row of ropaColumns, then one
-// row per purpose. Every cell is neutralized (Neutralize), since people
+// headerRows (rows 1–5 of four cells: title, controller, representative,
+// DPO, time written; row 6 a line introducing the purposes), the column
+// row of ropaColumns (row ROPAHeaderRow), then one row per purpose. Every cell is neutralized (Neutralize), since people
 // open it in a spreadsheet.
 func WriteROPACSV(w io.Writer, r ROPA) error {
 	cw := csv.NewWriter(w)
 	rows := r.headerRows()
-	rows = append(rows, []string{""}, ropaColumns)
+	rows = append(rows, ropaColumns)
 	for _, p := range r.Purposes {
 		rows = append(rows, p.cells())
 	}
@@ -265,11 +269,11 @@ func WriteROPACSV(w io.Writer, r ROPA) error {
 const ropaSheet = "Records of processing"
 
 // ROPAHeaderRow is the row of the workbook (and of the CSV) that names the
-// columns of the purposes: after the header block and an empty row.
+// columns of the purposes, below the header block.
 const ROPAHeaderRow = 7
 
 // WriteROPAXLSX writes the record as a workbook of one sheet in the CSV's
-// layout: the header block in rows 1–5 (labels bold), the column row at
+// layout: the header block in rows 1–6 (labels bold), the column row at
 // ROPAHeaderRow (bold, shaded, frozen), one row per purpose below. Every
 // text is a string cell holding the exact value.
 func WriteROPAXLSX(w io.Writer, r ROPA) error {

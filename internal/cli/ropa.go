@@ -29,8 +29,8 @@ retention in words and in days (f), the security measures (g), and for a
 purpose on legitimate interests its balancing test.
 
 The CSV has the same layout as the workbook: rows 1–5 the header block
-(label, name, address, email), row 6 empty, row 7 the column names, then one
-row per purpose; a cell a spreadsheet would run as a formula gets a leading
+(label, name, address, email), row 6 a line introducing the purposes, row 7
+the column names, then one row per purpose; a cell a spreadsheet would run as a formula gets a leading
 '. The JSON (schema gdprdesk.ropa/v1) holds the same values exactly. The
 file must not exist yet.`,
 		Args: exactArgs(0, "no arguments"),
