@@ -454,6 +454,10 @@ func SweepRetention(ctx context.Context, s RetentionStore, o RetentionOptions) (
 		return nil
 	}
 	err = walkRetention(ctx, s, purposes, now, func(c *gdpr.Contact, lapsed []gdpr.Lapse) error {
+		if err := ctx.Err(); err != nil {
+			// Between chunks: what was erased stays erased.
+			return fmt.Errorf("retention sweep stopped after %d erased; run it again to finish: %w", rep.Erased, err)
+		}
 		rep.Candidates++
 		for _, l := range lapsed {
 			rep.ByPurpose[l.Purpose]++
