@@ -36,11 +36,11 @@ func TestChecklistItems(t *testing.T) {
 		{"dpo", SectionAccountability, true},
 		{"cdso", SectionAccountability, true},
 		{"eu-rep", SectionAccountability, true},
-		{"dpa-each-processor", SectionAccountability, true},
 		{"ropa-complete", SectionAccountability, true},
 		{"transfers-safeguarded", SectionAccountability, true},
 		{"lia-recorded", SectionAccountability, true},
 		{"dpia-screened", SectionAccountability, true},
+		{"dpa-each-processor", SectionAccountability, true},
 		{"roles-in-policy", SectionAccountability, false},
 	}
 	for _, w := range want {

@@ -141,11 +141,6 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 	if err != nil {
 		return snap, err
 	}
-	recipients, err := s.Recipients()
-	if err != nil {
-		return snap, err
-	}
-	snap.Settings, snap.PolicyVersions, snap.Recipients = settings, len(policies), recipients
 	// The registers of SPEC §10 (ropa-complete, lia-recorded, dpia-screened).
 	if snap.Purposes, err = s.Purposes(); err != nil {
 		return snap, err
@@ -155,6 +150,11 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 	} else if ok {
 		snap.DPIA = &d
 	}
+	recipients, err := s.Recipients()
+	if err != nil {
+		return snap, err
+	}
+	snap.Settings, snap.PolicyVersions, snap.Recipients = settings, len(policies), recipients
 	_, snap.ConsentWordingInForce = gdpr.InForce(policies, gdpr.PolicyConsent, s.now())
 	snap.RuledSource = map[string]bool{}
 	for _, r := range rules {

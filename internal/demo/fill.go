@@ -46,13 +46,13 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 			return fmt.Errorf("demo purposes: %w", err)
 		}
 	}
+	if err := s.SaveDPIAScreening(op, d.DPIA()); err != nil {
+		return fmt.Errorf("demo DPIA screening: %w", err)
+	}
 	for _, r := range d.Recipients() {
 		if err := s.SaveRecipient(op, r); err != nil {
 			return fmt.Errorf("demo recipients: %w", err)
 		}
-	}
-	if err := s.SaveDPIAScreening(op, d.DPIA()); err != nil {
-		return fmt.Errorf("demo DPIA screening: %w", err)
 	}
 	for _, r := range d.SourceRules() {
 		if err := s.SetSourceRule(op, r); err != nil {
