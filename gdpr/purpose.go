@@ -75,12 +75,8 @@ func (p Purpose) Validate() error {
 		return fmt.Errorf("purpose %s: retention days cannot be negative", p.Name)
 	}
 	if p.Balancing != nil {
-		// Only a purpose on legitimate interests carries a balancing
-		// test; an incomplete one may be stored (lia-recorded names it),
-		// a new one is recorded whole (CheckBalancing).
-		if p.Basis != BasisLegitimateInterests {
-			return CheckBalancing(p, p.Balancing)
-		}
+		// Whether a test may be recorded is asked when it is recorded
+		// (BalancingAllowed, CheckBalancing); here only its words.
 		b := p.Balancing
 		for _, f := range []struct{ name, v string }{{"interest", b.Interest}, {"necessity", b.Necessity}, {"balance", b.Balance}, {"outcome", b.Outcome}} {
 			if err := checkNote("purpose "+p.Name+" balancing test "+f.name, f.v, MaxFieldLen); err != nil {

@@ -128,11 +128,23 @@ func (b *BalancingTest) Validate() error {
 // person's interests (Art. 6(1)(f)); every other basis stands on its own
 // ground, and a test recorded there would suggest otherwise.
 func CheckBalancing(p Purpose, b *BalancingTest) error {
-	if p.Basis != BasisLegitimateInterests {
-		return fmt.Errorf("purpose %s is on %s, not legitimate interests: a balancing test belongs only to a purpose on legitimate interests (Art. 6(1)(f))", p.Name, p.Basis)
+	if err := BalancingAllowed(p); err != nil {
+		return err
 	}
 	if err := b.Validate(); err != nil {
 		return fmt.Errorf("purpose %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// BalancingAllowed says whether a balancing test may be recorded on the
+// purpose at all: only on legitimate interests (Art. 6(1)(f)). A test
+// recorded before the basis changed stays as history; lia-recorded and the
+// records of processing read it only while the basis is legitimate
+// interests.
+func BalancingAllowed(p Purpose) error {
+	if p.Basis != BasisLegitimateInterests {
+		return fmt.Errorf("purpose %s is on %s, not legitimate interests: a balancing test belongs only to a purpose on legitimate interests (Art. 6(1)(f))", p.Name, p.Basis)
 	}
 	return nil
 }

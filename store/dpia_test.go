@@ -72,4 +72,15 @@ func TestBalancingTestDatedArt6_1f(t *testing.T) {
 	if err := s.SavePurpose("owner", contract); err == nil {
 		t.Error("a balancing test was stored on a contract purpose")
 	}
+	// A basis changed away keeps the test as it was, as history (the
+	// checklist and the records of processing no longer read it).
+	moved, _ := s.Purpose("support")
+	moved.Basis = gdpr.BasisContract
+	if err := s.SavePurpose("owner", moved); err != nil {
+		t.Errorf("changing the basis of a weighed purpose: %v", err)
+	}
+	moved.Balancing = &gdpr.BalancingTest{Interest: "i", Necessity: "n", Balance: "b", Outcome: "failed"}
+	if err := s.SavePurpose("owner", moved); err == nil {
+		t.Error("a new balancing test was recorded on a contract purpose")
+	}
 }

@@ -73,6 +73,9 @@ func (s *Store) SavePurpose(operator string, p gdpr.Purpose) error {
 		p.UpdatedAt, p.UpdatedBy = t.now, t.operator
 		weighed := balancingChanged(old.Balancing, p.Balancing)
 		if weighed {
+			if err := gdpr.BalancingAllowed(p); err != nil {
+				return err
+			}
 			// A balancing test (Art. 6(1)(f)) is dated and signed by
 			// whoever records it, unless it comes with its own date.
 			b := *p.Balancing
