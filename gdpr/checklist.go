@@ -75,6 +75,12 @@ func Checklist() []Item {
 		{ID: "dpo", Section: SectionAccountability, Title: "Data Protection Officer appointed", Explain: "Named with a contact address. Required (Art. 37(1)) for public bodies and where your core activities are large-scale regular monitoring of people or large-scale special-category or criminal data; otherwise mark n/a with that reason.", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "cdso", Section: SectionAccountability, Title: "Data security officer appointed", Explain: "Someone is responsible for keeping the data secure. Good practice, not a legal duty: it does not count toward readiness.", InApp: true, Auto: true, Fix: "settings", GoodPractice: true},
 		{ID: "eu-rep", Section: SectionAccountability, Title: "EU representative appointed", Explain: "A business established outside the EU/EEA names a representative inside it (Art. 27); n/a for one established inside.", InApp: true, Auto: true, Fix: "settings"},
+		// The registers of SPEC §10: records of processing, transfers,
+		// balancing tests, DPIA screening (gdpr/ropa.go, gdpr/dpia.go).
+		{ID: "ropa-complete", Section: SectionAccountability, Title: "Records of processing complete", Explain: "Every purpose in the register says what it is, on which basis, about whom, which data, how long it is kept and how it is secured (Art. 30(1)).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "transfers-safeguarded", Section: SectionAccountability, Title: "Every transfer outside the EEA safeguarded", Explain: "Each recipient in a third country has its transfer ground recorded: adequacy, standard contractual clauses with their date, binding corporate rules or a derogation (Art. 44–46, 49).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "lia-recorded", Section: SectionAccountability, Title: "Balancing test for each legitimate interest", Explain: "Every purpose on legitimate interests has its balancing test written down: the interest, why the processing is necessary, the balance, the outcome (Art. 6(1)(f)).", InApp: true, Auto: true, Fix: "settings"},
+		{ID: "dpia-screened", Section: SectionAccountability, Title: "DPIA screening recorded", Explain: "Your processing was screened against the nine criteria of the EDPB guidelines, with the outcome: a DPIA needed or not, and why (Art. 35).", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "dpa-each-processor", Section: SectionAccountability, Title: "Data-processing agreement with each processor", Explain: "Every processor in the recipients register has a signed data-processing agreement, with its date (Art. 28(3)).", InApp: true, Auto: true, Fix: "settings"},
 		{ID: "breaches-documented", Section: SectionAccountability, Title: "Every breach documented, and notified in time", Explain: "Each personal data breach is in the breach register; none is past its 72 hours without a notification to the authority or a recorded reason (Art. 33(1), 33(5)).", InApp: true, Auto: true, Fix: "registers:breaches"},
 		{ID: "roles-in-policy", Section: SectionAccountability, Title: "Roles named in the privacy policy", Explain: "The policy names the controller, the DPO and how to reach them.", InApp: false},
@@ -118,6 +124,11 @@ type Snapshot struct {
 	// Completed rectification/erasure requests that record no notification
 	// although recipients are configured.
 	UnnotifiedClosures int64
+	// The registers of SPEC §10: the purposes (ropa-complete,
+	// lia-recorded) and the DPIA screening, nil when none is recorded
+	// (dpia-screened).
+	Purposes []Purpose
+	DPIA     *DPIAScreening
 	// Recipients is the recipients register (dpa-each-processor).
 	Recipients []Recipient
 	// Erased counts the erased contacts (anonymized, or erased except
@@ -205,6 +216,14 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 		return filled(s.Settings.CDSO, "security officer"), true
 	case "eu-rep":
 		return euRep(s.Settings), true
+	case "ropa-complete":
+		return ropaComplete(s.Purposes), true
+	case "transfers-safeguarded":
+		return transfersSafeguarded(s.Recipients), true
+	case "lia-recorded":
+		return liaRecorded(s.Purposes), true
+	case "dpia-screened":
+		return dpiaScreened(s.DPIA), true
 	case "dpa-each-processor":
 		return dpaEachProcessor(s.Recipients), true
 	case "breaches-documented":

@@ -36,6 +36,10 @@ func TestChecklistItems(t *testing.T) {
 		{"dpo", SectionAccountability, true},
 		{"cdso", SectionAccountability, true},
 		{"eu-rep", SectionAccountability, true},
+		{"ropa-complete", SectionAccountability, true},
+		{"transfers-safeguarded", SectionAccountability, true},
+		{"lia-recorded", SectionAccountability, true},
+		{"dpia-screened", SectionAccountability, true},
 		{"dpa-each-processor", SectionAccountability, true},
 		{"roles-in-policy", SectionAccountability, false},
 	}
@@ -214,7 +218,11 @@ func goodSnapshot(now time.Time) Snapshot {
 		EUContacts:     10,
 
 		ConsentWordingInForce: true,
-		Recipients:            []Recipient{{Name: "Mailer", Role: RecipientProcessor, DPASignedAt: date(2025, 1, 2)}},
+		Recipients:            []Recipient{{Name: "Mailer", Role: RecipientProcessor, Country: "IE", DPASignedAt: date(2025, 1, 2)}},
+		// The registers of SPEC §10, complete.
+		Purposes: []Purpose{{Name: "orders", Description: "delivering orders", Basis: BasisContract, PeopleCategories: []string{"customers"},
+			DataCategories: []string{"identity"}, Retention: "2 years", Security: "two-factor login"}},
+		DPIA: &DPIAScreening{LargeScale: true, Outcome: DPIANotNeeded, At: now.AddDate(0, -1, 0)},
 	}
 }
 

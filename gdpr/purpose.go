@@ -74,6 +74,16 @@ func (p Purpose) Validate() error {
 	if p.RetentionDays < 0 {
 		return fmt.Errorf("purpose %s: retention days cannot be negative", p.Name)
 	}
+	if p.Balancing != nil {
+		// Whether a test may be recorded is asked when it is recorded
+		// (BalancingAllowed, CheckBalancing); here only its words.
+		b := p.Balancing
+		for _, f := range []struct{ name, v string }{{"interest", b.Interest}, {"necessity", b.Necessity}, {"balance", b.Balance}, {"outcome", b.Outcome}} {
+			if err := checkNote("purpose "+p.Name+" balancing test "+f.name, f.v, MaxFieldLen); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -109,6 +109,9 @@ const (
 	ActionStoreRepair   Action = "store.repair"
 )
 
+// ActionDPIAScreen records a DPIA screening (Art. 35, SPEC §10).
+const ActionDPIAScreen Action = "dpia.screen"
+
 // Phrase says what the action does, in the words of a refusal ("viewers
 // cannot …"). An action without words of its own is named by its audit
 // string.
@@ -146,6 +149,8 @@ func (a Action) Phrase() string {
 		return "change settings"
 	case ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
 		return "change the registers"
+	case ActionDPIAScreen:
+		return "record the DPIA screening"
 	case ActionChecklistSet:
 		return "change the checklist"
 	case ActionBreachAdd, ActionBreachEdit, ActionBreachNotify, ActionBreachInform:
@@ -177,6 +182,8 @@ func (a Action) adminOnly() bool {
 	case ActionContactAnonymize, ActionContactFilesErase, ActionContactRelease, ActionSettingsEdit, ActionPolicyAdd, ActionRuleSet, ActionRuleDelete,
 		ActionOperatorAdd, ActionOperatorRemove, ActionOperatorReplace, ActionKeysRotate, ActionSuppressionReadmit,
 		ActionSweepRecord, ActionChecklistSet, ActionPurposeSave, ActionRecipientSave, ActionRecipientDelete:
+		return true
+	case ActionDPIAScreen:
 		return true
 	}
 	return false

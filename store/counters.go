@@ -141,6 +141,15 @@ func (s *Store) Snapshot() (gdpr.Snapshot, error) {
 	if err != nil {
 		return snap, err
 	}
+	// The registers of SPEC §10 (ropa-complete, lia-recorded, dpia-screened).
+	if snap.Purposes, err = s.Purposes(); err != nil {
+		return snap, err
+	}
+	if d, ok, err := s.DPIAScreening(); err != nil {
+		return snap, err
+	} else if ok {
+		snap.DPIA = &d
+	}
 	recipients, err := s.Recipients()
 	if err != nil {
 		return snap, err

@@ -41,6 +41,7 @@ import (
 //	g/settings                        compliance settings
 //	pu/<name>                         purpose (records of processing, Art. 30)
 //	rc/<lower-case name>              recipient (processor, controller, joint)
+//	g/dpia                            the latest DPIA screening (Art. 35; dpia.go)
 //	f/<contact id><audit seq><n>      file written with the person's data, path sealed (files.go)
 //	br/<id>                           breach (Art. 33–34): clear times, counts, risk; texts sealed (breaches.go)
 //	ob/<id>                           outbox message: state and times; content, address and
@@ -69,6 +70,7 @@ var (
 	prefixCheck      = []byte("k/")
 	prefixOperator   = []byte("o/")
 	keySettings      = []byte("g/settings")
+	keyDPIA          = []byte("g/dpia")
 	prefixPurpose    = []byte("pu/")
 	prefixRecipient  = []byte("rc/")
 	prefixBreach     = []byte("br/")

@@ -71,6 +71,22 @@ func (s *Store) SavePurpose(operator string, p gdpr.Purpose) error {
 			}
 		}
 		p.UpdatedAt, p.UpdatedBy = t.now, t.operator
+		weighed := balancingChanged(old.Balancing, p.Balancing)
+		if weighed {
+			if err := gdpr.BalancingAllowed(p); err != nil {
+				return err
+			}
+			// A balancing test (Art. 6(1)(f)) is dated and signed by
+			// whoever records it, unless it comes with its own date.
+			b := *p.Balancing
+			if b.At.IsZero() {
+				b.At = t.now
+			}
+			if b.By == "" {
+				b.By = t.operator
+			}
+			p.Balancing = &b
+		}
 		if err := t.setJSON(purposeKey(p.Name), p); err != nil {
 			return err
 		}
@@ -78,9 +94,23 @@ func (s *Store) SavePurpose(operator string, p gdpr.Purpose) error {
 		if isNew {
 			detail = "added"
 		}
-		t.audit(gdpr.ActionPurposeSave, "purpose "+p.Name, detail+", basis "+string(p.Basis), nil, 0)
+		detail += ", basis " + string(p.Basis)
+		if weighed {
+			detail += "; balancing test recorded (Art. 6(1)(f))"
+		}
+		t.audit(gdpr.ActionPurposeSave, "purpose "+p.Name, detail, nil, 0)
 		return nil
 	})
+}
+
+// balancingChanged reports whether a purpose's balancing test is new or
+// its words changed.
+func balancingChanged(old, cur *gdpr.BalancingTest) bool {
+	if cur == nil {
+		return false
+	}
+	return old == nil || old.Interest != cur.Interest || old.Necessity != cur.Necessity ||
+		old.Balance != cur.Balance || old.Outcome != cur.Outcome
 }
 
 // Recipients returns the recipients register, by name.

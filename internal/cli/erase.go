@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -124,7 +125,7 @@ type sweepJSON struct {
 }
 
 func (a *app) sweepCommand() *cobra.Command {
-	var apply, asJSON, unknown bool
+	var apply, asJSON, unknown, retention bool
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "List, then with --apply erase, the contacts in scope that have no lawful basis",
@@ -140,12 +141,28 @@ sweep keeps what it did and running it again finishes the rest. Contacts with
 an unpaid balance or an open contract are skipped and listed. The time of a
 finished --apply is recorded for the checklist item basis-sweep. At a
 terminal, --apply asks for confirmation. (--include-unknown is no longer
-needed: contacts of unknown country are always included.)`,
+needed: contacts of unknown country are always included.)
+
+sweep --retention applies the retention schedule instead (SPEC §10): it
+lists the contacts whose every purpose has lapsed under the purpose's
+--retention-days, each with the purposes and the date each lapsed, and
+counts them by purpose. A purpose's clock runs from a withdrawn consent's
+withdrawal (at once when the purpose has no retention days), else from the
+latest consent given or the latest date the purpose's basis was recorded.
+A contact with any purpose still running, or one without retention days,
+is kept. Contacts with an open request, a restriction, a legal hold in force
+or an obligation are listed as skipped, with the reason; --apply erases the
+rest (audited, with the recipients to tell, Art. 19). It does not count as
+the sweep of contacts without a basis.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if retention {
+				return a.withStore(func(s *store.Store) error { return a.sweepRetention(cmd, s, apply, asJSON) })
+			}
 			return a.withStore(func(s *store.Store) error { return a.sweep(cmd, s, apply, asJSON) })
 		},
 	}
+	cmd.Flags().BoolVar(&retention, "retention", false, "apply the retention schedule: contacts whose every purpose has lapsed")
 	cmd.Flags().BoolVar(&apply, "apply", false, "anonymize them (irreversible)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	// Kept so that scripts which pass it still run: the sweep's set is the
@@ -230,6 +247,122 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	}
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(a.stdout, "  skipped %s: %s\n", sk.Contact, sk.Reason)
+	}
+	return nil
+}
+
+// retentionJSON is the retention sweep's report with --json; listing, the
+// candidates are streamed first, as sweepJSON's.
+type retentionJSON struct {
+	Applied      bool                      `json:"applied"`
+	Retention    bool                      `json:"retention"`
+	Contacts     []desk.RetentionCandidate `json:"contacts,omitempty"`
+	Candidates   int64                     `json:"candidates"`
+	ByPurpose    map[string]int64          `json:"by_purpose"`
+	Anonymized   int64                     `json:"anonymized"`
+	Skipped      []desk.SweepSkip          `json:"skipped"`
+	SkippedBy    map[string]int64          `json:"skipped_by"`
+	FilesDeleted int                       `json:"files_deleted,omitempty"`
+	DeleteByHand []string                  `json:"delete_by_hand,omitempty"`
+}
+
+func (a *app) sweepRetention(cmd *cobra.Command, s *store.Store, apply, asJSON bool) error {
+	o := desk.RetentionOptions{SweepOptions: desk.SweepOptions{Operator: a.operatorName(), Apply: apply, Now: a.now()}}
+	listed := 0
+	switch {
+	case asJSON && !apply:
+		out := a.jsonOut()
+		fmt.Fprint(out, `{"applied":false,"retention":true,"contacts":[`)
+		enc := json.NewEncoder(out)
+		o.Lapsed = func(c desk.RetentionCandidate) error {
+			if listed > 0 {
+				fmt.Fprint(out, ",")
+			}
+			listed++
+			return enc.Encode(c)
+		}
+	case !apply:
+		o.Lapsed = func(c desk.RetentionCandidate) error {
+			var ps []string
+			for _, l := range c.Lapsed {
+				ps = append(ps, l.Purpose+" ("+l.Ground+" "+l.Anchor.Format(time.DateOnly)+", lapsed "+l.Since.Format(time.DateOnly)+")")
+			}
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\tlapsed: %s", c.Contact.ID, dash(c.Contact.Name()), dash(c.Contact.Email), dash(c.Contact.Country), strings.Join(ps, "; "))
+			if len(c.Blockers) > 0 {
+				line += "\tkept: " + string(c.Blockers[0].Kind)
+			}
+			_, err := fmt.Fprintln(a.stdout, line)
+			return err
+		}
+	}
+	if apply && a.stdinTTY {
+		o.Confirm = func(n int64) error {
+			fmt.Fprintf(a.stdout, "Erase %s contacts whose every purpose has lapsed, for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
+			var answer string
+			fmt.Fscanln(a.stdin, &answer)
+			if answer != "yes" {
+				return errors.New("not confirmed; nothing was changed")
+			}
+			return nil
+		}
+	}
+	if apply && a.stderrTTY && !asJSON {
+		o.Progress = func(p desk.SweepProgress) {
+			a.progressf("\rretention sweep: %s erased", gdpr.Thousands(p.Erased))
+		}
+	}
+	rep, err := desk.SweepRetention(cmd.Context(), s, o)
+	if o.Progress != nil && rep.Erased > 0 {
+		fmt.Fprintln(a.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if !apply {
+			tail, err := json.Marshal(struct {
+				Candidates int64            `json:"candidates"`
+				ByPurpose  map[string]int64 `json:"by_purpose"`
+				Anonymized int64            `json:"anonymized"`
+				Skipped    []desk.SweepSkip `json:"skipped"`
+				SkippedBy  map[string]int64 `json:"skipped_by"`
+			}{rep.Candidates, rep.ByPurpose, 0, rep.Skipped, rep.SkippedBy})
+			if err != nil {
+				return err
+			}
+			// The tail's fields follow the streamed contacts in the same object.
+			fmt.Fprintf(a.rawOut, "],%s\n", tail[1:])
+			return nil
+		}
+		return a.writeJSON(retentionJSON{Applied: true, Retention: true, Candidates: rep.Candidates, ByPurpose: rep.ByPurpose,
+			Anonymized: rep.Erased, Skipped: rep.Skipped, SkippedBy: rep.SkippedBy,
+			FilesDeleted: len(rep.Files.Deleted), DeleteByHand: rep.Files.ByHand()})
+	}
+	if len(rep.ByPurpose) > 0 {
+		var by []string
+		for _, k := range slices.Sorted(maps.Keys(rep.ByPurpose)) {
+			by = append(by, fmt.Sprintf("%s %s", k, gdpr.Thousands(rep.ByPurpose[k])))
+		}
+		fmt.Fprintf(a.stdout, "By lapsed purpose: %s.\n", strings.Join(by, ", "))
+	}
+	if len(rep.SkippedBy) > 0 {
+		var by []string
+		for _, k := range slices.Sorted(maps.Keys(rep.SkippedBy)) {
+			by = append(by, fmt.Sprintf("%s %d", k, rep.SkippedBy[k]))
+		}
+		fmt.Fprintf(a.stdout, "Skipped by reason: %s.\n", strings.Join(by, ", "))
+	}
+	for _, sk := range rep.Skipped {
+		fmt.Fprintf(a.stdout, "  skipped %s: %s\n", sk.Contact, sk.Reason)
+	}
+	if !apply {
+		fmt.Fprintf(a.stdout, "%s contact(s) whose every purpose has lapsed; %s kept by a guard. Run with --apply to anonymize the rest.\n",
+			gdpr.Thousands(rep.Candidates), gdpr.Thousands(int64(len(rep.Skipped))))
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "Retention sweep done: %s anonymized, %d skipped.\n", gdpr.Thousands(rep.Erased), len(rep.Skipped))
+	for _, line := range rep.Files.Lines() {
+		fmt.Fprintln(a.stdout, line)
 	}
 	return nil
 }

@@ -43,7 +43,8 @@ func parseDate(flag, v string) (time.Time, error) {
 }
 
 func (a *app) purposeSaveCommand(add bool) *cobra.Command {
-	var basis, retention, categories, people, recipients, description string
+	var basis, retention, categories, people, recipients, description, security, transfers string
+	var interest, necessity, balance, outcome string
 	var marketing bool
 	var days int
 	use, short := "add NAME --basis BASIS", "Add a purpose"
@@ -98,6 +99,41 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 				if changed("description") {
 					p.Description = strings.TrimSpace(description)
 				}
+				if changed("security") {
+					p.Security = strings.TrimSpace(security)
+				}
+				if changed("transfers") {
+					p.Transfers = strings.TrimSpace(transfers)
+				}
+				// The balancing test (Art. 6(1)(f)): the parts given change,
+				// and the store dates and signs it anew.
+				weighed := false
+				var b gdpr.BalancingTest
+				if p.Balancing != nil {
+					b = *p.Balancing
+				}
+				for _, f := range []struct {
+					flag string
+					v    string
+					to   *string
+				}{{"interest", interest, &b.Interest}, {"necessity", necessity, &b.Necessity}, {"balance", balance, &b.Balance}, {"outcome", outcome, &b.Outcome}} {
+					if changed(f.flag) {
+						*f.to, weighed = strings.TrimSpace(f.v), true
+					}
+				}
+				dropped := false
+				switch {
+				case weighed:
+					b.At, b.By = time.Time{}, ""
+					if err := gdpr.CheckBalancing(p, &b); err != nil {
+						return usageError{err}
+					}
+					p.Balancing = &b
+				case p.Balancing != nil && p.Basis != gdpr.BasisLegitimateInterests:
+					// The basis changed away from legitimate interests:
+					// the test no longer belongs to the purpose.
+					p.Balancing, dropped = nil, true
+				}
 				if err := p.Validate(); err != nil {
 					return usageError{err}
 				}
@@ -109,6 +145,12 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 					verb = "added"
 				}
 				fmt.Fprintf(a.stdout, "purpose %s %s\n", p.Name, verb)
+				if weighed {
+					fmt.Fprintf(a.stdout, "balancing test recorded (Art. 6(1)(f)): %s\n", b.Outcome)
+				}
+				if dropped {
+					fmt.Fprintln(a.stdout, "its balancing test was removed: the purpose is no longer on legitimate interests")
+				}
 				return nil
 			})
 		},
@@ -122,6 +164,12 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 	f.StringVar(&people, "people", "", "categories of people, comma-separated (e.g. customers)")
 	f.StringVar(&recipients, "recipients", "", "recipients' names, comma-separated")
 	f.StringVar(&description, "description", "", "what the purpose is, in plain words")
+	f.StringVar(&security, "security", "", "security measures, in general terms (Art. 30(1)(g))")
+	f.StringVar(&transfers, "transfers", "", "transfers outside the EEA, in words (the recipients carry the safeguards)")
+	f.StringVar(&interest, "interest", "", "balancing test (legitimate interests only): the interest pursued")
+	f.StringVar(&necessity, "necessity", "", "balancing test: why the processing is necessary for it")
+	f.StringVar(&balance, "balance", "", "balancing test: how it weighs against the people's interests and rights")
+	f.StringVar(&outcome, "outcome", "", "balancing test: the outcome (e.g. passed, with an easy opt-out)")
 	return cmd
 }
 

@@ -136,6 +136,7 @@ the terminal UI on your data directory.`,
 	pf.StringVar(&a.dataFlag, "data", "", "data directory (default $GDPRDESK_DATA, else $XDG_DATA_HOME/gdprdesk, else ~/.local/share/gdprdesk)")
 	pf.StringVar(&a.operator, "operator", "", "who is working, for the audit log (default: your user name)")
 	pf.StringVar(&a.keyFile, "key-file", "", "encryption key of the data directory: 32 random bytes, or 64 hex digits, or base64 (default $GDPRDESK_KEY_FILE); a new directory is encrypted at rest")
+	root.AddCommand(a.dpiaCommand())
 	root.AddCommand(a.demoCommand(), a.importCommand(), a.exportCommand(), a.contactsCommand(), a.tagCommand(),
 		a.requestCommand(), a.anonymizeCommand(), a.sweepCommand(), a.readmitCommand(), a.checklistCommand(), a.auditCommand(),
 		a.serveCommand(), a.operatorCommand(), a.backupCommand(), a.restoreCommand(), a.consentCommand(), a.contactCommand(),

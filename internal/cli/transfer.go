@@ -73,5 +73,5 @@ ones (Art. 18, 21(3)). The file must not exist yet.`,
 	contacts.Flags().StringVarP(&query, "query", "q", "", "which contacts (default: all)")
 	contacts.Flags().StringVar(&out, "out", "", "file to write (required; must not exist)")
 	contacts.Flags().BoolVar(&marketing, "for-marketing", false, "only contacts who may receive marketing (marketing:yes)")
-	return parentCommand("export", "Write a person's access package or portability file, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts)
+	return parentCommand("export", "Write a person's access package or portability file, or contacts as CSV or XLSX", a.exportAccessCommand(), a.exportPortabilityCommand(), contacts, a.exportROPACommand())
 }

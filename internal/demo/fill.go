@@ -46,6 +46,9 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 			return fmt.Errorf("demo purposes: %w", err)
 		}
 	}
+	if err := s.SaveDPIAScreening(op, d.DPIA()); err != nil {
+		return fmt.Errorf("demo DPIA screening: %w", err)
+	}
 	for _, r := range d.Recipients() {
 		if err := s.SaveRecipient(op, r); err != nil {
 			return fmt.Errorf("demo recipients: %w", err)

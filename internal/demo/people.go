@@ -35,6 +35,10 @@ type Demo struct {
 	// objector is the number of the contact who objects to marketing, by
 	// an objection request (Requests), or 0.
 	objector int
+	// The retention schedule's guards (SPEC §10): a lapsed webinar
+	// attendee kept for a legal claim under a hold, and one whose access
+	// request is open (Requests), so sweep --retention skips both.
+	lapsedHeld, lapsedAsker int
 }
 
 type demoCountry struct {
@@ -134,7 +138,9 @@ const (
 // Purposes are the demo's records of processing: a marketing newsletter
 // and a webinar follow-up on consent, orders on contract, invoices kept
 // ten years by tax law, support enquiries on legitimate interests with
-// their balancing test.
+// their balancing test. The webinar's record lacks its security measures,
+// so ropa-complete has something to show; its six months' retention gives
+// the retention sweep (sweep --retention) lapsed attendees.
 func (d *Demo) Purposes() []gdpr.Purpose {
 	customers := []string{"customers"}
 	return []gdpr.Purpose{
@@ -150,16 +156,19 @@ func (d *Demo) Purposes() []gdpr.Purpose {
 			Description: "delivering orders, taking payment and handling returns", PeopleCategories: customers,
 			DataCategories: []string{"identity", "contact details", "postal address", "billing"},
 			Recipients:     []string{"PayWell", "ParcelGo GmbH", "TicketDesk Inc."}, Transfers: "United States (TicketDesk Inc., standard contractual clauses)",
-			Retention: "2 years after the order (returns and warranty)", RetentionDays: 730},
+			Retention: "2 years after the order (returns and warranty)", RetentionDays: 730,
+			Security: "payment data stays with the payment service; shop accounts behind two-factor login"},
 		{Name: PurposeInvoices, Basis: gdpr.BasisLegalObligation,
 			Description: "keeping invoices and accounting records", PeopleCategories: customers,
 			DataCategories: []string{"identity", "postal address", "company", "billing"}, Recipients: []string{"Steuerbüro Klein"},
-			Retention: "10 years (German tax law, §147 AO)", RetentionDays: 3653},
+			Retention: "10 years (German tax law, §147 AO)", RetentionDays: 3653,
+			Security: "accounting system with role-based access; encrypted backups"},
 		{Name: PurposeSupport, Basis: gdpr.BasisLegitimateInterests,
 			Description: "answering the questions you send us", PeopleCategories: []string{"customers", "prospects"},
 			DataCategories: []string{"identity", "contact details"}, Recipients: []string{"TicketDesk Inc."},
 			Transfers: "United States (TicketDesk Inc., standard contractual clauses)",
 			Retention: "2 years after the last enquiry", RetentionDays: 730,
+			Security: "helpdesk accounts behind two-factor login; tickets visible to support staff only",
 			Balancing: &gdpr.BalancingTest{Interest: "answering customers and prospects who write to us",
 				Necessity: "we cannot answer without the contact details and the question",
 				Balance:   "people who write to us expect an answer; only what they sent is used, and only for the answer",
@@ -187,6 +196,15 @@ func (d *Demo) Recipients() []gdpr.Recipient {
 			Country: "US", Purposes: []string{PurposeOrders, PurposeSupport}, DPASignedAt: day(2023, 9, 1),
 			Safeguard: gdpr.SafeguardSCC, SafeguardAt: day(2023, 9, 1)},
 	}
+}
+
+// DPIA is the demo's screening (Art. 35): one of the EDPB's nine criteria
+// met, so no DPIA is needed, and the reason is written down.
+func (d *Demo) DPIA() gdpr.DPIAScreening {
+	return gdpr.DPIAScreening{Matching: true, Outcome: gdpr.DPIANotNeeded,
+		Why: "one criterion of nine: the newsletter list is matched with order history; no profiling, " +
+			"no special categories, no monitoring, a few thousand customers — a DPIA is not likely required (EDPB WP248)",
+		Notes: "review when a new tool or purpose is added"}
 }
 
 // Settings are half filled in: controller in Berlin (established in
@@ -368,6 +386,16 @@ func (d *Demo) ruleBookCases(i int, c *gdpr.Contact) {
 	case d.objector == 0 && c.Source == "webform:newsletter" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 &&
 		c.CreatedAt.Before(d.now.AddDate(0, 0, -30)):
 		d.objector = i
+	case (d.lapsedHeld == 0 || d.lapsedAsker == 0) && c.Source == "webinar" && c.Status == gdpr.ContactActive && len(c.Consents) == 1 &&
+		c.Consents[0].Purpose == PurposeWebinar && c.CreatedAt.Before(d.now.AddDate(-1, 0, 0)):
+		// Their webinar follow-up lapsed long ago (six months).
+		if d.lapsedHeld == 0 {
+			d.lapsedHeld = i
+			c.Hold = &gdpr.Hold{Reason: "disputed refund of the webinar ticket: kept for the legal claim (Art. 17(3)(e))",
+				Until: gdpr.Day(d.now.AddDate(1, 0, 0)), Keep: gdpr.DefaultHoldKeep(), At: d.now.AddDate(0, 0, -20)}
+		} else {
+			d.lapsedAsker = i
+		}
 	}
 }
 
@@ -439,6 +467,14 @@ func (d *Demo) Requests(contacts int) []DemoRequest {
 		out = append(out, DemoRequest{Request: req, ContactNo: d.objector,
 			Steps:   []gdpr.RequestStatus{gdpr.StatusVerifying, gdpr.StatusInProgress, gdpr.StatusCompleted},
 			Outcome: "removed from every mailing list; no marketing from now on"})
+	}
+	// A lapsed webinar attendee asked what is still held on them: the
+	// request is open, so the retention sweep keeps them until it is
+	// answered (Art. 12(2)).
+	if d.lapsedAsker != 0 {
+		req := gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, gdpr.Day(d.now.AddDate(0, 0, -3)), nil)
+		req.Note = "asks what we still hold after the webinar"
+		out = append(out, DemoRequest{Request: req, ContactNo: d.lapsedAsker})
 	}
 	return out
 }

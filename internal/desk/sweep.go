@@ -292,6 +292,7 @@ type sweepRecipients struct {
 	names    []string
 	recorded int // how many of names the record holds
 	rec      gdpr.RequestID
+	note     string // the record's note; "" is the basis sweep's
 }
 
 func (w *sweepRecipients) page(cs []gdpr.Contact) {
@@ -322,7 +323,11 @@ func (w *sweepRecipients) record(s SweepStore, operator string) error {
 	names := slices.Clone(w.names)
 	slices.Sort(names)
 	if w.rec == 0 {
-		id, err := s.RecordControllerErasure(operator, 0, names, "erased by a sweep of the contacts in scope without a basis")
+		note := w.note
+		if note == "" {
+			note = "erased by a sweep of the contacts in scope without a basis"
+		}
+		id, err := s.RecordControllerErasure(operator, 0, names, note)
 		if err != nil {
 			return err
 		}
@@ -337,4 +342,199 @@ func (w *sweepRecipients) record(s SweepStore, operator string) error {
 		w.recorded = len(names)
 	}
 	return err
+}
+
+// RetentionStore is what a retention sweep reads and changes besides a
+// sweep's; *store.Store satisfies it.
+type RetentionStore interface {
+	SweepStore
+	ClearContacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
+	Contact(id gdpr.ContactID) (gdpr.Contact, error)
+	Requests(f store.RequestFilter) ([]gdpr.Request, error)
+	RecordRetentionSweep(operator string, anonymized int64) error
+}
+
+// RetentionCandidate is a contact whose every purpose has lapsed
+// (gdpr.RetentionLapsed), with the purposes, and the guards that keep it
+// now (none: it is erased by an applied sweep).
+type RetentionCandidate struct {
+	Contact  gdpr.Contact          `json:"contact"`
+	Lapsed   []gdpr.Lapse          `json:"lapsed"`
+	Blockers []gdpr.ErasureBlocker `json:"blockers,omitempty"`
+}
+
+// RetentionOptions say how a retention sweep runs: as a sweep (operator,
+// apply, clock, confirmation, progress), and Lapsed, when set, sees every
+// candidate in turn with its personal data, as it is read.
+type RetentionOptions struct {
+	SweepOptions
+	Lapsed func(RetentionCandidate) error
+}
+
+// RetentionReport is a sweep's report with the candidates counted by
+// lapsed purpose (a contact lapsed on two purposes counts under both).
+type RetentionReport struct {
+	SweepReport
+	ByPurpose map[string]int64
+}
+
+// SweepRetention applies the retention schedule (SPEC §10): it walks every
+// contact's clear fields page by page (no personal data is unsealed to
+// decide), lists those whose every purpose has lapsed
+// (gdpr.RetentionLapsed) and, with Apply, erases them in chunks through
+// the sweep's erasure path (store.AnonymizeMany, one Art. 19 record per
+// run) — except those the erasure guards keep (gdpr.ErasureBlockers: an
+// open request, a restriction, a legal hold; and an obligation,
+// Contact.Obligations), which are reported by reason, listing or not. A
+// finished applied run is audited (store.RecordRetentionSweep); it does
+// not count as the sweep of contacts without a basis.
+func SweepRetention(ctx context.Context, s RetentionStore, o RetentionOptions) (rep RetentionReport, err error) {
+	rep = RetentionReport{SweepReport: SweepReport{Applied: o.Apply, Skipped: []SweepSkip{}, SkippedBy: map[string]int64{}},
+		ByPurpose: map[string]int64{}}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	purposes, err := s.Purposes()
+	if err != nil {
+		return rep, fmt.Errorf("read the purposes: %w", err)
+	}
+	reqs, err := s.Requests(store.RequestFilter{})
+	if err != nil {
+		return rep, fmt.Errorf("read the requests: %w", err)
+	}
+	open := map[gdpr.ContactID][]gdpr.Request{}
+	for _, r := range reqs {
+		if r.Status.Open() && r.Contact != 0 {
+			open[r.Contact] = append(open[r.Contact], r)
+		}
+	}
+	told := &sweepRecipients{purposes: purposes, note: "erased by the retention sweep: every purpose of theirs had lapsed"}
+	if o.Apply {
+		if told.register, err = s.Recipients(); err != nil {
+			return rep, err
+		}
+	}
+	var total int64
+	if o.Apply && o.Confirm != nil {
+		// The count is asked before anything is erased: a pass that only
+		// reads.
+		err := walkRetention(ctx, s, purposes, now, func(c *gdpr.Contact, _ []gdpr.Lapse) error {
+			if len(retentionBlockers(c, open[c.ID], now)) == 0 {
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			return rep, err
+		}
+		if total > 0 {
+			if err := o.Confirm(total); err != nil {
+				return rep, err
+			}
+		}
+	}
+	var chunk []gdpr.Contact
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		ids := make([]gdpr.ContactID, len(chunk))
+		for i, c := range chunk {
+			ids[i] = c.ID
+		}
+		told.page(chunk)
+		if err := sweepChunk(s, o.Operator, ids, &rep.SweepReport, told); err != nil {
+			return err
+		}
+		chunk = chunk[:0]
+		if o.Progress != nil {
+			o.Progress(SweepProgress{Done: rep.Erased + int64(len(rep.Skipped)), Total: max(total, rep.Erased+int64(len(rep.Skipped))), Erased: rep.Erased})
+		}
+		return nil
+	}
+	err = walkRetention(ctx, s, purposes, now, func(c *gdpr.Contact, lapsed []gdpr.Lapse) error {
+		if err := ctx.Err(); err != nil {
+			// Between chunks: what was erased stays erased.
+			return fmt.Errorf("retention sweep stopped after %d erased; run it again to finish: %w", rep.Erased, err)
+		}
+		rep.Candidates++
+		for _, l := range lapsed {
+			rep.ByPurpose[l.Purpose]++
+		}
+		bs := retentionBlockers(c, open[c.ID], now)
+		if len(bs) > 0 {
+			rep.Skipped = append(rep.Skipped, SweepSkip{Contact: c.ID, Kind: string(bs[0].Kind), Reason: gdpr.BlockersText(bs)})
+			rep.SkippedBy[string(bs[0].Kind)]++
+		}
+		if o.Lapsed != nil {
+			full, err := s.Contact(c.ID)
+			if err != nil {
+				return fmt.Errorf("read contact %s: %w", c.ID, err)
+			}
+			if err := o.Lapsed(RetentionCandidate{Contact: full, Lapsed: lapsed, Blockers: bs}); err != nil {
+				return err
+			}
+		}
+		if o.Apply && len(bs) == 0 {
+			chunk = append(chunk, *c)
+			if len(chunk) >= SweepChunk {
+				return flush()
+			}
+		}
+		return nil
+	})
+	if err == nil && o.Apply {
+		err = flush()
+	}
+	if err != nil {
+		return rep, err
+	}
+	if o.Apply {
+		if err := s.RecordRetentionSweep(o.Operator, rep.Erased); err != nil {
+			return rep, fmt.Errorf("record the retention sweep: %w", err)
+		}
+	}
+	return rep, nil
+}
+
+// walkRetention calls fn with every contact whose purposes have all
+// lapsed, reading clear fields a page at a time; it stops between pages
+// when ctx is cancelled.
+func walkRetention(ctx context.Context, s RetentionStore, purposes []gdpr.Purpose, now time.Time, fn func(c *gdpr.Contact, lapsed []gdpr.Lapse) error) error {
+	var cursor store.Cursor
+	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("retention sweep stopped; run it again to finish: %w", err)
+		}
+		page, err := s.ClearContacts(gdpr.Query{}, cursor, sweepPage)
+		if err != nil {
+			return fmt.Errorf("read the contacts: %w", err)
+		}
+		for i := range page.Contacts {
+			c := &page.Contacts[i]
+			if lapsed := gdpr.RetentionLapsed(c, purposes, now); len(lapsed) > 0 {
+				if err := fn(c, lapsed); err != nil {
+					return err
+				}
+			}
+		}
+		if !page.More {
+			return nil
+		}
+		cursor = page.Next
+	}
+}
+
+// retentionBlockers are the guards that keep a lapsed contact now: the
+// erasure guards of the rule book (open request, restriction, legal
+// hold) and an obligation (an unpaid balance, an open contract), in the
+// order the desk clears them — the first is the skip's kind.
+func retentionBlockers(c *gdpr.Contact, open []gdpr.Request, now time.Time) []gdpr.ErasureBlocker {
+	bs := gdpr.ErasureBlockers(c, open, 0, now)
+	if obs := c.Obligations(); len(obs) > 0 {
+		bs = append(bs, gdpr.ErasureBlocker{Kind: gdpr.BlockObligation,
+			Reason: "it has " + gdpr.ObligationsText(obs) + ": settle it first (Art. 17(3)(e), 17(1))"})
+	}
+	return bs
 }
