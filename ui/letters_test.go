@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"bytes"
+	"mime"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/gdprdesk/gdprdesk/exporters"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/desk"
+	"github.com/gdprdesk/gdprdesk/internal/smtptest"
+	"github.com/gdprdesk/gdprdesk/store"
+)
+
+// The letters overlay of a request and the preview of its
+// acknowledgement, at 80×24 and 120×40 on the demo store.
+// Refresh with: go test ./ui -run TestGolden -update
+func TestGoldenLetters(t *testing.T) {
+	runGoldenSteps(t, []goldenStep{
+		{"letters", []string{"3", "enter", "@wait:History", "L"}, "Outbox of"},
+		{"letter-preview", []string{"3", "enter", "@wait:History", "L", "enter"}, "scroll"},
+	})
+}
+
+// letterStore is a store with one German customer and their access
+// request, verified, whose package is exported and recorded on it, and
+// settings that send through the SMTP server on port (no TLS); exports
+// is the folder the UI writes drafts to.
+func letterStore(t *testing.T, port int) (s *store.Store, req gdpr.RequestID, pkgSHA, exports string) {
+	t.Helper()
+	s = openDemo(t, 0)
+	st := gdpr.Settings{Controller: gdpr.Person{Name: "Laden GmbH", Email: "privacy@laden.example"}, Language: "en"}
+	st.SMTP = gdpr.SMTPSettings{Host: "127.0.0.1", Port: port, TLS: gdpr.SMTPNoTLS}
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateContact("owner", gdpr.Contact{FirstName: "Anna", LastName: "Schmidt", Email: "anna@example.de", Country: "DE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gdpr.NewRequest(gdpr.RequestAccess, gdpr.ChannelEmail, testNow.AddDate(0, 0, -3), nil)
+	r.Contact = id
+	if req, err = s.AddRequest("owner", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateRequest("owner", req, gdpr.ActionRequestVerify, "identity verified", func(r *gdpr.Request) error {
+		r.Verified = &gdpr.Verification{By: "owner", How: "reply from the address on file", At: testNow}
+		return r.Move(gdpr.StatusInProgress, "", testNow)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := desk.ExportAccess(s, desk.AccessExport{Operator: "owner", Contact: id, Format: exporters.FormatXLSX, Request: req, Dir: t.TempDir(), Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, req, res.SHA256, t.TempDir()
+}
+
+// freeLocalPort is a port of 127.0.0.1 nothing listens on: a mail server
+// that is down.
+func freeLocalPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// finish quits a teatest program and waits for it.
+func finish(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// The flow of #22 at 80×24: open the request, list its letters (German,
+// from the contact's country), preview the completion letter, write the
+// draft (.txt and .eml in the exports folder, the .eml in German with the
+// package), then send it to a real SMTP server and see the outbox row
+// turn sent; the server has the one message, with the package.
+func TestFlowLetterPreviewWriteAndSend(t *testing.T) {
+	srv := smtptest.Start(t)
+	s, req, sha, exports := letterStore(t, srv.Port)
+	tm, p := startProgram(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 80, 24)
+	p.waitFor(t, tm, "Recent activity")
+	tm.Send(keyMsg("3"))
+	p.waitFor(t, tm, "C1 Anna Schmidt")
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "L  letters to the person")
+	tm.Send(keyMsg("L"))
+	p.waitFor(t, tm, "en [de] fr es it nl pl pt · the contact's country, DE")
+	for range 4 { // ack, identity, extension, refusal, completion
+		tm.Send(keyMsg("down"))
+	}
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "Completion · "+req.String()+" · de")
+	p.waitFor(t, tm, "Guten Tag Anna Schmidt")
+	p.waitFor(t, tm, "Attached")
+
+	tm.Send(keyMsg("w"))
+	p.waitFor(t, tm, "Written")
+	txt := filepath.Join(exports, "letter-"+req.String()+"-completion-2026-11-29.txt")
+	text, err := os.ReadFile(txt)
+	if err != nil {
+		t.Fatalf("the draft's text: %v", err)
+	}
+	if !strings.HasPrefix(string(text), "Subject: ") || !strings.Contains(string(text), "Guten Tag Anna Schmidt") || !strings.Contains(string(text), sha) {
+		t.Errorf("the draft's text:\n%s", text)
+	}
+	eml, err := os.ReadFile(strings.TrimSuffix(txt, ".txt") + ".eml")
+	if err != nil {
+		t.Fatalf("the email draft: %v", err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(eml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil || !strings.Contains(subject, "Ihr Antrag "+req.String()) || msg.Header.Get("X-Unsent") != "1" {
+		t.Errorf("the .eml's subject %q (%v), X-Unsent %q", subject, err, msg.Header.Get("X-Unsent"))
+	}
+	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/mixed") || !bytes.Contains(eml, []byte(".xlsx")) {
+		t.Errorf("the .eml carries no package: %s", ct)
+	}
+
+	tm.Send(keyMsg("s"))
+	p.waitFor(t, tm, "completion de  sent 2026-11-29 10:00 · attempt 1")
+	p.waitFor(t, tm, "Sent M1 to anna@example.de")
+	finish(t, tm)
+
+	got := srv.Received()
+	if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "anna@example.de" {
+		t.Fatalf("the server received %+v", got)
+	}
+	box, err := s.Outbox(req)
+	if err != nil || len(box) != 1 || box[0].State != gdpr.MessageSent || box[0].AttachmentSHA256 != sha || box[0].Lang != "de" {
+		t.Fatalf("outbox %+v %v", box, err)
+	}
+}
+
+// With the mail server down, sending leaves the letter failed in the
+// outbox with the server's reason; once it is up, r in the letters
+// overlay delivers it, and the row turns sent.
+func TestFlowLetterServerDownThenRetry(t *testing.T) {
+	s, _, _, exports := letterStore(t, freeLocalPort(t))
+	tm, p := startProgram(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 80, 24)
+	p.waitFor(t, tm, "Recent activity")
+	tm.Send(keyMsg("3"))
+	p.waitFor(t, tm, "C1 Anna Schmidt")
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "L  letters to the person")
+	tm.Send(keyMsg("L"))
+	p.waitFor(t, tm, "> Acknowledgement")
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "Ihr Antrag R1")
+	tm.Send(keyMsg("s"))
+	p.waitFor(t, tm, "ack        de  failed")
+	p.waitFor(t, tm, "connection refused")
+	p.waitFor(t, tm, "M1 was not sent")
+
+	srv := smtptest.Start(t)
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SMTP.Port = srv.Port
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	tm.Send(keyMsg("r"))
+	p.waitFor(t, tm, "ack        de  sent 2026-11-29 10:00 · attempt 2")
+	p.waitFor(t, tm, "Sent M1 on retry")
+	finish(t, tm)
+	if n := len(srv.Received()); n != 1 {
+		t.Errorf("the server received %d messages, want 1", n)
+	}
+}
