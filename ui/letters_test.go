@@ -188,3 +188,149 @@ func TestFlowLetterServerDownThenRetry(t *testing.T) {
 		t.Errorf("the server received %d messages, want 1", n)
 	}
 }
+
+// openLetter opens the letters of the only request and previews the
+// first kind that fits (the acknowledgement).
+func openLetter(d *driver) {
+	d.keys("3", "enter", "L")
+	d.mustShow("> Acknowledgement")
+	d.keys("enter")
+	d.mustShow("Acknowledgement (Art. 12(3)) · R1 · de")
+}
+
+// A letter changed in $EDITOR (local terminal only) is shown as edited,
+// written as edited and sent as edited; the temporary file is gone.
+func TestLetterEditedInEditorIsWrittenAndSentAsEdited(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "editor.sh")
+	// The editor sees the letter, subject first, and rewrites it.
+	body := "#!/bin/sh\nhead -1 \"$1\" | grep -q '^Subject: Ihr Antrag R1' || exit 3\n" +
+		"printf 'Subject: Ihr Antrag R1, von Hand\\n\\nGuten Tag Anna,\\n\\nvon Hand geschrieben.\\n' > \"$1\"\n"
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VISUAL", "")
+	t.Setenv("EDITOR", script)
+	srv := smtptest.Start(t)
+	s, req, _, exports := letterStore(t, srv.Port)
+	var seen string
+	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir, o.AllowEditor, o.exec = exports, true, runPlainly(t, &seen) }), 120, 30)
+	openLetter(d)
+	d.keys("E")
+	d.mustShow("edited", "Ihr Antrag R1, von Hand", "von Hand geschrieben.", "Letter edited")
+	d.keys("w")
+	text, err := os.ReadFile(filepath.Join(exports, "letter-"+req.String()+"-ack-2026-11-29.txt"))
+	if err != nil || string(text) != "Subject: Ihr Antrag R1, von Hand\n\nGuten Tag Anna,\n\nvon Hand geschrieben.\n" {
+		t.Fatalf("written %q %v", text, err)
+	}
+	d.keys("s")
+	d.mustShow("Sent M1 to anna@example.de")
+	got := srv.Received()
+	if len(got) != 1 || !bytes.Contains(got[0].Data, []byte("von Hand geschrieben.")) || bytes.Contains(got[0].Data, []byte("Vorgangsnummer")) {
+		t.Fatalf("the server received %d messages: %s", len(got), got)
+	}
+	if _, err := os.Stat(filepath.Dir(seen)); seen == "" || !os.IsNotExist(err) {
+		t.Fatalf("the editor's folder %q is left behind (%v)", seen, err)
+	}
+}
+
+// What stops a letter says why, and nothing is queued or written: no mail
+// server (✗, with the way out), a viewer (refused, audited), and E where
+// no editor may be lent (over SSH).
+func TestLetterRefusals(t *testing.T) {
+	s, req, _, exports := letterStore(t, 25)
+	st, err := s.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SMTP = gdpr.SMTPSettings{}
+	if err := s.SaveSettings("owner", st); err != nil {
+		t.Fatal(err)
+	}
+	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 160, 30)
+	openLetter(d)
+	d.mustShow("no mail server is set (smtp-host): w writes the draft")
+	d.keys("s")
+	d.mustShow("✗ not sent: no mail server is set. Set smtp-host")
+	for _, b := range d.m.screens[tabRequests].Help() {
+		if b.Help().Key == "E" {
+			t.Error("E is offered without AllowEditor")
+		}
+	}
+	d.keys("E")
+	d.mustShow("no editor here")
+
+	v := drive(t, newTestModel(s, func(o *Options) { o.ExportDir, o.Role = exports, gdpr.RoleViewer }), 160, 30)
+	openLetter(v)
+	v.keys("s")
+	v.mustShow("! viewers cannot send letters")
+	v.keys("w")
+	v.mustShow("! viewers cannot write letters")
+
+	if box, err := s.Outbox(req); err != nil || len(box) != 0 {
+		t.Errorf("outbox %+v %v", box, err)
+	}
+	if files, err := os.ReadDir(exports); err != nil || len(files) != 0 {
+		t.Errorf("exports hold %v %v", files, err)
+	}
+}
+
+// shows waits until the screen shows text, whether or not store work is
+// in flight (a letter being sent is).
+func (p *probe) shows(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		tm.Send(probeMsg{})
+		time.Sleep(15 * time.Millisecond)
+		p.mu.Lock()
+		ok := strings.Contains(p.screen, text)
+		p.mu.Unlock()
+		if ok {
+			return
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.Fatalf("the screen did not show %q within 15 s:\n%s", text, p.screen)
+}
+
+// While the mail server keeps the desk waiting, the letter shows
+// "sending…" and the screen still answers keys (a second s is told to
+// wait); when the server hangs up, the letter is failed with the reason.
+func TestLetterSendingDoesNotBlock(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conns := make(chan net.Conn, 1)
+	go func() { // a server that answers nothing until the test says so
+		if c, err := l.Accept(); err == nil {
+			conns <- c
+		}
+	}()
+	s, _, _, exports := letterStore(t, l.Addr().(*net.TCPAddr).Port)
+	tm, p := startProgram(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 80, 24)
+	p.waitFor(t, tm, "Recent activity")
+	tm.Send(keyMsg("3"))
+	p.waitFor(t, tm, "C1 Anna Schmidt")
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "L  letters to the person")
+	tm.Send(keyMsg("L"))
+	p.waitFor(t, tm, "> Acknowledgement")
+	tm.Send(keyMsg("enter"))
+	p.waitFor(t, tm, "Ihr Antrag R1")
+	tm.Send(keyMsg("s"))
+	p.shows(t, tm, "Now       sending…")
+	tm.Send(keyMsg("s"))
+	p.shows(t, tm, "sending… wait for it to finish")
+	select {
+	case c := <-conns:
+		c.Close()
+	case <-time.After(15 * time.Second):
+		t.Fatal("the desk did not connect to the mail server")
+	}
+	p.waitFor(t, tm, "ack        de  failed")
+	finish(t, tm)
+}
