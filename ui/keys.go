@@ -106,8 +106,8 @@ func DefaultKeyMap() KeyMap {
 		Complete:     b("c", "complete (outcome note)", "c"),
 
 		Letters:    b("L", "letters: preview, edit, send or write", "L"),
-		Send:       b("s", "send by email", "s"),
-		WriteDraft: b("w", "write the draft (.txt, .eml)", "w"),
+		Send:       b("s", "send", "s"),
+		WriteDraft: b("w", "write draft (.txt, .eml)", "w"),
 		Retry:      b("r", "retry the failed letters", "r"),
 		Language:   b("←/→", "language", "left", "right"),
 

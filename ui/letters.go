@@ -34,7 +34,10 @@ type lettersView struct {
 	rv   *requestView // the request, its contact, the settings and the outbox
 	sel  int          // the kind under the cursor
 	lang string       // the letters' language
-	why  string       // where the language came from, while it is the rule's
+	why  string       // where the language came from
+	// rule and ruleWhy are the language the rule chose and why, so going
+	// back to it says so again.
+	rule, ruleWhy string
 	// preview is the letter being read, nil while the kinds are listed.
 	preview *letterPreview
 	// busy says what is under way (sending…, writing…); "" when idle.
@@ -100,6 +103,7 @@ func newLettersView(c *common, rv *requestView) *lettersView {
 	default:
 		v.why = "no language is known: English"
 	}
+	v.rule, v.ruleWhy = v.lang, v.why
 	for i, k := range letterKinds() { // the cursor starts on the first that fits
 		if gdpr.LetterFits(k, rv.r) == nil {
 			v.sel = i
@@ -228,7 +232,7 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 			}, changed)
 		case errors.Is(msg.err, desk.ErrNoSMTP):
 			return func() tea.Msg {
-				return statusMsg{text: "not sent: no mail server is set. Set smtp-host (gdprdesk settings set smtp-host HOST), or press w on the letter to write the draft", err: true}
+				return statusMsg{text: "not sent: no mail server (smtp-host) is set: w writes the draft, or set smtp-host", err: true}
 			}
 		case msg.err != nil:
 			return reported("", msg.err)
@@ -239,13 +243,14 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return reported("", msg.err)
 		}
-		text := "Wrote " + msg.w.TextPath
+		paths := msg.w.TextPath
 		if msg.w.EMLPath != "" {
-			text += " and " + filepath.Base(msg.w.EMLPath)
+			paths += " and " + filepath.Base(msg.w.EMLPath)
 		}
 		if v.preview != nil {
-			v.preview.written = text
+			v.preview.written = paths
 		}
+		text := "Wrote " + paths
 		for _, n := range msg.w.Letter.Notes {
 			text += "; " + n
 		}
@@ -332,6 +337,9 @@ func (v *lettersView) changeLanguage(back bool) tea.Cmd {
 		i = (i + 1) % len(langs)
 	}
 	v.lang, v.why = langs[i], "chosen here"
+	if v.lang == v.rule {
+		v.why = v.ruleWhy
+	}
 	if v.preview != nil {
 		v.busy = "rendering…"
 		return v.render(v.preview.letter.Kind)
@@ -378,7 +386,9 @@ func (v *lettersView) previewKey(msg tea.KeyPressMsg) tea.Cmd {
 		})
 	case msg.String() == "E":
 		if len(v.c.editor) == 0 {
-			return status("no editor here: only gdprdesk on this computer's terminal, started with $EDITOR set, lends it (over SSH it would run on the server); w writes the draft to change elsewhere")
+			// Over SSH the editor would run on the server, not at the
+			// operator's terminal (Options.AllowEditor).
+			return status("no $EDITOR here: only a local gdprdesk started with $EDITOR set lends it")
 		}
 		v.busy = "in the editor…"
 		return v.c.editText("Subject: " + p.letter.Subject + "\n\n" + p.letter.Body)
@@ -463,7 +473,7 @@ func (v *lettersView) view(w, h int) string {
 		err := gdpr.LetterFits(kind, r)
 		mark, why := "  ", st.Good.Render("fits")
 		if err != nil {
-			why = st.Subtle.Render("does not fit: " + plain(err.Error()))
+			why = st.Subtle.Render("does not fit: " + plain(whyNot(err, r.ID)))
 		}
 		if i == v.sel {
 			mark = "> "
@@ -475,7 +485,7 @@ func (v *lettersView) view(w, h int) string {
 		add(line)
 	}
 	if err := gdpr.LetterFits(letterKinds()[v.sel], r); err != nil {
-		for _, l := range strings.Split(ansi.Wrap(plain(err.Error()), max(w-4, 20), " "), "\n") {
+		for _, l := range strings.Split(ansi.Wrap(plain(whyNot(err, r.ID)), max(w-4, 20), " "), "\n") {
 			add(st.Subtle.Render("  " + l))
 		}
 	} else {
@@ -484,6 +494,15 @@ func (v *lettersView) view(w, h int) string {
 	add("", st.Header.Render("Outbox of "+r.ID.String()))
 	add(outboxLines(v.c, v.rv.outbox, w)...)
 	return fit(strings.Join(lines, "\n"), w, h)
+}
+
+// whyNot is why a letter does not fit, without naming the request the
+// screen is about, its status in words.
+func whyNot(err error, id gdpr.RequestID) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "request "+id.String()+": ")
+	s = strings.TrimPrefix(s, "request "+id.String()+" ")
+	return strings.ReplaceAll(s, string(gdpr.StatusInProgress), words(gdpr.StatusInProgress))
 }
 
 // addressee is who the letters go to, as the request view knows them.

@@ -251,14 +251,14 @@ func TestLetterRefusals(t *testing.T) {
 	openLetter(d)
 	d.mustShow("no mail server is set (smtp-host): w writes the draft")
 	d.keys("s")
-	d.mustShow("✗ not sent: no mail server is set. Set smtp-host")
+	d.mustShow("✗ not sent: no mail server (smtp-host) is set: w writes the draft")
 	for _, b := range d.m.screens[tabRequests].Help() {
 		if b.Help().Key == "E" {
 			t.Error("E is offered without AllowEditor")
 		}
 	}
 	d.keys("E")
-	d.mustShow("no editor here")
+	d.mustShow("no $EDITOR here")
 
 	v := drive(t, newTestModel(s, func(o *Options) { o.ExportDir, o.Role = exports, gdpr.RoleViewer }), 160, 30)
 	openLetter(v)
