@@ -124,7 +124,6 @@ type letterMsg interface{ forLetters() }
 type (
 	letterRenderedMsg struct {
 		letter desk.Letter
-		edited bool // re-rendered for a change of language keeps no edit
 		err    error
 	}
 	letterSentMsg struct {
