@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -43,6 +44,11 @@ type lettersView struct {
 	// busy says what is under way (sending…, writing…); "" when idle.
 	busy string
 	done bool
+	// note and kept are the operator's words the identity letter (what
+	// proof is asked) and the completion of an erasure (what the law
+	// obliges to keep, and why) put in as given; dialog asks for them.
+	note, kept string
+	dialog     *dialog
 }
 
 var _ overlay = (*lettersView)(nil)
@@ -148,11 +154,14 @@ func (letterRetriedMsg) forLetters()  {}
 
 func (v *lettersView) init() tea.Cmd { return nil }
 
-func (v *lettersView) capturing() bool { return false }
+func (v *lettersView) capturing() bool { return v.dialog != nil }
 
 func (v *lettersView) closed() bool { return v.done }
 
 func (v *lettersView) help() []key.Binding {
+	if v.dialog != nil {
+		return v.dialog.help()
+	}
 	k := v.c.keys
 	if v.preview != nil {
 		out := []key.Binding{k.Back, k.Send, k.WriteDraft}
@@ -189,7 +198,8 @@ func failedMessages(msgs []store.Message) []store.Message {
 // letterRequest says which letter the overlay shows: the kind, the
 // language and, once edited, the operator's subject and body.
 func (v *lettersView) letterRequest(kind gdpr.LetterKind) desk.LetterRequest {
-	in := desk.LetterRequest{Kind: kind, Request: v.rv.id, Lang: v.lang, DataDir: v.c.store.Dir(), Now: v.c.now()}
+	in := desk.LetterRequest{Kind: kind, Request: v.rv.id, Lang: v.lang, IdentityNote: v.note, Kept: v.kept,
+		DataDir: v.c.store.Dir(), Now: v.c.now()}
 	if p := v.preview; p != nil && p.edited {
 		in.Subject, in.Body = p.letter.Subject, p.letter.Body
 	}
@@ -276,10 +286,16 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return v.key(msg)
 	}
+	if v.dialog != nil {
+		return stepOverlay(&v.dialog, msg)
+	}
 	return nil
 }
 
 func (v *lettersView) key(msg tea.KeyPressMsg) tea.Cmd {
+	if v.dialog != nil {
+		return stepOverlay(&v.dialog, msg)
+	}
 	k := v.c.keys
 	if key.Matches(msg, k.Back) {
 		if v.preview != nil {
@@ -306,12 +322,41 @@ func (v *lettersView) key(msg tea.KeyPressMsg) tea.Cmd {
 		if err := gdpr.LetterFits(kind, v.rv.r); err != nil {
 			return status("no " + strings.ToLower(letterName(kind)) + " for this request: " + err.Error())
 		}
+		if d := v.wordsDialog(kind); d != nil {
+			return openDialog(v.c, &v.dialog, d)
+		}
 		v.busy = "rendering…"
 		return v.render(kind)
 	case key.Matches(msg, k.Retry):
 		return v.retry()
 	}
 	return nil
+}
+
+// wordsDialog asks for the operator's words a letter carries, before it
+// is shown: what proof of identity is asked (Art. 12(6)), or what an
+// erasure keeps because the law obliges it (Art. 17(3)). Both may stay
+// empty: the letter then says it in general terms. nil for the other
+// kinds.
+func (v *lettersView) wordsDialog(kind gdpr.LetterKind) *dialog {
+	var title, desc string
+	var at *string
+	switch {
+	case kind == gdpr.LetterIdentity:
+		title, desc, at = "What proof of identity do you ask for? (Art. 12(6))",
+			"optional; the person reads it as you write it, e.g. a reply from the address on file (ask no more than needed)", &v.note
+	case kind == gdpr.LetterCompletion && v.rv.r.Type == gdpr.RequestErasure:
+		title, desc, at = "What is kept, and why? (Art. 17(3))",
+			"optional; e.g. invoices, kept ten years by tax law. Empty: everything was erased", &v.kept
+	default:
+		return nil
+	}
+	text := *at
+	return newDialog(title, func() tea.Cmd {
+		*at = strings.TrimSpace(text)
+		v.busy = "rendering…"
+		return v.render(kind)
+	}, huh.NewInput().Title(letterName(kind)).Description(desc).CharLimit(500).Value(&text))
 }
 
 // changeLanguage moves to the previous or next letter language; an open
@@ -454,6 +499,9 @@ func (v *lettersView) retry() tea.Cmd {
 }
 
 func (v *lettersView) view(w, h int) string {
+	if v.dialog != nil {
+		return v.dialog.view(w, h)
+	}
 	if v.preview != nil {
 		return v.previewView(w, h)
 	}
@@ -548,7 +596,11 @@ func (v *lettersView) previewView(w, h int) string {
 	if l.To.Address != "" {
 		to = plain(strings.TrimSpace(l.To.Name + " <" + l.To.Address + ">"))
 	}
-	head = append(head, kv("To", to), kv("Subject", plain(l.Subject)))
+	head = append(head, kv("To", to))
+	if l.From.Address == "" {
+		head = append(head, kv("From", st.Warn.Render("— no sender: set the controller's email (5 Settings) or smtp-from")))
+	}
+	head = append(head, kv("Subject", plain(l.Subject)))
 	if l.Attachment != nil {
 		head = append(head, kv("Attached", plain(l.Attachment.Name)+fmt.Sprintf(" (%d bytes)", len(l.Attachment.Data))))
 	}

@@ -334,3 +334,37 @@ func TestLetterSendingDoesNotBlock(t *testing.T) {
 	p.waitFor(t, tm, "ack        de  failed")
 	finish(t, tm)
 }
+
+// The identity letter asks for the operator's words on what proof is
+// wanted (Art. 12(6)), and puts them in the letter as written.
+func TestLetterIdentityCarriesTheOperatorsWords(t *testing.T) {
+	s := openDemo(t, 0)
+	if err := s.SaveSettings("owner", gdpr.Settings{Controller: gdpr.Person{Name: "Sklep", Email: "rodo@sklep.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateContact("owner", gdpr.Contact{FirstName: "Jan", LastName: "Kowalski", Email: "jan@example.pl", Country: "PL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gdpr.NewRequest(gdpr.RequestErasure, gdpr.ChannelEmail, testNow, nil)
+	r.Contact = id
+	req, err := s.AddRequest("owner", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := t.TempDir()
+	d := drive(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 120, 30)
+	d.keys("3", "enter", "L")
+	d.mustShow("en de fr es it nl [pl] pt · the contact's country, PL", "> Acknowledgement")
+	d.keys("down", "enter")
+	d.mustShow("What proof of identity do you ask for?")
+	const proof = "odpowiedź z adresu e-mail, który znamy"
+	d.typeText(proof)
+	d.keys("enter")
+	d.mustShow("Identity request (Art. 12(6)) · "+req.String()+" · pl", proof)
+	d.keys("w")
+	text, err := os.ReadFile(filepath.Join(exports, "letter-"+req.String()+"-identity-2026-11-29.txt"))
+	if err != nil || !strings.Contains(string(text), proof) {
+		t.Fatalf("written %q %v", text, err)
+	}
+}

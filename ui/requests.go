@@ -611,6 +611,9 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 	if v.dialog != nil {
 		return stepOverlay(&v.dialog, msg)
 	}
+	if v.letters != nil { // its dialog's own messages
+		return stepOverlay(&v.letters, msg)
+	}
 	return nil
 }
 
