@@ -243,8 +243,8 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 			return func() tea.Msg {
 				return statusMsg{text: "not sent: no mail server (smtp-host) is set: w writes the draft, or set smtp-host", err: true}
 			}
-		case msg.err != nil:
-			return reported("", msg.err)
+		case msg.err != nil: // it may have been queued before the error: reload the outbox
+			return tea.Batch(reported("", msg.err), changed)
 		}
 		return reported(fmt.Sprintf("Sent %s to %s (%s letter, %s)", msg.m.ID, plain(msg.m.To), msg.m.Kind, msg.m.Lang), nil)
 	case letterWrittenMsg:
