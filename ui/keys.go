@@ -35,7 +35,7 @@ type KeyMap struct {
 	VerifyID, Extend, Deny, Notify, Complete key.Binding
 
 	// Letters (request view, ui/letters.go).
-	Letters, Send, WriteDraft, Retry, Language key.Binding
+	RequestLetters, Send, WriteDraft, Retry, Language key.Binding
 
 	// Registers.
 	NextSection, PrevSection, Change, Balancing key.Binding
@@ -105,11 +105,11 @@ func DefaultKeyMap() KeyMap {
 		Notify:       b("t", "recipients told", "t"),
 		Complete:     b("c", "complete (outcome note)", "c"),
 
-		Letters:    b("L", "letters: preview, edit, send or write", "L"),
-		Send:       b("s", "send", "s"),
-		WriteDraft: b("w", "write draft (.txt, .eml)", "w"),
-		Retry:      b("r", "retry the failed letters", "r"),
-		Language:   b("←/→", "language", "left", "right"),
+		RequestLetters: b("L", "letters: preview, edit, send or write", "L"),
+		Send:           b("s", "send", "s"),
+		WriteDraft:     b("w", "write draft (.txt, .eml)", "w"),
+		Retry:          b("r", "retry the failed letters", "r"),
+		Language:       b("←/→", "language", "left", "right"),
 
 		NextSection: b("→/l", "next section", "right", "l"),
 		PrevSection: b("←/h", "previous section", "left", "h"),

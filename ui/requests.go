@@ -585,7 +585,7 @@ func (v *requestView) help() []key.Binding {
 			out = append(out, s.b)
 		}
 	}
-	return append(out, k.Letters, k.Up, k.Down)
+	return append(out, k.RequestLetters, k.Up, k.Down)
 }
 
 func (v *requestView) update(msg tea.Msg) tea.Cmd {
@@ -635,7 +635,7 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if !v.loaded || v.err != nil {
 		return nil
 	}
-	if key.Matches(msg, k.Letters) {
+	if key.Matches(msg, k.RequestLetters) {
 		return openOverlay(&v.letters, newLettersView(v.c, v))
 	}
 	for _, s := range v.steps() {
@@ -884,7 +884,7 @@ func (v *requestView) view(w, h int) string {
 			fits++
 		}
 	}
-	add(fmt.Sprintf("  %s letters to the person: preview, edit, send or write (%d of %d fit now)", st.Key.Render(fmt.Sprintf("%-2s", v.c.keys.Letters.Help().Key)), fits, len(letterKinds())))
+	add(fmt.Sprintf("  %s letters to the person: preview, edit, send or write (%d of %d fit now)", st.Key.Render(fmt.Sprintf("%-2s", v.c.keys.RequestLetters.Help().Key)), fits, len(letterKinds())))
 	if len(v.outbox) > 0 {
 		add("", st.Header.Render("Outbox"))
 		add(outboxLines(v.c, v.outbox, w)...)
