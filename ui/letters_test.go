@@ -170,6 +170,12 @@ func TestFlowLetterServerDownThenRetry(t *testing.T) {
 	p.waitFor(t, tm, "ack        de  failed")
 	p.waitFor(t, tm, "connection refused")
 	p.waitFor(t, tm, "M1 was not sent")
+	// The request view shows its outbox too.
+	tm.Send(keyMsg("esc"))
+	p.waitFor(t, tm, "1 failed: L, then r, tries again")
+	p.waitFor(t, tm, "dial failed: dial tcp 127.0.0.1:")
+	tm.Send(keyMsg("L"))
+	p.waitFor(t, tm, "ack        de  failed")
 
 	srv := smtptest.Start(t)
 	st, err := s.Settings()

@@ -886,11 +886,12 @@ func (v *requestView) view(w, h int) string {
 	}
 	add(fmt.Sprintf("  %s letters to the person: preview, edit, send or write (%d of %d fit now)", st.Key.Render(fmt.Sprintf("%-2s", v.c.keys.RequestLetters.Help().Key)), fits, len(letterKinds())))
 	if len(v.outbox) > 0 {
-		add("", st.Header.Render("Outbox"))
-		add(outboxLines(v.c, v.outbox, w)...)
+		head := st.Header.Render("Outbox")
 		if n := len(failedMessages(v.outbox)); n > 0 {
-			add(st.Subtle.Render(fmt.Sprintf("  %d failed: L, then r, tries again", n)))
+			head += st.Subtle.Render(fmt.Sprintf("  %d failed: L, then r, tries again", n))
 		}
+		add("", head)
+		add(outboxLines(v.c, v.outbox, w)...)
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {
