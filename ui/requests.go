@@ -706,7 +706,7 @@ func (v *requestView) extendDialog() *dialog {
 			if err != nil {
 				return "", fmt.Errorf("extend %s: %w", v.id, err)
 			}
-			return fmt.Sprintf("Extended %s: now due %s", v.id, due.Format(time.DateOnly)), nil
+			return fmt.Sprintf("Extended %s: now due %s; L writes the notice to the person", v.id, due.Format(time.DateOnly)), nil
 		})
 	},
 		huh.NewInput().Title("Reason").Description("why the request is complex or numerous (the person is told)").Value(&reason).Validate(nonEmpty("a reason")),
@@ -796,7 +796,7 @@ func (v *requestView) completeDialog() *dialog {
 			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusCompleted, strings.TrimSpace(note)); err != nil {
 				return "", fmt.Errorf("complete %s: %w", v.id, err)
 			}
-			return "Completed " + v.id.String(), nil
+			return "Completed " + v.id.String() + "; L writes the completion letter", nil
 		})
 	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")),
 		closeConfirm("Complete "+v.id.String()+"? It closes the request.", "Complete", &sure))
