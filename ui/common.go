@@ -71,6 +71,13 @@ type Store interface {
 	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
 	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
+	// The outbox of letters (SPEC §11; ui/letters.go), so that the desk's
+	// Send, RetryMessage and WriteLetter run on it (desk.SendStore).
+	QueueMessage(operator string, m store.Message) (store.MessageID, error)
+	MarkSending(operator string, id store.MessageID, interrupted bool) (store.Message, error)
+	MarkSent(operator string, id store.MessageID) error
+	MarkFailed(operator string, id store.MessageID, reason, summary string) error
+	Outbox(request gdpr.RequestID) ([]store.Message, error)
 	// RecordRefusal audits an action the desk refused (by role or by a
 	// guard) that never reached a commit.
 	RecordRefusal(operator, what string) error

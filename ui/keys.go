@@ -34,6 +34,9 @@ type KeyMap struct {
 	Add, Delete, NA, Note, Fix               key.Binding
 	VerifyID, Extend, Deny, Notify, Complete key.Binding
 
+	// Letters (request view, ui/letters.go).
+	RequestLetters, Send, WriteDraft, Retry, Language key.Binding
+
 	// Registers.
 	NextSection, PrevSection, Change, Balancing key.Binding
 	// The breach register.
@@ -103,6 +106,12 @@ func DefaultKeyMap() KeyMap {
 		Deny:         b("d", "deny (with reason)", "d"),
 		Notify:       b("t", "recipients told", "t"),
 		Complete:     b("c", "complete (outcome note)", "c"),
+
+		RequestLetters: b("L", "letters: preview, edit, send or write", "L"),
+		Send:           b("s", "send", "s"),
+		WriteDraft:     b("w", "write draft (.txt, .eml)", "w"),
+		Retry:          b("r", "retry the failed letters", "r"),
+		Language:       b("←/→", "language", "left", "right"),
 
 		NextSection: b("→/l", "next section", "right", "l"),
 		PrevSection: b("←/h", "previous section", "left", "h"),

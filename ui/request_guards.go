@@ -46,7 +46,7 @@ func (v *requestView) denyDialog() *dialog {
 			if err := v.c.store.DenyRequest(v.c.operator, v.id, ground, strings.TrimSpace(reason)); err != nil {
 				return "", fmt.Errorf("deny %s: %w", v.id, err)
 			}
-			return "Denied " + v.id.String() + " (" + ground.Article() + ")", nil
+			return "Denied " + v.id.String() + " (" + ground.Article() + "); L writes the refusal letter", nil
 		})
 	},
 		huh.NewSelect[gdpr.DenialGround]().Title("Ground").Options(opts...).Value(&ground),

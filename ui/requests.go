@@ -178,6 +178,8 @@ func (s *requests) Update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		s.height = max(msg.Height-4-2, 1)
 		return nil
+	case letterMsg, editedMsg: // the letters of the open request (letters.go)
+		return stepOverlay(&s.detail, msg)
 	case requestMsg, requestActionMsg, contactActionMsg:
 		if s.detail != nil {
 			return stepOverlay(&s.detail, msg)
@@ -398,8 +400,10 @@ type requestView struct {
 	settings gdpr.Settings
 	toTell   []string // the recipients of the Art. 19 step (desk.ToTell)
 	audit    []store.AuditEntry
+	outbox   []store.Message // the request's letters (letters.go)
 	dialog   *dialog
-	done     bool // left with esc
+	letters  *lettersView // the letters overlay (L)
+	done     bool         // left with esc
 	scroll   int
 }
 
@@ -414,6 +418,7 @@ type requestMsg struct {
 	settings gdpr.Settings
 	toTell   []string
 	audit    []store.AuditEntry
+	outbox   []store.Message
 	err      error
 }
 
@@ -450,6 +455,9 @@ func (v *requestView) load() tea.Cmd {
 				return m
 			}
 		}
+		if m.outbox, m.err = st.Outbox(id); m.err != nil {
+			return m
+		}
 		m.audit, m.err = st.AuditOf(id.String())
 		return m
 	})
@@ -458,7 +466,9 @@ func (v *requestView) load() tea.Cmd {
 // init reads the request, its contact and its history.
 func (v *requestView) init() tea.Cmd { return v.load() }
 
-func (v *requestView) capturing() bool { return v.dialog != nil }
+func (v *requestView) capturing() bool {
+	return v.dialog != nil || (v.letters != nil && v.letters.capturing())
+}
 
 // closed reports whether the owner left the request, so the inbox drops it.
 func (v *requestView) closed() bool { return v.done }
@@ -565,6 +575,9 @@ func (v *requestView) help() []key.Binding {
 	if v.dialog != nil {
 		return v.dialog.help()
 	}
+	if v.letters != nil {
+		return v.letters.help()
+	}
 	k := v.c.keys
 	out := []key.Binding{k.Back}
 	for _, s := range v.steps() {
@@ -572,7 +585,7 @@ func (v *requestView) help() []key.Binding {
 			out = append(out, s.b)
 		}
 	}
-	return append(out, k.Up, k.Down)
+	return append(out, k.RequestLetters, k.Up, k.Down)
 }
 
 func (v *requestView) update(msg tea.Msg) tea.Cmd {
@@ -583,9 +596,11 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 		}
 		v.loaded, v.err = true, msg.err
 		if msg.err == nil {
-			v.r, v.contact, v.settings, v.toTell, v.audit = msg.r, msg.contact, msg.settings, msg.toTell, msg.audit
+			v.r, v.contact, v.settings, v.toTell, v.audit, v.outbox = msg.r, msg.contact, msg.settings, msg.toTell, msg.audit, msg.outbox
 		}
 		return nil
+	case letterMsg, editedMsg:
+		return stepOverlay(&v.letters, msg)
 	case requestActionMsg:
 		return reported(msg.text, msg.err)
 	case contactActionMsg: // the rectification form reuses the contact view's
@@ -596,12 +611,18 @@ func (v *requestView) update(msg tea.Msg) tea.Cmd {
 	if v.dialog != nil {
 		return stepOverlay(&v.dialog, msg)
 	}
+	if v.letters != nil { // its dialog's own messages
+		return stepOverlay(&v.letters, msg)
+	}
 	return nil
 }
 
 func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	if v.dialog != nil {
 		return stepOverlay(&v.dialog, msg)
+	}
+	if v.letters != nil {
+		return stepOverlay(&v.letters, msg)
 	}
 	k := v.c.keys
 	switch {
@@ -613,6 +634,9 @@ func (v *requestView) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if !v.loaded || v.err != nil {
 		return nil
+	}
+	if key.Matches(msg, k.RequestLetters) {
+		return openOverlay(&v.letters, newLettersView(v.c, v))
 	}
 	for _, s := range v.steps() {
 		if !key.Matches(msg, s.b) {
@@ -682,7 +706,7 @@ func (v *requestView) extendDialog() *dialog {
 			if err != nil {
 				return "", fmt.Errorf("extend %s: %w", v.id, err)
 			}
-			return fmt.Sprintf("Extended %s: now due %s", v.id, due.Format(time.DateOnly)), nil
+			return fmt.Sprintf("Extended %s: now due %s; L writes the notice to the person", v.id, due.Format(time.DateOnly)), nil
 		})
 	},
 		huh.NewInput().Title("Reason").Description("why the request is complex or numerous (the person is told)").Value(&reason).Validate(nonEmpty("a reason")),
@@ -772,7 +796,7 @@ func (v *requestView) completeDialog() *dialog {
 			if err := v.c.store.CloseRequest(v.c.operator, v.id, gdpr.StatusCompleted, strings.TrimSpace(note)); err != nil {
 				return "", fmt.Errorf("complete %s: %w", v.id, err)
 			}
-			return "Completed " + v.id.String(), nil
+			return "Completed " + v.id.String() + "; L writes the completion letter", nil
 		})
 	}, huh.NewInput().Title("Outcome").Description(desc).Value(&note).Validate(nonEmpty("an outcome note")),
 		closeConfirm("Complete "+v.id.String()+"? It closes the request.", "Complete", &sure))
@@ -782,6 +806,9 @@ func (v *requestView) view(w, h int) string {
 	st := v.c.styles
 	if v.dialog != nil {
 		return v.dialog.view(w, h)
+	}
+	if v.letters != nil {
+		return v.letters.view(w, h)
 	}
 	if !v.loaded {
 		return st.Subtle.Render("loading " + v.id.String() + "…")
@@ -840,11 +867,7 @@ func (v *requestView) view(w, h int) string {
 		add(kv("Outcome", r.Outcome))
 	}
 	add("", st.Header.Render("Steps"))
-	steps := v.steps()
-	if len(steps) == 0 {
-		add(st.Subtle.Render("  closed: nothing left to do"))
-	}
-	for _, s := range steps {
+	for _, s := range v.steps() {
 		if s.blocked == "" {
 			add(fmt.Sprintf("  %s %s", st.Key.Render(fmt.Sprintf("%-2s", s.b.Help().Key)), s.b.Help().Desc))
 			continue
@@ -852,6 +875,23 @@ func (v *requestView) view(w, h int) string {
 		// Why a step is not possible is the point of the line: it wraps
 		// under the step's words instead of being cut at the edge.
 		add(blockedStep(st, s.b.Help().Key, s.b.Help().Desc+" — "+plain(s.blocked), w)...)
+	}
+	// Every step has its letter to the person; closed, the completion or
+	// the refusal is still to be sent.
+	fits := 0
+	for _, kind := range letterKinds() {
+		if gdpr.LetterFits(kind, r) == nil {
+			fits++
+		}
+	}
+	add(fmt.Sprintf("  %s letters to the person: preview, edit, send or write (%d of %d fit now)", st.Key.Render(fmt.Sprintf("%-2s", v.c.keys.RequestLetters.Help().Key)), fits, len(letterKinds())))
+	if len(v.outbox) > 0 {
+		head := st.Header.Render("Outbox")
+		if n := len(failedMessages(v.outbox)); n > 0 {
+			head += st.Subtle.Render(fmt.Sprintf("  %d failed: L, then r, tries again", n))
+		}
+		add("", head)
+		add(outboxLines(v.c, v.outbox, w)...)
 	}
 	add("", st.Header.Render("History"))
 	for _, e := range v.audit {

@@ -162,6 +162,17 @@ func splitLetter(name, text string) (subject, body string, err error) {
 	return subject, body + "\n", nil
 }
 
+// EditedLetter reads a letter the operator edited as text: the first
+// line "Subject: …", a blank line, then the body (as the preview and the
+// written .txt show it). Its results go in LetterRequest.Subject and Body.
+func EditedLetter(text string) (subject, body string, err error) {
+	subject, body, err = splitLetter("", text)
+	if err != nil {
+		return "", "", errors.New(`the edited letter must start with a line "Subject: …", then a blank line, then its text`)
+	}
+	return subject, body, nil
+}
+
 // LetterStore is what rendering a letter reads; *store.Store satisfies it.
 type LetterStore interface {
 	Request(id gdpr.RequestID) (gdpr.Request, error)
@@ -190,6 +201,13 @@ type LetterRequest struct {
 	// access or portability request; nil takes the package recorded on
 	// the request from the register of written files.
 	Attachment *Attachment
+	// Subject and Body, when Body is not blank, replace what the
+	// templates wrote: the letter as the operator edited it (the TUI lends
+	// $EDITOR; EditedLetter reads the text back), written or sent as
+	// edited. The kind must still fit the request, and the addressee and
+	// the attachment are the rendered letter's. An empty Subject keeps the
+	// template's. The command line does not set them.
+	Subject, Body string
 	// Templates are the embedded templates (nil: assets.FS); DataDir's
 	// templates/letters override them ("" none).
 	Templates fs.FS
@@ -210,6 +228,9 @@ type Letter struct {
 	// so).
 	Attachment *Attachment
 	Notes      []string
+	// Edited says that Subject and Body are the operator's
+	// (LetterRequest.Body), not the templates'.
+	Edited bool
 }
 
 // RenderLetter writes a letter for a request (SPEC §11): it checks that
@@ -270,6 +291,15 @@ func RenderLetter(s LetterStore, in LetterRequest) (Letter, error) {
 	l.Data = d
 	if l.Subject, l.Body, err = ExecuteLetter(in.Templates, in.DataDir, d); err != nil {
 		return l, err
+	}
+	if strings.TrimSpace(in.Body) != "" {
+		if strings.ContainsAny(in.Subject, "\r\n") {
+			return l, errors.New("the edited subject must be one line")
+		}
+		if sub := strings.TrimSpace(in.Subject); sub != "" {
+			l.Subject = sub
+		}
+		l.Body, l.Edited = strings.TrimRight(in.Body, "\n \t")+"\n", true
 	}
 	l.To = mailAddress(d.Name, d.Email)
 	l.From = senderOf(st)
@@ -508,6 +538,9 @@ func WriteLetter(s LetterWriteStore, w LetterDraft) (WrittenLetter, error) {
 		files = nil // no contact to register them under; the audit entry records the letter
 	}
 	detail := fmt.Sprintf("%s letter written, %s", l.Kind, l.Lang)
+	if l.Edited {
+		detail += ", edited"
+	}
 	if l.Attachment != nil {
 		detail += ", package sha256 " + sha256Hex(l.Attachment.Data)
 	}

@@ -268,6 +268,24 @@ func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, 
 	return m, nil
 }
 
+// RetryMessage sends one queued or failed message of the outbox again
+// (the TUI's retry on a request's outbox), with the SMTP settings as they
+// are now. A sent message is refused (never sent twice), as is one still
+// "sending" (see the top of this file) or whose person was erased. A
+// failed delivery returns the message (failed, with the reason) and a
+// *SendFailedError.
+func RetryMessage(ctx context.Context, s SendStore, operator string, getenv func(string) string, id store.MessageID) (store.Message, error) {
+	st, err := s.Settings()
+	if err != nil {
+		return store.Message{}, fmt.Errorf("read the settings: %w", err)
+	}
+	cfg, err := SMTPFrom(st, getenv)
+	if err != nil {
+		return store.Message{}, err
+	}
+	return deliver(ctx, s, cfg, operator, id, false)
+}
+
 // RetryResult says what a retry did.
 type RetryResult struct {
 	Sent   []store.Message
