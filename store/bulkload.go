@@ -9,7 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -99,7 +102,7 @@ type BulkLoad struct {
 	addrs   u64map.Map[uint32] // 64-bit prefix of an address's HMAC → 1 + its index in emails
 	more    map[[32]byte]bool  // addresses whose prefix another address has
 	emails  []bulkEmail
-	index   map[string][]uint64 // index prefix (i/<field>/<value>\0) → ids, ascending
+	index   map[string][]uint32 // index prefix (i/<field>/<value>\0) → ids, ascending
 	deltas  map[string]int64
 	chunks  []bulkChunk
 	search  []searchEntry // texts of the search chunk being filled
@@ -138,7 +141,7 @@ func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
 		return nil, nil
 	}
 	b := &BulkLoad{s: s, operator: operator, rules: map[string]*gdpr.SourceRule{},
-		index: map[string][]uint64{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
+		index: map[string][]uint32{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
 	ok := true
 	err := s.view(func(txn *badger.Txn) error {
 		last, err := seqValue(txn, keyContactSeq)
@@ -223,11 +226,11 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 	s := b.s
 	now := s.now().UTC()
 	probe := &tx{s: s}
-	var fresh []int
 	hashes := make([][]byte, len(items))
+	parallel(len(items), func(i int) { hashes[i] = s.emailHash(items[i].Contact.Email) })
+	var fresh []int
 	for i, it := range items {
-		h := s.emailHash(it.Contact.Email)
-		hashes[i] = h
+		h := hashes[i]
 		if probe.isSuppressedAddress(it.Contact.Email, h) {
 			bp.out[i] = ImportSuppressed
 			continue
@@ -262,48 +265,69 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 	for j, c := range newChunks {
 		chunkKey[c] = len(fresh) + j
 	}
+	// The consent register, read when first needed: the import adds its
+	// purpose before the first chunk.
+	if b.book == nil && slices.ContainsFunc(fresh, func(i int) bool { return len(items[i].Contact.Consents) > 0 }) {
+		if err := s.view(func(txn *badger.Txn) error {
+			var err error
+			b.book, err = readConsentBook(txn)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	// Each contact on its own: validated, settled, sealed and encoded, on
+	// every core.
+	type made struct {
+		kv      *pb.KV
+		index   [][]byte
+		contrib []string
+		text    string
+		err     error
+	}
+	res := make([]made, len(fresh))
 	rule := func(source string) (*gdpr.SourceRule, error) { return b.rules[source], nil }
-	bp.kvs = make([]*pb.KV, 0, len(fresh)+len(fresh)>>s.searchBits+2)
-	for j, i := range fresh {
-		it := items[i]
+	parallel(len(fresh), func(j int) {
+		it := items[fresh[j]]
+		r := &res[j]
 		c := cloneContact(it.Contact)
 		if err := prepareContact(&c, now, b.operator, rule); err != nil {
-			return fmt.Errorf("line %d: %w", it.Line, err)
+			r.err = fmt.Errorf("line %d: %w", it.Line, err)
+			return
 		}
 		if len(c.Consents) > 0 {
-			if b.book == nil {
-				// Read when first needed: the import adds its purpose
-				// before the first chunk.
-				if err := s.view(func(txn *badger.Txn) error {
-					var err error
-					b.book, err = readConsentBook(txn)
-					return err
-				}); err != nil {
-					return err
-				}
-			}
 			gdpr.SettleImportedConsents(&c, b.book.purposes, b.book.versions, now)
 		}
-		id := first + uint64(j)
-		c.ID = gdpr.ContactID(id)
+		c.ID = gdpr.ContactID(first + uint64(j))
 		rec, err := sealContact(&c, slots[j], keys[j])
-		if err != nil {
-			return err
+		if err == nil {
+			var v []byte
+			if v, err = encodeContact(&rec); err == nil {
+				r.kv = &pb.KV{Key: contactKey(c.ID), Value: v, Version: 1, StreamId: streamContacts}
+			}
 		}
-		v, err := encodeContact(&rec)
-		if err != nil {
-			return err
+		r.err = err
+		r.index = indexEntries(&c)
+		r.contrib = contactContributions(&c)
+		r.text = gdpr.SearchText(&c)
+	})
+	bp.kvs = make([]*pb.KV, 0, len(fresh)+len(fresh)>>s.searchBits+2)
+	for j := range res {
+		r := &res[j]
+		if r.err != nil {
+			return r.err
 		}
-		bp.kvs = append(bp.kvs, &pb.KV{Key: contactKey(c.ID), Value: v, Version: 1, StreamId: streamContacts})
-		for _, k := range indexEntries(&c) {
+		id := first + uint64(j)
+		bp.kvs = append(bp.kvs, r.kv)
+		for _, k := range r.index {
 			p := string(k[:len(k)-8])
-			b.index[p] = append(b.index[p], id)
+			b.index[p] = append(b.index[p], uint32(id))
 		}
-		for _, n := range contactContributions(&c) {
+		for _, n := range r.contrib {
 			b.deltas[n]++
 		}
 		// The search chunk: sealed when the next one begins.
-		if ch := s.chunkOf(c.ID); b.key == nil || ch != b.chunk {
+		if ch := s.chunkOf(gdpr.ContactID(id)); b.key == nil || ch != b.chunk {
 			if kv, err := b.sealChunk(); err != nil {
 				return err
 			} else if kv != nil {
@@ -312,12 +336,41 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 			k := chunkKey[ch]
 			b.chunk, b.slot, b.key, b.search = ch, slots[k], keys[k], b.search[:0]
 		}
-		b.search = append(b.search, searchEntry{c.ID, gdpr.SearchText(&c)})
+		b.search = append(b.search, searchEntry{gdpr.ContactID(id), r.text})
 	}
 	b.nextID = last + 1
 	b.chunks = append(b.chunks, bulkChunk{first: gdpr.ContactID(first), last: gdpr.ContactID(last),
 		firstLine: items[fresh[0]].Line, lastLine: items[fresh[len(fresh)-1]].Line, at: now})
 	return nil
+}
+
+// parallel calls fn(0) … fn(n-1) on every core and returns when all are done.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(64)) - 64
+				if i >= n {
+					return
+				}
+				for j := i; j < min(i+64, n); j++ {
+					fn(j)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // sealChunk seals the search chunk being filled, as flushSearch does.
@@ -369,7 +422,10 @@ func (b *BulkLoad) Write(items []ImportItem, p *Prepared) ([]ImportOutcome, erro
 	if err := b.write(p.bulk.kvs); err != nil {
 		return nil, err
 	}
-	b.s.reclaimWhileImporting()
+	if b.s.reclaimDue(false) {
+		// The tables StreamWriter wrote stay mapped: give their pages back.
+		reclaimTables(filepath.Join(b.stage, "db"))
+	}
 	return p.bulk.out, nil
 }
 
@@ -420,6 +476,13 @@ func (b *BulkLoad) Finish() ([]ImportItem, error) {
 
 func (b *BulkLoad) finish() ([]ImportItem, error) {
 	s := b.s
+	began := time.Now()
+	trace := func(what string) {
+		if os.Getenv("GDPRDESK_BULK_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "bulk load: %s at %v\n", what, time.Since(began).Round(time.Millisecond))
+		}
+	}
+	trace("finish")
 	kv, err := b.sealChunk()
 	if err != nil {
 		return nil, err
@@ -498,12 +561,15 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 		}
 		rest[string(keySearchGen)] = u64(gen + 1)
 	}
+	trace("read the store")
 	if err := b.writeRest(rest); err != nil {
 		return nil, err
 	}
+	trace("rest written")
 	if err := b.sw.Flush(); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
+	trace("flushed")
 	b.sw = nil
 	err = b.db.Close()
 	b.db = nil
@@ -515,6 +581,7 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := syncTree(filepath.Join(b.stage, "db")); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
+	trace("synced")
 	if err := s.keys.sync(); err != nil {
 		return nil, err
 	}
@@ -529,6 +596,7 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := s.swapDB(); err != nil {
 		return nil, err
 	}
+	trace("swapped")
 	s.auditSeq, s.auditHash = t.seq, t.hash
 	_ = s.writeHead()
 	s.notify()
@@ -540,64 +608,98 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 // writeRest writes the keys not streamed during the run, sorted, each in
 // its range's stream: the store's own keys and the run's audit entries,
 // counters and sequences (rest), the email look-ups and the index keys.
+// One goroutine encodes them into buffers while this one hands the full
+// ones to the StreamWriter.
 func (b *BulkLoad) writeRest(rest map[string][]byte) error {
+	bufs := make(chan *z.Buffer, 2)
+	stop := make(chan struct{})
+	go func() {
+		defer close(bufs)
+		buf := z.NewBuffer(4<<20, "gdprdesk.bulkload")
+		var kv pb.KV
+		send := func() bool {
+			select {
+			case bufs <- buf:
+				buf = z.NewBuffer(4<<20, "gdprdesk.bulkload")
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		add := func(k, v []byte) bool {
+			kv = pb.KV{Key: k, Value: v, Version: 1, StreamId: bulkStream(k)}
+			badger.KVToBuffer(&kv, buf)
+			return buf.LenNoPadding() < 4<<20 || send()
+		}
+		if b.emitRest(rest, add) {
+			send()
+		}
+		buf.Release()
+	}()
+	var err error
+	for buf := range bufs {
+		if err == nil {
+			if err = b.sw.Write(buf); err != nil {
+				close(stop)
+			}
+		}
+		buf.Release()
+	}
+	if err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	return nil
+}
+
+// emitRest calls add with every key writeRest writes, in order; it stops
+// when add returns false, and reports whether it got to the end.
+func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) bool {
 	keys := make([]string, 0, len(rest))
 	for k := range rest {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var batch []*pb.KV
-	flush := func(force bool) error {
-		if len(batch) < 1<<14 && !force {
-			return nil
-		}
-		err := b.write(batch)
-		batch = batch[:0]
-		return err
-	}
-	add := func(k, v []byte) error {
-		batch = append(batch, &pb.KV{Key: k, Value: v, Version: 1, StreamId: bulkStream(k)})
-		return flush(false)
-	}
-	plain := func(below string) error {
+	plain := func(below string) bool {
 		for len(keys) > 0 && (below == "" || keys[0] < below) {
-			if err := add([]byte(keys[0]), rest[keys[0]]); err != nil {
-				return err
+			if !add([]byte(keys[0]), rest[keys[0]]) {
+				return false
 			}
 			keys = keys[1:]
 		}
-		return nil
+		return true
 	}
-	if err := plain(string(prefixEmail)); err != nil {
-		return err
+	if !plain(string(prefixEmail)) {
+		return false
 	}
 	slices.SortFunc(b.emails, func(x, y bulkEmail) int { return bytes.Compare(x.h[:], y.h[:]) })
+	key := make([]byte, 0, 64)
 	for _, e := range b.emails {
-		if err := add(emailKey(e.h[:]), u64(e.id)); err != nil {
-			return err
+		key = append(append(key[:0], prefixEmail...), e.h[:]...)
+		if !add(key, u64(e.id)) {
+			return false
 		}
 	}
 	b.emails = nil
-	if err := plain(string(prefixIndex)); err != nil {
-		return err
+	if !plain(string(prefixIndex)) {
+		return false
 	}
 	prefixes := make([]string, 0, len(b.index))
 	for p := range b.index {
 		prefixes = append(prefixes, p)
 	}
 	slices.Sort(prefixes)
+	var id [8]byte
 	for _, p := range prefixes {
-		for _, id := range b.index[p] {
-			if err := add(join([]byte(p), u64(id)), nil); err != nil {
-				return err
+		for _, n := range b.index[p] {
+			binary.BigEndian.PutUint64(id[:], uint64(n))
+			key = append(append(key[:0], p...), id[:]...)
+			if !add(key, nil) {
+				return false
 			}
 		}
 		delete(b.index, p)
 	}
-	if err := plain(""); err != nil {
-		return err
-	}
-	return flush(true)
+	return plain("")
 }
 
 // swapDB makes DIR/bulkload/db the store's database (the COMMIT file is
