@@ -84,6 +84,9 @@ type ImportReport struct {
 	// marketing, to be checked), or would have in a dry run.
 	Purpose      string `json:"purpose,omitempty"`
 	PurposeAdded bool   `json:"purpose_added,omitempty"`
+	// BulkLoad says the import took the bulk-load path (store/bulkload.go);
+	// what it did is what the ordinary path does.
+	BulkLoad bool `json:"bulk_load,omitempty"`
 }
 
 // PurposeSink is a sink that can add the purpose an import records
@@ -224,6 +227,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 	}, prepare, false)
 	if bl != nil {
 		err = finishBulkLoad(bl, sink, run, err)
+		rep.BulkLoad = true
 	}
 	rep.Imported = err == nil && !run.DryRun
 	return rep, err
