@@ -111,7 +111,13 @@ type BulkLoad struct {
 	key     []byte
 	defered []ImportItem
 	failed  error
+	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
+	// a crash there would.
+	stopAtCommit bool
 }
+
+// errStoppedAtCommit is what Finish returns when stopAtCommit stops it.
+var errStoppedAtCommit = errors.New("bulk load stopped after its commit (test)")
 
 type bulkEmail struct {
 	h  [32]byte
@@ -467,6 +473,9 @@ func (b *BulkLoad) Finish() ([]ImportItem, error) {
 		return nil, b.failed
 	}
 	deferred, err := b.finish()
+	if errors.Is(err, errStoppedAtCommit) {
+		return nil, err
+	}
 	if err != nil {
 		b.Abort()
 		return nil, err
@@ -590,6 +599,9 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	}
 	if err := syncDir(b.stage); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	if b.stopAtCommit {
+		return nil, errStoppedAtCommit
 	}
 	// Committed: from here on the new database is the store's, whatever
 	// happens (finishBulkLoad in Open completes the swap after a crash).

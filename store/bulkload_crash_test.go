@@ -1,0 +1,113 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gdprdesk/gdprdesk/gdpr"
+)
+
+func bulkItems(n int) []ImportItem {
+	items := make([]ImportItem, n)
+	for i := range items {
+		items[i] = ImportItem{Line: i + 2, Contact: gdpr.Contact{FirstName: "Anna", LastName: fmt.Sprint("Nowak ", i),
+			Email: fmt.Sprintf("anna.%d@example.org", i), Country: "PL", Source: "webinar"}}
+	}
+	return items
+}
+
+// bulkLoadUpTo runs a bulk load of n contacts in dir up to the given step
+// and leaves it there, as a crash would: "written" (chunks written to the
+// new database, nothing committed) or "committed" (the COMMIT file
+// written, the databases not swapped yet).
+func bulkLoadUpTo(t *testing.T, dir string, n int, step string) {
+	t.Helper()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.BeginBulkLoad("alice")
+	if err != nil || b == nil {
+		t.Fatalf("begin: %v (%v)", b, err)
+	}
+	items := bulkItems(n)
+	for len(items) > 0 {
+		chunk := items[:min(BulkChunk, len(items))]
+		items = items[len(chunk):]
+		if _, err := b.Write(chunk, b.Prepare(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	switch step {
+	case "written":
+		b.sw.Cancel()
+		if err := b.db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	case "committed":
+		b.stopAtCommit = true
+		if _, err := b.Finish(); !errors.Is(err, errStoppedAtCommit) {
+			t.Fatalf("finish: %v", err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, bulkDir)); err != nil {
+		t.Fatalf("no staging directory after the simulated crash: %v", err)
+	}
+}
+
+func checkBulkStore(t *testing.T, dir string, want int64) {
+	t.Helper()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(filepath.Join(dir, bulkDir)); !os.IsNotExist(err) {
+		t.Fatalf("the staging directory is still there after open: %v", err)
+	}
+	n, err := s.Count(gdpr.Query{})
+	if err != nil || n != want {
+		t.Fatalf("%d contacts (%v), want %d", n, err, want)
+	}
+	rep, err := s.VerifyAudit()
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+	if want > 0 {
+		c, err := s.ContactByEmail("anna.7@example.org")
+		if err != nil || c.ID != 8 || c.LastName != "Nowak 7" {
+			t.Fatalf("anna.7: %+v %v", c, err)
+		}
+	}
+}
+
+// TestBulkLoadInterruptedBeforeCommitIsUndone: a bulk load killed before
+// its COMMIT file leaves the store as it was; Open removes what it wrote.
+func TestBulkLoadInterruptedBeforeCommitIsUndone(t *testing.T) {
+	dir := t.TempDir()
+	bulkLoadUpTo(t, dir, 1200, "written")
+	checkBulkStore(t, dir, 0)
+}
+
+// TestBulkLoadInterruptedAfterCommitIsFinished: killed after the COMMIT
+// file, before or between the two moves, the next Open completes the swap.
+func TestBulkLoadInterruptedAfterCommitIsFinished(t *testing.T) {
+	for _, moved := range []bool{false, true} {
+		t.Run(fmt.Sprint("first move done ", moved), func(t *testing.T) {
+			dir := t.TempDir()
+			bulkLoadUpTo(t, dir, 1200, "committed")
+			if moved {
+				if err := os.Rename(filepath.Join(dir, "db"), filepath.Join(dir, bulkDir, "old")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checkBulkStore(t, dir, 1200)
+		})
+	}
+}
