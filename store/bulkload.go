@@ -485,13 +485,6 @@ func (b *BulkLoad) Finish() ([]ImportItem, error) {
 
 func (b *BulkLoad) finish() ([]ImportItem, error) {
 	s := b.s
-	began := time.Now()
-	trace := func(what string) {
-		if os.Getenv("GDPRDESK_BULK_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "bulk load: %s at %v\n", what, time.Since(began).Round(time.Millisecond))
-		}
-	}
-	trace("finish")
 	kv, err := b.sealChunk()
 	if err != nil {
 		return nil, err
@@ -570,15 +563,12 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 		}
 		rest[string(keySearchGen)] = u64(gen + 1)
 	}
-	trace("read the store")
 	if err := b.writeRest(rest); err != nil {
 		return nil, err
 	}
-	trace("rest written")
 	if err := b.sw.Flush(); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
-	trace("flushed")
 	b.sw = nil
 	err = b.db.Close()
 	b.db = nil
@@ -590,7 +580,6 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := syncTree(filepath.Join(b.stage, "db")); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
-	trace("synced")
 	if err := s.keys.sync(); err != nil {
 		return nil, err
 	}
@@ -608,7 +597,6 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := s.swapDB(); err != nil {
 		return nil, err
 	}
-	trace("swapped")
 	s.auditSeq, s.auditHash = t.seq, t.hash
 	_ = s.writeHead()
 	s.notify()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -109,5 +110,48 @@ func TestBulkLoadInterruptedAfterCommitIsFinished(t *testing.T) {
 			}
 			checkBulkStore(t, dir, 1200)
 		})
+	}
+}
+
+// TestBulkLoadEncryptedAtRest: the new database is encrypted with the
+// store's key like the one it replaces, and opens with it (and only it).
+func TestBulkLoadEncryptedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	key := bytes.Repeat([]byte{7}, 32)
+	s, err := Open(dir, Options{EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.BeginBulkLoad("alice")
+	if err != nil || b == nil {
+		t.Fatalf("begin: %v (%v)", b, err)
+	}
+	items := bulkItems(700)
+	for len(items) > 0 {
+		chunk := items[:min(BulkChunk, len(items))]
+		items = items[len(chunk):]
+		if _, err := b.Write(chunk, b.Prepare(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{}); err == nil {
+		t.Fatal("the bulk-loaded store opens without its key")
+	}
+	s, err = Open(dir, Options{EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Count(gdpr.Query{}); err != nil || n != 700 {
+		t.Fatalf("%d contacts (%v), want 700", n, err)
+	}
+	if rep, err := s.VerifyAudit(); err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
 }
