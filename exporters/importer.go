@@ -148,7 +148,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		return maphash.String(seed, gdpr.ComparableEmail(email))
 	}
 	var seen u64map.Map[int32]
-	flush := func(items []store.ImportItem, prep *store.Prepared) error {
+	flush := func(items []store.ImportItem, keys []uint64, prep *store.Prepared) error {
 		var outcomes []store.ImportOutcome
 		var err error
 		if bl != nil {
@@ -162,7 +162,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 			return err
 		}
 		for i, o := range outcomes {
-			first, merged := seen.Get(emailKey(items[i].Contact.Email))
+			first, merged := seen.Get(keys[i])
 			if merged && int(first) != items[i].Line {
 				if o != store.ImportSuppressed {
 					rep.Merged++
@@ -217,13 +217,15 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		prepare = func(items []store.ImportItem) *store.Prepared { return im.Prepare(run.Operator, items) }
 	}
 	err := readRows(ctx, open, opts, &rep, ensure, func(items []store.ImportItem, prep *store.Prepared) error {
-		for _, it := range items {
+		keys := make([]uint64, len(items))
+		for i, it := range items {
 			k := emailKey(it.Contact.Email)
+			keys[i] = k
 			if !seen.Has(k) {
 				seen.Put(k, int32(it.Line))
 			}
 		}
-		return flush(items, prep)
+		return flush(items, keys, prep)
 	}, prepare, false)
 	if bl != nil {
 		err = finishBulkLoad(bl, sink, run, err)
