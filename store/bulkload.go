@@ -114,6 +114,9 @@ type BulkLoad struct {
 	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
 	// a crash there would.
 	stopAtCommit bool
+	// committed: the COMMIT file is written; the staging directory is no
+	// longer Abort's to remove (Open finishes the swap).
+	committed bool
 }
 
 // errStoppedAtCommit is what Finish returns when stopAtCommit stops it.
@@ -450,8 +453,12 @@ func (b *BulkLoad) write(kvs []*pb.KV) error {
 	return nil
 }
 
-// Abort drops the new database; the store stays as it was.
+// Abort drops the new database; the store stays as it was. After the
+// commit it does nothing: the new database is the store's.
 func (b *BulkLoad) Abort() {
+	if b.committed {
+		return
+	}
 	if b.sw != nil {
 		b.sw.Cancel()
 		b.sw = nil
@@ -485,6 +492,12 @@ func (b *BulkLoad) Finish() ([]ImportItem, error) {
 
 func (b *BulkLoad) finish() ([]ImportItem, error) {
 	s := b.s
+	if len(b.chunks) == 0 {
+		// Nothing new (every row rejected or suppressed): the store
+		// stays as it is.
+		b.Abort()
+		return nil, nil
+	}
 	kv, err := b.sealChunk()
 	if err != nil {
 		return nil, err
@@ -589,13 +602,14 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := syncDir(b.stage); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
+	b.committed = true
 	if b.stopAtCommit {
 		return nil, errStoppedAtCommit
 	}
 	// Committed: from here on the new database is the store's, whatever
 	// happens (finishBulkLoad in Open completes the swap after a crash).
 	if err := s.swapDB(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (the import is committed: opening the store again finishes it)", err)
 	}
 	s.auditSeq, s.auditHash = t.seq, t.hash
 	_ = s.writeHead()
