@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -102,7 +103,7 @@ type BulkLoad struct {
 	addrs   u64map.Map[uint32] // 64-bit prefix of an address's HMAC → 1 + its index in emails
 	more    map[[32]byte]bool  // addresses whose prefix another address has
 	emails  []bulkEmail
-	index   map[string][]uint32 // index prefix (i/<field>/<value>\0) → ids, ascending
+	index   map[string]*[]uint32 // index prefix (i/<field>/<value>\0) → ids, ascending
 	deltas  map[string]int64
 	chunks  []bulkChunk
 	search  []searchEntry // texts of the search chunk being filled
@@ -150,7 +151,7 @@ func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
 		return nil, nil
 	}
 	b := &BulkLoad{s: s, operator: operator, rules: map[string]*gdpr.SourceRule{},
-		index: map[string][]uint32{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
+		index: map[string]*[]uint32{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
 	ok := true
 	err := s.view(func(txn *badger.Txn) error {
 		last, err := seqValue(txn, keyContactSeq)
@@ -259,6 +260,9 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 	}
 	first := b.nextID
 	last := first + uint64(len(fresh)) - 1
+	if last > math.MaxUint32 {
+		return errors.New("bulk load: more than 4,294,967,295 contacts: import the file in parts")
+	}
 	// Keys: one per contact, and one per search chunk that begins here.
 	var newChunks []uint64
 	for c := s.chunkOf(gdpr.ContactID(first)); c <= s.chunkOf(gdpr.ContactID(last)); c++ {
@@ -329,8 +333,12 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 		id := first + uint64(j)
 		bp.kvs = append(bp.kvs, r.kv)
 		for _, k := range r.index {
-			p := string(k[:len(k)-8])
-			b.index[p] = append(b.index[p], uint32(id))
+			// (A look-up by string(bytes) allocates nothing.)
+			if ids, ok := b.index[string(k[:len(k)-8])]; ok {
+				*ids = append(*ids, uint32(id))
+			} else {
+				b.index[string(k[:len(k)-8])] = &[]uint32{uint32(id)}
+			}
 		}
 		for _, n := range r.contrib {
 			b.deltas[n]++
@@ -704,7 +712,7 @@ func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) 
 	slices.Sort(prefixes)
 	var id [8]byte
 	for _, p := range prefixes {
-		for _, n := range b.index[p] {
+		for _, n := range *b.index[p] {
 			binary.BigEndian.PutUint64(id[:], uint64(n))
 			key = append(append(key[:0], p...), id[:]...)
 			if !add(key, nil) {
