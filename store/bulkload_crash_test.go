@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
+	"github.com/dgraph-io/ristretto/v2/z"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -153,5 +156,30 @@ func TestBulkLoadEncryptedAtRest(t *testing.T) {
 	}
 	if rep, err := s.VerifyAudit(); err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+}
+
+// TestAppendKVIsKVToBuffer: the hand-made encoding is byte for byte what
+// badger.KVToBuffer writes, for keys and values of every length class.
+func TestAppendKVIsKVToBuffer(t *testing.T) {
+	for _, c := range []struct {
+		key, value []byte
+		stream     uint32
+	}{
+		{[]byte("c/12345678"), bytes.Repeat([]byte{9}, 450), streamContacts},
+		{[]byte("i/co/y:DE\x00\x00\x00\x00\x00\x00\x00\x00\x01"), nil, streamMiddle},
+		{bytes.Repeat([]byte("k"), 200), bytes.Repeat([]byte{1}, 20000), 300},
+		{[]byte("a/x"), []byte{}, 0},
+		{[]byte("m/seq/contact"), []byte{0, 0, 0, 0, 0, 0, 0, 1}, streamAfter},
+	} {
+		mine := z.NewBuffer(1<<10, "test")
+		theirs := z.NewBuffer(1<<10, "test")
+		appendKV(mine, c.key, c.value, c.stream)
+		badger.KVToBuffer(&pb.KV{Key: c.key, Value: c.value, Version: 1, StreamId: c.stream}, theirs)
+		if !bytes.Equal(mine.Bytes(), theirs.Bytes()) {
+			t.Errorf("%q (%d bytes, stream %d):\nmine   %x\nbadger %x", c.key, len(c.value), c.stream, mine.Bytes(), theirs.Bytes())
+		}
+		mine.Release()
+		theirs.Release()
 	}
 }
