@@ -162,9 +162,9 @@ func appendKV(buf *z.Buffer, key, value []byte, stream uint32) {
 		b = binary.AppendUvarint(b, uint64(len(value)))
 		b = append(b, value...)
 	}
-	b = append(b, 4<<3|0, 1)
+	b = append(b, 4<<3, 1) // field 4, varint
 	if stream != 0 {
-		b = append(b, 10<<3|0)
+		b = append(b, 10<<3) // field 10, varint
 		b = binary.AppendUvarint(b, uint64(stream))
 	}
 	_ = b
