@@ -25,6 +25,11 @@ type ImportRun struct {
 	Strict   bool // import nothing when any row is bad
 	// Progress, when set, is called after each chunk with the rows read.
 	Progress func(rows int)
+	// Bulk lets the import take the bulk-load path (store.BeginBulkLoad)
+	// when the store holds no contact: the caller sets it when the store
+	// is its own (not a server's, whose sessions read it meanwhile) and
+	// the file is large. The result is the ordinary path's.
+	Bulk bool
 }
 
 // MaxListed bounds each list of the report; the counts stay exact.
@@ -79,6 +84,9 @@ type ImportReport struct {
 	// marketing, to be checked), or would have in a dry run.
 	Purpose      string `json:"purpose,omitempty"`
 	PurposeAdded bool   `json:"purpose_added,omitempty"`
+	// BulkLoad says the import took the bulk-load path (store/bulkload.go);
+	// what it did is what the ordinary path does.
+	BulkLoad bool `json:"bulk_load,omitempty"`
 }
 
 // PurposeSink is a sink that can add the purpose an import records
@@ -110,10 +118,21 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 			return check, nil
 		}
 	}
+	// A store that holds no contact takes a large file through the bulk
+	// load (store/bulkload.go), which writes a new database beside it.
+	var bl *store.BulkLoad
+	if b, ok := sink.(interface {
+		BeginBulkLoad(operator string) (*store.BulkLoad, error)
+	}); ok && run.Bulk && !run.DryRun {
+		var err error
+		if bl, err = b.BeginBulkLoad(run.Operator); err != nil {
+			return rep, err
+		}
+	}
 	// A store that can run the file as one import (store.BeginImport) skips
 	// the look-up of addresses it knows to be new.
 	var im *store.Import
-	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok && !run.DryRun {
+	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok && !run.DryRun && bl == nil {
 		im = b.BeginImport()
 		sink = im
 	}
@@ -129,10 +148,12 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		return maphash.String(seed, gdpr.ComparableEmail(email))
 	}
 	var seen u64map.Map[int32]
-	flush := func(items []store.ImportItem, prep *store.Prepared) error {
+	flush := func(items []store.ImportItem, keys []uint64, prep *store.Prepared) error {
 		var outcomes []store.ImportOutcome
 		var err error
-		if im != nil {
+		if bl != nil {
+			outcomes, err = bl.Write(items, prep)
+		} else if im != nil {
 			outcomes, err = im.ImportPrepared(run.Operator, items, prep, MergeContact)
 		} else {
 			outcomes, err = sink.ImportContacts(run.Operator, items, MergeContact, run.DryRun)
@@ -141,7 +162,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 			return err
 		}
 		for i, o := range outcomes {
-			first, merged := seen.Get(emailKey(items[i].Contact.Email))
+			first, merged := seen.Get(keys[i])
 			if merged && int(first) != items[i].Line {
 				if o != store.ImportSuppressed {
 					rep.Merged++
@@ -189,20 +210,58 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		return err
 	}
 	var prepare func([]store.ImportItem) *store.Prepared
-	if im != nil {
+	switch {
+	case bl != nil:
+		prepare = bl.Prepare
+	case im != nil:
 		prepare = func(items []store.ImportItem) *store.Prepared { return im.Prepare(run.Operator, items) }
 	}
 	err := readRows(ctx, open, opts, &rep, ensure, func(items []store.ImportItem, prep *store.Prepared) error {
-		for _, it := range items {
+		keys := make([]uint64, len(items))
+		for i, it := range items {
 			k := emailKey(it.Contact.Email)
+			keys[i] = k
 			if !seen.Has(k) {
 				seen.Put(k, int32(it.Line))
 			}
 		}
-		return flush(items, prep)
+		return flush(items, keys, prep)
 	}, prepare, false)
+	if bl != nil {
+		err = finishBulkLoad(bl, sink, run, err)
+		rep.BulkLoad = true
+	}
 	rep.Imported = err == nil && !run.DryRun
 	return rep, err
+}
+
+// finishBulkLoad ends a bulk load: dropped when reading the file failed
+// (the store is as before), else swapped in, after which the rows that
+// repeat an earlier address of the file are merged the ordinary way, in
+// file order (the report counted them as merged already).
+func finishBulkLoad(bl *store.BulkLoad, sink ImportSink, run ImportRun, readErr error) error {
+	if readErr != nil {
+		bl.Abort()
+		return readErr
+	}
+	deferred, err := bl.Finish()
+	if err != nil {
+		return err
+	}
+	var im interface {
+		ImportContacts(operator string, items []store.ImportItem, merge store.MergeFunc, dryRun bool) ([]store.ImportOutcome, error)
+	} = sink
+	if b, ok := sink.(interface{ BeginImport() *store.Import }); ok {
+		im = b.BeginImport()
+	}
+	for len(deferred) > 0 {
+		n := min(len(deferred), importChunk)
+		if _, err := im.ImportContacts(run.Operator, deferred[:n], MergeContact, false); err != nil {
+			return fmt.Errorf("merge the rows repeating an address (the new contacts are imported; import the file again to finish): %w", err)
+		}
+		deferred = deferred[n:]
+	}
+	return nil
 }
 
 // readRows streams the file, records rejected rows and warnings in rep,

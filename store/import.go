@@ -103,6 +103,8 @@ type Prepared struct {
 	// chunkSlots are keys for the search index chunks that begin in this
 	// chunk (flushSearch uses them for chunks it creates).
 	chunkSlots map[uint64]Slot
+	// bulk, for a chunk of a bulk load (bulkload.go), is all it holds.
+	bulk *bulkPrep
 }
 
 // Prepare does the work of a chunk that needs no transaction — validating,

@@ -140,6 +140,8 @@ type state struct {
 	reclaimUntil atomic.Int64
 	reclaiming   atomic.Bool
 
+	badgerOpts badger.Options // how db was opened: a bulk load opens its new database so (bulkload.go)
+
 	searchBits uint       // the search index's chunk size, fixed per store
 	matches    matchCache // the last free-text match set
 
@@ -283,6 +285,11 @@ func open(dir string, opts Options, reading bool) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A bulk load a crash interrupted is finished or undone (bulkload.go).
+	if err := finishBulkLoad(dir); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	if err := tightenAtOpen(dir, opts.Log); err != nil {
 		lock.Close()
 		return nil, err
@@ -334,6 +341,7 @@ func open(dir string, opts Options, reading bool) (*Store, error) {
 		// One command's reads: a few pages, no compactions.
 		bopts = bopts.WithBlockCacheSize(8 << 20).WithIndexCacheSize(0)
 	}
+	s.badgerOpts = bopts
 	db, err := badger.Open(bopts)
 	if errors.Is(err, badger.ErrWindowsNotSupported) && s.readOnly {
 		// Badger has no read-only mode on Windows: open it for writing,

@@ -1,0 +1,856 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/ristretto/v2/z"
+	"github.com/gdprdesk/gdprdesk/gdpr"
+	"github.com/gdprdesk/gdprdesk/internal/u64map"
+)
+
+// The bulk-load path of a large import into a store that holds no contact
+// yet (the first import of a business, SPEC §7: a million rows within 2× of
+// the sqlite3 shell). Instead of a transaction per chunk, the run writes a
+// new Badger database beside the store with Badger's StreamWriter, which
+// builds sorted tables directly: the records and search chunks as they are
+// sealed, and at the end, sorted in memory, everything else — the store's
+// own keys copied over, the email look-ups, every index key, the counters
+// and the audit entries of the run. The new database then replaces the old
+// one.
+//
+// What is written is what the ordinary path writes (store/import.go), key
+// for key: the same records sealed under a new key each, the same index
+// keys, counters, search chunks (each under a key of its own) and one
+// contact.import entry per chunk, chained from the store's audit head, with
+// its ai/ and ar/ keys. A row repeating an address seen earlier in the file
+// is not merged here: BulkLoad.Finish returns those rows, and the caller
+// imports them the ordinary way once the new database is in place (the
+// contact they merge into exists by then), so they get the same
+// contact.import-update entries and the same final records.
+//
+// Crash safety. Everything is written under DIR/bulkload/ (db/: the new
+// database). The swap is committed by one file, DIR/bulkload/COMMIT, written
+// and synced only after the new database is closed and every file of it,
+// and the key ring, is on disk. Then DIR/db is moved to DIR/bulkload/old,
+// DIR/bulkload/db to DIR/db, and DIR/bulkload is removed. Open runs
+// finishBulkLoad before anything else: without COMMIT it removes
+// DIR/bulkload (the store is as before the import: its keys appended to
+// the key ring are live and unused, as those of a transaction that failed);
+// with COMMIT it completes the two moves, whichever of them was done. The
+// rows repeating an address are imported after the swap in ordinary
+// transactions: a kill among them leaves a store that an import of the
+// same file again completes (every row then matches a contact).
+
+const (
+	bulkDir    = "bulkload"
+	bulkCommit = "COMMIT"
+)
+
+// Stream ids of the new database: five key ranges that do not overlap, as
+// StreamWriter needs (it writes every table at the bottom level).
+const (
+	streamBeforeContacts = iota + 1 // a/, ai/, ar/ …
+	streamContacts                  // c/
+	streamMiddle                    // e/, g/, i/, k/, m/, n/, o/, p/, pu/, q/, r/, rc/, sr/
+	streamSearch                    // sx/
+	streamAfter                     // x/ …
+)
+
+func bulkStream(k []byte) uint32 {
+	switch {
+	case bytes.Compare(k, prefixContact) < 0:
+		return streamBeforeContacts
+	case bytes.HasPrefix(k, prefixContact):
+		return streamContacts
+	case bytes.Compare(k, prefixSearch) < 0:
+		return streamMiddle
+	case bytes.HasPrefix(k, prefixSearch):
+		return streamSearch
+	}
+	return streamAfter
+}
+
+// BulkLoad is one bulk-load run (see above). Prepare is called for each
+// chunk in the order of the file, on one goroutine; Write for each
+// prepared chunk in the same order, possibly on another; then Finish, or
+// Abort.
+type BulkLoad struct {
+	s        *Store
+	operator string
+	stage    string
+	db       *badger.DB
+	sw       *badger.StreamWriter
+
+	// Prepare's state.
+	nextID  uint64
+	rules   map[string]*gdpr.SourceRule
+	book    *consentBook
+	addrs   u64map.Map[uint32] // 64-bit prefix of an address's HMAC → 1 + its index in emails
+	more    map[[32]byte]bool  // addresses whose prefix another address has
+	emails  []bulkEmail
+	index   map[string]*[]uint32 // index prefix (i/<field>/<value>\0) → ids, ascending
+	deltas  map[string]int64
+	chunks  []bulkChunk
+	search  []searchEntry // texts of the search chunk being filled
+	chunk   uint64        // that chunk
+	slot    Slot          // and its key
+	key     []byte
+	defered []ImportItem
+	failed  error
+	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
+	// a crash there would.
+	stopAtCommit bool
+	// committed: the COMMIT file is written; the staging directory is no
+	// longer Abort's to remove (Open finishes the swap).
+	committed bool
+}
+
+// errStoppedAtCommit is what Finish returns when stopAtCommit stops it.
+var errStoppedAtCommit = errors.New("bulk load stopped after its commit (test)")
+
+type bulkEmail struct {
+	h  [32]byte
+	id uint64
+}
+
+// bulkChunk is what the audit entry of one chunk's new contacts says.
+type bulkChunk struct {
+	first, last         gdpr.ContactID
+	firstLine, lastLine int
+	at                  time.Time
+}
+
+// bulkKV is a key and value for one of the streams, all at version 1.
+type bulkKV struct {
+	key, value []byte
+	stream     uint32
+}
+
+// appendKV appends the key and value to buf as StreamWriter.Write reads
+// them: a badger pb.KV in protobuf (key 1, value 2, version 4 = 1,
+// stream_id 10), encoded here because badger.KVToBuffer's reflection
+// cost a second of CPU over the 8,000,000 keys of a million contacts
+// (TestAppendKVIsKVToBuffer).
+func appendKV(buf *z.Buffer, key, value []byte, stream uint32) {
+	n := 1 + uvarintLen(uint64(len(key))) + len(key) + 2
+	if len(value) > 0 {
+		n += 1 + uvarintLen(uint64(len(value))) + len(value)
+	}
+	if stream != 0 {
+		n += 1 + uvarintLen(uint64(stream))
+	}
+	b := buf.SliceAllocate(n)[:0]
+	b = append(b, 1<<3|2)
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	if len(value) > 0 {
+		b = append(b, 2<<3|2)
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, value...)
+	}
+	b = append(b, 4<<3, 1) // field 4, varint
+	if stream != 0 {
+		b = append(b, 10<<3) // field 10, varint
+		b = binary.AppendUvarint(b, uint64(stream))
+	}
+	_ = b
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// bulkPrep is a chunk prepared by BulkLoad.Prepare.
+type bulkPrep struct {
+	out []ImportOutcome
+	kvs []*bulkKV
+	err error
+}
+
+// BeginBulkLoad starts a bulk load for operator when the store can take
+// one: it holds no contact (and never did), it is writable, and the
+// operator may import. Otherwise it returns nil and the import takes the
+// ordinary path.
+func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
+	if s.readOnly || s.remoteOnly || s.db == nil {
+		return nil, nil
+	}
+	b := &BulkLoad{s: s, operator: operator, rules: map[string]*gdpr.SourceRule{},
+		index: map[string]*[]uint32{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
+	ok := true
+	err := s.view(func(txn *badger.Txn) error {
+		last, err := seqValue(txn, keyContactSeq)
+		if err != nil {
+			return err
+		}
+		for _, p := range [][]byte{prefixContact, prefixEmail, prefixIndex, prefixSearch} {
+			if !noKeys(txn, p) {
+				ok = false
+			}
+		}
+		if last != 0 || !ok {
+			ok = false
+			return nil
+		}
+		b.nextID = 1
+		// The operator must be allowed what the entries will say.
+		t := &tx{s: s, txn: txn, operator: operator}
+		t.auditContacts(gdpr.ActionContactImport, 1, 2, "")
+		if action, _, _, err := t.refused(); err != nil || action != "" {
+			ok = false
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRule, PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var r gdpr.SourceRule
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
+				return fmt.Errorf("decode source rule: %w", err)
+			}
+			b.rules[string(it.Item().Key()[len(prefixRule):])] = &r
+		}
+		return nil
+	})
+	if err != nil || !ok {
+		return nil, err
+	}
+	b.stage = filepath.Join(s.dir, bulkDir)
+	if err := os.RemoveAll(b.stage); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(b.stage, "db"), 0o700); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	opts := s.badgerOpts
+	opts.Dir = filepath.Join(b.stage, "db")
+	opts.ValueDir = opts.Dir
+	if b.db, err = badger.Open(opts); err != nil {
+		os.RemoveAll(b.stage)
+		return nil, fmt.Errorf("bulk load: open the new database: %w", err)
+	}
+	b.sw = b.db.NewStreamWriter()
+	if err := b.sw.Prepare(); err != nil {
+		b.Abort()
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	return b, nil
+}
+
+func noKeys(txn *badger.Txn, prefix []byte) bool {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	it.Rewind()
+	return !it.Valid()
+}
+
+// Prepare validates, keys, seals and encodes a chunk's new contacts (as
+// Import.Prepare does) and notes their index keys, email look-ups,
+// counters and audit entry for Finish. It never fails: an error is kept in
+// the result, for Write to return.
+func (b *BulkLoad) Prepare(items []ImportItem) *Prepared {
+	bp := &bulkPrep{out: make([]ImportOutcome, len(items))}
+	p := &Prepared{items: items, bulk: bp}
+	if b.failed == nil {
+		b.failed = b.prepare(items, bp)
+	}
+	bp.err = b.failed
+	return p
+}
+
+func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
+	s := b.s
+	now := s.now().UTC()
+	probe := &tx{s: s}
+	hashes := make([][]byte, len(items))
+	parallel(len(items), func(i int) { hashes[i] = s.emailHash(items[i].Contact.Email) })
+	var fresh []int
+	for i, it := range items {
+		h := hashes[i]
+		if probe.isSuppressedAddress(it.Contact.Email, h) {
+			bp.out[i] = ImportSuppressed
+			continue
+		}
+		if b.seen(h) {
+			// Merged once the new database is in place (Finish).
+			bp.out[i] = ImportUpdated
+			b.defered = append(b.defered, it)
+			continue
+		}
+		b.remember(h, b.nextID+uint64(len(fresh)))
+		bp.out[i] = ImportCreated
+		fresh = append(fresh, i)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	first := b.nextID
+	last := first + uint64(len(fresh)) - 1
+	if last > math.MaxUint32 {
+		return errors.New("bulk load: more than 4,294,967,295 contacts: import the file in parts")
+	}
+	// Keys: one per contact, and one per search chunk that begins here.
+	var newChunks []uint64
+	for c := s.chunkOf(gdpr.ContactID(first)); c <= s.chunkOf(gdpr.ContactID(last)); c++ {
+		if b.key == nil || c != b.chunk {
+			newChunks = append(newChunks, c)
+		}
+	}
+	slots, keys, err := s.keys.newKeysRaw(len(fresh) + len(newChunks))
+	if err != nil {
+		return err
+	}
+	chunkKey := map[uint64]int{}
+	for j, c := range newChunks {
+		chunkKey[c] = len(fresh) + j
+	}
+	// The consent register, read when first needed: the import adds its
+	// purpose before the first chunk.
+	if b.book == nil && slices.ContainsFunc(fresh, func(i int) bool { return len(items[i].Contact.Consents) > 0 }) {
+		if err := s.view(func(txn *badger.Txn) error {
+			var err error
+			b.book, err = readConsentBook(txn)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	// Each contact on its own: validated, settled, sealed and encoded, on
+	// every core.
+	type made struct {
+		kv      *bulkKV
+		index   [][]byte
+		contrib []string
+		text    string
+		err     error
+	}
+	res := make([]made, len(fresh))
+	rule := func(source string) (*gdpr.SourceRule, error) { return b.rules[source], nil }
+	parallel(len(fresh), func(j int) {
+		it := items[fresh[j]]
+		r := &res[j]
+		c := cloneContact(it.Contact)
+		if err := prepareContact(&c, now, b.operator, rule); err != nil {
+			r.err = fmt.Errorf("line %d: %w", it.Line, err)
+			return
+		}
+		if len(c.Consents) > 0 {
+			gdpr.SettleImportedConsents(&c, b.book.purposes, b.book.versions, now)
+		}
+		c.ID = gdpr.ContactID(first + uint64(j))
+		rec, err := sealContact(&c, slots[j], keys[j])
+		if err == nil {
+			var v []byte
+			if v, err = encodeContact(&rec); err == nil {
+				r.kv = &bulkKV{key: contactKey(c.ID), value: v, stream: streamContacts}
+			}
+		}
+		r.err = err
+		r.index = indexEntries(&c)
+		r.contrib = contactContributions(&c)
+		r.text = gdpr.SearchText(&c)
+	})
+	bp.kvs = make([]*bulkKV, 0, len(fresh)+len(fresh)>>s.searchBits+2)
+	for j := range res {
+		r := &res[j]
+		if r.err != nil {
+			return r.err
+		}
+		id := first + uint64(j)
+		bp.kvs = append(bp.kvs, r.kv)
+		for _, k := range r.index {
+			// (A look-up by string(bytes) allocates nothing.)
+			if ids, ok := b.index[string(k[:len(k)-8])]; ok {
+				*ids = append(*ids, uint32(id))
+			} else {
+				b.index[string(k[:len(k)-8])] = &[]uint32{uint32(id)}
+			}
+		}
+		for _, n := range r.contrib {
+			b.deltas[n]++
+		}
+		// The search chunk: sealed when the next one begins.
+		if ch := s.chunkOf(gdpr.ContactID(id)); b.key == nil || ch != b.chunk {
+			if kv, err := b.sealChunk(); err != nil {
+				return err
+			} else if kv != nil {
+				bp.kvs = append(bp.kvs, kv)
+			}
+			k := chunkKey[ch]
+			b.chunk, b.slot, b.key, b.search = ch, slots[k], keys[k], b.search[:0]
+		}
+		b.search = append(b.search, searchEntry{gdpr.ContactID(id), r.text})
+	}
+	b.nextID = last + 1
+	b.chunks = append(b.chunks, bulkChunk{first: gdpr.ContactID(first), last: gdpr.ContactID(last),
+		firstLine: items[fresh[0]].Line, lastLine: items[fresh[len(fresh)-1]].Line, at: now})
+	return nil
+}
+
+// parallel calls fn(0) … fn(n-1) on every core and returns when all are done.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(64)) - 64
+				if i >= n {
+					return
+				}
+				for j := i; j < min(i+64, n); j++ {
+					fn(j)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sealChunk seals the search chunk being filled, as flushSearch does.
+func (b *BulkLoad) sealChunk() (*bulkKV, error) {
+	if len(b.search) == 0 {
+		return nil, nil
+	}
+	c := b.chunk
+	sealed, err := seal(b.key, encodeChunk(c<<b.s.searchBits, b.search), join(searchChunkAAD, u64(c)))
+	if err != nil {
+		return nil, err
+	}
+	v := make([]byte, 4, 4+len(sealed))
+	binary.BigEndian.PutUint32(v, uint32(b.slot))
+	return &bulkKV{key: searchChunkKey(c), value: append(v, sealed...), stream: streamSearch}, nil
+}
+
+func (b *BulkLoad) seen(h []byte) bool {
+	i, ok := b.addrs.Get(hashPrefix(h))
+	if !ok {
+		return false
+	}
+	if bytes.Equal(b.emails[i-1].h[:], h) {
+		return true
+	}
+	return b.more[[32]byte(h)]
+}
+
+func (b *BulkLoad) remember(h []byte, id uint64) {
+	k := hashPrefix(h)
+	if b.addrs.Has(k) {
+		b.more[[32]byte(h)] = true // another address has the prefix
+	} else {
+		b.addrs.Put(k, uint32(len(b.emails)+1))
+	}
+	b.emails = append(b.emails, bulkEmail{h: [32]byte(h), id: id})
+}
+
+// Write writes a prepared chunk's records and finished search chunks and
+// returns what became of each row: a row repeating an earlier address of
+// the file reads ImportUpdated (it is merged after Finish).
+func (b *BulkLoad) Write(items []ImportItem, p *Prepared) ([]ImportOutcome, error) {
+	if p == nil || p.bulk == nil || !sameItems(p.items, items) {
+		return nil, errors.New("bulk load: a chunk was not prepared")
+	}
+	if p.bulk.err != nil {
+		return nil, p.bulk.err
+	}
+	if err := b.write(p.bulk.kvs); err != nil {
+		return nil, err
+	}
+	if b.s.reclaimDue(false) {
+		// The tables StreamWriter wrote stay mapped: give their pages back.
+		reclaimTables(filepath.Join(b.stage, "db"))
+	}
+	return p.bulk.out, nil
+}
+
+func (b *BulkLoad) write(kvs []*bulkKV) error {
+	if len(kvs) == 0 {
+		return nil
+	}
+	buf := z.NewBuffer(1<<20, "gdprdesk.bulkload")
+	defer buf.Release()
+	for _, kv := range kvs {
+		appendKV(buf, kv.key, kv.value, kv.stream)
+	}
+	if err := b.sw.Write(buf); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	return nil
+}
+
+// Abort drops the new database; the store stays as it was. After the
+// commit it does nothing: the new database is the store's.
+func (b *BulkLoad) Abort() {
+	if b.committed {
+		return
+	}
+	if b.sw != nil {
+		b.sw.Cancel()
+		b.sw = nil
+	}
+	if b.db != nil {
+		_ = b.db.Close()
+		b.db = nil
+	}
+	_ = os.RemoveAll(b.stage)
+}
+
+// Finish writes the rest of the new database, makes it the store's and
+// returns the rows that repeat an earlier address of the file, in file
+// order, for the caller to import the ordinary way. On an error before
+// the swap the store is as it was.
+func (b *BulkLoad) Finish() ([]ImportItem, error) {
+	if b.failed != nil {
+		b.Abort()
+		return nil, b.failed
+	}
+	deferred, err := b.finish()
+	if errors.Is(err, errStoppedAtCommit) {
+		return nil, err
+	}
+	if err != nil {
+		b.Abort()
+		return nil, err
+	}
+	return deferred, nil
+}
+
+func (b *BulkLoad) finish() ([]ImportItem, error) {
+	s := b.s
+	if len(b.chunks) == 0 {
+		// Nothing new (every row rejected or suppressed): the store
+		// stays as it is.
+		b.Abort()
+		return nil, nil
+	}
+	kv, err := b.sealChunk()
+	if err != nil {
+		return nil, err
+	}
+	if kv != nil {
+		if err := b.write([]*bulkKV{kv}); err != nil {
+			return nil, err
+		}
+	}
+	b.search = nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// The store's own keys, as they are now (the import may have added
+	// its purpose since Begin).
+	rest := map[string][]byte{}
+	err = s.view(func(txn *badger.Txn) error {
+		if last, err := seqValue(txn, keyContactSeq); err != nil || last != 0 {
+			if err == nil {
+				err = errors.New("the store gained contacts during the bulk load: import the file again")
+			}
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)
+			switch bulkStream(k) {
+			case streamContacts, streamSearch:
+				return fmt.Errorf("the store gained %s keys during the bulk load: import the file again", k[:2])
+			}
+			if bytes.HasPrefix(k, prefixEmail) || bytes.HasPrefix(k, prefixIndex) {
+				return fmt.Errorf("the store gained %s keys during the bulk load: import the file again", k[:2])
+			}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			rest[string(k)] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bulk load: read the store: %w", err)
+	}
+	// The audit entries, chained from the store's head, and the other keys
+	// a chunk's transaction would have set.
+	var ops []op
+	t := &tx{s: s, operator: b.operator, log: &ops, seq: s.auditSeq, hash: s.auditHash, deltas: b.deltas}
+	for _, c := range b.chunks {
+		t.now = c.at
+		t.auditImported(c.first, c.last, c.firstLine, c.lastLine)
+	}
+	if err := t.flushAudit(); err != nil {
+		return nil, fmt.Errorf("bulk load: audit: %w", err)
+	}
+	for _, o := range ops {
+		rest[string(o.key)] = o.value
+	}
+	for name, d := range b.deltas {
+		k := string(counterKey(name))
+		var cur int64
+		if v, ok := rest[k]; ok && len(v) == 8 {
+			cur = int64(binary.BigEndian.Uint64(v))
+		}
+		if cur += d; cur == 0 {
+			delete(rest, k)
+		} else {
+			rest[k] = u64(uint64(cur))
+		}
+	}
+	if b.nextID > 1 {
+		rest[string(keyContactSeq)] = u64(b.nextID - 1)
+		gen := uint64(0)
+		if v, ok := rest[string(keySearchGen)]; ok {
+			gen = idFromKey(v)
+		}
+		rest[string(keySearchGen)] = u64(gen + 1)
+	}
+	if err := b.writeRest(rest); err != nil {
+		return nil, err
+	}
+	if err := b.sw.Flush(); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	b.sw = nil
+	err = b.db.Close()
+	b.db = nil
+	if err != nil {
+		return nil, fmt.Errorf("bulk load: close the new database: %w", err)
+	}
+	// Every byte on disk before the swap is committed: the new database's
+	// files and the keys its records are sealed under.
+	if err := syncTree(filepath.Join(b.stage, "db")); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	if err := s.keys.sync(); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(filepath.Join(b.stage, bulkCommit), []byte("bulk load complete\n")); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	if err := syncDir(b.stage); err != nil {
+		return nil, fmt.Errorf("bulk load: %w", err)
+	}
+	b.committed = true
+	if b.stopAtCommit {
+		return nil, errStoppedAtCommit
+	}
+	// Committed: from here on the new database is the store's, whatever
+	// happens (finishBulkLoad in Open completes the swap after a crash).
+	if err := s.swapDB(); err != nil {
+		return nil, fmt.Errorf("%w (the import is committed: opening the store again finishes it)", err)
+	}
+	s.auditSeq, s.auditHash = t.seq, t.hash
+	_ = s.writeHead()
+	s.notify()
+	deferred := b.defered
+	b.defered = nil
+	return deferred, nil
+}
+
+// writeRest writes the keys not streamed during the run, sorted, each in
+// its range's stream: the store's own keys and the run's audit entries,
+// counters and sequences (rest), the email look-ups and the index keys.
+// One goroutine encodes them into buffers while this one hands the full
+// ones to the StreamWriter.
+func (b *BulkLoad) writeRest(rest map[string][]byte) error {
+	bufs := make(chan *z.Buffer, 2)
+	stop := make(chan struct{})
+	go func() {
+		defer close(bufs)
+		buf := z.NewBuffer(4<<20, "gdprdesk.bulkload")
+		send := func() bool {
+			select {
+			case bufs <- buf:
+				buf = z.NewBuffer(4<<20, "gdprdesk.bulkload")
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		add := func(k, v []byte) bool {
+			appendKV(buf, k, v, bulkStream(k))
+			return buf.LenNoPadding() < 4<<20 || send()
+		}
+		if b.emitRest(rest, add) {
+			send()
+		}
+		buf.Release()
+	}()
+	var err error
+	for buf := range bufs {
+		if err == nil {
+			if err = b.sw.Write(buf); err != nil {
+				close(stop)
+			}
+		}
+		buf.Release()
+	}
+	if err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	return nil
+}
+
+// emitRest calls add with every key writeRest writes, in order; it stops
+// when add returns false, and reports whether it got to the end.
+func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) bool {
+	keys := make([]string, 0, len(rest))
+	for k := range rest {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	plain := func(below string) bool {
+		for len(keys) > 0 && (below == "" || keys[0] < below) {
+			if !add([]byte(keys[0]), rest[keys[0]]) {
+				return false
+			}
+			keys = keys[1:]
+		}
+		return true
+	}
+	if !plain(string(prefixEmail)) {
+		return false
+	}
+	slices.SortFunc(b.emails, func(x, y bulkEmail) int { return bytes.Compare(x.h[:], y.h[:]) })
+	key := make([]byte, 0, 64)
+	for _, e := range b.emails {
+		key = append(append(key[:0], prefixEmail...), e.h[:]...)
+		if !add(key, u64(e.id)) {
+			return false
+		}
+	}
+	b.emails = nil
+	if !plain(string(prefixIndex)) {
+		return false
+	}
+	prefixes := make([]string, 0, len(b.index))
+	for p := range b.index {
+		prefixes = append(prefixes, p)
+	}
+	slices.Sort(prefixes)
+	var id [8]byte
+	for _, p := range prefixes {
+		for _, n := range *b.index[p] {
+			binary.BigEndian.PutUint64(id[:], uint64(n))
+			key = append(append(key[:0], p...), id[:]...)
+			if !add(key, nil) {
+				return false
+			}
+		}
+		delete(b.index, p)
+	}
+	return plain("")
+}
+
+// swapDB makes DIR/bulkload/db the store's database (the COMMIT file is
+// written): the open one is closed, the directories moved, and the new
+// one opened in its place.
+func (s *Store) swapDB() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("bulk load: close the store to swap databases: %w", err)
+	}
+	s.db = nil
+	if err := finishBulkLoad(s.dir); err != nil {
+		return err
+	}
+	db, err := badger.Open(s.badgerOpts)
+	if err != nil {
+		return fmt.Errorf("bulk load: open the new database: %w", err)
+	}
+	s.db = db
+	if _, err := tightenPerms(s.dir); err != nil {
+		return err
+	}
+	s.matches.mu.Lock()
+	s.matches.set = nil
+	s.matches.mu.Unlock()
+	return nil
+}
+
+// finishBulkLoad completes or undoes a bulk load that a crash interrupted
+// (see the top of this file); Open runs it before it opens anything. It
+// is a no-op when DIR/bulkload does not exist.
+func finishBulkLoad(dir string) error {
+	stage := filepath.Join(dir, bulkDir)
+	if _, err := os.Stat(stage); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	db, newDB, old := filepath.Join(dir, "db"), filepath.Join(stage, "db"), filepath.Join(stage, "old")
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	if !exists(filepath.Join(stage, bulkCommit)) {
+		// Not committed: the store is the one in DIR/db.
+		if !exists(db) && exists(old) {
+			if err := os.Rename(old, db); err != nil {
+				return fmt.Errorf("undo an interrupted bulk load: %w", err)
+			}
+		}
+		if err := os.RemoveAll(stage); err != nil {
+			return fmt.Errorf("remove an interrupted bulk load (%s): %w", stage, err)
+		}
+		return nil
+	}
+	if exists(newDB) {
+		if exists(db) {
+			if exists(old) {
+				return fmt.Errorf("finish a bulk load: %s, %s and %s all exist: move the one that is not the store away", db, newDB, old)
+			}
+			if err := os.Rename(db, old); err != nil {
+				return fmt.Errorf("finish a bulk load: %w", err)
+			}
+		}
+		if err := os.Rename(newDB, db); err != nil {
+			return fmt.Errorf("finish a bulk load: %w", err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("finish a bulk load: %w", err)
+		}
+	}
+	if err := os.RemoveAll(stage); err != nil {
+		return fmt.Errorf("finish a bulk load: remove %s: %w", stage, err)
+	}
+	return syncDir(dir)
+}
+
+// syncTree fsyncs every file under dir, and dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := f.Sync(); err != nil && !strings.Contains(err.Error(), "invalid argument") {
+			return fmt.Errorf("sync %s: %w", path, err)
+		}
+		return nil
+	})
+}
