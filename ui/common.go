@@ -70,6 +70,8 @@ type Store interface {
 	AddBreach(operator string, b gdpr.Breach) (gdpr.BreachID, error)
 	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
 	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+	DPIAScreening() (gdpr.DPIAScreening, bool, error)
+	SaveDPIAScreening(operator string, d gdpr.DPIAScreening) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	// RecordRefusal audits an action the desk refused (by role or by a
 	// guard) that never reached a commit.
