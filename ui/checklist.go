@@ -90,7 +90,7 @@ func (s *checklist) key(msg tea.KeyPressMsg) tea.Cmd {
 			return func() tea.Msg { return switchMsg{to: tabSettings} }
 		case "requests":
 			return func() tea.Msg { return switchMsg{to: tabRequests} }
-		case "registers:purposes", "registers:recipients", "registers:breaches":
+		case "registers:purposes", "registers:recipients", "registers:breaches", "registers:dpia":
 			// A register of screen 7, opened on its section.
 			return openRegister(strings.TrimPrefix(it.Fix, "registers:"), "")
 		default:
@@ -296,6 +296,8 @@ func (s *checklist) detailLines(w int) []string {
 		out = append(out, st.Key.Render("f")+" opens Settings, where it is fixed")
 	case it.Fix == "requests":
 		out = append(out, st.Key.Render("f")+" opens the request inbox")
+	case it.Fix == "registers:dpia":
+		out = append(out, st.Key.Render("f")+" opens the DPIA screening (screen 7), where it is recorded")
 	case strings.HasPrefix(it.Fix, "registers:"):
 		out = append(out, st.Key.Render("f")+" opens the "+strings.TrimPrefix(it.Fix, "registers:")+" register (screen 7), where it is fixed")
 	case it.Fix != "":

@@ -70,6 +70,8 @@ type Store interface {
 	AddBreach(operator string, b gdpr.Breach) (gdpr.BreachID, error)
 	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
 	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+	DPIAScreening() (gdpr.DPIAScreening, bool, error)
+	SaveDPIAScreening(operator string, d gdpr.DPIAScreening) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	// The outbox of letters (SPEC §11; ui/letters.go), so that the desk's
 	// Send, RetryMessage and WriteLetter run on it (desk.SendStore).

@@ -46,6 +46,9 @@ func TestGolden(t *testing.T) {
 		{"registers-help", []string{"7", "?"}, "Keys: Registers"},
 		{"registers-breaches", []string{"7", "right", "right"}, "[Breaches (2)]"},
 		{"registers-breach-form", []string{"7", "right", "right", "a"}, "Record a breach"},
+		{"registers-dpia", []string{"7", "right", "right", "right"}, "[DPIA (1)]"},
+		{"registers-dpia-form", []string{"7", "right", "right", "right", "c"}, "Screen again for a DPIA"},
+		{"registers-ropa-export", []string{"7", "e"}, "Export the records of processing"},
 	}
 	runGoldenSteps(t, steps)
 }

@@ -39,6 +39,8 @@ type KeyMap struct {
 
 	// Registers.
 	NextSection, PrevSection, Change, Balancing key.Binding
+	// ExportROPA writes the records of processing from any section.
+	ExportROPA key.Binding
 	// The breach register.
 	NotifyAuthority, Inform, Draft, Letters key.Binding
 
@@ -117,6 +119,7 @@ func DefaultKeyMap() KeyMap {
 		PrevSection: b("←/h", "previous section", "left", "h"),
 		Change:      b("c", "change", "c"),
 		Balancing:   b("b", "balancing test", "b"),
+		ExportROPA:  b("e", "export records of processing", "e"),
 
 		NotifyAuthority: b("n", "authority told, or why not", "n"),
 		Inform:          b("i", "people told, or why not", "i"),

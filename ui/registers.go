@@ -13,10 +13,10 @@ import (
 )
 
 // registers is screen 7: the registers of SPEC §10, one section each
-// (purposes, recipients and processors; breaches and DPIA screening join
-// as sections of their own). A section bar on top moves with ← and →, the
+// (purposes, recipients and processors, breaches, the DPIA screening). A section bar on top moves with ← and →, the
 // rows of the active section below it; enter opens a row's full record,
-// and each section's keys add and change its entries in forms. Every
+// each section's keys add and change its entries in forms, and e exports
+// the records of processing from any of them (registers_ropa.go). Every
 // change is one audited store transaction; the store refuses what the
 // operator's role may not do, and the screen says so before a form opens.
 type registers struct {
@@ -96,7 +96,7 @@ type regKit struct {
 func newRegisters(c *common) *registers {
 	r := &registers{c: c, width: 80, height: 20}
 	kit := regKit{c: c, save: r.save}
-	r.sections = []regSection{newPurposesSection(kit), newRecipientsSection(kit), newBreachesSection(kit)}
+	r.sections = []regSection{newPurposesSection(kit), newRecipientsSection(kit), newBreachesSection(kit), newDPIASection(kit)}
 	r.curs = make([]cursor, len(r.sections))
 	return r
 }
@@ -129,7 +129,7 @@ func (r *registers) Help() []key.Binding {
 		for _, a := range r.section().actions(r.detailRow()) {
 			out = append(out, a.key)
 		}
-		return append(out, k.Up, k.Down, k.PageUp, k.PageDown)
+		return append(out, k.ExportROPA, k.Up, k.Down, k.PageUp, k.PageDown)
 	}
 	i := r.selected()
 	open := k.Open
@@ -139,14 +139,14 @@ func (r *registers) Help() []key.Binding {
 	for _, a := range r.section().actions(i) {
 		out = append(out, a.key)
 	}
-	return append(out, k.NextSection, k.PrevSection, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End)
+	return append(out, k.NextSection, k.PrevSection, k.ExportROPA, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End)
 }
 
 // regOpenMsg opens a section of screen 7 on a row (its regSection.id, ""
 // none): the dashboard's urgent breach, a checklist item's fix. It follows
 // a switchMsg to the screen (openRegister).
 type regOpenMsg struct {
-	section string // sectionName: purposes, recipients, breaches
+	section string // sectionName: purposes, recipients, breaches, dpia
 	id      string
 }
 
@@ -165,6 +165,8 @@ func sectionName(s regSection) string {
 		return "recipients"
 	case *breachesSection:
 		return "breaches"
+	case *dpiaSection:
+		return "dpia"
 	}
 	return s.title()
 }
@@ -328,6 +330,10 @@ func (r *registers) key(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, a.key) {
 			return r.run(a)
 		}
+	}
+	if key.Matches(msg, k.ExportROPA) {
+		r.formErr = ""
+		return r.openForm(r.ropaForm())
 	}
 	if r.detail != nil {
 		return stepOverlay(&r.detail, msg)
