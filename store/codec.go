@@ -169,29 +169,47 @@ func (s *Store) hmacOf(v string) []byte {
 
 // indexEntries lists the index keys of a contact's clear fields.
 func indexEntries(c *gdpr.Contact) [][]byte {
-	id := c.ID
-	keys := [][]byte{
-		indexKey(ixCountry, countryValue(c.Country), id),
-		indexKey(ixStatus, string(c.Status), id),
-		indexKey(ixCreated, dateValue(c.CreatedAt), id),
-	}
-	if len(c.Bases) == 0 {
-		keys = append(keys, indexKey(ixBasis, string(gdpr.BasisNone), id))
-	}
-	for _, b := range basisNames(c) {
-		keys = append(keys, indexKey(ixBasis, string(b), id))
-	}
-	if src := gdpr.NormalizeSource(c.Source); src != "" {
-		keys = append(keys, indexKey(ixSource, src, id))
-	}
-	for _, tg := range c.Tags {
-		keys = append(keys, indexKey(ixTag, gdpr.NormalizeTag(tg), id))
-	}
-	keys = append(keys, indexKey(ixMarketing, string(c.MarketingClass()), id), indexKey(ixHold, holdValue(c), id))
-	for _, p := range c.ConsentPurposes() {
-		keys = append(keys, indexKey(ixPurpose, p, id))
+	buf, ends := appendIndexEntries(nil, nil, c)
+	keys := make([][]byte, len(ends))
+	start := 0
+	for i, end := range ends {
+		keys[i] = buf[start:end:end]
+		start = end
 	}
 	return keys
+}
+
+// appendIndexEntries appends the index keys of a contact's clear fields to
+// buf, one after the other, and the end of each to ends: the keys of
+// indexEntries without an allocation per key (a bulk change builds two
+// lists per contact to compare, and keeps the few that differ).
+func appendIndexEntries(buf []byte, ends []int, c *gdpr.Contact) ([]byte, []int) {
+	id := c.ID
+	add := func(field, value string) {
+		buf = appendIndexKey(buf, field, value, id)
+		ends = append(ends, len(buf))
+	}
+	add(ixCountry, countryValue(c.Country))
+	add(ixStatus, string(c.Status))
+	add(ixCreated, dateValue(c.CreatedAt))
+	if len(c.Bases) == 0 {
+		add(ixBasis, string(gdpr.BasisNone))
+	}
+	for _, b := range basisNames(c) {
+		add(ixBasis, string(b))
+	}
+	if src := gdpr.NormalizeSource(c.Source); src != "" {
+		add(ixSource, src)
+	}
+	for _, tg := range c.Tags {
+		add(ixTag, gdpr.NormalizeTag(tg))
+	}
+	add(ixMarketing, string(c.MarketingClass()))
+	add(ixHold, holdValue(c))
+	for _, p := range c.ConsentPurposes() {
+		add(ixPurpose, p)
+	}
+	return buf, ends
 }
 
 // basisNames lists the bases a contact holds, each once: consent may be

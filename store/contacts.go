@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -323,20 +322,39 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
-	// A contact has a dozen index keys or so: comparing the two lists
-	// pairwise costs less than a map of them (this runs per contact of a
-	// bulk change).
-	before, after := indexEntries(old), indexEntries(now)
-	for _, k := range after {
-		if !slices.ContainsFunc(before, func(b []byte) bool { return bytes.Equal(b, k) }) {
-			if err := t.set(k, nil); err != nil {
+	// A contact has a dozen index keys or so: both lists are built into
+	// one scratch buffer of the transaction and compared pairwise, and only
+	// the few keys that differ are copied out to be set or deleted (this
+	// runs per contact of a bulk change).
+	buf, ends := appendIndexEntries(t.ixBuf[:0], t.ixEnds[:0], old)
+	n := len(ends)
+	buf, ends = appendIndexEntries(buf, ends, now)
+	t.ixBuf, t.ixEnds = buf, ends
+	key := func(i int) []byte {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		return buf[start:ends[i]]
+	}
+	in := func(k []byte, from, to int) bool {
+		for i := from; i < to; i++ {
+			if bytes.Equal(key(i), k) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := n; i < len(ends); i++ {
+		if k := key(i); !in(k, 0, n) {
+			if err := t.set(bytes.Clone(k), nil); err != nil {
 				return err
 			}
 		}
 	}
-	for _, k := range before {
-		if !slices.ContainsFunc(after, func(a []byte) bool { return bytes.Equal(a, k) }) {
-			if err := t.del(k); err != nil {
+	for i := range n {
+		if k := key(i); !in(k, n, len(ends)) {
+			if err := t.del(bytes.Clone(k)); err != nil {
 				return err
 			}
 		}
