@@ -259,8 +259,12 @@ type recordReader struct {
 }
 
 // recordSteps is how far after the previous read a record is stepped to
-// rather than looked up.
-const recordSteps = 16
+// rather than looked up. A step costs about a fiftieth of a seek or a
+// look-up through every level (profile of a bulk tag at 1,000,000
+// contacts: 1,000,000 steps 6.8% of the CPU, 15,000 seeks 5.8%, 15,000
+// look-ups 4.4%), so stepping pays up to some 50 records ahead; German
+// contacts are ~8.5 ids apart, and at 16 one read in seven was further.
+const recordSteps = 64
 
 func newRecordReader(txn *badger.Txn) *recordReader { return &recordReader{txn: txn} }
 
@@ -282,8 +286,10 @@ func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
 	}
 	key := contactKey(id)
 	it := r.it
-	// A new iterator is not valid until its first seek.
-	seek := !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
+	// A new iterator is not valid until its first seek; one left behind
+	// by look-ups in between is sought at once, not stepped.
+	seek := !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0 ||
+		idFromKey(it.Item().Key())+recordSteps < uint64(id)
 	for n := 0; !seek && bytes.Compare(it.Item().Key(), key) < 0; n++ {
 		if n == recordSteps {
 			seek = true
