@@ -272,46 +272,65 @@ const (
 )
 
 func contactContributions(c *gdpr.Contact) []string {
+	parts := appendContributions(nil, c)
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p.name()
+	}
+	return out
+}
+
+// contribution is a counter name in two parts, a prefix and a value,
+// joined only when counted: a bulk change lists a contact's contributions
+// before and after, and counts only the few that differ.
+type contribution struct{ prefix, value string }
+
+func (c contribution) name() string { return c.prefix + c.value }
+
+// appendContributions appends the counters a contact adds to
+// (contactContributions) to out.
+func appendContributions(out []contribution, c *gdpr.Contact) []contribution {
 	country := c.Country
 	if country == "" {
 		country = noCountry
 	}
-	out := []string{cntContacts, cntPrefixEU + string(c.EU()), cntPrefixStatus + string(c.Status), cntPrefixCountry + country}
+	out = append(out, contribution{cntContacts, ""}, contribution{cntPrefixEU, string(c.EU())},
+		contribution{cntPrefixStatus, string(c.Status)}, contribution{cntPrefixCountry, country})
 	if len(c.Bases) == 0 {
-		out = append(out, cntNoBasis)
+		out = append(out, contribution{cntNoBasis, ""})
 	}
 	for _, b := range basisNames(c) {
-		out = append(out, cntPrefixBasis+string(b))
+		out = append(out, contribution{cntPrefixBasis, string(b)})
 	}
 	if src := gdpr.NormalizeSource(c.Source); src != "" {
-		out = append(out, cntPrefixSource+src)
+		out = append(out, contribution{cntPrefixSource, src})
 	}
 	for _, tg := range c.Tags {
-		out = append(out, cntPrefixTag+gdpr.NormalizeTag(tg))
+		out = append(out, contribution{cntPrefixTag, gdpr.NormalizeTag(tg)})
 	}
-	out = append(out, cntPrefixMarketing+string(c.MarketingClass()), cntPrefixHold+holdValue(c))
+	out = append(out, contribution{cntPrefixMarketing, string(c.MarketingClass())}, contribution{cntPrefixHold, holdValue(c)})
 	for _, p := range c.ConsentPurposes() {
-		out = append(out, cntPrefixPurpose+p)
+		out = append(out, contribution{cntPrefixPurpose, p})
 	}
 	// Both scopes of Art. 3 are counted, so the figure follows the
 	// settings' establishment without a recount (see scopeCounters).
 	if c.Subject() {
-		out = append(out, cntSubjects)
+		out = append(out, contribution{cntSubjects, ""})
 		if len(c.Bases) == 0 {
-			out = append(out, cntSubjectsNone)
+			out = append(out, contribution{cntSubjectsNone, ""})
 		}
 	}
 	if gdpr.InScopeFromAbroad(c) {
-		out = append(out, cntSubjectsEU)
+		out = append(out, contribution{cntSubjectsEU, ""})
 		if len(c.Bases) == 0 {
-			out = append(out, cntSubjectsEUNone)
+			out = append(out, contribution{cntSubjectsEUNone, ""})
 		}
 	}
 	if c.Status != gdpr.ContactAnonymized {
 		if c.HasBasis(gdpr.BasisConsent) {
-			out = append(out, cntConsent)
+			out = append(out, contribution{cntConsent, ""})
 			if c.ConsentWithoutProof() {
-				out = append(out, cntConsentNoProof)
+				out = append(out, contribution{cntConsentNoProof, ""})
 			}
 		}
 	}

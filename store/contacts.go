@@ -319,12 +319,46 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 	if err := t.moveIndexes(old, &now); err != nil {
 		return err
 	}
-	t.countAll(contactContributions(old), contactContributions(&now))
+	t.countChange(old, &now)
 	b, err := encodeContact(rec)
 	if err != nil {
 		return err
 	}
 	return t.set(contactKey(rec.ID), b)
+}
+
+// countChange moves a contact's counters from old to now: the two lists
+// of contributions are built into the transaction's scratch and paired
+// off, and only those that differ are counted (this runs per contact of a
+// bulk change, where most stay).
+func (t *tx) countChange(old, now *gdpr.Contact) {
+	parts := appendContributions(t.cnBuf[:0], old)
+	n := len(parts)
+	parts = appendContributions(parts, now)
+	t.cnBuf = parts
+	before, after := parts[:n], parts[n:]
+	var small [64]bool
+	var paired []bool
+	if len(after) <= len(small) {
+		paired = small[:len(after)]
+	} else {
+		paired = make([]bool, len(after))
+	}
+next:
+	for _, b := range before {
+		for i, a := range after {
+			if !paired[i] && a == b {
+				paired[i] = true
+				continue next
+			}
+		}
+		t.count(b.name(), -1)
+	}
+	for i, a := range after {
+		if !paired[i] {
+			t.count(a.name(), +1)
+		}
+	}
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {

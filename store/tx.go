@@ -49,6 +49,9 @@ type tx struct {
 	// before and after a change, built and compared there.
 	ixBuf  []byte
 	ixEnds []int
+	// cnBuf is countChange's scratch: a contact's contributions before
+	// and after a change.
+	cnBuf []contribution
 }
 
 // op is a set or delete recorded by a preparing tx.
