@@ -169,29 +169,47 @@ func (s *Store) hmacOf(v string) []byte {
 
 // indexEntries lists the index keys of a contact's clear fields.
 func indexEntries(c *gdpr.Contact) [][]byte {
-	id := c.ID
-	keys := [][]byte{
-		indexKey(ixCountry, countryValue(c.Country), id),
-		indexKey(ixStatus, string(c.Status), id),
-		indexKey(ixCreated, dateValue(c.CreatedAt), id),
-	}
-	if len(c.Bases) == 0 {
-		keys = append(keys, indexKey(ixBasis, string(gdpr.BasisNone), id))
-	}
-	for _, b := range basisNames(c) {
-		keys = append(keys, indexKey(ixBasis, string(b), id))
-	}
-	if src := gdpr.NormalizeSource(c.Source); src != "" {
-		keys = append(keys, indexKey(ixSource, src, id))
-	}
-	for _, tg := range c.Tags {
-		keys = append(keys, indexKey(ixTag, gdpr.NormalizeTag(tg), id))
-	}
-	keys = append(keys, indexKey(ixMarketing, string(c.MarketingClass()), id), indexKey(ixHold, holdValue(c), id))
-	for _, p := range c.ConsentPurposes() {
-		keys = append(keys, indexKey(ixPurpose, p, id))
+	buf, ends := appendIndexEntries(nil, nil, c)
+	keys := make([][]byte, len(ends))
+	start := 0
+	for i, end := range ends {
+		keys[i] = buf[start:end:end]
+		start = end
 	}
 	return keys
+}
+
+// appendIndexEntries appends the index keys of a contact's clear fields to
+// buf, one after the other, and the end of each to ends: the keys of
+// indexEntries without an allocation per key (a bulk change builds two
+// lists per contact to compare, and keeps the few that differ).
+func appendIndexEntries(buf []byte, ends []int, c *gdpr.Contact) ([]byte, []int) {
+	id := c.ID
+	add := func(field, value string) {
+		buf = appendIndexKey(buf, field, value, id)
+		ends = append(ends, len(buf))
+	}
+	add(ixCountry, countryValue(c.Country))
+	add(ixStatus, string(c.Status))
+	add(ixCreated, dateValue(c.CreatedAt))
+	if len(c.Bases) == 0 {
+		add(ixBasis, string(gdpr.BasisNone))
+	}
+	for _, b := range basisNames(c) {
+		add(ixBasis, string(b))
+	}
+	if src := gdpr.NormalizeSource(c.Source); src != "" {
+		add(ixSource, src)
+	}
+	for _, tg := range c.Tags {
+		add(ixTag, gdpr.NormalizeTag(tg))
+	}
+	add(ixMarketing, string(c.MarketingClass()))
+	add(ixHold, holdValue(c))
+	for _, p := range c.ConsentPurposes() {
+		add(ixPurpose, p)
+	}
+	return buf, ends
 }
 
 // basisNames lists the bases a contact holds, each once: consent may be
@@ -254,46 +272,65 @@ const (
 )
 
 func contactContributions(c *gdpr.Contact) []string {
+	parts := appendContributions(nil, c)
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p.name()
+	}
+	return out
+}
+
+// contribution is a counter name in two parts, a prefix and a value,
+// joined only when counted: a bulk change lists a contact's contributions
+// before and after, and counts only the few that differ.
+type contribution struct{ prefix, value string }
+
+func (c contribution) name() string { return c.prefix + c.value }
+
+// appendContributions appends the counters a contact adds to
+// (contactContributions) to out.
+func appendContributions(out []contribution, c *gdpr.Contact) []contribution {
 	country := c.Country
 	if country == "" {
 		country = noCountry
 	}
-	out := []string{cntContacts, cntPrefixEU + string(c.EU()), cntPrefixStatus + string(c.Status), cntPrefixCountry + country}
+	out = append(out, contribution{cntContacts, ""}, contribution{cntPrefixEU, string(c.EU())},
+		contribution{cntPrefixStatus, string(c.Status)}, contribution{cntPrefixCountry, country})
 	if len(c.Bases) == 0 {
-		out = append(out, cntNoBasis)
+		out = append(out, contribution{cntNoBasis, ""})
 	}
 	for _, b := range basisNames(c) {
-		out = append(out, cntPrefixBasis+string(b))
+		out = append(out, contribution{cntPrefixBasis, string(b)})
 	}
 	if src := gdpr.NormalizeSource(c.Source); src != "" {
-		out = append(out, cntPrefixSource+src)
+		out = append(out, contribution{cntPrefixSource, src})
 	}
 	for _, tg := range c.Tags {
-		out = append(out, cntPrefixTag+gdpr.NormalizeTag(tg))
+		out = append(out, contribution{cntPrefixTag, gdpr.NormalizeTag(tg)})
 	}
-	out = append(out, cntPrefixMarketing+string(c.MarketingClass()), cntPrefixHold+holdValue(c))
+	out = append(out, contribution{cntPrefixMarketing, string(c.MarketingClass())}, contribution{cntPrefixHold, holdValue(c)})
 	for _, p := range c.ConsentPurposes() {
-		out = append(out, cntPrefixPurpose+p)
+		out = append(out, contribution{cntPrefixPurpose, p})
 	}
 	// Both scopes of Art. 3 are counted, so the figure follows the
 	// settings' establishment without a recount (see scopeCounters).
 	if c.Subject() {
-		out = append(out, cntSubjects)
+		out = append(out, contribution{cntSubjects, ""})
 		if len(c.Bases) == 0 {
-			out = append(out, cntSubjectsNone)
+			out = append(out, contribution{cntSubjectsNone, ""})
 		}
 	}
 	if gdpr.InScopeFromAbroad(c) {
-		out = append(out, cntSubjectsEU)
+		out = append(out, contribution{cntSubjectsEU, ""})
 		if len(c.Bases) == 0 {
-			out = append(out, cntSubjectsEUNone)
+			out = append(out, contribution{cntSubjectsEUNone, ""})
 		}
 	}
 	if c.Status != gdpr.ContactAnonymized {
 		if c.HasBasis(gdpr.BasisConsent) {
-			out = append(out, cntConsent)
+			out = append(out, contribution{cntConsent, ""})
 			if c.ConsentWithoutProof() {
-				out = append(out, cntConsentNoProof)
+				out = append(out, contribution{cntConsentNoProof, ""})
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -260,8 +259,12 @@ type recordReader struct {
 }
 
 // recordSteps is how far after the previous read a record is stepped to
-// rather than looked up.
-const recordSteps = 16
+// rather than looked up. A step costs about a fiftieth of a seek or a
+// look-up through every level (profile of a bulk tag at 1,000,000
+// contacts: 1,000,000 steps 6.8% of the CPU, 15,000 seeks 5.8%, 15,000
+// look-ups 4.4%), so stepping pays up to some 50 records ahead; German
+// contacts are ~8.5 ids apart, and at 16 one read in seven was further.
+const recordSteps = 64
 
 func newRecordReader(txn *badger.Txn) *recordReader { return &recordReader{txn: txn} }
 
@@ -283,8 +286,10 @@ func (r *recordReader) read(id gdpr.ContactID) (contactRec, error) {
 	}
 	key := contactKey(id)
 	it := r.it
-	// A new iterator is not valid until its first seek.
-	seek := !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0
+	// A new iterator is not valid until its first seek; one left behind
+	// by look-ups in between is sought at once, not stepped.
+	seek := !it.Valid() || bytes.Compare(it.Item().Key(), key) > 0 ||
+		idFromKey(it.Item().Key())+recordSteps < uint64(id)
 	for n := 0; !seek && bytes.Compare(it.Item().Key(), key) < 0; n++ {
 		if n == recordSteps {
 			seek = true
@@ -314,7 +319,7 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 	if err := t.moveIndexes(old, &now); err != nil {
 		return err
 	}
-	t.countAll(contactContributions(old), contactContributions(&now))
+	t.countChange(old, &now)
 	b, err := encodeContact(rec)
 	if err != nil {
 		return err
@@ -322,21 +327,74 @@ func (t *tx) putClear(old *gdpr.Contact, rec *contactRec) error {
 	return t.set(contactKey(rec.ID), b)
 }
 
+// countChange moves a contact's counters from old to now: the two lists
+// of contributions are built into the transaction's scratch and paired
+// off, and only those that differ are counted (this runs per contact of a
+// bulk change, where most stay).
+func (t *tx) countChange(old, now *gdpr.Contact) {
+	parts := appendContributions(t.cnBuf[:0], old)
+	n := len(parts)
+	parts = appendContributions(parts, now)
+	t.cnBuf = parts
+	before, after := parts[:n], parts[n:]
+	var small [64]bool
+	var paired []bool
+	if len(after) <= len(small) {
+		paired = small[:len(after)]
+	} else {
+		paired = make([]bool, len(after))
+	}
+next:
+	for _, b := range before {
+		for i, a := range after {
+			if !paired[i] && a == b {
+				paired[i] = true
+				continue next
+			}
+		}
+		t.count(b.name(), -1)
+	}
+	for i, a := range after {
+		if !paired[i] {
+			t.count(a.name(), +1)
+		}
+	}
+}
+
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {
-	// A contact has a dozen index keys or so: comparing the two lists
-	// pairwise costs less than a map of them (this runs per contact of a
-	// bulk change).
-	before, after := indexEntries(old), indexEntries(now)
-	for _, k := range after {
-		if !slices.ContainsFunc(before, func(b []byte) bool { return bytes.Equal(b, k) }) {
-			if err := t.set(k, nil); err != nil {
+	// A contact has a dozen index keys or so: both lists are built into
+	// one scratch buffer of the transaction and compared pairwise, and only
+	// the few keys that differ are copied out to be set or deleted (this
+	// runs per contact of a bulk change).
+	buf, ends := appendIndexEntries(t.ixBuf[:0], t.ixEnds[:0], old)
+	n := len(ends)
+	buf, ends = appendIndexEntries(buf, ends, now)
+	t.ixBuf, t.ixEnds = buf, ends
+	key := func(i int) []byte {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		return buf[start:ends[i]]
+	}
+	in := func(k []byte, from, to int) bool {
+		for i := from; i < to; i++ {
+			if bytes.Equal(key(i), k) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := n; i < len(ends); i++ {
+		if k := key(i); !in(k, 0, n) {
+			if err := t.set(bytes.Clone(k), nil); err != nil {
 				return err
 			}
 		}
 	}
-	for _, k := range before {
-		if !slices.ContainsFunc(after, func(a []byte) bool { return bytes.Equal(a, k) }) {
-			if err := t.del(k); err != nil {
+	for i := range n {
+		if k := key(i); !in(k, n, len(ends)) {
+			if err := t.del(bytes.Clone(k)); err != nil {
 				return err
 			}
 		}

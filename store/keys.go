@@ -159,7 +159,13 @@ func fieldPrefix(field string) []byte {
 }
 
 func indexKey(field, value string, id gdpr.ContactID) []byte {
-	return join(indexPrefix(field, value), u64(uint64(id)))
+	return appendIndexKey(make([]byte, 0, len(prefixIndex)+len(field)+len(value)+10), field, value, id)
+}
+
+// appendIndexKey appends indexKey(field, value, id) to buf.
+func appendIndexKey(buf []byte, field, value string, id gdpr.ContactID) []byte {
+	buf = append(append(append(append(append(buf, prefixIndex...), field...), '/'), value...), 0)
+	return binary.BigEndian.AppendUint64(buf, uint64(id))
 }
 
 // idFromKey reads the id in the last 8 bytes of a key.

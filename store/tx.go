@@ -45,6 +45,13 @@ type tx struct {
 	// erasure's): it adds them to keyShredCount and syncs the store after
 	// its commit, before any key is destroyed (erase.go).
 	shreds uint64
+	// ixBuf and ixEnds are moveIndexes' scratch: a contact's index keys
+	// before and after a change, built and compared there.
+	ixBuf  []byte
+	ixEnds []int
+	// cnBuf is countChange's scratch: a contact's contributions before
+	// and after a change.
+	cnBuf []contribution
 }
 
 // op is a set or delete recorded by a preparing tx.
@@ -356,13 +363,31 @@ func (t *tx) count(name string, delta int64) {
 	}
 }
 
-// countAll applies the difference between two contributions.
+// countAll applies the difference between two contributions. Names in
+// both (most of them, for a change of one field) are paired off first, so
+// only the names that differ touch the deltas.
 func (t *tx) countAll(before, after []string) {
+	var small [64]bool
+	var paired []bool
+	if len(after) <= len(small) {
+		paired = small[:len(after)]
+	} else {
+		paired = make([]bool, len(after))
+	}
+next:
 	for _, n := range before {
+		for i, a := range after {
+			if !paired[i] && a == n {
+				paired[i] = true
+				continue next
+			}
+		}
 		t.count(n, -1)
 	}
-	for _, n := range after {
-		t.count(n, +1)
+	for i, n := range after {
+		if !paired[i] {
+			t.count(n, +1)
+		}
 	}
 }
 
