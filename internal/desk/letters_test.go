@@ -259,10 +259,8 @@ func TestRenderLetterChoosesTheLanguageAndPackage(t *testing.T) {
 	if err := s.CloseRequest("owner", anna, gdpr.StatusCompleted, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CloseRequest("owner", jan, gdpr.StatusCompleted, "erased"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Anonymize("owner", ids[1], store.AnonymizeOptions{}); err != nil {
+	// Erasing the person completes their request (Art. 17).
+	if _, err := s.Anonymize("owner", ids[1], store.AnonymizeOptions{Request: jan}); err != nil {
 		t.Fatal(err)
 	}
 	l, err = RenderLetter(s, LetterRequest{Kind: gdpr.LetterCompletion, Request: jan, Templates: testLetters(t), Now: testNow})
