@@ -94,6 +94,9 @@ type Breach struct {
 	NotifiedAt time.Time `json:"notified_at,omitzero"`
 	NotifyRef  string    `json:"notify_ref,omitempty"`
 	LateReason string    `json:"late_reason,omitempty"`
+	// NotifiedLate is whether the notification came after the 72 hours,
+	// fixed when it was recorded: a later edit cannot make it on time.
+	NotifiedLate bool `json:"notified_late,omitempty"`
 	// NoNotifyReason is why a breach without risk was not notified.
 	NoNotifyReason string `json:"no_notify_reason,omitempty"`
 	// InformedAt is when the people were told (Art. 34(1)); NoInformReason
@@ -127,9 +130,19 @@ func (b Breach) NeedsNotification() bool { return b.Risk != RiskNone }
 func (b Breach) NotifyPending() bool { return b.NeedsNotification() && b.NotifiedAt.IsZero() }
 
 // ReasonPending reports a breach assessed as without risk whose reason for
-// not notifying is not recorded yet (Art. 33(5)).
+// not notifying is not recorded yet (Art. 33(5)). A breach the authority
+// was told of needs no such reason, whatever its risk now: a breach
+// re-assessed as without risk after it was notified is documented by the
+// notification (a voluntary one is allowed too).
 func (b Breach) ReasonPending() bool {
-	return !b.NeedsNotification() && strings.TrimSpace(b.NoNotifyReason) == ""
+	return !b.NeedsNotification() && b.NotifiedAt.IsZero() && strings.TrimSpace(b.NoNotifyReason) == ""
+}
+
+// Late reports a notification made after the 72 hours (Art. 33(1)): as
+// fixed when it was recorded (NotifiedLate), or, for a record made before
+// the flag existed, as its times say.
+func (b Breach) Late() bool {
+	return !b.NotifiedAt.IsZero() && (b.NotifiedLate || b.NotifiedAt.After(b.Due()))
 }
 
 // InformPending reports a high-risk breach whose people have not been
@@ -146,19 +159,31 @@ func (b Breach) Open() bool {
 
 // Documented reports whether the breach meets Art. 33 at now: within the
 // 72 hours it does; after them the authority was told (with the reasons
-// for a late notification) or, for a breach without risk, the reason not
-// to is recorded.
+// for a late notification), whatever the risk is assessed as now, or, for
+// a breach without risk that was not notified, the reason not to is
+// recorded.
 func (b Breach) Documented(now time.Time) bool {
 	if !now.After(b.Due()) {
 		return true
 	}
+	if !b.NotifiedAt.IsZero() {
+		return !b.Late() || strings.TrimSpace(b.LateReason) != ""
+	}
 	if !b.NeedsNotification() {
 		return strings.TrimSpace(b.NoNotifyReason) != ""
 	}
-	if b.NotifiedAt.IsZero() {
-		return false
-	}
-	return !b.NotifiedAt.After(b.Due()) || strings.TrimSpace(b.LateReason) != ""
+	return false
+}
+
+// InformOverdue reports a high-risk breach whose people are neither told
+// nor a reason recorded not to (InformPending) 72 hours after awareness.
+// Art. 34(1) says "without undue delay" and sets no hours; the desk takes
+// the 72 hours of Art. 33(1) as the point where a delay is undue: by then
+// the authority must have been told with the likely consequences, so what
+// to tell the people is known, and the business has had the time the law
+// gives for the harder of the two steps.
+func (b Breach) InformOverdue(now time.Time) bool {
+	return b.InformPending() && now.After(b.Due())
 }
 
 // State says in a few words where the breach stands at now, for lists.
@@ -173,7 +198,7 @@ func (b Breach) State(now time.Time) string {
 		parts = append(parts, "reason pending (no risk: why not notified)")
 	case !b.NotifiedAt.IsZero():
 		s := "notified"
-		if b.NotifiedAt.After(b.Due()) {
+		if b.Late() {
 			s += " late"
 		}
 		parts = append(parts, s)
@@ -240,8 +265,10 @@ func (b Breach) Validate() error {
 }
 
 // ValidateNotify checks a notification to the authority recorded at at:
-// not before awareness, not twice, only for a breach that needs one; after
-// the 72 hours it must carry the reasons for the delay (Art. 33(1)).
+// not before awareness, not twice; after the 72 hours it must carry the
+// reasons for the delay (Art. 33(1)). A breach assessed as without risk
+// may be notified too: a voluntary notification is allowed, and it then
+// documents the breach (Documented) as a reason not to notify would.
 func ValidateNotify(b Breach, at time.Time, lateReason string) error {
 	switch {
 	case !b.NotifiedAt.IsZero():
@@ -254,6 +281,34 @@ func ValidateNotify(b Breach, at time.Time, lateReason string) error {
 			b.ID, math.Ceil(late), b.Due().Format(time.RFC3339))
 	}
 	return CheckText("late reason", lateReason, true)
+}
+
+// CheckBreachEdit checks a change of a breach's facts, old into next. Once
+// the authority was told, the time of awareness cannot change: the 72
+// hours the notification was measured against run from it (Art. 33(1)),
+// and moving it would rewrite whether the notification was late, which
+// the register must show as it was (Art. 33(5)). A mistaken time is
+// corrected in the facts' words, which the notification's record keeps.
+func CheckBreachEdit(old, next Breach) error {
+	if !old.NotifiedAt.IsZero() && !old.AwareAt.Equal(next.AwareAt) {
+		return fmt.Errorf("%s: the authority was told on %s, measured against awareness at %s: that time cannot change now (Art. 33(1), 33(5)); note the correction in what happened",
+			old.ID, old.NotifiedAt.UTC().Format(time.RFC3339), old.AwareAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// BreachEditDetail is the audit detail of a change of a breach's facts:
+// the time of awareness and the risk, old → new, when they changed —
+// times and levels only, never the texts, which may name people.
+func BreachEditDetail(old, next Breach) string {
+	d := "facts changed"
+	if !old.AwareAt.Equal(next.AwareAt) {
+		d += "; aware " + old.AwareAt.UTC().Format(time.RFC3339) + " → " + next.AwareAt.UTC().Format(time.RFC3339)
+	}
+	if old.Risk != next.Risk {
+		d += "; risk " + string(old.Risk) + " → " + string(next.Risk)
+	}
+	return d
 }
 
 // ValidateNoNotify checks the decision not to tell the authority: only for
@@ -298,7 +353,10 @@ func ValidateInform(b Breach, at time.Time, none bool, reason string) error {
 // aware, notified, told people): RFC 3339 with its own offset, or
 // YYYY-MM-DDTHH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DD in loc, the desk's time
 // zone. It is returned in UTC; a time after now is refused, as these record
-// what has happened.
+// what has happened. A local time that happens twice, in the hour the
+// clocks go back (2026-10-25T02:30 in Europe/Berlin), is read as the
+// earlier of the two instants: the 72 hours then end sooner, the safe side
+// of Art. 33(1).
 func ParseBreachTime(flag, v string, loc *time.Location, now time.Time) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	if loc == nil {
@@ -312,6 +370,7 @@ func ParseBreachTime(flag, v string, loc *time.Location, now time.Time) (time.Ti
 	if err != nil {
 		for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05", time.DateOnly} {
 			if t, err = time.ParseInLocation(layout, v, loc); err == nil {
+				t = earliestSameWall(t, loc)
 				break
 			}
 		}
@@ -326,6 +385,19 @@ func ParseBreachTime(flag, v string, loc *time.Location, now time.Time) (time.Ti
 		return time.Time{}, err
 	}
 	return t.UTC(), nil
+}
+
+// earliestSameWall is the earliest instant up to three hours before t that
+// shows the same wall clock in loc as t: t itself unless the local time is
+// one the clocks pass twice.
+func earliestSameWall(t time.Time, loc *time.Location) time.Time {
+	wall := t.In(loc).Format(time.DateTime)
+	for d := 3 * time.Hour; d > 0; d -= 15 * time.Minute {
+		if c := t.Add(-d); c.In(loc).Format(time.DateTime) == wall {
+			return c
+		}
+	}
+	return t
 }
 
 // OpenBreaches returns the breaches that still wait for a step (Open),
@@ -365,19 +437,26 @@ func UrgentBreach(list []Breach) (b Breach, ok bool) {
 
 // BreachesDocumented measures the checklist item breaches-documented: no
 // breach past its 72 hours without a notification or a recorded reason
-// (Art. 33(1), 33(5)). The undocumented ones are named by id. An empty
-// register is done: no breach is the usual state, and the register is
-// there when one happens.
+// (Art. 33(1), 33(5)), and no high-risk breach whose people are, 72 hours
+// after awareness, neither told nor a reason recorded not to (Art. 34(1)
+// "without undue delay", 34(3); InformOverdue says why 72 hours). Both
+// kinds are named by id; a high-risk breach within its 72 hours whose
+// people are not told yet is named without making the item to-do. An
+// empty register is done: no breach is the usual state, and the register
+// is there when one happens.
 func BreachesDocumented(list []Breach, now time.Time) Evaluation {
 	if len(list) == 0 {
 		return Evaluation{Done: true, Value: "no breaches recorded"}
 	}
-	var bad, inform []string
+	var bad, inform, untold []string
 	for _, b := range list {
 		if !b.Documented(now) {
 			bad = append(bad, b.ID.String())
 		}
-		if b.InformPending() {
+		switch {
+		case b.InformOverdue(now):
+			untold = append(untold, b.ID.String())
+		case b.InformPending():
 			inform = append(inform, b.ID.String())
 		}
 	}
@@ -386,11 +465,17 @@ func BreachesDocumented(list []Breach, now time.Time) Evaluation {
 		n = Thousands(int64(len(list))) + " breaches"
 	}
 	v := n + ", all documented"
+	if len(bad) > 0 || len(untold) > 0 {
+		v = n
+	}
 	if len(bad) > 0 {
 		v = fmt.Sprintf("%s; past 72 hours without notification or a recorded reason: %s", n, strings.Join(bad, ", "))
+	}
+	if len(untold) > 0 {
+		v += "; high risk, people neither told nor a reason recorded 72 hours after awareness (Art. 34(1)): " + strings.Join(untold, ", ")
 	}
 	if len(inform) > 0 {
 		v += "; high risk, people not told yet: " + strings.Join(inform, ", ")
 	}
-	return Evaluation{Done: len(bad) == 0, Value: v}
+	return Evaluation{Done: len(bad) == 0 && len(untold) == 0, Value: v}
 }

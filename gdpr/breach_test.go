@@ -211,3 +211,98 @@ func TestBreachValidate(t *testing.T) {
 		t.Errorf("ParseBreachRisk(\"\") = %v, %v; want risk (the safe side)", r, err)
 	}
 }
+
+// TestParseBreachTimeTakesEarlierInstantAtFallBackArt33: 02:30 on the
+// night the clocks go back in Berlin happens twice; the earlier instant
+// (00:30 UTC, CEST) is taken, so the 72 hours of Art. 33(1) end sooner.
+// An unambiguous time is read as before.
+func TestParseBreachTimeTakesEarlierInstantAtFallBackArt33(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	got, err := ParseBreachTime("--aware", "2026-10-25T02:30", berlin, now)
+	if want := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+		t.Errorf("ambiguous 02:30 = %v, %v; want %v (the earlier, CEST)", got, err, want)
+	}
+	got, err = ParseBreachTime("--aware", "2026-10-25 03:30", berlin, now)
+	if want := time.Date(2026, 10, 25, 2, 30, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+		t.Errorf("03:30 after the change = %v, %v; want %v", got, err, want)
+	}
+	got, err = ParseBreachTime("--aware", "2026-10-25T01:30", berlin, now)
+	if want := time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+		t.Errorf("01:30 before the change = %v, %v; want %v", got, err, want)
+	}
+}
+
+// TestNotifiedBreachReassessedNoRiskIsDocumentedArt33: a breach the
+// authority was told of is documented by the notification whatever its
+// risk is re-assessed as later (Art. 33(5)): no reason not to notify is
+// pending, and the register says it was notified.
+func TestNotifiedBreachReassessedNoRiskIsDocumentedArt33(t *testing.T) {
+	b := riskBreach(RiskNone)
+	b.NotifiedAt = breachAware.Add(10 * time.Hour)
+	after := breachAware.Add(100 * time.Hour)
+	if b.ReasonPending() || !b.Documented(after) || b.Open() || b.State(after) != "notified" {
+		t.Errorf("notified, then no risk: pending %v documented %v open %v state %q", b.ReasonPending(), b.Documented(after), b.Open(), b.State(after))
+	}
+	if e := BreachesDocumented([]Breach{b}, after); !e.Done {
+		t.Errorf("checklist: %+v", e)
+	}
+	if err := ValidateNotify(riskBreach(RiskNone), breachAware.Add(time.Hour), ""); err != nil {
+		t.Errorf("a voluntary notification refused: %v", err)
+	}
+}
+
+// TestLateNotificationStaysLateArt33: once the authority was told, the
+// time of awareness cannot move (it would turn a late notification into
+// one on time), lateness is fixed at notification, and the audit detail
+// of an edit names the old and new awareness and risk.
+func TestLateNotificationStaysLateArt33(t *testing.T) {
+	late := riskBreach(RiskSome)
+	late.NotifiedAt, late.NotifiedLate, late.LateReason = breachAware.Add(80*time.Hour), true, "scope found later"
+	moved := late
+	moved.AwareAt = breachAware.Add(24 * time.Hour)
+	if err := CheckBreachEdit(late, moved); err == nil || !strings.Contains(err.Error(), "Art. 33") {
+		t.Errorf("awareness moved after notifying: %v", err)
+	}
+	if !moved.Late() || moved.State(breachAware.Add(200*time.Hour)) != "notified late" {
+		t.Errorf("lateness not fixed: %q", moved.State(breachAware.Add(200*time.Hour)))
+	}
+	open := riskBreach(RiskSome)
+	next := open
+	next.AwareAt, next.Risk = breachAware.Add(-2*time.Hour), RiskHigh
+	if err := CheckBreachEdit(open, next); err != nil {
+		t.Errorf("awareness moved before notifying: %v", err)
+	}
+	d := BreachEditDetail(open, next)
+	if !strings.Contains(d, "aware 2026-12-01T09:00:00Z → 2026-12-01T07:00:00Z") || !strings.Contains(d, "risk risk → high") || strings.Contains(d, open.What) {
+		t.Errorf("detail %q", d)
+	}
+	riskOnly := late
+	riskOnly.Risk = RiskHigh
+	if err := CheckBreachEdit(late, riskOnly); err != nil {
+		t.Errorf("risk re-assessed after notifying: %v", err)
+	}
+}
+
+// TestHighRiskPeopleUntoldAfter72HoursIsTodoArt34: people of a high-risk
+// breach are told without undue delay (Art. 34(1)); 72 hours after
+// awareness with neither the telling nor a reason of Art. 34(3) recorded,
+// the checklist item is to-do and names the breach.
+func TestHighRiskPeopleUntoldAfter72HoursIsTodoArt34(t *testing.T) {
+	b := riskBreach(RiskHigh)
+	b.NotifiedAt = breachAware.Add(5 * time.Hour)
+	if e := BreachesDocumented([]Breach{b}, breachAware.Add(48*time.Hour)); !e.Done || !strings.Contains(e.Value, "people not told yet: B1") {
+		t.Errorf("within 72 hours: %+v", e)
+	}
+	e := BreachesDocumented([]Breach{b}, breachAware.Add(73*time.Hour))
+	if e.Done || !strings.Contains(e.Value, "Art. 34(1)): B1") || strings.Contains(e.Value, "all documented") {
+		t.Errorf("after 72 hours: %+v", e)
+	}
+	b.InformedAt = breachAware.Add(80 * time.Hour)
+	if e := BreachesDocumented([]Breach{b}, breachAware.Add(90*time.Hour)); !e.Done {
+		t.Errorf("people told: %+v", e)
+	}
+}

@@ -51,6 +51,12 @@ const (
 	GroundAccurate DenialGround = "accurate"
 	// GroundNoRestrictionCase: none of the cases of Art. 18(1) applies.
 	GroundNoRestrictionCase DenialGround = "no-restriction-case"
+	// GroundIdentity: the business could not identify the person, who gave
+	// no further information that would have let it (Art. 12(2) second
+	// sentence with Art. 11(2), and Art. 12(6): the information asked to
+	// confirm the identity never came). Never for an objection to direct
+	// marketing, which takes effect whoever asked (Art. 21(3)).
+	GroundIdentity DenialGround = "identity-not-established"
 )
 
 // Article names where the law gives the ground.
@@ -82,6 +88,8 @@ func (g DenialGround) Article() string {
 		return "Art. 16"
 	case GroundNoRestrictionCase:
 		return "Art. 18(1)"
+	case GroundIdentity:
+		return "Art. 12(2), 11(2), 12(6)"
 	}
 	return ""
 }
@@ -102,6 +110,7 @@ func (g DenialGround) Label() string {
 		GroundCompelling:        "compelling legitimate grounds",
 		GroundAccurate:          "the data is accurate",
 		GroundNoRestrictionCase: "no case for restriction applies",
+		GroundIdentity:          "identity not established",
 	}[g]
 	if words == "" {
 		return string(g)
@@ -112,9 +121,11 @@ func (g DenialGround) Label() string {
 // DenialGrounds lists the grounds on which a request may be refused, by
 // its type (and an objection's scope). An objection to direct marketing
 // has none: it is absolute (Art. 21(3)). Art. 12(5) applies to every other
-// request, and national law may restrict every right (Art. 23).
+// request, national law may restrict every right (Art. 23), and every
+// other request may be refused when the person could not be identified
+// and gave nothing further to identify them (Art. 12(2), 11(2), 12(6)).
 func DenialGrounds(r Request) []DenialGround {
-	common := []DenialGround{GroundUnfounded, GroundNationalLaw}
+	common := []DenialGround{GroundUnfounded, GroundNationalLaw, GroundIdentity}
 	switch r.Type {
 	case RequestAccess:
 		return append(common, GroundRightsOfOthers)
@@ -147,7 +158,7 @@ func ParseDenialGround(s string) (DenialGround, error) {
 func allGrounds() []DenialGround {
 	return []DenialGround{GroundUnfounded, GroundRightsOfOthers, GroundNationalLaw, GroundExpression, GroundLegalObligation,
 		GroundPublicHealth, GroundArchiving, GroundLegalClaims, GroundStillNeeded, GroundNotPortable, GroundCompelling,
-		GroundAccurate, GroundNoRestrictionCase}
+		GroundAccurate, GroundNoRestrictionCase, GroundIdentity}
 }
 
 func groundWords(gs []DenialGround) string {

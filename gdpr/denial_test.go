@@ -86,3 +86,27 @@ func TestCheckDenial(t *testing.T) {
 		t.Errorf("marketing objection: %v, want ErrNeverDenied", err)
 	}
 }
+
+// TestIdentityNotEstablishedGroundArt12 checks the ground of Art. 12(2)
+// second sentence with Art. 11(2) and 12(6): a request whose maker could
+// not be identified, and who gave nothing further, may be refused — any
+// request but an objection to direct marketing, which takes effect
+// whoever asked (Art. 21(3)).
+func TestIdentityNotEstablishedGroundArt12(t *testing.T) {
+	for _, r := range []Request{{Type: RequestAccess}, {Type: RequestPortability}, {Type: RequestErasure},
+		{Type: RequestRectification}, {Type: RequestRestriction}, {Type: RequestObjection, Scope: ScopeProcessing}} {
+		if !slices.Contains(DenialGrounds(r), GroundIdentity) {
+			t.Errorf("%s %s: %s is no ground", r.Type, r.Scope, GroundIdentity)
+		}
+		if err := CheckDenial(r, GroundIdentity, "no reply to two requests for proof", nil); err != nil {
+			t.Errorf("%s %s: %v", r.Type, r.Scope, err)
+		}
+	}
+	marketing := Request{Type: RequestObjection, Scope: ScopeMarketing}
+	if slices.Contains(DenialGrounds(marketing), GroundIdentity) || CheckDenial(marketing, GroundIdentity, "no proof", nil) == nil {
+		t.Error("a marketing objection refused for identity")
+	}
+	if g, err := ParseDenialGround("identity-not-established"); err != nil || g != GroundIdentity || g.Article() == "" {
+		t.Errorf("parse: %s %v", g, err)
+	}
+}

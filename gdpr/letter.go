@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 )
@@ -62,23 +63,36 @@ const (
 )
 
 // LetterFits says whether a letter of the kind fits where the request
-// stands, and when it does not, why (nil when it fits):
+// stands at now, and when it does not, why (nil when it fits). c is the
+// person's contact as it stands, nil when the request names none:
 //
-//   - ack: the request is open (Art. 12(3): answered within a month);
+//   - ack: the request is open, not extended and not past its due date
+//     (Art. 12(3): it says the answer comes within one month, by the due
+//     date; once extended the extension letter tells the new date, and a
+//     date already past is no promise);
 //   - identity: the request is open and identity is not confirmed yet
-//     (Art. 12(6));
+//     (Art. 12(6)), and it is not an objection to direct marketing or an
+//     opt-out, which take effect at once whoever asked (Art. 21(3);
+//     NeedsIdentityCheck);
 //   - extension: the request was extended and is still open (Art. 12(3):
 //     the person is told, with the reasons, within the first month);
 //   - refusal: the request was denied (Art. 12(4));
-//   - completion: the request was completed, or it is an access or
+//   - completion: the request was completed and what it asked for is done
+//     (CompletionDone: the letter says it was), or it is an access or
 //     portability request whose package is recorded on it (the letter
 //     carries the answer, Art. 15(3), Art. 20);
 //   - breach: never for a request (it is about a breach, Art. 34).
-func LetterFits(kind LetterKind, r Request) error {
+func LetterFits(kind LetterKind, r Request, c *Contact, now time.Time) error {
 	switch kind {
 	case LetterAck:
 		if !r.Status.Open() {
 			return fmt.Errorf("request %s is already %s: an acknowledgement is for an open request", r.ID, r.Status)
+		}
+		if r.Extension != nil {
+			return fmt.Errorf("request %s was extended to %s: an acknowledgement would promise an answer within one month; send the extension letter", r.ID, r.Due.Format(time.DateOnly))
+		}
+		if r.Overdue(now) {
+			return fmt.Errorf("request %s was due on %s: an acknowledgement would give a date already past; answer the request", r.ID, r.Due.Format(time.DateOnly))
 		}
 	case LetterIdentity:
 		if !r.Status.Open() {
@@ -86,6 +100,9 @@ func LetterFits(kind LetterKind, r Request) error {
 		}
 		if r.Verified != nil {
 			return fmt.Errorf("request %s: the person's identity is already confirmed", r.ID)
+		}
+		if !r.NeedsIdentityCheck() {
+			return fmt.Errorf("request %s is an objection to direct marketing: it takes effect at once whoever asked (Art. 21(3)), so no proof of identity is asked (Art. 12(6))", r.ID)
 		}
 	case LetterExtension:
 		if r.Extension == nil {
@@ -101,6 +118,9 @@ func LetterFits(kind LetterKind, r Request) error {
 	case LetterCompletion:
 		switch {
 		case r.Status == StatusCompleted:
+			if err := CompletionDone(r, c); err != nil {
+				return fmt.Errorf("the letter would say it was done: %w", err)
+			}
 		case r.Status.Open() && (r.Type == RequestAccess || r.Type == RequestPortability) && r.ExportSHA256 != "":
 		case r.Status == StatusDenied:
 			return fmt.Errorf("request %s was denied: send the refusal letter", r.ID)
@@ -125,9 +145,14 @@ func LetterLanguages() []string {
 // countryLanguage is the letter language of a country whose main
 // language is one of the letters'. Switzerland writes German and Belgium
 // Dutch, the language of most of their people; Luxembourg writes French,
-// the language of its administration. A contact's language field, when
-// set, always decides first.
+// the language of its administration. English-speaking countries write
+// English (without them the settings' default, say German, would answer
+// a person in Dublin or London): Canada is bilingual and writes English,
+// the language of most of its people, as Switzerland writes German. A
+// contact's language field, when set, always decides first.
 var countryLanguage = map[string]string{
+	"GB": "en", "IE": "en", "MT": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en", "ZA": "en",
+	"IN": "en", "SG": "en", "JM": "en", "TT": "en", "BS": "en", "BB": "en", "GI": "en", "IM": "en", "JE": "en", "GG": "en",
 	"DE": "de", "AT": "de", "LI": "de", "CH": "de",
 	"FR": "fr", "MC": "fr", "LU": "fr",
 	"BE": "nl", "NL": "nl", "SR": "nl",

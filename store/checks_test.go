@@ -56,6 +56,9 @@ func TestRequestsOnTimeCountsLateClosures(t *testing.T) {
 	}
 	// One answered in time does not count.
 	ok := add(gdpr.RequestRestriction)
+	if err := s.Restrict("tester", ids[0], "accuracy contested"); err != nil { // what completing it says was done (Art. 18)
+		t.Fatal(err)
+	}
 	if err := s.CloseRequest("tester", ok, gdpr.StatusCompleted, "done"); err != nil {
 		t.Fatal(err)
 	}

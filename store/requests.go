@@ -339,6 +339,33 @@ func (s *Store) CloseRequest(operator string, id gdpr.RequestID, outcome gdpr.Re
 			return err
 		}
 	}
+	if outcome == gdpr.StatusCompleted {
+		// A completion says the request's effect was had: the contact is
+		// read in the same transaction and gdpr.CompletionDone decides.
+		return s.write(operator, func(t *tx) error {
+			rec, err := readRequestRec(t.txn, id)
+			if err != nil {
+				return err
+			}
+			var c *gdpr.Contact
+			if rec.Contact != 0 {
+				cr, err := t.getContactRec(rec.Contact)
+				if err != nil {
+					return err
+				}
+				cl := cr.clear() // status, bases, objection and hold are clear fields
+				c = &cl
+			}
+			if rec.Status.Open() {
+				if err := gdpr.CompletionDone(rec.Request, c); err != nil {
+					return err
+				}
+			}
+			return t.updateRequest(rec, gdpr.ActionRequestClose, "closed as "+string(outcome), func(r *gdpr.Request) error {
+				return r.Move(outcome, note, t.now)
+			})
+		})
+	}
 	return s.UpdateRequest(operator, id, gdpr.ActionRequestClose, "closed as "+string(outcome), func(r *gdpr.Request) error {
 		return r.Move(outcome, note, s.now())
 	})

@@ -51,6 +51,9 @@ func TestRuleBookUpgradeOfAnOlderStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Restrict("op", ids[3], "accuracy contested"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.CloseRequest("op", rid, gdpr.StatusCompleted, "restricted"); err != nil {
 		t.Fatal(err)
 	}

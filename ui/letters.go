@@ -111,7 +111,7 @@ func newLettersView(c *common, rv *requestView) *lettersView {
 	}
 	v.rule, v.ruleWhy = v.lang, v.why
 	for i, k := range letterKinds() { // the cursor starts on the first that fits
-		if gdpr.LetterFits(k, rv.r) == nil {
+		if gdpr.LetterFits(k, rv.r, rv.contact, c.now()) == nil {
 			v.sel = i
 			break
 		}
@@ -319,7 +319,7 @@ func (v *lettersView) key(msg tea.KeyPressMsg) tea.Cmd {
 		v.sel = min(v.sel+1, len(kinds)-1)
 	case key.Matches(msg, k.Open):
 		kind := kinds[v.sel]
-		if err := gdpr.LetterFits(kind, v.rv.r); err != nil {
+		if err := gdpr.LetterFits(kind, v.rv.r, v.rv.contact, v.c.now()); err != nil {
 			return status("no " + strings.ToLower(letterName(kind)) + " for this request: " + err.Error())
 		}
 		if d := v.wordsDialog(kind); d != nil {
@@ -517,7 +517,7 @@ func (v *lettersView) view(w, h int) string {
 	add("", st.Header.Render("Letter"))
 	nameW := 31
 	for i, kind := range letterKinds() {
-		err := gdpr.LetterFits(kind, r)
+		err := gdpr.LetterFits(kind, r, v.rv.contact, v.c.now())
 		mark, why := "  ", st.Good.Render("fits")
 		if err != nil {
 			why = st.Subtle.Render("does not fit: " + plain(whyNot(err, r.ID)))
@@ -531,7 +531,7 @@ func (v *lettersView) view(w, h int) string {
 		}
 		add(line)
 	}
-	if err := gdpr.LetterFits(letterKinds()[v.sel], r); err != nil {
+	if err := gdpr.LetterFits(letterKinds()[v.sel], r, v.rv.contact, v.c.now()); err != nil {
 		for _, l := range strings.Split(ansi.Wrap(plain(whyNot(err, r.ID)), max(w-4, 20), " "), "\n") {
 			add(st.Subtle.Render("  " + l))
 		}

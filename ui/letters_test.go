@@ -20,13 +20,14 @@ import (
 	"github.com/gdprdesk/gdprdesk/store"
 )
 
-// The letters overlay of a request and the preview of its
-// acknowledgement, at 80×24 and 120×40 on the demo store.
+// The letters overlay of a request (R3, overdue: no acknowledgement fits
+// any more) and the preview of the acknowledgement of one in time (R1,
+// found by the search), at 80×24 and 120×40 on the demo store.
 // Refresh with: go test ./ui -run TestGolden -update
 func TestGoldenLetters(t *testing.T) {
 	runGoldenSteps(t, []goldenStep{
 		{"letters", []string{"3", "enter", "@wait:History", "L"}, "Outbox of"},
-		{"letter-preview", []string{"3", "enter", "@wait:History", "L", "enter"}, "scroll"},
+		{"letter-preview", []string{"3", "/", "a", "m", "e", "l", "i", "a", "enter", "@wait:/ amelia", "enter", "@wait:History", "L", "enter"}, "scroll"},
 	})
 }
 

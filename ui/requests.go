@@ -880,7 +880,7 @@ func (v *requestView) view(w, h int) string {
 	// the refusal is still to be sent.
 	fits := 0
 	for _, kind := range letterKinds() {
-		if gdpr.LetterFits(kind, r) == nil {
+		if gdpr.LetterFits(kind, r, v.contact, v.c.now()) == nil {
 			fits++
 		}
 	}

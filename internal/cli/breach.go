@@ -113,7 +113,7 @@ breach inform). Without --risk the breach counts as a risk until assessed.`,
 				return usagef("--people and --records are approximate counts, 0 or more")
 			}
 			return a.withStore(func(s *store.Store) error {
-				var b gdpr.Breach
+				var b, orig gdpr.Breach
 				var id gdpr.BreachID
 				if !add {
 					var err error
@@ -123,6 +123,7 @@ breach inform). Without --risk the breach counts as a risk until assessed.`,
 					if b, err = s.Breach(id); err != nil {
 						return err
 					}
+					orig = b
 				}
 				if changed("aware") {
 					t, err := a.parseBreachTime(s, "--aware", aware)
@@ -161,6 +162,9 @@ breach inform). Without --risk the breach counts as a risk until assessed.`,
 				}
 				if !add {
 					if err := b.Validate(); err != nil {
+						return usageError{err}
+					}
+					if err := gdpr.CheckBreachEdit(orig, b); err != nil {
 						return usageError{err}
 					}
 					edited := b

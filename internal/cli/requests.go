@@ -168,8 +168,12 @@ func (a *app) requestCloseCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "close ID",
 		Short: "Close a request as completed or denied",
-		Long: `close completes or denies a request. A denial needs --ground and --reason,
-which the person must be told (Art. 12(4)). The grounds, by type:
+		Long: `close completes or denies a request. Completing says what was asked for was
+done, and is refused until it is: an erasure needs the contact erased
+(anonymize ID --request R), a restriction the contact restricted (restrict),
+an objection to processing no legitimate_interests or public_task basis left.
+A denial needs --ground and --reason, which the person must be told
+(Art. 12(4)). The grounds, by type:
 ` + denialGroundHelp(),
 		Args: exactArgs(1, "one request id, e.g. R12"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -126,9 +126,11 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: now()}
 				}
 				if st == gdpr.StatusDenied && r.Ground == "" {
-					// A denial names its ground (SPEC §9): the demo's are
-					// an invoice's legal claim, else the type's first.
-					if gs := gdpr.DenialGrounds(*r); r.Type == gdpr.RequestErasure {
+					// A denial names its ground (SPEC §9): the demo's own,
+					// else an invoice's legal claim, else the type's first.
+					if gs := gdpr.DenialGrounds(*r); dr.Ground != "" && slices.Contains(gs, dr.Ground) {
+						r.Ground = dr.Ground
+					} else if r.Type == gdpr.RequestErasure {
 						r.Ground = gdpr.GroundLegalClaims
 					} else if len(gs) > 0 {
 						r.Ground = gs[0]

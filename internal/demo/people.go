@@ -408,7 +408,9 @@ type DemoRequest struct {
 	// the outcome note of the last.
 	Steps   []gdpr.RequestStatus
 	Outcome string
-	Extend  string // extension reason, if extended
+	// Ground is a denial's ground; empty, the demo picks the type's.
+	Ground gdpr.DenialGround
+	Extend string // extension reason, if extended
 }
 
 // Requests returns requests in every status and of every type, some
@@ -456,6 +458,7 @@ func (d *Demo) Requests(contacts int) []DemoRequest {
 		case 5:
 			dr.Steps = []gdpr.RequestStatus{gdpr.StatusDenied}
 			dr.Outcome = "identity could not be verified after two reminders"
+			dr.Ground = gdpr.GroundIdentity // Art. 12(2), 11(2), 12(6): not an invoice's legal claim
 		}
 		out = append(out, dr)
 	}

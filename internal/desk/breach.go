@@ -47,16 +47,47 @@ func AddBreach(s BreachStore, operator string, b gdpr.Breach) (gdpr.BreachID, er
 	return s.AddBreach(operator, b)
 }
 
-// EditBreach changes the facts of a breach through fn (risk, counts,
-// texts); who was told and when change only through NotifyBreach and
-// InformBreach.
+// EditBreach changes a breach's facts through fn (risk, counts, texts);
+// the steps taken (the notification, telling the people) are recorded by
+// NotifyBreach and InformBreach only and are kept as they were. Once the
+// authority was told, the time of awareness cannot change
+// (gdpr.CheckBreachEdit); the audit entry names the old and new awareness
+// and risk when they changed (gdpr.BreachEditDetail), never the texts. A
+// time of awareness given to the minute, as forms show it, that matches
+// the recorded one to the minute is the recorded one.
 func EditBreach(s BreachStore, operator string, id gdpr.BreachID, fn func(b *gdpr.Breach)) error {
-	return s.UpdateBreach(operator, id, gdpr.ActionBreachEdit, "facts changed", func(b *gdpr.Breach) error {
-		notified, ref, late, informed := b.NotifiedAt, b.NotifyRef, b.LateReason, b.InformedAt
+	// The detail is worked out from the breach as read; the change is
+	// made only if the transaction sees the same awareness and risk.
+	old, err := s.Breach(id)
+	if err != nil {
+		return err
+	}
+	next := old
+	fn(&next)
+	next.AwareAt = sameMinute(next.AwareAt, old.AwareAt)
+	if err := gdpr.CheckBreachEdit(old, next); err != nil {
+		return err
+	}
+	return s.UpdateBreach(operator, id, gdpr.ActionBreachEdit, gdpr.BreachEditDetail(old, next), func(b *gdpr.Breach) error {
+		if !b.AwareAt.Equal(old.AwareAt) || b.Risk != old.Risk || !b.NotifiedAt.Equal(old.NotifiedAt) {
+			return fmt.Errorf("%s changed meanwhile: try again", id)
+		}
+		before := *b
+		notified, ref, late, lateFlag, informed := b.NotifiedAt, b.NotifyRef, b.LateReason, b.NotifiedLate, b.InformedAt
 		fn(b)
-		b.NotifiedAt, b.NotifyRef, b.LateReason, b.InformedAt = notified, ref, late, informed
-		return nil
+		b.NotifiedAt, b.NotifyRef, b.LateReason, b.NotifiedLate, b.InformedAt = notified, ref, late, lateFlag, informed
+		b.AwareAt = sameMinute(b.AwareAt, before.AwareAt)
+		return gdpr.CheckBreachEdit(before, *b)
 	})
+}
+
+// sameMinute is t in UTC, or was when t, given to the minute, is was
+// cut to the minute.
+func sameMinute(t, was time.Time) time.Time {
+	if t.Second() == 0 && t.Nanosecond() == 0 && t.Equal(was.Truncate(time.Minute)) {
+		return was
+	}
+	return t.UTC()
 }
 
 // NotifyBreach records that the authority was told at at (zero: now), with
@@ -73,8 +104,8 @@ func NotifyBreach(s BreachStore, operator string, id gdpr.BreachID, at time.Time
 			return err
 		}
 		b.NotifiedAt, b.NotifyRef = at, strings.TrimSpace(ref)
-		if at.After(b.Due()) {
-			b.LateReason = strings.TrimSpace(lateReason)
+		if at.After(b.Due()) { // fixed now: a later edit cannot make it on time
+			b.LateReason, b.NotifiedLate = strings.TrimSpace(lateReason), true
 		}
 		return nil
 	})

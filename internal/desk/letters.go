@@ -246,18 +246,20 @@ func RenderLetter(s LetterStore, in LetterRequest) (Letter, error) {
 	if err != nil {
 		return l, fmt.Errorf("read request %s: %w", in.Request, err)
 	}
-	if err := gdpr.LetterFits(in.Kind, r); err != nil {
+	var c gdpr.Contact
+	var person *gdpr.Contact // nil: the request names no contact
+	if r.Contact != 0 {
+		if c, err = s.Contact(r.Contact); err != nil {
+			return l, fmt.Errorf("read contact %s: %w", r.Contact, err)
+		}
+		person = &c
+	}
+	if err := gdpr.LetterFits(in.Kind, r, person, in.Now); err != nil {
 		return l, err
 	}
 	st, err := s.Settings()
 	if err != nil {
 		return l, fmt.Errorf("read the settings: %w", err)
-	}
-	var c gdpr.Contact
-	if r.Contact != 0 {
-		if c, err = s.Contact(r.Contact); err != nil {
-			return l, fmt.Errorf("read contact %s: %w", r.Contact, err)
-		}
 	}
 	lang := gdpr.LetterLanguage(c.Language, c.Country, st.Language)
 	if in.Lang != "" {
@@ -267,6 +269,9 @@ func RenderLetter(s LetterStore, in LetterRequest) (Letter, error) {
 	}
 	d := letterData(in.Kind, lang, &r, c, st, in.Now)
 	d.IdentityNote, d.Kept = strings.TrimSpace(in.IdentityNote), strings.TrimSpace(in.Kept)
+	if d.Kept == "" && in.Kind == gdpr.LetterCompletion && r.Type == gdpr.RequestErasure && c.Status == gdpr.ContactHeld && c.Hold != nil {
+		d.Kept = heldKept(lang, *c.Hold)
+	}
 	l = Letter{Kind: in.Kind, Lang: lang, Request: r}
 	if in.Kind == gdpr.LetterCompletion && (r.Type == gdpr.RequestAccess || r.Type == gdpr.RequestPortability) {
 		att, note, err := requestPackage(s, r, in.Attachment)
@@ -344,6 +349,61 @@ func letterData(kind gdpr.LetterKind, lang string, r *gdpr.Request, c gdpr.Conta
 		d.Ground, d.Reason = string(r.Ground), r.Outcome
 	}
 	return d
+}
+
+// heldKept says, for the completion letter of an erasure, what a legal
+// hold kept (Art. 17(3)(b)): the fields in the letter's language, until
+// when, and the hold's reason as the operator wrote it — "first name,
+// last name, street until 2036-12-31 (invoices: 10 years, tax law)." The
+// operator's own words (LetterRequest.Kept) replace it.
+func heldKept(lang string, h gdpr.Hold) string {
+	names := holdFieldNames[lang]
+	if names == nil {
+		names = holdFieldNames["en"]
+	}
+	fields := make([]string, 0, len(h.Keep))
+	for _, f := range h.Keep {
+		if n := names[f]; n != "" {
+			fields = append(fields, n)
+		} else {
+			fields = append(fields, f)
+		}
+	}
+	until := holdUntil[lang]
+	if until == "" {
+		until = holdUntil["en"]
+	}
+	out := strings.Join(fields, ", ") + " " + until + " " + h.Until.Format(time.DateOnly)
+	if reason := strings.TrimSpace(h.Reason); reason != "" {
+		out += " (" + strings.TrimRight(reason, ".") + ")"
+	}
+	return out + "."
+}
+
+// holdUntil is "until" before a date, by letter language.
+var holdUntil = map[string]string{
+	"en": "until", "de": "bis", "fr": "jusqu'au", "es": "hasta el", "it": "fino al", "nl": "tot", "pl": "do", "pt": "até",
+}
+
+// holdFieldNames are the fields a hold keeps (gdpr.HoldFields) in words,
+// by letter language.
+var holdFieldNames = map[string]map[string]string{
+	"en": {"first_name": "first name", "last_name": "last name", "company": "company", "street": "street", "city": "city",
+		"region": "region", "postal_code": "postal code", "email": "email address", "phone": "phone number", "notes": "notes", "custom": "other details"},
+	"de": {"first_name": "Vorname", "last_name": "Nachname", "company": "Firma", "street": "Straße", "city": "Ort",
+		"region": "Region", "postal_code": "Postleitzahl", "email": "E-Mail-Adresse", "phone": "Telefonnummer", "notes": "Notizen", "custom": "weitere Angaben"},
+	"fr": {"first_name": "prénom", "last_name": "nom", "company": "entreprise", "street": "rue", "city": "ville",
+		"region": "région", "postal_code": "code postal", "email": "adresse e-mail", "phone": "numéro de téléphone", "notes": "notes", "custom": "autres informations"},
+	"es": {"first_name": "nombre", "last_name": "apellidos", "company": "empresa", "street": "calle", "city": "ciudad",
+		"region": "región", "postal_code": "código postal", "email": "dirección de correo electrónico", "phone": "número de teléfono", "notes": "notas", "custom": "otros datos"},
+	"it": {"first_name": "nome", "last_name": "cognome", "company": "azienda", "street": "via", "city": "città",
+		"region": "regione", "postal_code": "codice postale", "email": "indirizzo e-mail", "phone": "numero di telefono", "notes": "note", "custom": "altri dati"},
+	"nl": {"first_name": "voornaam", "last_name": "achternaam", "company": "bedrijf", "street": "straat", "city": "plaats",
+		"region": "regio", "postal_code": "postcode", "email": "e-mailadres", "phone": "telefoonnummer", "notes": "notities", "custom": "overige gegevens"},
+	"pl": {"first_name": "imię", "last_name": "nazwisko", "company": "firma", "street": "ulica", "city": "miejscowość",
+		"region": "region", "postal_code": "kod pocztowy", "email": "adres e-mail", "phone": "numer telefonu", "notes": "notatki", "custom": "inne dane"},
+	"pt": {"first_name": "nome próprio", "last_name": "apelido", "company": "empresa", "street": "rua", "city": "localidade",
+		"region": "região", "postal_code": "código postal", "email": "endereço de e-mail", "phone": "número de telefone", "notes": "notas", "custom": "outros dados"},
 }
 
 // BreachLetterData fills what a breach notice to one person has from the

@@ -3,6 +3,7 @@ package desk
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -98,7 +99,7 @@ func letterVariants(kind gdpr.LetterKind, lang string) []LetterData {
 	}
 	if kind == gdpr.LetterRefusal {
 		for _, g := range []string{"unfounded", "rights-of-others", "national-law", "expression", "legal-obligation", "public-health",
-			"archiving", "legal-claims", "still-needed", "not-portable", "compelling-grounds", "accurate", "no-restriction-case", "", "other"} {
+			"archiving", "legal-claims", "still-needed", "not-portable", "compelling-grounds", "accurate", "no-restriction-case", "identity-not-established", "", "other"} {
 			d := base
 			d.Ground = g
 			out = append(out, d)
@@ -132,6 +133,45 @@ func TestEveryLetterRendersInEveryLanguage(t *testing.T) {
 				if found := englishIn(subject + "\n" + body); len(found) > 0 {
 					t.Errorf("%s.%s (variant %d): English left: %q\n%s\n\n%s", kind, lang, i, found, subject, body)
 				}
+			}
+		}
+	}
+}
+
+// TestEveryGroundHasItsWordsArt12 checks that every ground a request may
+// be refused on (gdpr.DenialGrounds, of every type) is said in words with
+// its article in every language, not in the neutral phrase of an unknown
+// ground: the person must be told the reasons (Art. 12(4)) — among them
+// identity not established (Art. 11(2), 12(2), 12(6)).
+func TestEveryGroundHasItsWordsArt12(t *testing.T) {
+	var grounds []gdpr.DenialGround
+	for _, typ := range gdpr.RequestTypes() {
+		for _, scope := range []gdpr.ObjectionScope{"", gdpr.ScopeProcessing} {
+			for _, g := range gdpr.DenialGrounds(gdpr.Request{Type: typ, Scope: scope}) {
+				if !slices.Contains(grounds, g) {
+					grounds = append(grounds, g)
+				}
+			}
+		}
+	}
+	if !slices.Contains(grounds, gdpr.GroundIdentity) {
+		t.Fatalf("grounds %v lack %s", grounds, gdpr.GroundIdentity)
+	}
+	for _, lang := range gdpr.LetterLanguages() {
+		d := sampleData(gdpr.LetterRefusal, lang)
+		d.Ground = "other"
+		_, neutral, err := ExecuteLetter(assets.FS, "", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range grounds {
+			d.Ground = string(g)
+			_, body, err := ExecuteLetter(assets.FS, "", d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body == neutral {
+				t.Errorf("refusal.%s: ground %s (%s) reads as the neutral phrase", lang, g, g.Article())
 			}
 		}
 	}
@@ -259,10 +299,8 @@ func TestRenderLetterChoosesTheLanguageAndPackage(t *testing.T) {
 	if err := s.CloseRequest("owner", anna, gdpr.StatusCompleted, "sent"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CloseRequest("owner", jan, gdpr.StatusCompleted, "erased"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Anonymize("owner", ids[1], store.AnonymizeOptions{}); err != nil {
+	// Erasing the person completes their request (Art. 17).
+	if _, err := s.Anonymize("owner", ids[1], store.AnonymizeOptions{Request: jan}); err != nil {
 		t.Fatal(err)
 	}
 	l, err = RenderLetter(s, LetterRequest{Kind: gdpr.LetterCompletion, Request: jan, Templates: testLetters(t), Now: testNow})
