@@ -121,6 +121,15 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 					continue
 				}
 			}
+			// A completed restriction or objection to processing has done
+			// what it asked (gdpr.CompletionDone): the contact is
+			// restricted, or no longer processed on legitimate interests
+			// or a public task, before the request is completed.
+			if st == gdpr.StatusCompleted && r.Contact != 0 {
+				if err := demoCompletionEffect(ctx, s, op, r); err != nil {
+					return err
+				}
+			}
 			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
 				if st == gdpr.StatusInProgress && r.Verified == nil {
 					r.Verified = &gdpr.Verification{By: op, How: "reply from the address on file", At: now()}
@@ -146,6 +155,31 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 	for _, id := range slices.Sorted(maps.Keys(records)) { // in order: the audit log is the same every time
 		if err := s.SetChecklistItem(op, id, records[id]); err != nil {
 			return fmt.Errorf("demo checklist: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoCompletionEffect does what a completed restriction or objection to
+// processing asks of the contact, as the owner would before closing it.
+func demoCompletionEffect(ctx context.Context, s *store.Store, op string, r gdpr.Request) error {
+	switch {
+	case r.Type == gdpr.RequestRestriction:
+		c, err := s.Contact(r.Contact)
+		if err != nil {
+			return fmt.Errorf("demo restriction: %w", err)
+		}
+		if c.Status == gdpr.ContactActive {
+			if err := s.Restrict(op, r.Contact, "the person contests the accuracy of the data (Art. 18(1)(a))"); err != nil {
+				return fmt.Errorf("demo restriction: %w", err)
+			}
+		}
+	case r.Type == gdpr.RequestObjection && !r.ObjectsToMarketing():
+		for _, b := range []gdpr.Basis{gdpr.BasisLegitimateInterests, gdpr.BasisPublicTask} {
+			if _, err := s.ApplyBasisTo(ctx, op, []gdpr.ContactID{r.Contact}, store.BasisChange{Basis: b, Remove: true,
+				Evidence: "objection upheld (Art. 21(1))"}, nil); err != nil {
+				return fmt.Errorf("demo objection: %w", err)
+			}
 		}
 	}
 	return nil
