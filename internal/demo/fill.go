@@ -126,8 +126,12 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 			// restricted, or no longer processed on legitimate interests
 			// or a public task, before the request is completed.
 			if st == gdpr.StatusCompleted && r.Contact != 0 {
-				if err := demoCompletionEffect(ctx, s, op, r); err != nil {
+				done, err := demoCompletionEffect(ctx, s, op, r)
+				if err != nil {
 					return err
+				}
+				if !done {
+					break // left in progress, as the owner would leave it
 				}
 			}
 			if err := s.UpdateRequest(op, id, "request.status", "status "+string(st), func(r *gdpr.Request) error {
@@ -160,27 +164,29 @@ func FillDemo(ctx context.Context, s *store.Store, o DemoOptions) error {
 	return nil
 }
 
-// demoCompletionEffect does what a completed restriction or objection to
-// processing asks of the contact, as the owner would before closing it.
-func demoCompletionEffect(ctx context.Context, s *store.Store, op string, r gdpr.Request) error {
-	switch {
-	case r.Type == gdpr.RequestRestriction:
-		c, err := s.Contact(r.Contact)
-		if err != nil {
-			return fmt.Errorf("demo restriction: %w", err)
-		}
-		if c.Status == gdpr.ContactActive {
-			if err := s.Restrict(op, r.Contact, "the person contests the accuracy of the data (Art. 18(1)(a))"); err != nil {
-				return fmt.Errorf("demo restriction: %w", err)
-			}
-		}
-	case r.Type == gdpr.RequestObjection && !r.ObjectsToMarketing():
+// demoCompletionEffect does what a completed objection to processing asks
+// of the contact, as the owner would before closing it: no more processing
+// on legitimate interests or a public task. A restriction whose contact
+// the demo did not restrict stays in progress (done is false): restricting
+// it here would seal the reason in an audit entry with a random nonce, and
+// the demo's audit chain is the same on every run.
+func demoCompletionEffect(ctx context.Context, s *store.Store, op string, r gdpr.Request) (done bool, err error) {
+	c, err := s.Contact(r.Contact)
+	if err != nil {
+		return false, fmt.Errorf("demo completion: %w", err)
+	}
+	if r.Type == gdpr.RequestObjection && !r.ObjectsToMarketing() {
 		for _, b := range []gdpr.Basis{gdpr.BasisLegitimateInterests, gdpr.BasisPublicTask} {
-			if _, err := s.ApplyBasisTo(ctx, op, []gdpr.ContactID{r.Contact}, store.BasisChange{Basis: b, Remove: true,
-				Evidence: "objection upheld (Art. 21(1))"}, nil); err != nil {
-				return fmt.Errorf("demo objection: %w", err)
+			if !c.HasBasis(b) {
+				continue
 			}
+			if _, err := s.ApplyBasisTo(ctx, op, []gdpr.ContactID{r.Contact}, store.BasisChange{Basis: b, Remove: true}, nil); err != nil {
+				return false, fmt.Errorf("demo objection: %w", err)
+			}
+		}
+		if c, err = s.Contact(r.Contact); err != nil {
+			return false, fmt.Errorf("demo completion: %w", err)
 		}
 	}
-	return nil
+	return gdpr.CompletionDone(r, &c) == nil, nil
 }
