@@ -74,7 +74,7 @@ type Store interface {
 	// The outbox of letters (SPEC §11; ui/letters.go), so that the desk's
 	// Send, RetryMessage and WriteLetter run on it (desk.SendStore).
 	QueueMessage(operator string, m store.Message) (store.MessageID, error)
-	MarkSending(operator string, id store.MessageID, interrupted bool) (store.Message, error)
+	MarkSending(operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error)
 	MarkSent(operator string, id store.MessageID) error
 	MarkFailed(operator string, id store.MessageID, reason, summary string) error
 	Outbox(request gdpr.RequestID) ([]store.Message, error)

@@ -203,7 +203,7 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 		fmt.Fprintf(a.stdout, "Sent %s: the %s letter for %s.\n", m.ID, m.Kind, m.Request)
 	}
 	for _, m := range res.Failed {
-		fmt.Fprintf(a.stdout, "Failed %s: the %s letter for %s: %s\n", m.ID, m.Kind, m.Request, m.Reason)
+		fmt.Fprintf(a.stdout, "Failed %s: the %s letter for %s: %s\n", m.ID, m.Kind, m.Request, m.Summary)
 	}
 	for _, m := range res.Unsure {
 		fmt.Fprintf(a.stdout, "Check %s: the %s letter for %s was being sent at %s when the program stopped; it may have arrived (Message-ID %s). --resend-interrupted sends it again.\n",
@@ -212,9 +212,12 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 	for _, m := range res.Skipped {
 		fmt.Fprintf(a.stdout, "Skipped %s: the person of %s was erased.\n", m.ID, m.Request)
 	}
+	for _, m := range res.Refused {
+		fmt.Fprintf(a.stdout, "Skipped %s: the %s letter for %s: %s.\n", m.ID, m.Kind, m.Request, m.Why)
+	}
 	fmt.Fprintf(a.stdout, "%d sent, %d failed, %d to check.\n", len(res.Sent), len(res.Failed), len(res.Unsure))
 	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d message(s) failed; they stay in the outbox", len(res.Failed))
+		return fmt.Errorf("%d message(s) failed; they stay in the outbox (the full reasons: gdprdesk outbox)", len(res.Failed))
 	}
 	return nil
 }
