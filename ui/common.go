@@ -69,7 +69,7 @@ type Store interface {
 	Breach(id gdpr.BreachID) (gdpr.Breach, error)
 	AddBreach(operator string, b gdpr.Breach) (gdpr.BreachID, error)
 	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
-	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) (erased []gdpr.ContactID, err error)
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	// The outbox of letters (SPEC §11; ui/letters.go), so that the desk's
 	// Send, RetryMessage and WriteLetter run on it (desk.SendStore).
