@@ -90,7 +90,9 @@ an extended one.
 It writes letter-R12-KIND-DATE.txt and, when the person has an address, the
 .eml draft next to it (--out names the text file). Both hold the person's
 data: they are audited on the request and registered, so erasing the person
-deletes them. Templates are embedded; a file of the same name in
+deletes them. A request logged by its address only (no contact) gets no
+files, as nothing could erase them: send its letters with gdprdesk send.
+Templates are embedded; a file of the same name in
 DIR/templates/letters/ overrides one (assets/templates/README.md).`,
 		Args: exactArgs(1, "a request id (e.g. R12)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
