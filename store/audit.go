@@ -268,7 +268,7 @@ func (s *Store) verifyChecksums() (err error) {
 
 // verifyKeys checks the key ring against the store: every contact that is
 // not erased has a data key that is live and opens under the master key,
-// and so has every request (SPEC §8 "Integrity"). Each problem names the
+// and so has every request and every breach (SPEC §8 "Integrity"). Each problem names the
 // record, so the owner knows whose data is at stake.
 func (s *Store) verifyKeys(txn *badger.Txn, rep *VerifyReport) {
 	const maxProblems = 50
@@ -298,7 +298,6 @@ func (s *Store) verifyKeys(txn *badger.Txn, rep *VerifyReport) {
 	}
 	it.Close()
 	it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true, PrefetchSize: 100})
-	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		var rec requestRec
 		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil || rec.Slot == 0 {
@@ -310,6 +309,28 @@ func (s *Store) verifyKeys(txn *badger.Txn, rep *VerifyReport) {
 			problem("request %s cannot be read: %v; restore keys/subjects.keys from a backup", rec.ID, err)
 		}
 	}
+	it.Close()
+	// A breach's texts (what happened, the query naming the people, the
+	// reasons) are sealed under a key of its own, which no erasure
+	// destroys: a destroyed or damaged one is a problem.
+	it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixBreach, PrefetchValues: true, PrefetchSize: 100})
+	for it.Rewind(); it.Valid(); it.Next() {
+		var rec breachRec
+		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil {
+			problem("breach record %x cannot be read: %v", it.Item().Key(), err)
+			continue
+		}
+		if rec.Slot == 0 {
+			continue
+		}
+		switch _, err := s.keys.key(rec.Slot); {
+		case errors.Is(err, errKeyDestroyed):
+			problem("breach %s: its data key %d was destroyed, so its texts are gone (the record of the breach, Art. 33(5), must be kept)", rec.ID, rec.Slot)
+		case err != nil:
+			problem("breach %s cannot be read: %v; restore keys/subjects.keys from a backup", rec.ID, err)
+		}
+	}
+	it.Close()
 	if bad > maxProblems {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("… and %d more records with key problems", bad-maxProblems))
 	}
@@ -419,7 +440,6 @@ func recount(txn *badger.Txn, rep *VerifyReport) (map[string]int64, error) {
 	}
 	it.Close()
 	it = txn.NewIterator(badger.IteratorOptions{Prefix: prefixRequest, PrefetchValues: true, PrefetchSize: 100})
-	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		var rec requestRec
 		if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) }); err != nil {
@@ -431,6 +451,7 @@ func recount(txn *badger.Txn, rep *VerifyReport) (map[string]int64, error) {
 			want[n]++
 		}
 	}
+	it.Close()
 	return want, nil
 }
 

@@ -230,21 +230,37 @@ type BreachLetter struct {
 	Files   []WrittenFile
 }
 
-// RecordBreachLetters audits notices of breach id written to people, in one
+// RecordBreachLetters audits notices of breach id to people, in one
 // transaction: a letter.write entry on the breach that counts them, and one
 // on each person's contact naming the breach and the language, with the
 // person's files registered under it (so erasing the person deletes them).
-// A contact erased meanwhile gets its entry and no file.
-func (s *Store) RecordBreachLetters(operator string, id gdpr.BreachID, letters []BreachLetter) error {
-	return s.write(operator, func(t *tx) error {
+// It is called before the files are written, so that no file is ever on
+// disk unregistered. A contact erased meanwhile gets no entry and no
+// file: it is returned in erased, for the caller not to write (or to
+// delete) that person's files.
+func (s *Store) RecordBreachLetters(operator string, id gdpr.BreachID, letters []BreachLetter) (erased []gdpr.ContactID, err error) {
+	err = s.write(operator, func(t *tx) error {
+		erased = nil
 		if _, err := readBreachRec(t.txn, id); err != nil {
 			return err
 		}
-		t.audit(gdpr.ActionLetterWrite, id.String(), fmt.Sprintf("breach notice to %d people written (Art. 34(2))", len(letters)), nil, 0)
+		var live []BreachLetter
 		for _, l := range letters {
-			if _, err := t.getContactRec(l.Contact); err != nil {
+			rec, err := t.getContactRec(l.Contact)
+			if err != nil {
 				return fmt.Errorf("record the breach notice of %s: %w", l.Contact, err)
 			}
+			if rec.Status == gdpr.ContactAnonymized {
+				erased = append(erased, l.Contact)
+				continue
+			}
+			live = append(live, l)
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		t.audit(gdpr.ActionLetterWrite, id.String(), fmt.Sprintf("breach notice to %d people written (Art. 34(2))", len(live)), nil, 0)
+		for _, l := range live {
 			t.audit(gdpr.ActionLetterWrite, l.Contact.String(), fmt.Sprintf("breach notice of %s written, %s", id, l.Lang), nil, 0)
 			if err := t.registerFiles(l.Contact, l.Files); err != nil {
 				return err
@@ -252,4 +268,5 @@ func (s *Store) RecordBreachLetters(operator string, id gdpr.BreachID, letters [
 		}
 		return nil
 	})
+	return erased, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -149,13 +150,26 @@ func (s *Store) Anonymize(operator string, id gdpr.ContactID, opts AnonymizeOpti
 	return res, s.shredNow(id)
 }
 
+// StillDue says, inside the transaction of an erasure, whether a contact
+// is still to be erased for the reason a sweep picked it: it is given the
+// contact as it is now and the purposes register as it is now, and
+// returns nil, or why not (a rule of package gdpr, e.g. the retention
+// schedule no longer lapsed because a consent came in meanwhile).
+type StillDue func(c *gdpr.Contact, purposes []gdpr.Purpose) error
+
+// ErrNoLongerDue marks a contact a sweep picked that, checked again as it
+// was to be erased, no longer was (StillDue).
+var ErrNoLongerDue = errors.New("no longer due")
+
 // AnonymizeMany erases several contacts in one transaction and destroys
 // their keys with one sync of the keyring: the sweep's unit of work. A
 // contact with an obligation, or one the erasure guards hold back
 // (ErasureBlockedError), is not erased; its error is returned in skipped
-// and the others go ahead. A held contact whose hold has ended is erased
-// for good.
-func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID) (done []Anonymized, skipped map[gdpr.ContactID]error, err error) {
+// and the others go ahead. So is one that still (non-nil) says is no
+// longer due, asked in the same transaction against the contact and the
+// purposes register as they are then (an error wrapping ErrNoLongerDue).
+// A held contact whose hold has ended is erased for good.
+func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID, still StillDue) (done []Anonymized, skipped map[gdpr.ContactID]error, err error) {
 	skipped = map[gdpr.ContactID]error{}
 	err = s.write(operator, func(t *tx) error {
 		done, skipped = done[:0], map[gdpr.ContactID]error{}
@@ -163,7 +177,27 @@ func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID) (done []Ano
 		if err != nil {
 			return err
 		}
+		var purposes []gdpr.Purpose
+		if still != nil {
+			if purposes, err = purposesIn(t.txn); err != nil {
+				return err
+			}
+		}
 		for _, id := range ids {
+			if still != nil {
+				rec, err := t.getContactRec(id)
+				if err != nil {
+					return err
+				}
+				c, err := s.unseal(&rec)
+				if err != nil {
+					return err
+				}
+				if why := still(&c, purposes); why != nil {
+					skipped[id] = fmt.Errorf("%w: contact %s: %w", ErrNoLongerDue, id, why)
+					continue
+				}
+			}
 			res, err := t.anonymize(id, AnonymizeOptions{}, reqs)
 			if errors.Is(err, ErrObligation) || errors.Is(err, ErrErasureBlocked) {
 				skipped[id] = err
@@ -180,6 +214,21 @@ func (s *Store) AnonymizeMany(operator string, ids []gdpr.ContactID) (done []Ano
 		return nil, skipped, err
 	}
 	return done, skipped, s.shredNow(done[0].Contact)
+}
+
+// purposesIn reads the purposes register in a transaction.
+func purposesIn(txn *badger.Txn) ([]gdpr.Purpose, error) {
+	var out []gdpr.Purpose
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixPurpose, PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var p gdpr.Purpose
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &p) }); err != nil {
+			return nil, fmt.Errorf("decode purpose: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // shredNow destroys the keys that committed erasures marked. A rotation of

@@ -70,7 +70,7 @@ func TestHeldErasureKeepsOnlyTheHeldFields(t *testing.T) {
 	// The hold ends; the sweep's unit of work finishes the erasure.
 	clk.Set(h.Until.AddDate(0, 0, 1))
 	s = openAt(t, dir, clk)
-	done, skipped, err := s.AnonymizeMany("anna", []gdpr.ContactID{id})
+	done, skipped, err := s.AnonymizeMany("anna", []gdpr.ContactID{id}, nil)
 	if err != nil || len(done) != 1 || len(skipped) != 0 {
 		t.Fatalf("finishing the erasure: done %v skipped %v err %v", done, skipped, err)
 	}

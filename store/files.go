@@ -69,8 +69,12 @@ type fileRec struct {
 	Path     []byte    `json:"path"` // sealed under Slot's key
 }
 
+// ErrContactErased refuses to register a file for an erased contact.
+var ErrContactErased = errors.New("the person was erased: no file with their data is kept")
+
 // registerFiles registers files written with the contact's data under the
-// audit entry the transaction wrote last.
+// audit entry the transaction wrote last. An erased contact is refused
+// (ErrContactErased), never skipped silently.
 func (t *tx) registerFiles(id gdpr.ContactID, files []WrittenFile) error {
 	if len(files) == 0 {
 		return nil
@@ -83,7 +87,9 @@ func (t *tx) registerFiles(id gdpr.ContactID, files []WrittenFile) error {
 		return err
 	}
 	if rec.Status == gdpr.ContactAnonymized {
-		return nil // no personal data left to write
+		// A file written for an erased person would outlive the erasure:
+		// the caller must not keep it.
+		return fmt.Errorf("register the files of %s: %w", id, ErrContactErased)
 	}
 	key, err := t.key(rec.Slot)
 	if err != nil {

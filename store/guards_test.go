@@ -152,7 +152,7 @@ func TestErasureGuards(t *testing.T) {
 			t.Errorf("%s: a refused erasure changed something", id)
 		}
 	}
-	done, skipped, err := s.AnonymizeMany("op", ids)
+	done, skipped, err := s.AnonymizeMany("op", ids, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/dgraph-io/badger/v4"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,33 @@ func TestDamagedTableIsReported(t *testing.T) {
 	_, problems := verifyProblems(t, dir)
 	if !hasProblem(problems, "checksum") {
 		t.Errorf("verify problems %q, want a checksum failure", problems)
+	}
+}
+
+// TestDamagedBreachKeyIsReported: audit verify checks the key of each
+// breach record as it does a contact's and a request's, and names the
+// breach whose key is damaged (SPEC §8 "Integrity").
+func TestDamagedBreachKeyIsReported(t *testing.T) {
+	dir, _ := integrityStore(t, 3)
+	s := openAt(t, dir, newClock(t0))
+	id, err := s.AddBreach("tester", gdpr.Breach{AwareAt: t0, What: "a laptop was stolen", Risk: gdpr.RiskHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slot Slot
+	if err := s.view(func(txn *badger.Txn) error {
+		rec, err := readBreachRec(txn, id)
+		slot = rec.Slot
+		return err
+	}); err != nil || slot == 0 {
+		t.Fatalf("breach slot %d: %v", slot, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	patchSlot(t, dir, slot, 30, func(b byte) byte { return b ^ 0x10 })
+	_, problems := verifyProblems(t, dir)
+	if !hasProblem(problems, "breach "+id.String()+" cannot be read", "subjects.keys") {
+		t.Errorf("verify problems %q, want one naming %s's damaged key", problems, id)
 	}
 }

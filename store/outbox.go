@@ -207,26 +207,44 @@ func (s *Store) QueueMessage(operator string, m Message) (MessageID, error) {
 	return id, err
 }
 
+// NotSendableError says that MarkSending refused a message: it was sent
+// already, another run is sending it, or its person was erased. Why
+// names nobody.
+type NotSendableError struct {
+	ID  MessageID
+	Why string
+}
+
+func (e *NotSendableError) Error() string { return fmt.Sprintf("message %s: %s", e.ID, e.Why) }
+
 // MarkSending records that a message is about to be handed to the server
 // (one more attempt), before it is, so that a stop between the server
 // taking it and MarkSent leaves it "sending", never queued to go again
-// unasked (gdpr.CanMoveMessage). interrupted allows a message left
-// sending by such a stop to be tried again.
-func (s *Store) MarkSending(operator string, id MessageID, interrupted bool) (Message, error) {
+// unasked (gdpr.CanMoveMessage). A non-zero interruptedBefore allows a
+// message left sending by such a stop to be tried again, if its last
+// attempt began at or before then: checked in the same transaction that
+// marks it, so two runs never both take it. A refusal is a
+// *NotSendableError.
+func (s *Store) MarkSending(operator string, id MessageID, interruptedBefore time.Time) (Message, error) {
 	var out Message
 	err := s.write(operator, func(t *tx) error {
 		rec, err := readMessageRec(t.txn, id)
 		if err != nil {
 			return err
 		}
+		interrupted := !interruptedBefore.IsZero()
 		if err := gdpr.CanMoveMessage(rec.State, gdpr.MessageSending, interrupted); err != nil {
-			return fmt.Errorf("message %s: %w", id, err)
+			return &NotSendableError{ID: id, Why: err.Error()}
+		}
+		if rec.State == gdpr.MessageSending && rec.LastTry.After(interruptedBefore) {
+			return &NotSendableError{ID: id, Why: fmt.Sprintf("it has been sending only since %s: another run may be sending it now",
+				rec.LastTry.UTC().Format(time.RFC3339))}
 		}
 		if out, err = t.s.unsealMessage(rec); err != nil {
 			return err
 		}
 		if out.Erased {
-			return fmt.Errorf("message %s: its person was erased, so it is not sent", id)
+			return &NotSendableError{ID: id, Why: "its person was erased, so it is not sent"}
 		}
 		rec.State, rec.LastTry = gdpr.MessageSending, t.now
 		rec.Attempts++

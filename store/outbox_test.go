@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -29,7 +30,7 @@ func TestOutboxStatesAuditedAndSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.MarkSending("tester", id, false); err != nil {
+	if _, err := s.MarkSending("tester", id, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.MarkFailed("tester", id, "550 5.1.1 <quillon@example.org>: no such user", "the server refused the recipient (550)"); err != nil {
@@ -39,16 +40,16 @@ func TestOutboxStatesAuditedAndSealed(t *testing.T) {
 	if err != nil || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "no such user") || m.Attempts != 1 || m.Contact != ids[0] {
 		t.Fatalf("after failure: %+v %v", m, err)
 	}
-	if _, err := s.MarkSending("tester", id, false); err != nil {
+	if _, err := s.MarkSending("tester", id, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.MarkSending("tester", id, false); err == nil {
+	if _, err := s.MarkSending("tester", id, time.Time{}); err == nil {
 		t.Error("a message being sent was handed out again without being marked interrupted")
 	}
 	if err := s.MarkSent("tester", id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.MarkSending("tester", id, true); err == nil || !strings.Contains(err.Error(), "never sent twice") {
+	if _, err := s.MarkSending("tester", id, t0); err == nil || !strings.Contains(err.Error(), "never sent twice") {
 		t.Errorf("a sent message could be sent again: %v", err)
 	}
 	m, err = s.OutboxMessage(id)
@@ -148,5 +149,43 @@ func TestOutboxInBackup(t *testing.T) {
 	next, err := r.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "d@shop.example", To: "b@example.org", Subject: "S", Body: "B"})
 	if err != nil || next != id+1 {
 		t.Errorf("next message after restore %s %v, want %s", next, err, id+1)
+	}
+}
+
+// TestMarkSendingInterruptedChecksAgeInTransaction: a message left
+// "sending" is handed out again only if its last attempt began at or
+// before the cutoff, checked as it is marked; so of two runs resending
+// it with the same cutoff only the first takes it, and the refusal is a
+// *NotSendableError naming nobody.
+func TestMarkSendingInterruptedChecksAgeInTransaction(t *testing.T) {
+	s, clk := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{FirstName: "Quillon", Email: "quillon@example.org"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "desk@shop.example",
+		To: "quillon@example.org", Subject: "s", Body: "b", HeaderID: "<m1@shop.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkSending("tester", id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var ne *NotSendableError
+	if _, err := s.MarkSending("tester", id, t0.Add(-time.Second)); !errors.As(err, &ne) || ne.ID != id || strings.Contains(err.Error(), "quillon") {
+		t.Fatalf("resend of a message sending since after the cutoff: %v", err)
+	}
+	clk.Set(t0.Add(20 * time.Minute))
+	cutoff := t0.Add(10 * time.Minute)
+	m, err := s.MarkSending("tester", id, cutoff)
+	if err != nil || m.Attempts != 2 || !m.LastTry.Equal(t0.Add(20*time.Minute)) {
+		t.Fatalf("first resend: %+v %v", m, err)
+	}
+	if _, err := s.MarkSending("tester", id, cutoff); !errors.As(err, &ne) || !strings.Contains(err.Error(), "another run") {
+		t.Errorf("a second run with the same cutoff took the message too: %v", err)
+	}
+	if got, _ := s.OutboxMessage(id); got.Attempts != 2 {
+		t.Errorf("attempts %d, want 2", got.Attempts)
 	}
 }

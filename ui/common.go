@@ -69,14 +69,14 @@ type Store interface {
 	Breach(id gdpr.BreachID) (gdpr.Breach, error)
 	AddBreach(operator string, b gdpr.Breach) (gdpr.BreachID, error)
 	UpdateBreach(operator string, id gdpr.BreachID, action gdpr.Action, detail string, fn func(b *gdpr.Breach) error) error
-	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) (erased []gdpr.ContactID, err error)
 	DPIAScreening() (gdpr.DPIAScreening, bool, error)
 	SaveDPIAScreening(operator string, d gdpr.DPIAScreening) error
 	RecordControllerErasure(operator string, contact gdpr.ContactID, recipients []string, note string) (gdpr.RequestID, error)
 	// The outbox of letters (SPEC §11; ui/letters.go), so that the desk's
 	// Send, RetryMessage and WriteLetter run on it (desk.SendStore).
 	QueueMessage(operator string, m store.Message) (store.MessageID, error)
-	MarkSending(operator string, id store.MessageID, interrupted bool) (store.Message, error)
+	MarkSending(operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error)
 	MarkSent(operator string, id store.MessageID) error
 	MarkFailed(operator string, id store.MessageID, reason, summary string) error
 	Outbox(request gdpr.RequestID) ([]store.Message, error)

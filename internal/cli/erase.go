@@ -69,7 +69,7 @@ When run at a terminal, you are asked to type the contact's id to confirm.`,
 					return &store.ErasureBlockedError{Contact: c.ID, Blockers: bs}
 				}
 				if a.stdinTTY {
-					fmt.Fprintf(a.stdout, "Erase %s (%s) for good? This cannot be undone. Type %s to confirm: ", c.ID, c.Name(), c.ID)
+					fmt.Fprintf(a.stderr, "Erase %s (%s) for good? This cannot be undone. Type %s to confirm: ", c.ID, c.Name(), c.ID)
 					var answer string
 					fmt.Fscanln(a.stdin, &answer)
 					if !strings.EqualFold(strings.TrimSpace(answer), c.ID.String()) {
@@ -198,7 +198,8 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 	}
 	if apply && a.stdinTTY {
 		o.Confirm = func(n int64) error {
-			fmt.Fprintf(a.stdout, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
+			// On stderr: stdout is the report (one JSON document with --json).
+			fmt.Fprintf(a.stderr, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
 			var answer string
 			fmt.Fscanln(a.stdin, &answer)
 			if answer != "yes" {
@@ -297,7 +298,8 @@ func (a *app) sweepRetention(cmd *cobra.Command, s *store.Store, apply, asJSON b
 	}
 	if apply && a.stdinTTY {
 		o.Confirm = func(n int64) error {
-			fmt.Fprintf(a.stdout, "Erase %s contacts whose every purpose has lapsed, for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
+			// On stderr: stdout is the report (one JSON document with --json).
+			fmt.Fprintf(a.stderr, "Erase %s contacts whose every purpose has lapsed, for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
 			var answer string
 			fmt.Fscanln(a.stdin, &answer)
 			if answer != "yes" {
@@ -330,8 +332,9 @@ func (a *app) sweepRetention(cmd *cobra.Command, s *store.Store, apply, asJSON b
 			if err != nil {
 				return err
 			}
-			// The tail's fields follow the streamed contacts in the same object.
-			fmt.Fprintf(a.rawOut, "],%s\n", tail[1:])
+			// The tail's fields follow the streamed contacts in the same
+			// object; purpose names and reasons are escaped as writeJSON's.
+			fmt.Fprintf(a.jsonOut(), "],%s\n", tail[1:])
 			return nil
 		}
 		return a.writeJSON(retentionJSON{Applied: true, Retention: true, Candidates: rep.Candidates, ByPurpose: rep.ByPurpose,

@@ -90,7 +90,9 @@ an extended one.
 It writes letter-R12-KIND-DATE.txt and, when the person has an address, the
 .eml draft next to it (--out names the text file). Both hold the person's
 data: they are audited on the request and registered, so erasing the person
-deletes them. Templates are embedded; a file of the same name in
+deletes them. A request logged by its address only (no contact) gets no
+files, as nothing could erase them: send its letters with gdprdesk send.
+Templates are embedded; a file of the same name in
 DIR/templates/letters/ overrides one (assets/templates/README.md).`,
 		Args: exactArgs(1, "a request id (e.g. R12)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -203,7 +205,7 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 		fmt.Fprintf(a.stdout, "Sent %s: the %s letter for %s.\n", m.ID, m.Kind, m.Request)
 	}
 	for _, m := range res.Failed {
-		fmt.Fprintf(a.stdout, "Failed %s: the %s letter for %s: %s\n", m.ID, m.Kind, m.Request, m.Reason)
+		fmt.Fprintf(a.stdout, "Failed %s: the %s letter for %s: %s\n", m.ID, m.Kind, m.Request, m.Summary)
 	}
 	for _, m := range res.Unsure {
 		fmt.Fprintf(a.stdout, "Check %s: the %s letter for %s was being sent at %s when the program stopped; it may have arrived (Message-ID %s). --resend-interrupted sends it again.\n",
@@ -212,9 +214,12 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 	for _, m := range res.Skipped {
 		fmt.Fprintf(a.stdout, "Skipped %s: the person of %s was erased.\n", m.ID, m.Request)
 	}
+	for _, m := range res.Refused {
+		fmt.Fprintf(a.stdout, "Skipped %s: the %s letter for %s: %s.\n", m.ID, m.Kind, m.Request, m.Why)
+	}
 	fmt.Fprintf(a.stdout, "%d sent, %d failed, %d to check.\n", len(res.Sent), len(res.Failed), len(res.Unsure))
 	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d message(s) failed; they stay in the outbox", len(res.Failed))
+		return fmt.Errorf("%d message(s) failed; they stay in the outbox (the full reasons: gdprdesk outbox)", len(res.Failed))
 	}
 	return nil
 }

@@ -238,3 +238,41 @@ func TestLetterSendRetryAndOutbox(t *testing.T) {
 		t.Errorf("outbox after erasure: %+v", rows)
 	}
 }
+
+// TestSendRefusedRecipientNamesNobody: when the server refuses the
+// recipient, neither the error line of send nor the lines of send
+// --retry quote the address the server names (SPEC §8); they give the
+// codes and point to gdprdesk outbox, which shows the full reason.
+func TestSendRefusedRecipientNamesNobody(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "D")
+	run := func(args ...string) result {
+		t.Helper()
+		r := gdprdesk(t, append(args, "--data", dir)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		return r
+	}
+	srv := smtptest.Start(t)
+	srv.Refuse("gone@example.pl")
+	run("contact", "add", "--email", "gone@example.pl", "--first-name", "Jan", "--last-name", "Kowalski", "--country", "PL")
+	withTestLetters(t, dir)
+	run("settings", "set", "controller-email", "privacy@laden.example")
+	run("settings", "set", "smtp-host", "127.0.0.1")
+	run("settings", "set", "smtp-port", strconv.Itoa(srv.Port))
+	run("settings", "set", "smtp-tls", "none")
+	req := strings.TrimSpace(run("request", "add", "--type", "erasure", "--contact", "C1").stdout)
+	for _, args := range [][]string{{"send", req, "--kind", "ack"}, {"send", "--retry"}} {
+		r := gdprdesk(t, append(args, "--data", dir)...)
+		if r.code != exitFailure {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		out := r.stdout + r.stderr
+		if strings.Contains(out, "gone@") || strings.Contains(out, "example.pl") || !strings.Contains(out, "550") || !strings.Contains(out, "gdprdesk outbox") {
+			t.Errorf("%v printed:\n%s", args, out)
+		}
+	}
+	if rows := outboxOf(t, dir); len(rows) != 1 || rows[0].State != "failed" || !strings.Contains(rows[0].Reason, "gone@example.pl") {
+		t.Errorf("outbox: %+v", rows)
+	}
+}

@@ -243,7 +243,7 @@ func renderBreachNotice(b gdpr.Breach, st gdpr.Settings, now time.Time) (string,
 type BreachLetterStore interface {
 	BreachStore
 	Contacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
-	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) error
+	RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) (erased []gdpr.ContactID, err error)
 }
 
 // BreachLettersRequest says whose breach to write the notices of, and where.
@@ -289,11 +289,16 @@ const breachLettersChunk = 200
 // erased, each in their language (gdpr.LetterLanguage: the contact's, else
 // their country's, else the settings' default), as text and, for a person
 // with an address, an email draft to send. The files hold the person's
-// data: each chunk of letters is registered on its contacts (store/files.go)
-// with its audit entries in one transaction, so erasing a person deletes
-// their letter; when a record fails, that chunk's files are removed. It
-// does not record that the people were told: that is done when the
-// letters went out (InformBreach).
+// data, so no file is on disk with it unregistered: for each chunk of
+// letters the names are taken first (empty files, naming only the breach
+// and the contact id), then registered on their contacts (store/files.go)
+// with their audit entries in one transaction, and only then filled; a
+// stop in between leaves empty files or registered files that are missing,
+// which an erasure copes with. A contact the store finds erased when the
+// chunk is recorded gets no letter (its empty files are removed). When a
+// record fails, that chunk's files are removed. It does not record that
+// the people were told: that is done when the letters went out
+// (InformBreach).
 func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersResult, error) {
 	out := BreachLettersResult{ByLang: map[string]int{}, Dir: in.Dir}
 	b, err := s.Breach(in.Breach)
@@ -306,7 +311,9 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 	}
 	parsed, err := gdpr.ParseQuery(b.Query)
 	if err != nil {
-		return out, fmt.Errorf("%s: the breach's query: %w", b.ID, err)
+		// The query is sealed with the breach: its terms may name people,
+		// so they are not repeated here.
+		return out, fmt.Errorf("%s: the breach's query no longer reads as a query (see it with gdprdesk breach show %s and record a new one)", b.ID, b.ID)
 	}
 	st, err := s.Settings()
 	if err != nil {
@@ -317,7 +324,7 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 		return out, fmt.Errorf("count the contacts of %s: %w", b.ID, err)
 	}
 	if out.Matching == 0 {
-		return out, fmt.Errorf("%s: no contact matches the breach's query (%s): no letter to write", b.ID, b.Query)
+		return out, fmt.Errorf("%s: no contact matches the breach's query: no letter to write", b.ID)
 	}
 	if in.Dir != "" {
 		if err := os.MkdirAll(in.Dir, 0o700); err != nil {
@@ -335,15 +342,13 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 			return out, fmt.Errorf("read the contacts of %s: %w", b.ID, err)
 		}
 		var chunk []store.BreachLetter
-		var paths []string
+		var letters []breachLetterFiles
 		undo := func(err error) (BreachLettersResult, error) {
-			for _, p := range paths {
-				os.Remove(p)
+			for _, l := range letters {
+				l.remove()
 			}
 			return out, err
 		}
-		var n, drafts, noEmail int
-		langs := map[string]int{}
 		for _, c := range page.Contacts {
 			if c.Status == gdpr.ContactAnonymized {
 				out.Skipped++
@@ -357,49 +362,71 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 			}
 			text := []byte("Subject: " + subject + "\n\n" + body)
 			base := fmt.Sprintf("letter-%s-%s-%s", b.ID, c.ID, in.Now.In(loc).Format(time.DateOnly))
-			path, err := writeUnique(in.Dir, base, ".txt", text)
+			l := breachLetterFiles{contact: c.ID, lang: d.Lang, noEmail: d.Email == ""}
+			var eml []byte
+			if d.Email != "" && !out.NoSender {
+				ml := Letter{Kind: gdpr.LetterBreach, Lang: d.Lang, Subject: subject, Body: body, Data: d,
+					From: from, To: mailAddress(d.Name, d.Email)}
+				if eml, err = ml.EML(in.Now); err != nil {
+					return undo(err)
+				}
+			}
+			// Take the names: empty files, nothing of the person's in them.
+			path, err := writeUnique(in.Dir, base, ".txt", nil)
 			if err != nil {
 				return undo(err)
 			}
-			paths = append(paths, path)
+			l.paths, l.data = append(l.paths, path), append(l.data, text)
+			letters = append(letters, l)
 			f, err := registered(store.FileLetter, "txt", path, text)
 			if err != nil {
 				return undo(err)
 			}
 			files := []store.WrittenFile{f}
-			if d.Email != "" && !out.NoSender {
-				l := Letter{Kind: gdpr.LetterBreach, Lang: d.Lang, Subject: subject, Body: body, Data: d,
-					From: from, To: mailAddress(d.Name, d.Email)}
-				eml, err := l.EML(in.Now)
-				if err != nil {
-					return undo(err)
-				}
+			if eml != nil {
 				emlPath := strings.TrimSuffix(path, ".txt") + ".eml"
-				if err := createNew(emlPath, eml); err != nil {
+				if err := createNew(emlPath, nil); err != nil {
 					return undo(err)
 				}
-				paths = append(paths, emlPath)
+				l.paths, l.data = append(l.paths, emlPath), append(l.data, eml)
+				letters[len(letters)-1] = l
 				if f, err = registered(store.FileEmailDraft, "eml", emlPath, eml); err != nil {
 					return undo(err)
 				}
 				files = append(files, f)
-				drafts++
-			} else if d.Email == "" {
-				noEmail++
 			}
 			chunk = append(chunk, store.BreachLetter{Contact: c.ID, Lang: d.Lang, Files: files})
-			langs[d.Lang]++
-			n++
 		}
 		if len(chunk) > 0 {
-			if err := s.RecordBreachLetters(in.Operator, b.ID, chunk); err != nil {
+			erased, err := s.RecordBreachLetters(in.Operator, b.ID, chunk)
+			if err != nil {
 				return undo(fmt.Errorf("record the letters of %s (the %d of this chunk were removed; %d written before are kept and recorded): %w",
-					b.ID, n, out.Letters, err))
+					b.ID, len(letters), out.Letters, err))
 			}
-		}
-		out.Letters, out.Drafts, out.NoEmail = out.Letters+n, out.Drafts+drafts, out.NoEmail+noEmail
-		for k, v := range langs {
-			out.ByLang[k] += v
+			gone := map[gdpr.ContactID]bool{}
+			for _, id := range erased {
+				gone[id] = true
+			}
+			for i, l := range letters {
+				if gone[l.contact] {
+					l.remove() // empty, and not registered
+					out.Skipped++
+					continue
+				}
+				if err := l.fill(); err != nil {
+					for _, rest := range letters[i:] {
+						rest.remove() // registered; an erasure copes with a missing file
+					}
+					return out, fmt.Errorf("write the letters of %s (those of this chunk not yet written were removed; write them again): %w", b.ID, err)
+				}
+				out.Letters++
+				out.ByLang[l.lang]++
+				if len(l.paths) > 1 {
+					out.Drafts++
+				} else if l.noEmail {
+					out.NoEmail++
+				}
+			}
 		}
 		if !page.More {
 			break
@@ -410,6 +437,40 @@ func BreachLetters(s BreachLetterStore, in BreachLettersRequest) (BreachLettersR
 		return out, fmt.Errorf("%s: every contact the query matches is erased: no letter to write", b.ID)
 	}
 	return out, nil
+}
+
+// breachLetterFiles is one person's breach letter: the names taken (empty
+// files) and what goes in them once they are registered.
+type breachLetterFiles struct {
+	contact gdpr.ContactID
+	lang    string
+	noEmail bool
+	paths   []string // the .txt, then the .eml if any
+	data    [][]byte
+}
+
+func (l breachLetterFiles) remove() {
+	for _, p := range l.paths {
+		os.Remove(p)
+	}
+}
+
+// fill writes the letter into the files whose names were taken.
+func (l breachLetterFiles) fill() error {
+	for i, p := range l.paths {
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		_, werr := f.Write(l.data[i])
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("write %s: %w", p, werr)
+		}
+	}
+	return nil
 }
 
 // Summary says in one line what BreachLetters wrote, for the command line

@@ -169,3 +169,119 @@ func TestBreachLettersArt34(t *testing.T) {
 		t.Errorf("refused letters left %v", got)
 	}
 }
+
+// erasedWhileWriting is a store on which, as the breach letters of a chunk
+// are recorded, one contact has been erased meanwhile; it also checks
+// that no letter's file holds anything yet when the files are registered.
+type erasedWhileWriting struct {
+	*store.Store
+	t      *testing.T
+	victim gdpr.ContactID
+}
+
+func (s erasedWhileWriting) RecordBreachLetters(operator string, id gdpr.BreachID, letters []store.BreachLetter) ([]gdpr.ContactID, error) {
+	for _, l := range letters {
+		for _, f := range l.Files {
+			if fi, err := os.Stat(f.Path); err != nil || fi.Size() != 0 {
+				s.t.Errorf("%s holds data before it is registered (%v)", f.Path, err)
+			}
+		}
+	}
+	if _, err := s.Anonymize("owner", s.victim, store.AnonymizeOptions{}); err != nil {
+		return nil, err
+	}
+	return s.Store.RecordBreachLetters(operator, id, letters)
+}
+
+// TestBreachLettersRegisterBeforeWritingArt34: the letters' files are
+// registered before anything of the person's goes into them, and a
+// contact the store finds erased when the chunk is recorded gets no file
+// and no audit entry (the store reports it; nothing is left on disk for
+// an erased person). Erasing a person whose letter was deleted by hand
+// copes with the missing file.
+func TestBreachLettersRegisterBeforeWritingArt34(t *testing.T) {
+	s := openStore(t)
+	if err := s.SaveSettings("owner", gdpr.Settings{Controller: gdpr.Person{Name: "Shop", Email: "privacy@shop.example"}, Language: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := create(t, s,
+		gdpr.Contact{FirstName: "Anna", Email: "anna@example.de", Country: "DE", Source: "webshop"},
+		gdpr.Contact{FirstName: "Vanishing", Email: "vanishing@example.org", Country: "DE", Source: "webshop"})
+	id, err := AddBreach(s, "owner", gdpr.Breach{AwareAt: testNow.Add(-time.Hour), What: "copied", Query: "source:webshop", Risk: gdpr.RiskHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.Dir(), "letters") // under the data directory: the erasure deletes them
+	res, err := BreachLetters(erasedWhileWriting{Store: s, t: t, victim: ids[1]}, BreachLettersRequest{Operator: "owner", Breach: id, Dir: dir, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Letters != 1 || res.Drafts != 1 || res.Skipped != 1 {
+		t.Errorf("result %+v", res)
+	}
+	got := files(t, dir)
+	if len(got) != 2 {
+		t.Fatalf("files %v, want Anna's letter and draft only", got)
+	}
+	for _, name := range got {
+		if strings.Contains(name, ids[1].String()) {
+			t.Errorf("a file for the erased contact: %s", name)
+		}
+	}
+	reg, err := s.WrittenFiles(ids...)
+	if err != nil || len(reg) != 2 || reg[0].Contact != ids[0] {
+		t.Fatalf("register %+v %v", reg, err)
+	}
+	for _, f := range reg {
+		if sum, err := fileSHA256(f.Path); err != nil || sum != f.SHA256 {
+			t.Errorf("%s: sha256 %s %v, registered %s", f.Path, sum, err, f.SHA256)
+		}
+	}
+	for _, e := range auditOf(t, s, store.AuditFilter{Action: string(gdpr.ActionLetterWrite)}) {
+		if e.Record == ids[1].String() || e.Record == id.String() && !strings.Contains(e.Detail, "to 1 people") {
+			t.Errorf("audit entry %+v", e)
+		}
+	}
+	if err := os.Remove(reg[0].Path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, erased, err := Erase(s, "owner", ids[0], store.AnonymizeOptions{}); err != nil || len(erased.Deleted) != 1 || len(erased.ByHand()) != 0 {
+		t.Errorf("erasing a person whose letter is gone: %+v %v", erased, err)
+	}
+	if got := files(t, dir); len(got) != 0 {
+		t.Errorf("after the erasure: %v", got)
+	}
+}
+
+// TestBreachLettersErrorsDoNotQuoteTheQuery: the breach's query is sealed
+// (its terms may name people), so neither "no contact matches" nor a
+// query that no longer parses repeats it in the error (SPEC §8).
+func TestBreachLettersErrorsDoNotQuoteTheQuery(t *testing.T) {
+	s := openStore(t)
+	create(t, s, gdpr.Contact{FirstName: "Anna", Email: "anna@example.de"})
+	id, err := s.AddBreach("owner", gdpr.Breach{AwareAt: testNow.Add(-time.Hour), What: "copied", Query: "kowalski", Risk: gdpr.RiskHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = BreachLetters(s, BreachLettersRequest{Operator: "owner", Breach: id, Dir: t.TempDir(), Now: testNow})
+	if err == nil || strings.Contains(err.Error(), "kowalski") || !strings.Contains(err.Error(), "no contact matches") {
+		t.Errorf("no match: %v", err)
+	}
+	// A query recorded before the query language changed.
+	_, err = BreachLetters(oldQuery{s, "kowalskifield:jan"}, BreachLettersRequest{Operator: "owner", Breach: id, Dir: t.TempDir(), Now: testNow})
+	if err == nil || strings.Contains(err.Error(), "kowalski") || !strings.Contains(err.Error(), id.String()) {
+		t.Errorf("unparsable query: %v", err)
+	}
+}
+
+// oldQuery is a store whose breaches hold a query that does not parse.
+type oldQuery struct {
+	*store.Store
+	query string
+}
+
+func (s oldQuery) Breach(id gdpr.BreachID) (gdpr.Breach, error) {
+	b, err := s.Store.Breach(id)
+	b.Query = s.query
+	return b, err
+}

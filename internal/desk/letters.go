@@ -542,17 +542,27 @@ type WrittenLetter struct {
 	EMLPath  string // "" when the person has no address left
 }
 
+// ErrLetterNoContact refuses letter files for a request that names no
+// contact.
+var ErrLetterNoContact = errors.New("names no contact (it was logged by its address only), and a letter file holds the person's name and address with nothing to erase it by: send it with `gdprdesk send` (the outbox seals it under the request), or add the person as a contact and log the request on them")
+
 // WriteLetter renders a letter and writes it as text and, when the person
 // has an address, as an email draft (.eml, with the package for a
 // completion letter), under names that do not exist yet. Both files hold
 // the person's data: they are registered (store/files.go) in the
 // transaction of the audit entry on the request, so that erasing the
-// person deletes them; when the record fails, the files are removed.
+// person deletes them; when the record fails, the files are removed. A
+// request that names no contact gets no files (ErrLetterNoContact): the
+// register of files is the person's, and nothing erases such a request's
+// personal part.
 func WriteLetter(s LetterWriteStore, w LetterDraft) (WrittenLetter, error) {
 	var out WrittenLetter
 	l, err := RenderLetter(s, w.Letter)
 	if err != nil {
 		return out, err
+	}
+	if l.Request.Contact == 0 {
+		return out, fmt.Errorf("%s %w", l.Request.ID, ErrLetterNoContact)
 	}
 	out.Letter = l
 	text := []byte("Subject: " + l.Subject + "\n\n" + l.Body)
@@ -593,9 +603,6 @@ func WriteLetter(s LetterWriteStore, w LetterDraft) (WrittenLetter, error) {
 		files = append(files, f)
 	} else {
 		out.Letter.Notes = append(out.Letter.Notes, "no email address is held for the person: only the text was written")
-	}
-	if l.Request.Contact == 0 {
-		files = nil // no contact to register them under; the audit entry records the letter
 	}
 	detail := fmt.Sprintf("%s letter written, %s", l.Kind, l.Lang)
 	if l.Edited {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -316,7 +317,8 @@ func TestRenderLetterChoosesTheLanguageAndPackage(t *testing.T) {
 // under new names and registered with the person's files, in the
 // transaction of the letter's audit entry on the request; a request that
 // names no contact (an address only) gets its letter too, audited, with
-// nothing to register; a viewer writes nothing.
+// nothing to register, so it gets no files (an unregistered file would
+// outlive any erasure); a viewer writes nothing.
 func TestWriteLetterRegistersTheDrafts(t *testing.T) {
 	s := openStore(t)
 	if err := s.SaveSettings("owner", gdpr.Settings{Controller: gdpr.Person{Name: "Shop", Email: "privacy@shop.example"}}); err != nil {
@@ -350,12 +352,16 @@ func TestWriteLetterRegistersTheDrafts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err = WriteLetter(s, LetterDraft{Operator: "owner", Letter: LetterRequest{Kind: gdpr.LetterAck, Request: byMail, Templates: testLetters(t), Now: testNow}, Dir: dir})
-	if err != nil || w.EMLPath == "" || w.Letter.To.Address != "nobody@example.org" || w.Letter.Lang != "en" {
-		t.Errorf("letter to an address only: %+v %v", w, err)
+	mdir := t.TempDir()
+	_, err = WriteLetter(s, LetterDraft{Operator: "owner", Letter: LetterRequest{Kind: gdpr.LetterAck, Request: byMail, Templates: testLetters(t), Now: testNow}, Dir: mdir})
+	if !errors.Is(err, ErrLetterNoContact) || strings.Contains(err.Error(), "nobody@") {
+		t.Errorf("letter to an address only: %v", err)
 	}
-	if es := auditOf(t, s, store.AuditFilter{Action: string(gdpr.ActionLetterWrite)}); len(es) != 3 {
-		t.Errorf("audit entries %d, want 3", len(es))
+	if got := files(t, mdir); len(got) != 0 {
+		t.Errorf("a letter for a request with no contact left unregistered files %v", got)
+	}
+	if es := auditOf(t, s, store.AuditFilter{Action: string(gdpr.ActionLetterWrite)}); len(es) != 2 {
+		t.Errorf("audit entries %d, want 2", len(es))
 	}
 
 	if err := s.AddOperator("owner", store.Operator{Name: "vic", Role: gdpr.RoleViewer, PublicKey: "ssh-ed25519 AAAAvic"}); err != nil {

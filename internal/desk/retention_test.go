@@ -97,3 +97,49 @@ func mustParse(t *testing.T, q string) gdpr.Query {
 	}
 	return pq
 }
+
+// consentMeanwhile is a store on which, between the sweep's reading of a
+// page and its erasure, the contact renews a consent (serve runs).
+type consentMeanwhile struct {
+	*store.Store
+	t       *testing.T
+	renewer gdpr.ContactID
+}
+
+func (s consentMeanwhile) AnonymizeMany(operator string, ids []gdpr.ContactID, still store.StillDue) ([]store.Anonymized, map[gdpr.ContactID]error, error) {
+	if err := s.GrantConsent("owner", s.renewer, "webinar", testNow, "registered again"); err != nil {
+		s.t.Fatal(err)
+	}
+	return s.Store.AnonymizeMany(operator, ids, still)
+}
+
+// TestSweepRetentionChecksTheLapseAgainArt5: a contact judged lapsed on
+// the page read, who gives consent again before the chunk is erased, is
+// kept: the lapse is asked again in the erasure's transaction against the
+// record and register as they are then (Art. 5(1)(e), Art. 6(1)(a)), and
+// the skip says "no longer lapsed"; the others of the chunk are erased.
+func TestSweepRetentionChecksTheLapseAgainArt5(t *testing.T) {
+	s := openStore(t)
+	if err := s.SavePurpose("owner", gdpr.Purpose{Name: "webinar", Basis: gdpr.BasisConsent, RetentionDays: 183}); err != nil {
+		t.Fatal(err)
+	}
+	old := testNow.AddDate(-1, 0, 0)
+	ids := create(t, s,
+		gdpr.Contact{Email: "renews@example.com", Consents: []gdpr.ConsentRecord{{Purpose: "webinar", Granted: true, At: old, Method: "registration"}}},
+		gdpr.Contact{Email: "lapsed@example.com", Consents: []gdpr.ConsentRecord{{Purpose: "webinar", Granted: true, At: old, Method: "registration"}}})
+	rep, err := SweepRetention(context.Background(), consentMeanwhile{Store: s, t: t, renewer: ids[0]},
+		RetentionOptions{SweepOptions: SweepOptions{Operator: "owner", Apply: true, Now: testNow}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Erased != 1 || len(rep.Skipped) != 1 || rep.Skipped[0].Contact != ids[0] || rep.Skipped[0].Kind != SkipNoLongerLapsed ||
+		rep.SkippedBy[SkipNoLongerLapsed] != 1 {
+		t.Errorf("report %+v", rep)
+	}
+	if c, err := s.Contact(ids[0]); err != nil || c.Status == gdpr.ContactAnonymized || c.Email != "renews@example.com" {
+		t.Errorf("the contact who consented again: %+v %v", c, err)
+	}
+	if c, err := s.Contact(ids[1]); err != nil || c.Status != gdpr.ContactAnonymized {
+		t.Errorf("the lapsed contact: %+v %v", c, err)
+	}
+}

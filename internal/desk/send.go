@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ var ErrNoSMTP = errors.New("no mail server is set (smtp-host): write the letter 
 type SendStore interface {
 	LetterStore
 	QueueMessage(operator string, m store.Message) (store.MessageID, error)
-	MarkSending(operator string, id store.MessageID, interrupted bool) (store.Message, error)
+	MarkSending(operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error)
 	MarkSent(operator string, id store.MessageID) error
 	MarkFailed(operator string, id store.MessageID, reason, summary string) error
 	Outbox(request gdpr.RequestID) ([]store.Message, error)
@@ -185,6 +186,35 @@ func failureSummary(err error) string {
 	return "sending failed"
 }
 
+// addressLike matches what looks like an email address, bracketed or
+// not.
+var addressLike = regexp.MustCompile(`<[^<>\s]*@[^<>\s]*>|[^\s<>"'(),;:\[\]]+@[^\s<>"'(),;:\[\]]+`)
+
+// safeReason says why sending m failed without naming anybody, for error
+// lines and summaries (SPEC §8): the SMTP step and codes, and the
+// server's words with the sender, the message's id and anything that
+// looks like an address taken out (the recipient's name too, when the
+// server quotes it). The full reason is sealed with the message: `gdprdesk
+// outbox` shows it.
+func safeReason(err error, m store.Message) string {
+	text := err.Error()
+	swap := func(what, with string) {
+		if what = strings.TrimSpace(what); len(what) >= 4 {
+			text = regexp.MustCompile(`(?i)<?`+regexp.QuoteMeta(what)+`>?`).ReplaceAllLiteralString(text, with)
+		}
+	}
+	swap(strings.Trim(m.HeaderID, "<>"), "the message")
+	swap(m.From, "the sender")
+	swap(m.To, "the recipient")
+	swap(m.ToName, "the recipient")
+	text = addressLike.ReplaceAllLiteralString(text, "an address")
+	const limit = 300
+	if r := []rune(text); len(r) > limit {
+		text = string(r[:limit]) + "…"
+	}
+	return failureSummary(err) + ": " + text
+}
+
 // SendLetter is what `send` asks for.
 type SendLetter struct {
 	Operator string
@@ -195,12 +225,16 @@ type SendLetter struct {
 // SendFailedError says that a message was queued but not delivered; it
 // stays in the outbox, failed, with the server's reason.
 type SendFailedError struct {
-	ID     store.MessageID
+	ID store.MessageID
+	// Reason is the server's full answer, which may quote the address:
+	// it is for the operator's eyes (the outbox), never for an error line.
 	Reason string
+	// Summary says why naming nobody (safeReason); Error uses it.
+	Summary string
 }
 
 func (e *SendFailedError) Error() string {
-	return fmt.Sprintf("%s was not sent: %s (it stays in the outbox, failed; `gdprdesk send --retry` tries again)", e.ID, e.Reason)
+	return fmt.Sprintf("%s was not sent: %s (the full reason: `gdprdesk outbox`; it stays in the outbox, failed; `gdprdesk send --retry` tries again)", e.ID, e.Summary)
 }
 
 // Send renders the letter, queues it in the outbox and sends it through
@@ -244,22 +278,24 @@ func Send(ctx context.Context, s SendStore, in SendLetter) (store.Message, error
 	if err != nil {
 		return store.Message{}, fmt.Errorf("queue the letter: %w", err)
 	}
-	return deliver(ctx, s, cfg, in.Operator, id, false)
+	return deliver(ctx, s, cfg, in.Operator, id, time.Time{})
 }
 
 // deliver sends one queued or failed message and records the result.
-func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, id store.MessageID, interrupted bool) (store.Message, error) {
-	m, err := s.MarkSending(operator, id, interrupted)
+// A non-zero interruptedBefore resends a message left "sending" since
+// then at the latest (store.MarkSending).
+func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error) {
+	m, err := s.MarkSending(operator, id, interruptedBefore)
 	if err != nil {
 		return m, err
 	}
 	if err := cfg.send(ctx, m); err != nil {
-		reason := err.Error()
+		reason, summary := err.Error(), safeReason(err, m)
 		if ferr := s.MarkFailed(operator, id, reason, failureSummary(err)); ferr != nil {
-			return m, fmt.Errorf("%s: sending failed (%s) and recording it failed too: %w", id, reason, ferr)
+			return m, fmt.Errorf("%s: sending failed (%s) and recording it failed too: %w", id, summary, ferr)
 		}
 		m.State, m.Reason = gdpr.MessageFailed, reason
-		return m, &SendFailedError{ID: id, Reason: reason}
+		return m, &SendFailedError{ID: id, Reason: reason, Summary: summary}
 	}
 	if err := s.MarkSent(operator, id); err != nil {
 		return m, fmt.Errorf("%s was sent, but recording it failed (it stays \"sending\"; do not send it again): %w", id, err)
@@ -283,19 +319,35 @@ func RetryMessage(ctx context.Context, s SendStore, operator string, getenv func
 	if err != nil {
 		return store.Message{}, err
 	}
-	return deliver(ctx, s, cfg, operator, id, false)
+	return deliver(ctx, s, cfg, operator, id, time.Time{})
+}
+
+// Failure is a message a retry could not deliver.
+type Failure struct {
+	store.Message        // failed, with the server's full Reason (sealed data)
+	Summary       string // why, naming nobody (safeReason)
+}
+
+// Refusal is a message a retry left alone because the store refused to
+// hand it out when its turn came (store.NotSendableError): sent or taken
+// by another run meanwhile, or its person erased.
+type Refusal struct {
+	store.Message
+	Why string // names nobody
 }
 
 // RetryResult says what a retry did.
 type RetryResult struct {
 	Sent   []store.Message
-	Failed []store.Message // with Reason
+	Failed []Failure
 	// Unsure were left "sending" by an earlier run that stopped before
 	// recording the server's answer: they may have arrived. They are sent
 	// again only with resendInterrupted.
 	Unsure []store.Message
 	// Skipped are messages whose person was erased meanwhile.
 	Skipped []store.Message
+	// Refused changed under the retry (another run, an erasure).
+	Refused []Refusal
 }
 
 // Retry sends every queued or failed message of the outbox once, oldest
@@ -316,8 +368,9 @@ func Retry(ctx context.Context, s SendStore, operator string, getenv func(string
 	if err != nil {
 		return res, fmt.Errorf("read the outbox: %w", err)
 	}
+	cutoff := now.Add(-InterruptedAfter)
 	for _, m := range msgs {
-		interrupted := false
+		var interruptedBefore time.Time
 		switch {
 		case m.State == gdpr.MessageSent:
 			continue
@@ -325,20 +378,23 @@ func Retry(ctx context.Context, s SendStore, operator string, getenv func(string
 			res.Skipped = append(res.Skipped, m)
 			continue
 		case m.State == gdpr.MessageSending:
-			if !resendInterrupted || now.Sub(m.LastTry) < InterruptedAfter {
+			if !resendInterrupted || m.LastTry.After(cutoff) {
 				res.Unsure = append(res.Unsure, m)
 				continue
 			}
-			interrupted = true
+			interruptedBefore = cutoff // checked again as it is marked
 		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		got, err := deliver(ctx, s, cfg, operator, m.ID, interrupted)
+		got, err := deliver(ctx, s, cfg, operator, m.ID, interruptedBefore)
 		var fe *SendFailedError
+		var ne *store.NotSendableError
 		switch {
 		case errors.As(err, &fe):
-			res.Failed = append(res.Failed, got)
+			res.Failed = append(res.Failed, Failure{Message: got, Summary: fe.Summary})
+		case errors.As(err, &ne):
+			res.Refused = append(res.Refused, Refusal{Message: m, Why: ne.Why})
 		case err != nil:
 			return res, err
 		default:

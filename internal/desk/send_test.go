@@ -209,6 +209,17 @@ func TestSendRefusedRecipientFails(t *testing.T) {
 	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "550") || !strings.Contains(err.Error(), "mailbox unavailable") {
 		t.Fatalf("refused recipient: %+v %v", m, err)
 	}
+	// The error line names nobody (SPEC §8) and points to the outbox; the
+	// full reason, quoting the address, is sealed with the message.
+	if strings.Contains(err.Error(), "gone@") || strings.Contains(err.Error(), "example.pl") || !strings.Contains(err.Error(), "gdprdesk outbox") ||
+		!strings.Contains(err.Error(), "550") || !strings.Contains(m.Reason, "gone@example.pl") {
+		t.Errorf("error line %q (reason %q)", err, m.Reason)
+	}
+	res, err := Retry(context.Background(), s, "owner", noEnv, false, testNow)
+	if err != nil || len(res.Failed) != 1 || strings.Contains(res.Failed[0].Summary, "gone@") || !strings.Contains(res.Failed[0].Summary, "550") ||
+		!strings.Contains(res.Failed[0].Reason, "gone@example.pl") {
+		t.Errorf("retry: %+v %v", res, err)
+	}
 	stored, err := s.OutboxMessage(m.ID)
 	if err != nil || stored.State != gdpr.MessageFailed || !strings.Contains(stored.Reason, "mailbox unavailable") || stored.Lang != "pl" {
 		t.Errorf("stored %+v %v", stored, err)
@@ -281,7 +292,7 @@ func TestSendServerDownThenRetryOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.MarkSending("owner", id2, false); err != nil {
+	if _, err := s.MarkSending("owner", id2, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	res, err = Retry(ctx, s, "owner", noEnv, false, testNow.Add(time.Hour))
@@ -394,5 +405,72 @@ func TestSendAuthenticatesWithThePasswordFile(t *testing.T) {
 	var fe *SendFailedError
 	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "535") {
 		t.Errorf("wrong password: %+v %v", m, err)
+	}
+}
+
+// takenMeanwhile is a store on which another run sends the first message
+// of the outbox right after a retry has listed it.
+type takenMeanwhile struct {
+	*store.Store
+}
+
+func (s takenMeanwhile) Outbox(request gdpr.RequestID) ([]store.Message, error) {
+	ms, err := s.Store.Outbox(request)
+	if err != nil || len(ms) == 0 {
+		return ms, err
+	}
+	if _, err := s.MarkSending("other", ms[0].ID, time.Time{}); err != nil {
+		return nil, err
+	}
+	return ms, s.MarkSent("other", ms[0].ID)
+}
+
+// TestRetrySkipsAMessageTakenMeanwhile: a message the store refuses to
+// hand out when its turn comes (another run sent it) is skipped with the
+// reason; the retry goes on with the others instead of stopping.
+func TestRetrySkipsAMessageTakenMeanwhile(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := sendFixture(t, srv.Port)
+	id := create(t, s, gdpr.Contact{FirstName: "Anna", Email: "anna@example.de", Language: "de"})[0]
+	req := addRequest(t, s, gdpr.RequestAccess, id)
+	var ids []store.MessageID
+	for range 2 {
+		mid, err := s.QueueMessage("owner", store.Message{Request: req, Kind: gdpr.LetterAck, Lang: "de", From: "privacy@laden.example",
+			To: "anna@example.de", Subject: "s", Body: "b", HeaderID: "<x@laden.example>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, mid)
+	}
+	res, err := Retry(context.Background(), takenMeanwhile{s}, "owner", noEnv, false, testNow)
+	if err != nil {
+		t.Fatalf("one refused message stopped the retry: %v", err)
+	}
+	if len(res.Refused) != 1 || res.Refused[0].ID != ids[0] || !strings.Contains(res.Refused[0].Why, "sent already") ||
+		len(res.Sent) != 1 || res.Sent[0].ID != ids[1] {
+		t.Errorf("retry: %+v", res)
+	}
+	if n := len(srv.Received()); n != 1 {
+		t.Errorf("the server has %d messages, want 1", n)
+	}
+}
+
+// TestSafeReasonNamesNobody: the summary of a failure keeps the codes and
+// words of the server but not the recipient's address or name, any other
+// address, nor the message's id.
+func TestSafeReasonNamesNobody(t *testing.T) {
+	m := store.Message{To: "Jan.Kowalski@Example.PL", ToName: "Jan Kowalski", From: "desk@shop.example", HeaderID: "<R1.ack.ab12@shop.example>"}
+	err := errors.New(`failed to send (RCPT TO): 550 "5.1.1 <jan.kowalski@example.pl> (Jan Kowalski): mailbox unavailable; also ewa@x.pl", ` +
+		`affected recipient(s): <jan.kowalski@example.pl>, affected message ID: <R1.ack.ab12@shop.example>`)
+	got := safeReason(err, m)
+	for _, leak := range []string{"jan", "Jan", "Kowalski", "example.pl", "ewa@", "@"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("safeReason %q contains %q", got, leak)
+		}
+	}
+	for _, keep := range []string{"550", "5.1.1", "mailbox unavailable", "the recipient", "the message"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("safeReason %q lacks %q", got, keep)
+		}
 	}
 }

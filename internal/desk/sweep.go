@@ -16,7 +16,7 @@ import (
 type SweepStore interface {
 	Contacts(q gdpr.Query, after store.Cursor, limit int) (store.Page, error)
 	Count(q gdpr.Query) (int64, error)
-	AnonymizeMany(operator string, ids []gdpr.ContactID) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
+	AnonymizeMany(operator string, ids []gdpr.ContactID, still store.StillDue) (done []store.Anonymized, skipped map[gdpr.ContactID]error, err error)
 	RecordSweep(operator string, at time.Time, anonymized int64) error
 	Settings() (gdpr.Settings, error)
 	Purposes() ([]gdpr.Purpose, error)
@@ -156,7 +156,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, 
 			}
 		}
 		if o.Apply && len(ids) > 0 {
-			if err := sweepChunk(s, o.Operator, ids, &rep, told); err != nil {
+			if err := sweepChunk(s, o.Operator, ids, nil, &rep, told); err != nil {
 				return rep, err
 			}
 			if o.Progress != nil {
@@ -184,7 +184,7 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, 
 			}
 		}
 		if o.Apply {
-			if err := sweepChunk(s, o.Operator, ids, &rep, &sweepRecipients{}); err != nil {
+			if err := sweepChunk(s, o.Operator, ids, nil, &rep, &sweepRecipients{}); err != nil {
 				return rep, err
 			}
 		}
@@ -198,13 +198,15 @@ func Sweep(ctx context.Context, s SweepStore, o SweepOptions) (rep SweepReport, 
 }
 
 // sweepChunk erases one chunk and adds what it did to the report.
-func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, rep *SweepReport, told *sweepRecipients) error {
+// still, when set, is asked again for each contact in the erasure's
+// transaction (store.StillDue).
+func sweepChunk(s SweepStore, operator string, ids []gdpr.ContactID, still store.StillDue, rep *SweepReport, told *sweepRecipients) error {
 	// Their files' names are sealed under the keys the erasure destroys.
 	written, err := s.WrittenFiles(ids...)
 	if err != nil {
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
 	}
-	done, skipped, err := s.AnonymizeMany(operator, ids)
+	done, skipped, err := s.AnonymizeMany(operator, ids, still)
 	if err != nil {
 		return fmt.Errorf("sweep (%d erased before this chunk; run it again to finish): %w", rep.Erased, err)
 	}
@@ -248,6 +250,9 @@ func skipsOf(id gdpr.ContactID, err error) []SweepSkip {
 	var be *store.ErasureBlockedError
 	if errors.As(err, &be) && len(be.Blockers) > 0 {
 		kind = string(be.Blockers[0].Kind)
+	}
+	if errors.Is(err, store.ErrNoLongerDue) {
+		kind = SkipNoLongerLapsed
 	}
 	return []SweepSkip{{Contact: id, Kind: kind, Reason: err.Error()}}
 }
@@ -444,7 +449,7 @@ func SweepRetention(ctx context.Context, s RetentionStore, o RetentionOptions) (
 			ids[i] = c.ID
 		}
 		told.page(chunk)
-		if err := sweepChunk(s, o.Operator, ids, &rep.SweepReport, told); err != nil {
+		if err := sweepChunk(s, o.Operator, ids, stillLapsed(now), &rep.SweepReport, told); err != nil {
 			return err
 		}
 		chunk = chunk[:0]
@@ -496,6 +501,26 @@ func SweepRetention(ctx context.Context, s RetentionStore, o RetentionOptions) (
 		}
 	}
 	return rep, nil
+}
+
+// SkipNoLongerLapsed is the kind of a retention sweep's skip of a contact
+// whose purposes no longer all lapsed when it was to be erased (a consent
+// or a purpose recorded since the sweep read it).
+const SkipNoLongerLapsed = "no longer lapsed"
+
+// errNoLongerLapsed says why stillLapsed holds a contact back.
+var errNoLongerLapsed = errors.New("no longer lapsed: a consent, purpose or retention period changed since the sweep read it, so it is kept")
+
+// stillLapsed asks the retention schedule again, in the erasure's
+// transaction, against the contact and the purposes register as they are
+// then (gdpr.RetentionLapsed).
+func stillLapsed(now time.Time) store.StillDue {
+	return func(c *gdpr.Contact, purposes []gdpr.Purpose) error {
+		if len(gdpr.RetentionLapsed(c, purposes, now)) == 0 {
+			return errNoLongerLapsed
+		}
+		return nil
+	}
 }
 
 // walkRetention calls fn with every contact whose purposes have all
