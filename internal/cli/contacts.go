@@ -187,7 +187,9 @@ exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 				if err != nil {
 					return err
 				}
-				verb, already := "Added", "already had it"
+				// Those already holding it had it recorded again: its date
+				// is renewed, so the retention clock restarts (a new order).
+				verb, already := "Added", "already had it (its date renewed)"
 				if remove {
 					verb, already = "Removed", "did not have it"
 				}
