@@ -184,30 +184,39 @@ func (c *Contact) HasTag(tag string) bool {
 	return false
 }
 
-// AddBasis records a basis assignment; changed reports whether anything
-// changed. A basis already held is not added twice, but recording it
-// again for the same purpose at a later time (a new order, a new enquiry)
-// renews it: the held assignment takes the new time, source, evidence and
-// operator, so the retention schedule's clock (RetentionLapsed, Art.
-// 5(1)(e)) runs from the latest ground. The stored record keeps only that
-// latest time; the first is in the audit trail. An assignment not yet
-// dated (At zero, stamped by the store) is never renewed over.
+// AddBasis records a basis assignment. A basis already held is not added
+// twice, and the held assignment is kept as it is (an import merging a
+// record is not a new ground: see RenewBasis); changed reports whether
+// anything changed.
 func (c *Contact) AddBasis(a BasisAssignment) (changed bool) {
-	if i := c.renewable(a); i >= 0 {
-		if c.Bases[i].At.IsZero() || !a.At.After(c.Bases[i].At) {
-			return false
-		}
-		c.Bases = slices.Clone(c.Bases)
-		c.Bases[i].At, c.Bases[i].By = a.At, a.By
-		if a.Source != "" {
-			c.Bases[i].Source, c.Bases[i].Evidence = a.Source, a.Evidence
-		}
-		return true
-	}
 	if c.HasBasis(a.Basis) {
 		return false
 	}
 	c.Bases = append(c.Bases, a)
+	return true
+}
+
+// RenewBasis records a basis again (a new order, a new enquiry: tag
+// --basis on a contact that holds it): the held assignment for the same
+// purpose takes the new time, source, evidence and operator, so the
+// retention schedule's clock (RetentionLapsed, Art. 5(1)(e)) runs from
+// the latest ground; a basis not held is added (AddBasis). The stored
+// record keeps only that latest time; the first is in the audit trail. An
+// older or undated assignment never moves the clock back. changed reports
+// whether anything changed.
+func (c *Contact) RenewBasis(a BasisAssignment) (changed bool) {
+	i := c.renewable(a)
+	if i < 0 {
+		return c.AddBasis(a)
+	}
+	if c.Bases[i].At.IsZero() || !a.At.After(c.Bases[i].At) {
+		return false
+	}
+	c.Bases = slices.Clone(c.Bases)
+	c.Bases[i].At, c.Bases[i].By = a.At, a.By
+	if a.Source != "" {
+		c.Bases[i].Source, c.Bases[i].Evidence = a.Source, a.Evidence
+	}
 	return true
 }
 

@@ -11,22 +11,22 @@ import "strings"
 // country); Brazil, whose decision was still in its adoption procedure
 // when the table was written — add it when the Commission's page lists it
 // as adopted.
-var adequacy = map[string]string{
-	"AD": "Andorra",
-	"AR": "Argentina",
-	"CA": "Canada (commercial organisations subject to PIPEDA only)",
-	"CH": "Switzerland",
-	"FO": "Faroe Islands",
-	"GB": "United Kingdom",
-	"GG": "Guernsey",
-	"IL": "Israel",
-	"IM": "Isle of Man",
-	"JE": "Jersey",
-	"JP": "Japan (private sector)",
-	"KR": "Republic of Korea",
-	"NZ": "New Zealand",
+var adequacy = map[string]string{ // ISO alpha-2 → the decision's condition, "" for none
+	"AD": "", // Andorra
+	"AR": "", // Argentina
+	"CA": "commercial organisations subject to PIPEDA only",
+	"CH": "", // Switzerland
+	"FO": "", // Faroe Islands
+	"GB": "", // United Kingdom
+	"GG": "", // Guernsey
+	"IL": "", // Israel
+	"IM": "", // Isle of Man
+	"JE": "", // Jersey
+	"JP": "private-sector organisations only",
+	"KR": "", // Republic of Korea
+	"NZ": "", // New Zealand
 	"US": "EU-US Data Privacy Framework (certified organisations only)",
-	"UY": "Uruguay",
+	"UY": "", // Uruguay
 }
 
 // AdequacyTableDate is when the adequacy table was last checked against
@@ -36,14 +36,14 @@ const AdequacyTableDate = "2026"
 // HasAdequacyDecision reports whether the Commission has decided that the
 // country (ISO alpha-2) ensures an adequate level of protection (Art. 45),
 // so a transfer there needs no further safeguard. For the United States
-// and Canada the decision covers only some recipients (AdequacyScope
-// names which); the operator vouches for that when recording it.
+// Canada and Japan the decision covers only some recipients
+// (AdequacyCondition names which); the operator vouches for that when recording it.
 func HasAdequacyDecision(cc string) bool {
 	_, ok := adequacy[strings.ToUpper(strings.TrimSpace(cc))]
 	return ok
 }
 
-// AdequacyScope names the decision for the country, with its condition
-// ("EU-US Data Privacy Framework (certified organisations only)"), or ""
-// when there is none.
-func AdequacyScope(cc string) string { return adequacy[strings.ToUpper(strings.TrimSpace(cc))] }
+// AdequacyCondition names the condition of the country's decision, when
+// it covers only some recipients ("EU-US Data Privacy Framework (certified
+// organisations only)"); "" when it covers all, or there is none.
+func AdequacyCondition(cc string) string { return adequacy[strings.ToUpper(strings.TrimSpace(cc))] }

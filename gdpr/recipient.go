@@ -163,18 +163,21 @@ func (r Recipient) CheckAdequacy() error {
 }
 
 // SafeguardLabel names the recipient's transfer ground in plain words:
-// the safeguard's label, and for an adequacy decision the decision and
-// its condition ("EU-US Data Privacy Framework (certified organisations
-// only)"), or that none exists for the country.
+// the safeguard's label, and for an adequacy decision its condition when
+// it covers only some recipients ("EU-US Data Privacy Framework (certified
+// organisations only)"), or that none exists for the country.
 func (r Recipient) SafeguardLabel() string {
 	l := r.Safeguard.Label()
 	if r.Safeguard != SafeguardAdequacy || !r.ThirdCountry() {
 		return l
 	}
-	if scope := AdequacyScope(r.Country); scope != "" {
-		return l + ": " + scope
+	if !HasAdequacyDecision(r.Country) {
+		return l + ": none exists for " + r.Country
 	}
-	return l + ": none exists for " + r.Country
+	if cond := AdequacyCondition(r.Country); cond != "" {
+		return l + ": " + cond
+	}
+	return l
 }
 
 // CheckPastDay refuses a day after today: a DPA signed, a safeguard

@@ -59,10 +59,12 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
 		}, false, []string{"basis.add"}, ""},
+		// Tagged again later: the held basis is renewed (its date restarts
+		// the retention clock, Art. 5(1)(e)), and that is audited.
 		{"tag country:DE again", func() error {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
-		}, false, nil, ""},
+		}, false, []string{"basis.add"}, ""},
 		{"untag country:DE", func() error {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}, nil)
 			return err

@@ -377,7 +377,7 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 	renew := -1
 	if renewing {
 		// Recorded again (a new order): the held assignment is renewed
-		// in place, so the retention clock restarts (gdpr AddBasis).
+		// in place, so the retention clock restarts (gdpr RenewBasis).
 		if renew = gdpr.RenewedBasis(old.Bases, ch.Basis, ""); renew < 0 || !t.now.After(old.Bases[renew].At) {
 			return false, 0, nil
 		}
