@@ -225,7 +225,7 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 	case "dpia-screened":
 		return dpiaScreened(s.DPIA), true
 	case "dpa-each-processor":
-		return dpaEachProcessor(s.Recipients), true
+		return dpaEachProcessor(s.Recipients, now), true
 	case "breaches-documented":
 		return BreachesDocumented(s.Breaches, now), true
 	}

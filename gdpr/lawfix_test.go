@@ -179,4 +179,9 @@ func TestFutureDatesAreNotSignedArt28_3(t *testing.T) {
 	if err := r.CheckDates(now); err != nil {
 		t.Errorf("dated today at the desk: %v", err)
 	}
+	// A store written before the check may hold a future date: not signed.
+	stored := Recipient{Name: "Y", Role: RecipientProcessor, Country: "DE", DPASignedAt: date(2031, 5, 1)}
+	if e, _ := Evaluate("dpa-each-processor", Snapshot{Recipients: []Recipient{stored}}, date(2026, 12, 1)); e.Done || !strings.Contains(e.Value, "no signed DPA: Y") {
+		t.Errorf("dpa-each-processor with a DPA dated 2031: %+v, want to-do", e)
+	}
 }

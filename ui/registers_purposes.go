@@ -153,8 +153,11 @@ func (s *purposesSection) detail(i, w int) []string {
 		out = append(out, "", st.Header.Render("Balancing test (Art. 6(1)(f), recital 47)"))
 		if b := p.Balancing; b != nil {
 			for _, x := range [][]string{f("Interest", b.Interest), f("Necessity", b.Necessity), f("Balance", b.Balance), f("Outcome", string(b.Outcome)),
-				f("Notes", b.Notes), f("Recorded", c.in(b.At).Format("2006-01-02 15:04 MST")+" by "+plain(b.By))} {
+				f("Recorded", c.in(b.At).Format("2006-01-02 15:04 MST")+" by "+plain(b.By))} {
 				out = append(out, x...)
+			}
+			if b.Notes != "" {
+				out = append(out, f("Notes", b.Notes)...)
 			}
 		} else {
 			out = append(out, badMark(st, "not recorded: b records it (interest, necessity, balance, outcome)"))
