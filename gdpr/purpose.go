@@ -91,8 +91,10 @@ func (b *BalancingTest) UnmarshalJSON(data []byte) error {
 			if strings.HasPrefix(strings.ToLower(text), "pass") {
 				x.Outcome = BalancingPassed
 			}
-			x.Notes = strings.TrimSpace(strings.Join([]string{"outcome as written: " + text, x.Notes}, "; "))
-			x.Notes = strings.TrimSuffix(x.Notes, ";")
+			if notes := strings.TrimSpace(x.Notes); notes != "" {
+				text += "; " + notes
+			}
+			x.Notes = text
 		}
 	}
 	*b = BalancingTest(x)

@@ -324,7 +324,11 @@ func (t *tx) auditRenewed(ch BasisChange, renewed []gdpr.ContactID, slot Slot) {
 		}
 		t.audit(gdpr.ActionBasisAdd, renewed[0].String(), detail, sealed, slot)
 	case len(renewed) > 1:
-		t.auditBulk(gdpr.ActionBasisAdd, fmt.Sprintf("%s on %d contacts, %s to %s", detail, len(renewed), renewed[0], renewed[len(renewed)-1]), renewed)
+		detail = fmt.Sprintf("%s on %d contacts, %s to %s", detail, len(renewed), renewed[0], renewed[len(renewed)-1])
+		if ch.Evidence != "" {
+			detail += ", evidence kept on each"
+		}
+		t.auditBulk(gdpr.ActionBasisAdd, detail, renewed)
 	}
 }
 
