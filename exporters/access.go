@@ -600,7 +600,7 @@ func accessPurposes(c *gdpr.Contact, register []gdpr.Purpose, recipients []gdpr.
 			Country: r.Country, CountryName: gdpr.CountryName(r.Country), OutsideEEA: r.ThirdCountry(),
 			SafeguardAt: r.SafeguardAt.UTC(), Purposes: []string{}}
 		if ar.OutsideEEA && r.Safeguard != "" {
-			ar.Safeguard, ar.SafeguardLabel = string(r.Safeguard), r.Safeguard.Label()
+			ar.Safeguard, ar.SafeguardLabel = string(r.Safeguard), r.SafeguardLabel()
 		}
 		if !ar.OutsideEEA {
 			ar.SafeguardAt = time.Time{}

@@ -89,7 +89,7 @@ func BuildROPA(st gdpr.Settings, purposes []gdpr.Purpose, recipients []gdpr.Reci
 		}
 		seen := map[string]bool{}
 		for _, rc := range recipients {
-			if serves(rc, p) {
+			if gdpr.Serves(rc, p) {
 				seen[strings.ToLower(rc.Name)] = true
 				row.Recipients = append(row.Recipients, ropaRecipient(rc))
 			}
@@ -110,20 +110,11 @@ func BuildROPA(st gdpr.Settings, purposes []gdpr.Purpose, recipients []gdpr.Reci
 	return r
 }
 
-func serves(r gdpr.Recipient, p gdpr.Purpose) bool {
-	for _, name := range r.Purposes {
-		if name == p.Name {
-			return true
-		}
-	}
-	return false
-}
-
 func ropaRecipient(r gdpr.Recipient) ROPARecipient {
 	out := ROPARecipient{Name: r.Name, Role: string(r.Role), Country: r.Country, CountryName: gdpr.CountryName(r.Country),
 		OutsideEEA: r.ThirdCountry(), InRegister: true}
 	if out.OutsideEEA && r.Safeguard != "" {
-		out.Safeguard, out.SafeguardLabel, out.SafeguardAt = string(r.Safeguard), r.Safeguard.Label(), r.SafeguardAt.UTC()
+		out.Safeguard, out.SafeguardLabel, out.SafeguardAt = string(r.Safeguard), r.SafeguardLabel(), r.SafeguardAt.UTC()
 	}
 	return out
 }
@@ -142,7 +133,8 @@ var ropaColumns = []string{
 	"Categories of people (c)", "Categories of personal data (c)", "Recipients (d)",
 	"Transfers to third countries and safeguards (e)", "Retention (f)", "Retention days (sweep)",
 	"Security measures (g)", "Balancing test: interest (Art. 6(1)(f))", "Balancing test: necessity",
-	"Balancing test: balance", "Balancing test: outcome", "Balancing test: date", "Balancing test: by",
+	"Balancing test: balance", "Balancing test: outcome (passed/failed)", "Balancing test: safeguards and notes",
+	"Balancing test: date", "Balancing test: by",
 }
 
 // cells are a row's values as text, in ropaColumns' order.
@@ -189,9 +181,13 @@ func (row ROPARow) cells() []string {
 		if !b.At.IsZero() {
 			at = b.At.UTC().Format(time.DateOnly)
 		}
-		out = append(out, b.Interest, b.Necessity, b.Balance, b.Outcome, at, b.By)
+		outcome := string(b.Outcome)
+		if outcome == "" {
+			outcome = "needs review"
+		}
+		out = append(out, b.Interest, b.Necessity, b.Balance, outcome, b.Notes, at, b.By)
 	} else {
-		out = append(out, "", "", "", "", "", "")
+		out = append(out, "", "", "", "", "", "", "")
 	}
 	return out
 }

@@ -26,7 +26,7 @@ func TestROPAArt30(t *testing.T) {
 		{Name: "orders", Description: "=SUM(A1)", Basis: gdpr.BasisContract, PeopleCategories: []string{"customers"},
 			DataCategories: []string{"identity", "billing"}, Recipients: []string{"Printer Co"}, Retention: "2 years", RetentionDays: 730, Security: "2FA"},
 		{Name: "support", Basis: gdpr.BasisLegitimateInterests, Balancing: &gdpr.BalancingTest{Interest: "i", Necessity: "n", Balance: "b", Outcome: "passed",
-			At: now, By: "owner"}},
+			Notes: "an opt-out in every answer", At: now, By: "owner"}},
 	}
 	recipients := []gdpr.Recipient{
 		{Name: "CloudCo", Role: gdpr.RecipientProcessor, Country: "US", Purposes: []string{"orders"}},
@@ -44,7 +44,7 @@ func TestROPAArt30(t *testing.T) {
 	if cells[7] != "CloudCo (United States): no safeguard recorded; Host AG (Switzerland): adequacy decision (Art. 45)" {
 		t.Errorf("transfers (e) = %q", cells[7])
 	}
-	if got := r.Purposes[1].cells(); got[7] != "Host AG (Switzerland): adequacy decision (Art. 45)" || got[14] != "passed" || got[15] != "2026-12-01" || got[16] != "owner" {
+	if got := r.Purposes[1].cells(); got[7] != "Host AG (Switzerland): adequacy decision (Art. 45)" || got[14] != "passed" || got[15] != "an opt-out in every answer" || got[16] != "2026-12-01" || got[17] != "owner" {
 		t.Errorf("support row = %q", got)
 	}
 

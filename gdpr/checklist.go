@@ -217,7 +217,7 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 	case "eu-rep":
 		return euRep(s.Settings), true
 	case "ropa-complete":
-		return ropaComplete(s.Purposes), true
+		return ropaComplete(s.Purposes, s.Recipients, s.Settings), true
 	case "transfers-safeguarded":
 		return transfersSafeguarded(s.Recipients), true
 	case "lia-recorded":
@@ -225,7 +225,7 @@ func Evaluate(id string, s Snapshot, now time.Time) (e Evaluation, ok bool) {
 	case "dpia-screened":
 		return dpiaScreened(s.DPIA), true
 	case "dpa-each-processor":
-		return dpaEachProcessor(s.Recipients), true
+		return dpaEachProcessor(s.Recipients, now), true
 	case "breaches-documented":
 		return BreachesDocumented(s.Breaches, now), true
 	}

@@ -101,9 +101,11 @@ func euRep(s Settings) Evaluation {
 }
 
 // dpaEachProcessor: every processor in the recipients register has the
-// date its data-processing agreement was signed (Art. 28(3)). An empty
-// register proves nothing, so it is not done.
-func dpaEachProcessor(list []Recipient) Evaluation {
+// date its data-processing agreement was signed (Art. 28(3)), and that
+// date is not after today (a store written before dates were checked may
+// hold one: an agreement not yet signed covers nothing). An empty register
+// proves nothing, so it is not done.
+func dpaEachProcessor(list []Recipient, now time.Time) Evaluation {
 	if len(list) == 0 {
 		return Evaluation{Value: "the recipients register is empty"}
 	}
@@ -114,7 +116,7 @@ func dpaEachProcessor(list []Recipient) Evaluation {
 			continue
 		}
 		processors++
-		if r.DPASignedAt.IsZero() {
+		if r.DPASignedAt.IsZero() || CheckPastDay("DPA signed", r.DPASignedAt, now) != nil {
 			missing = append(missing, r.Name)
 		}
 	}

@@ -211,7 +211,8 @@ func TestCheckTick(t *testing.T) {
 func goodSnapshot(now time.Time) Snapshot {
 	return Snapshot{
 		Settings: Settings{
-			DPO: Person{Name: "D", Email: "d@example.com"}, CDSO: Person{Name: "C"}, EURep: Person{Name: "R"},
+			Controller: Person{Name: "Shop", Email: "shop@example.com"},
+			DPO:        Person{Name: "D", Email: "d@example.com"}, CDSO: Person{Name: "C"}, EURep: Person{Name: "R", Email: "r@example.eu"},
 			Establishment: "US", PrivacyPolicyURL: "https://example.com/privacy", LastSweepAt: now.AddDate(0, 0, -1),
 		},
 		PolicyVersions: 2,

@@ -3,6 +3,7 @@ package gdpr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,13 +185,69 @@ func (c *Contact) HasTag(tag string) bool {
 }
 
 // AddBasis records a basis assignment. A basis already held is not added
-// twice; changed reports whether anything changed.
+// twice, and the held assignment is kept as it is (an import merging a
+// record is not a new ground: see RenewBasis); changed reports whether
+// anything changed.
 func (c *Contact) AddBasis(a BasisAssignment) (changed bool) {
 	if c.HasBasis(a.Basis) {
 		return false
 	}
 	c.Bases = append(c.Bases, a)
 	return true
+}
+
+// RenewBasis records a basis again (a new order, a new enquiry: tag
+// --basis on a contact that holds it): the held assignment for the same
+// purpose takes the new time, source, evidence and operator, so the
+// retention schedule's clock (RetentionLapsed, Art. 5(1)(e)) runs from
+// the latest ground; a basis not held is added (AddBasis). The stored
+// record keeps only that latest time; the first is in the audit trail. An
+// older or undated assignment never moves the clock back. changed reports
+// whether anything changed.
+func (c *Contact) RenewBasis(a BasisAssignment) (changed bool) {
+	i := c.renewable(a)
+	if i < 0 {
+		return c.AddBasis(a)
+	}
+	if c.Bases[i].At.IsZero() || !a.At.After(c.Bases[i].At) {
+		return false
+	}
+	c.Bases = slices.Clone(c.Bases)
+	c.Bases[i].At, c.Bases[i].By = a.At, a.By
+	if a.Source != "" {
+		c.Bases[i].Source, c.Bases[i].Evidence = a.Source, a.Evidence
+	}
+	return true
+}
+
+// renewable is the index of the held assignment that recording a again
+// renews (RenewedBasis), or -1.
+func (c *Contact) renewable(a BasisAssignment) int {
+	return RenewedBasis(c.Bases, a.Basis, a.Purpose)
+}
+
+// RenewedBasis is the index, in bases, of the assignment that recording
+// basis b again for purpose renews: the one held for that purpose, else
+// (for a basis other than consent, recorded without a purpose) the first
+// held at all; -1 when none is. Consent is per purpose (Art. 6(1)(a)): a
+// consent to one purpose never renews another's.
+func RenewedBasis(bases []BasisAssignment, b Basis, purpose string) int {
+	first := -1
+	for i, a := range bases {
+		if a.Basis != b {
+			continue
+		}
+		if a.Purpose == purpose {
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	if b == BasisConsent || purpose != "" {
+		return -1
+	}
+	return first
 }
 
 // RemoveBasis drops a basis; changed reports whether the contact held it.

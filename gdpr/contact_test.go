@@ -398,3 +398,32 @@ func TestBasisChangeApplies(t *testing.T) {
 		}
 	}
 }
+
+// TestAddBasisAgainRenewsItArt5_1e: recording a basis again (a new order,
+// RenewBasis; the bulk tag's rule, RenewedBasis)
+// renews its time, so the retention schedule (storage limitation, Art.
+// 5(1)(e)) runs from the latest ground; an older or undated assignment
+// never moves the clock back, and a consent to one purpose never renews
+// another's (Art. 6(1)(a)).
+func TestAddBasisAgainRenewsItArt5_1e(t *testing.T) {
+	first := time.Date(2022, 3, 1, 10, 0, 0, 0, time.UTC)
+	again := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	c := Contact{Status: ContactActive, Bases: []BasisAssignment{{Basis: BasisContract, Source: SourcePurchase, Evidence: "order 1", At: first, By: "ops"}}}
+	if !c.RenewBasis(BasisAssignment{Basis: BasisContract, Source: SourcePurchase, Evidence: "order 2", At: again, By: "ana"}) {
+		t.Fatal("recording contract again: changed = false, want the basis renewed")
+	}
+	if len(c.Bases) != 1 || !c.Bases[0].At.Equal(again) || c.Bases[0].Evidence != "order 2" || c.Bases[0].By != "ana" {
+		t.Errorf("renewed basis = %+v, want one contract at %s with the new evidence", c.Bases, again)
+	}
+	if c.RenewBasis(BasisAssignment{Basis: BasisContract, At: first}) || !c.Bases[0].At.Equal(again) {
+		t.Errorf("an older assignment moved the clock back: %+v", c.Bases)
+	}
+	orders := Purpose{Name: "orders", Basis: BasisContract, RetentionDays: 730}
+	if got := RetentionLapsed(&c, []Purpose{orders}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); got != nil {
+		t.Errorf("a renewed contract lapsed: %v", got)
+	}
+	k := Contact{Bases: []BasisAssignment{{Basis: BasisConsent, Purpose: "newsletter", At: first}}}
+	if k.RenewBasis(BasisAssignment{Basis: BasisConsent, Purpose: "webinar", At: again}) || !k.Bases[0].At.Equal(first) {
+		t.Errorf("a consent to another purpose renewed the newsletter's: %+v", k.Bases)
+	}
+}

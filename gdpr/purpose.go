@@ -1,6 +1,7 @@
 package gdpr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,14 +38,67 @@ type Purpose struct {
 
 // BalancingTest is the record of a legitimate-interests assessment
 // (Art. 6(1)(f), recital 47): the interest, why the processing is
-// necessary for it, how it weighs against the person's rights, the outcome.
+// necessary for it, how it weighs against the person's rights, the outcome
+// (passed or failed: a fixed choice, so a failed test can never read as
+// done) and, in Notes, the safeguards or conditions it rests on.
 type BalancingTest struct {
-	Interest  string    `json:"interest"`
-	Necessity string    `json:"necessity"`
-	Balance   string    `json:"balance"`
-	Outcome   string    `json:"outcome"`
-	At        time.Time `json:"at,omitzero"`
-	By        string    `json:"by,omitempty"`
+	Interest  string           `json:"interest"`
+	Necessity string           `json:"necessity"`
+	Balance   string           `json:"balance"`
+	Outcome   BalancingOutcome `json:"outcome"`
+	Notes     string           `json:"notes,omitempty"` // safeguards, conditions: "an opt-out in every email"
+	At        time.Time        `json:"at,omitzero"`
+	By        string           `json:"by,omitempty"`
+}
+
+// BalancingOutcome is what a balancing test concluded.
+type BalancingOutcome string
+
+// The two outcomes of a balancing test. "" is none recorded, or an older
+// store's free text that did not read as passed (see UnmarshalJSON): the
+// test needs review.
+const (
+	BalancingPassed BalancingOutcome = "passed" // the interest is not overridden: the basis may be relied on
+	BalancingFailed BalancingOutcome = "failed" // the person's interests override it: the basis cannot be relied on
+)
+
+// ParseBalancingOutcome reads passed or failed, case-insensitively.
+func ParseBalancingOutcome(s string) (BalancingOutcome, error) {
+	switch o := BalancingOutcome(strings.ToLower(strings.TrimSpace(s))); o {
+	case BalancingPassed, BalancingFailed:
+		return o, nil
+	}
+	return "", fmt.Errorf("balancing test outcome %q: use passed or failed (safeguards and conditions go in the notes)", s)
+}
+
+// UnmarshalJSON reads a balancing test, including one of an older store
+// whose outcome was free text ("passed, with an easy opt-out"): the text
+// moves to Notes, ahead of any notes, and the outcome becomes passed when
+// the text starts with "pass" (case-insensitively), else none — the test
+// then needs review (Validate, BalancingGaps) rather than reading as
+// passed or failed from words.
+func (b *BalancingTest) UnmarshalJSON(data []byte) error {
+	type plainTest BalancingTest
+	var x plainTest
+	if err := json.Unmarshal(data, &x); err != nil {
+		return err
+	}
+	if text := strings.TrimSpace(string(x.Outcome)); text != "" {
+		if o, err := ParseBalancingOutcome(text); err == nil {
+			x.Outcome = o
+		} else {
+			x.Outcome = ""
+			if strings.HasPrefix(strings.ToLower(text), "pass") {
+				x.Outcome = BalancingPassed
+			}
+			if notes := strings.TrimSpace(x.Notes); notes != "" {
+				text += "; " + notes
+			}
+			x.Notes = text
+		}
+	}
+	*b = BalancingTest(x)
+	return nil
 }
 
 // NormalizePurposeName trims a purpose name and lower-cases it, so
@@ -78,9 +132,14 @@ func (p Purpose) Validate() error {
 		// Whether a test may be recorded is asked when it is recorded
 		// (BalancingAllowed, CheckBalancing); here only its words.
 		b := p.Balancing
-		for _, f := range []struct{ name, v string }{{"interest", b.Interest}, {"necessity", b.Necessity}, {"balance", b.Balance}, {"outcome", b.Outcome}} {
+		for _, f := range []struct{ name, v string }{{"interest", b.Interest}, {"necessity", b.Necessity}, {"balance", b.Balance}, {"notes", b.Notes}} {
 			if err := checkNote("purpose "+p.Name+" balancing test "+f.name, f.v, MaxFieldLen); err != nil {
 				return err
+			}
+		}
+		if b.Outcome != "" {
+			if _, err := ParseBalancingOutcome(string(b.Outcome)); err != nil {
+				return fmt.Errorf("purpose %s: %w", p.Name, err)
 			}
 		}
 	}
@@ -136,18 +195,49 @@ func PurposesOf(c *Contact, register []Purpose) []Purpose {
 
 // RecipientsOf lists the recipients that receive the person's data: those
 // serving a purpose that applies to the person (Art. 15(1)(c), Art. 19).
+// A recipient serves a purpose when either side says so (Serves): the
+// recipient lists the purpose, or the purpose names the recipient — the
+// records of processing and the access package read the same link.
 func RecipientsOf(c *Contact, purposes []Purpose, recipients []Recipient) []Recipient {
-	applies := map[string]bool{}
-	for _, p := range PurposesOf(c, purposes) {
-		applies[p.Name] = true
-	}
+	applies := PurposesOf(c, purposes)
 	var out []Recipient
 	for _, r := range recipients {
-		for _, name := range r.Purposes {
-			if applies[name] {
+		for _, p := range applies {
+			if Serves(r, p) {
 				out = append(out, r)
 				break
 			}
+		}
+	}
+	return out
+}
+
+// Serves reports whether the recipient receives data for the purpose:
+// the recipient lists the purpose, or the purpose lists the recipient by
+// name (case-insensitively).
+func Serves(r Recipient, p Purpose) bool {
+	for _, name := range r.Purposes {
+		if NormalizePurposeName(name) == p.Name {
+			return true
+		}
+	}
+	for _, name := range p.Recipients {
+		if strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(r.Name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// UnknownRecipients lists the names a purpose gives as its recipients that
+// the recipients register does not hold: their role, country, DPA and
+// transfer safeguard are unrecorded, and the person's access package
+// (RecipientsOf) cannot name them.
+func UnknownRecipients(p Purpose, register []Recipient) []string {
+	var out []string
+	for _, name := range p.Recipients {
+		if _, ok := FindRecipient(register, name); !ok && strings.TrimSpace(name) != "" {
+			out = append(out, strings.TrimSpace(name))
 		}
 	}
 	return out

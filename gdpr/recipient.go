@@ -140,10 +140,65 @@ func (r Recipient) Validate() error {
 			return fmt.Errorf("recipient %s: %w", r.Name, err)
 		}
 	}
+	if err := r.CheckAdequacy(); err != nil {
+		return err
+	}
 	for _, f := range []struct{ name, v string }{{"service", r.Service}, {"contact", r.Contact}, {"DPA reference", r.DPARef}} {
 		if err := checkField("recipient "+f.name, f.v, MaxFieldLen); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// CheckAdequacy refuses an adequacy decision (Art. 45) as the ground of a
+// transfer to a third country the Commission has made no such decision
+// for (HasAdequacyDecision): the person would be told of a protection
+// that does not exist.
+func (r Recipient) CheckAdequacy() error {
+	if r.Safeguard == SafeguardAdequacy && r.ThirdCountry() && !HasAdequacyDecision(r.Country) {
+		return fmt.Errorf("recipient %s: the European Commission has no adequacy decision for %s (Art. 45): record standard contractual clauses (scc), binding corporate rules (bcr) or a derogation", r.Name, r.Country)
+	}
+	return nil
+}
+
+// SafeguardLabel names the recipient's transfer ground in plain words:
+// the safeguard's label, and for an adequacy decision its condition when
+// it covers only some recipients ("EU-US Data Privacy Framework (certified
+// organisations only)"), or that none exists for the country.
+func (r Recipient) SafeguardLabel() string {
+	l := r.Safeguard.Label()
+	if r.Safeguard != SafeguardAdequacy || !r.ThirdCountry() {
+		return l
+	}
+	if !HasAdequacyDecision(r.Country) {
+		return l + ": none exists for " + r.Country
+	}
+	if cond := AdequacyCondition(r.Country); cond != "" {
+		return l + ": " + cond
+	}
+	return l
+}
+
+// CheckPastDay refuses a day after today: a DPA signed, a safeguard
+// agreed, a person told, are records of what has happened. now should be
+// in the desk's time zone: the day is compared as written (Day).
+func CheckPastDay(what string, day, now time.Time) error {
+	if !day.IsZero() && Day(day).After(Day(now)) {
+		return fmt.Errorf("%s %s is in the future: record the date it happened", what, day.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// CheckDates refuses a DPA signing date (Art. 28(3)) or a safeguard date
+// after today (CheckPastDay): a DPA to be signed next year does not cover
+// processing now.
+func (r Recipient) CheckDates(now time.Time) error {
+	if err := CheckPastDay("DPA signed", r.DPASignedAt, now); err != nil {
+		return fmt.Errorf("recipient %s: %w", r.Name, err)
+	}
+	if err := CheckPastDay("safeguard date", r.SafeguardAt, now); err != nil {
+		return fmt.Errorf("recipient %s: %w", r.Name, err)
 	}
 	return nil
 }

@@ -274,7 +274,8 @@ func (r Request) Overdue(now time.Time) bool { return r.Status.Open() && Overdue
 
 // Extend applies the one extension of Art. 12(3): with a written reason, only
 // once, only while the original due date has not passed, to at most three
-// months after receipt, and the subject told within the first month.
+// months after receipt, and the subject told within the first month — on
+// a day not after today.
 func (r *Request) Extend(reason string, until, toldAt, now time.Time, by string, holidays Holidays) error {
 	if !r.Status.Open() {
 		return fmt.Errorf("request is %s: only an open request can be extended", r.Status)
@@ -304,6 +305,11 @@ func (r *Request) Extend(reason string, until, toldAt, now time.Time, by string,
 	}
 	if Overdue(r.Due, toldAt) {
 		return fmt.Errorf("the person must be told of the extension by %s (within the first month)", r.Due.Format(time.DateOnly))
+	}
+	// When the person was told is a record of what happened: a day after
+	// today (CheckPastDay, in now's zone) is a promise, not a record.
+	if err := CheckPastDay("told of the extension on", toldAt, now); err != nil {
+		return err
 	}
 	r.Extension = &Extension{Reason: reason, Due: until, ToldAt: toldAt.UTC(), At: now.UTC(), By: by}
 	r.Due = until

@@ -225,7 +225,9 @@ func TestRequestExtend(t *testing.T) {
 		{"blank reason", StatusNew, "  \t", time.Time{}, inTime, inTime, "reason", time.Time{}},
 		{"made on the due date itself", StatusInProgress, "complex", time.Time{}, origDue, time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC), "", limit},
 		{"made after the due date", StatusInProgress, "complex", time.Time{}, inTime, date(2026, 3, 3), "has passed", time.Time{}},
-		{"subject told on the due date", StatusNew, "complex", time.Time{}, time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC), inTime, "", limit},
+		{"subject told on the due date", StatusNew, "complex", time.Time{}, time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC), "", limit},
+		// Art. 12(3): when the person was told is a record; a day after today is refused.
+		{"subject told tomorrow (Art. 12(3))", StatusNew, "complex", time.Time{}, date(2026, 2, 11), inTime, "in the future", time.Time{}},
 		{"subject told after the first month", StatusNew, "complex", time.Time{}, date(2026, 3, 3), inTime, "told", time.Time{}},
 		{"telling not recorded", StatusNew, "complex", time.Time{}, time.Time{}, inTime, "told", time.Time{}},
 		{"closed request", StatusCompleted, "complex", time.Time{}, inTime, inTime, "open", time.Time{}},

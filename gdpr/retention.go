@@ -37,14 +37,21 @@ type Lapse struct {
 // not restart a clock, since neither is a new ground; recording the basis
 // again (a new order) does.
 //
-// A person held only on a basis that no purpose of the register covers
-// has no rule and is kept; one with no basis and no consent at all is not
+// A person who holds any basis, or any standing consent, that no purpose
+// of the register covers is kept whatever else lapsed: that ground has no
+// retention rule, so the data is still needed for it (a vital-interests
+// basis recorded today must not be erased because an old webinar
+// lapsed). A ground covered by a purpose without a rule keeps the person
+// likewise (lapseOf). One with no basis and no consent at all is not
 // the retention schedule's, but the sweep of people without a basis
 // (WithoutBasisQuery). An erased person (anonymized, or erased except
 // held records) is never listed: the sweep finishes held records when
 // their hold ends.
 func RetentionLapsed(c *Contact, purposes []Purpose, now time.Time) []Lapse {
 	if c.Status == ContactAnonymized || c.Status == ContactHeld {
+		return nil
+	}
+	if uncoveredGround(c, purposes) {
 		return nil
 	}
 	var out []Lapse
@@ -110,6 +117,36 @@ func lapseOf(c *Contact, p Purpose, now time.Time) (l Lapse, concerns, lapsed bo
 	}
 	l.Since = after(l.Anchor, p.RetentionDays)
 	return l, true, !now.Before(l.Since)
+}
+
+// uncoveredGround reports whether the person holds a basis or a standing
+// consent that no purpose of the register covers, the way lapseOf reads
+// them: a consent basis or consent is covered by the consent purpose it
+// names; any other basis by a purpose on that basis, for the purpose it
+// names or, named none, for any purpose on it.
+func uncoveredGround(c *Contact, purposes []Purpose) bool {
+	covers := func(b Basis, purpose string) bool {
+		for _, p := range purposes {
+			if p.Basis != b {
+				continue
+			}
+			if p.Name == purpose || (purpose == "" && b != BasisConsent) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range c.Bases {
+		if !covers(b.Basis, b.Purpose) {
+			return true
+		}
+	}
+	for _, name := range c.ConsentPurposes() {
+		if !covers(BasisConsent, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func after(t time.Time, days int) time.Time { return t.UTC().AddDate(0, 0, max(days, 0)) }

@@ -75,3 +75,35 @@ func TestRetentionLapsedArt5_1e(t *testing.T) {
 		t.Errorf("the day before: %v, want kept", got)
 	}
 }
+
+// TestRetentionKeepsAnUncoveredGroundArt5_1e: storage limitation (Art.
+// 5(1)(e)) erases only what is no longer needed; a basis or a standing
+// consent that no purpose of the register covers has no rule, so a lapsed
+// purpose elsewhere does not list the person (Art. 6(1)(d): a
+// vital-interests basis recorded today still stands).
+func TestRetentionKeepsAnUncoveredGroundArt5_1e(t *testing.T) {
+	now := date(2026, 12, 1)
+	webinar := Purpose{Name: "webinar", Basis: BasisConsent, RetentionDays: 183}
+	orders := Purpose{Name: "orders", Basis: BasisContract, RetentionDays: 730}
+	register := []Purpose{webinar, orders}
+	lapsedWebinar := []ConsentRecord{{Purpose: "webinar", Granted: true, At: date(2025, 1, 1)}}
+	for _, tt := range []struct {
+		name string
+		c    Contact
+		kept bool
+	}{
+		{"vital interests recorded today", Contact{Status: ContactActive, Consents: lapsedWebinar,
+			Bases: []BasisAssignment{{Basis: BasisVitalInterests, At: now}}}, true},
+		{"contract for a purpose the register lacks", Contact{Status: ContactActive, Consents: lapsedWebinar,
+			Bases: []BasisAssignment{{Basis: BasisContract, Purpose: "repairs", At: date(2019, 1, 1)}}}, true},
+		{"standing consent to a purpose the register lacks", Contact{Status: ContactActive,
+			Consents: append([]ConsentRecord{{Purpose: "raffle", Granted: true, At: date(2019, 1, 1)}}, lapsedWebinar...)}, true},
+		{"every ground covered and lapsed", Contact{Status: ContactActive, Consents: lapsedWebinar,
+			Bases: []BasisAssignment{{Basis: BasisContract, At: date(2020, 1, 1)}}}, false},
+	} {
+		got := RetentionLapsed(&tt.c, register, now)
+		if kept := got == nil; kept != tt.kept {
+			t.Errorf("%s: lapsed %v, kept %v, want kept %v", tt.name, got, kept, tt.kept)
+		}
+	}
+}

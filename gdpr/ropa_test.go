@@ -17,6 +17,7 @@ func completePurpose(name string, b Basis) Purpose {
 // (g); ropa-complete names each incomplete purpose and what it lacks, and
 // an empty register proves nothing.
 func TestROPACompleteArt30(t *testing.T) {
+	controllerSet := Settings{Controller: Person{Name: "Shop", Email: "shop@example.com"}, Establishment: "DE"}
 	noRetention := completePurpose("webinar follow-up", BasisConsent)
 	noRetention.Retention = ""
 	noCategories := completePurpose("support", BasisLegitimateInterests)
@@ -35,7 +36,7 @@ func TestROPACompleteArt30(t *testing.T) {
 		{"categories missing", []Purpose{noCategories}, false, []string{"support (categories of people, categories of data)"}},
 		{"description and security missing", []Purpose{noSecurity, noRetention}, false, []string{"orders (description, security measures)", "webinar follow-up (retention)"}},
 	} {
-		e, ok := Evaluate("ropa-complete", Snapshot{Purposes: tt.list}, date(2026, 3, 1))
+		e, ok := Evaluate("ropa-complete", Snapshot{Purposes: tt.list, Settings: controllerSet}, date(2026, 3, 1))
 		if !ok || e.Done != tt.done {
 			t.Errorf("%s: %+v, want done %v", tt.name, e, tt.done)
 		}
@@ -45,7 +46,7 @@ func TestROPACompleteArt30(t *testing.T) {
 			}
 		}
 	}
-	if gaps := ROPAGaps([]Purpose{noRetention}); len(gaps) != 1 || gaps[0].Purpose != "webinar follow-up" || strings.Join(gaps[0].Missing, ",") != "retention" {
+	if gaps := ROPAGaps([]Purpose{noRetention}, nil); len(gaps) != 1 || gaps[0].Purpose != "webinar follow-up" || strings.Join(gaps[0].Missing, ",") != "retention" {
 		t.Errorf("ROPAGaps = %+v, want the webinar's retention", gaps)
 	}
 }

@@ -59,10 +59,12 @@ func TestMutationsAppendExpectedEntries(t *testing.T) {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
 		}, false, []string{"basis.add"}, ""},
+		// Tagged again later: the held basis is renewed (its date restarts
+		// the retention clock, Art. 5(1)(e)), and that is audited.
 		{"tag country:DE again", func() error {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests}, nil)
 			return err
-		}, false, nil, ""},
+		}, false, []string{"basis.add"}, ""},
 		{"untag country:DE", func() error {
 			_, err := s.ApplyBasis(t.Context(), "op", mustQuery(t, "country:DE"), BasisChange{Basis: gdpr.BasisLegitimateInterests, Remove: true}, nil)
 			return err
@@ -424,5 +426,37 @@ func TestAuditPaging(t *testing.T) {
 		if len(es) != f.want {
 			t.Errorf("Audit(%+v) = %d entries, want %d", f.f, len(es), f.want)
 		}
+	}
+}
+
+// TestApplyBasisAgainRenewsItsDateArt5_1e: tagging a basis a contact
+// already holds (a new order) is counted with those already as asked, but
+// rewrites the held assignment with the new time, source and evidence, so
+// the retention schedule (storage limitation, Art. 5(1)(e)) runs from it;
+// the renewal is audited on the contact.
+func TestApplyBasisAgainRenewsItsDateArt5_1e(t *testing.T) {
+	s, clk := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{Email: "order@example.org", Country: "DE",
+		Bases: []gdpr.BasisAssignment{{Basis: gdpr.BasisContract, Source: "purchase"}}})
+	later := t0.AddDate(2, 0, 0)
+	clk.Set(later)
+	n := len(allAudit(t, s))
+	res, err := s.ApplyBasisTo(t.Context(), "op", ids, BasisChange{Basis: gdpr.BasisContract, Source: "shop", Evidence: "order 2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 0 || res.Unchanged != 1 {
+		t.Errorf("result %+v, want the contact counted as already holding it", res)
+	}
+	c := mustContact(t, s, ids[0])
+	if len(c.Bases) != 1 || !c.Bases[0].At.Equal(later) || c.Bases[0].Evidence != "order 2" || c.Bases[0].Source != "shop" || c.Bases[0].By != "op" {
+		t.Errorf("bases %+v, want the contract renewed at %s with the new evidence", c.Bases, later)
+	}
+	if es := auditSince(t, s, n); len(es) != 1 || es[0].Record != ids[0].String() || !strings.Contains(es[0].Detail, "renewed") {
+		t.Errorf("the renewal appended %+v, want one entry about %s saying the date was renewed", es, ids[0])
+	}
+	orders := gdpr.Purpose{Name: "orders", Basis: gdpr.BasisContract, RetentionDays: 365}
+	if got := gdpr.RetentionLapsed(&c, []gdpr.Purpose{orders}, later.AddDate(0, 6, 0)); got != nil {
+		t.Errorf("the renewed contract lapsed %v, want kept (its clock restarted %s)", got, later)
 	}
 }

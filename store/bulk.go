@@ -261,12 +261,17 @@ func (s *Store) prepareBasis(operator string, q gdpr.Query, ch BasisChange, ids 
 func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (changed, unchanged, skipped int64, err error) {
 	rd := newRecordReader(t.txn)
 	defer rd.close()
-	var done []gdpr.ContactID
-	var slot Slot
+	var done, renewed []gdpr.ContactID
+	var slot, rslot Slot
 	for _, id := range ids {
 		ok, s, err := t.changeBasis(q, rd, id, ch)
 		if errors.Is(err, errSkipped) {
 			skipped++
+			continue
+		}
+		if errors.Is(err, errRenewed) {
+			unchanged++
+			renewed, rslot = append(renewed, id), s
 			continue
 		}
 		if err != nil {
@@ -303,7 +308,28 @@ func (t *tx) changeBases(q gdpr.Query, ids []gdpr.ContactID, ch BasisChange) (ch
 		}
 		t.auditBulk(action, detail, done)
 	}
+	t.auditRenewed(ch, renewed, rslot)
 	return int64(len(done)), unchanged, skipped, nil
+}
+
+// auditRenewed audits the contacts of a chunk whose held basis was
+// recorded again and renewed (errRenewed), like the chunk's changes.
+func (t *tx) auditRenewed(ch BasisChange, renewed []gdpr.ContactID, slot Slot) {
+	detail := "recorded " + string(ch.Basis) + " again (source " + ch.Source + "): its date renewed"
+	switch {
+	case len(renewed) == 1:
+		var sealed []byte
+		if ch.Evidence != "" {
+			sealed = []byte(ch.Evidence)
+		}
+		t.audit(gdpr.ActionBasisAdd, renewed[0].String(), detail, sealed, slot)
+	case len(renewed) > 1:
+		detail = fmt.Sprintf("%s on %d contacts, %s to %s", detail, len(renewed), renewed[0], renewed[len(renewed)-1])
+		if ch.Evidence != "" {
+			detail += ", evidence kept on each"
+		}
+		t.auditBulk(gdpr.ActionBasisAdd, detail, renewed)
+	}
 }
 
 // errSkipped says a contact of a bulk change is anonymized or gone: it is
@@ -328,7 +354,8 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 	if ch.Basis == gdpr.BasisConsent {
 		return t.changeConsent(q, id, &rec, &old, ch)
 	}
-	if !q.MatchesTerms(&old) || !old.BasisChangeApplies(ch.Basis, ch.Remove) {
+	renewing := !ch.Remove && old.HasBasis(ch.Basis) // recorded again: see below
+	if !q.MatchesTerms(&old) || (!old.BasisChangeApplies(ch.Basis, ch.Remove) && !renewing) {
 		return false, 0, nil
 	}
 	if ch.Remove {
@@ -350,10 +377,16 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 		}
 		return true, rec.Slot, nil
 	}
-	if old.HasBasis(ch.Basis) {
-		return false, 0, nil
-	}
 	br := basisRec{Basis: ch.Basis, Source: ch.Source, At: t.now, By: t.operator}
+	renew := -1
+	if renewing {
+		// Recorded again (a new order): the held assignment is renewed
+		// in place, so the retention clock restarts (gdpr RenewBasis).
+		if renew = gdpr.RenewedBasis(old.Bases, ch.Basis, ""); renew < 0 || !t.now.After(old.Bases[renew].At) {
+			return false, 0, nil
+		}
+		br.Purpose = rec.Bases[renew].Purpose
+	}
 	if ch.Evidence != "" {
 		key, err := t.key(rec.Slot)
 		if err != nil {
@@ -363,13 +396,26 @@ func (t *tx) changeBasis(q gdpr.Query, rd *recordReader, id gdpr.ContactID, ch B
 			return false, 0, err
 		}
 	}
-	rec.Bases = append(append([]basisRec(nil), rec.Bases...), br)
 	rec.UpdatedAt = t.now
+	if renew >= 0 {
+		rec.Bases = append([]basisRec(nil), rec.Bases...)
+		rec.Bases[renew] = br
+		if err := t.putClear(&old, &rec); err != nil {
+			return false, 0, err
+		}
+		return false, rec.Slot, errRenewed
+	}
+	rec.Bases = append(append([]basisRec(nil), rec.Bases...), br)
 	if err := t.putClear(&old, &rec); err != nil {
 		return false, 0, err
 	}
 	return true, rec.Slot, nil
 }
+
+// errRenewed says a bulk add found the basis held and renewed its time:
+// counted with those already as asked (the index is unchanged), but the
+// record was rewritten and the renewal is audited.
+var errRenewed = errors.New("basis renewed")
 
 // prepareConsentChange checks a bulk consent change and reads, once for
 // the run, the purpose it is for and the policy versions its records name.

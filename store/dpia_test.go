@@ -61,7 +61,7 @@ func TestBalancingTestDatedArt6_1f(t *testing.T) {
 	if again, _ := s.Purpose("support"); again.Balancing.By != "owner" || !again.Balancing.At.Equal(first) {
 		t.Errorf("an unrelated change re-signed the test: %+v", again.Balancing)
 	}
-	got.Balancing = &gdpr.BalancingTest{Interest: "i", Necessity: "n", Balance: "b", Outcome: "passed with an opt-out"}
+	got.Balancing = &gdpr.BalancingTest{Interest: "i", Necessity: "n", Balance: "b", Outcome: gdpr.BalancingFailed, Notes: "the opt-out is not enough"}
 	if err := s.SavePurpose("other", got); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -110,7 +111,7 @@ func balancingChanged(old, cur *gdpr.BalancingTest) bool {
 		return false
 	}
 	return old == nil || old.Interest != cur.Interest || old.Necessity != cur.Necessity ||
-		old.Balance != cur.Balance || old.Outcome != cur.Outcome
+		old.Balance != cur.Balance || old.Outcome != cur.Outcome || old.Notes != cur.Notes
 }
 
 // Recipients returns the recipients register, by name.
@@ -140,6 +141,15 @@ func (s *Store) SaveRecipient(operator string, r gdpr.Recipient) error {
 	slices.Sort(r.Purposes)
 	r.Purposes = slices.Compact(r.Purposes)
 	return s.write(operator, func(t *tx) error {
+		// Its dates record what happened: none after today in the desk's
+		// zone (gdpr.Recipient.CheckDates).
+		var st gdpr.Settings
+		if err := t.getJSON(keySettings, &st); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err := r.CheckDates(t.now.In(st.Location(time.Local))); err != nil {
+			return err
+		}
 		for _, p := range r.Purposes {
 			var x gdpr.Purpose
 			if err := t.getJSON(purposeKey(p), &x); err != nil {

@@ -104,8 +104,14 @@ func (s *purposesSection) row(i, w int) string {
 	bal := noMark(st)
 	if needsBalancing(p) {
 		bal = badMark(st, "missing")
-		if p.Balancing != nil {
-			bal = okMark(st, plain(p.Balancing.Outcome))
+		switch {
+		case p.Balancing == nil:
+		case gdpr.BalancingWarning(p) != "":
+			bal = badMark(st, "failed")
+		case p.Balancing.Outcome == "":
+			bal = badMark(st, "needs review")
+		default:
+			bal = okMark(st, string(p.Balancing.Outcome))
 		}
 	}
 	ret := plain(p.Retention)
@@ -146,9 +152,12 @@ func (s *purposesSection) detail(i, w int) []string {
 	if needsBalancing(p) {
 		out = append(out, "", st.Header.Render("Balancing test (Art. 6(1)(f), recital 47)"))
 		if b := p.Balancing; b != nil {
-			for _, x := range [][]string{f("Interest", b.Interest), f("Necessity", b.Necessity), f("Balance", b.Balance), f("Outcome", b.Outcome),
+			for _, x := range [][]string{f("Interest", b.Interest), f("Necessity", b.Necessity), f("Balance", b.Balance), f("Outcome", string(b.Outcome)),
 				f("Recorded", c.in(b.At).Format("2006-01-02 15:04 MST")+" by "+plain(b.By))} {
 				out = append(out, x...)
+			}
+			if b.Notes != "" {
+				out = append(out, f("Notes", b.Notes)...)
 			}
 		} else {
 			out = append(out, badMark(st, "not recorded: b records it (interest, necessity, balance, outcome)"))
@@ -321,9 +330,12 @@ func purposeEqual(a, b gdpr.Purpose) bool {
 // balancingForm records the balancing test of a legitimate-interests
 // purpose (Art. 6(1)(f)): dated now, by the operator.
 func (s *purposesSection) balancingForm(p gdpr.Purpose) func() *dialog {
-	b := gdpr.BalancingTest{}
+	b := gdpr.BalancingTest{Outcome: gdpr.BalancingPassed}
 	if p.Balancing != nil {
 		b = *p.Balancing
+	}
+	if b.Outcome == "" { // an older store's outcome that needs review
+		b.Outcome = gdpr.BalancingPassed
 	}
 	c := s.kit.c
 	st, op, now := c.store, c.operator, c.now
@@ -338,7 +350,7 @@ func (s *purposesSection) balancingForm(p gdpr.Purpose) func() *dialog {
 	}
 	submit := func() tea.Cmd {
 		rec := gdpr.BalancingTest{Interest: strings.TrimSpace(b.Interest), Necessity: strings.TrimSpace(b.Necessity),
-			Balance: strings.TrimSpace(b.Balance), Outcome: strings.TrimSpace(b.Outcome), At: now().UTC(), By: op}
+			Balance: strings.TrimSpace(b.Balance), Outcome: b.Outcome, Notes: strings.TrimSpace(b.Notes), At: now().UTC(), By: op}
 		return s.kit.save("record the balancing test of "+p.Name, func() (string, string, error) {
 			all, err := st.Purposes()
 			if err != nil {
@@ -355,7 +367,10 @@ func (s *purposesSection) balancingForm(p gdpr.Purpose) func() *dialog {
 			if err := st.SavePurpose(op, cur); err != nil {
 				return "", "", err
 			}
-			return "Recorded the balancing test of " + p.Name + ": " + rec.Outcome, p.Name, nil
+			if w := gdpr.BalancingWarning(cur); w != "" {
+				return "Recorded; " + w, p.Name, nil
+			}
+			return "Recorded the balancing test of " + p.Name + ": " + string(rec.Outcome), p.Name, nil
 		})
 	}
 	return func() *dialog {
@@ -363,7 +378,9 @@ func (s *purposesSection) balancingForm(p gdpr.Purpose) func() *dialog {
 			huh.NewInput().Title("Interest").Description("the legitimate interest pursued").Value(&b.Interest).Validate(need("interest")),
 			huh.NewInput().Title("Necessity").Description("why the processing is needed for it, and nothing less would do").Value(&b.Necessity).Validate(need("necessity")),
 			huh.NewInput().Title("Balance").Description("the person's interests and expectations, weighed against it").Value(&b.Balance).Validate(need("balance")),
-			huh.NewInput().Title("Outcome").Description("e.g. passed, passed with conditions, failed").Value(&b.Outcome).Validate(need("outcome")),
+			huh.NewSelect[gdpr.BalancingOutcome]().Title("Outcome").Description("failed: the people's interests override yours").
+				Options(huh.NewOption("passed", gdpr.BalancingPassed), huh.NewOption("failed", gdpr.BalancingFailed)).Value(&b.Outcome),
+			huh.NewInput().Title("Safeguards and notes").Description("e.g. an opt-out in every email (optional)").Value(&b.Notes).Validate(checkLine("notes", gdpr.MaxFieldLen)),
 		)
 	}
 }

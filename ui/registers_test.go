@@ -88,11 +88,15 @@ func TestRegistersAddPurposeAndBalancingTest(t *testing.T) {
 	d.keys("enter")
 	d.typeText("expected by buyers; no profiling")
 	d.keys("enter")
-	d.typeText("passed")
+	// The outcome is a choice, passed or failed (Art. 6(1)(f)); the
+	// safeguards are notes.
+	d.mustShow("> passed", "failed")
+	d.keys("enter")
+	d.typeText("checks only at checkout")
 	d.keys("enter")
 	d.mustShow("Recorded the balancing test of fraud checks: passed", "✓ passed")
 	b := purposeNamed(t, s, "fraud checks").Balancing
-	if b == nil || b.Interest != "preventing card fraud" || b.Outcome != "passed" || b.By != "owner" || !b.At.Equal(testNow) {
+	if b == nil || b.Interest != "preventing card fraud" || b.Outcome != gdpr.BalancingPassed || b.Notes != "checks only at checkout" || b.By != "owner" || !b.At.Equal(testNow) {
 		t.Fatalf("balancing test = %+v", b)
 	}
 

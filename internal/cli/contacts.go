@@ -134,7 +134,9 @@ func (a *app) tagCommand() *cobra.Command {
 		Short: "Add or remove a lawful basis on every contact matching a query",
 		Long: `tag adds (or with --remove, removes) a lawful basis on every contact matching
 --query. Contacts that already hold the basis (or, with --remove, do not) are
-left alone, so running it again is safe. Work is committed in chunks of 500:
+counted as already as asked, so running it again is safe; a basis other than
+consent that they hold is recorded again, its date renewed (a new order
+restarts the retention clock, sweep --retention). Work is committed in chunks of 500:
 an interrupted run keeps what it did, and running it again finishes the rest.
 Each chunk is audited in one entry that every contact it changed finds in its
 audit trail; the evidence is kept, sealed, on each contact's basis (a run that
@@ -187,7 +189,13 @@ exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 				if err != nil {
 					return err
 				}
-				verb, already := "Added", "already had it"
+				// Those already holding it had it recorded again: its date
+				// is renewed, so the retention clock restarts (a new order).
+				// A standing consent is left as it is.
+				verb, already := "Added", "already had it (its date renewed)"
+				if b == gdpr.BasisConsent {
+					already = "already had it"
+				}
 				if remove {
 					verb, already = "Removed", "did not have it"
 				}

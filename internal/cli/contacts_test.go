@@ -54,8 +54,10 @@ func TestTagThenNoGermanContactLacksABasis(t *testing.T) {
 	changed := listJSON(t, dir, "country:DE basis:legitimate_interests").Count - liBefore
 	added := 0
 	for _, e := range auditEntries(t, dir)[len(entriesBefore):] {
-		if e.Action == "basis.add" {
-			added += max(e.Contacts, 1) // a bulk chunk's entry names how many it changed
+		// A bulk chunk's entry names how many it changed; contacts that
+		// held the basis already had it renewed, audited apart.
+		if e.Action == "basis.add" && !strings.Contains(e.Detail, "renewed") {
+			added += max(e.Contacts, 1)
 		}
 	}
 	if changed == 0 || added != changed {

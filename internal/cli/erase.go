@@ -148,9 +148,10 @@ lists the contacts whose every purpose has lapsed under the purpose's
 --retention-days, each with the purposes and the date each lapsed, and
 counts them by purpose. A purpose's clock runs from a withdrawn consent's
 withdrawal (at once when the purpose has no retention days), else from the
-latest consent given or the latest date the purpose's basis was recorded.
-A contact with any purpose still running, or one without retention days,
-is kept. Contacts with an open request, a restriction, a legal hold in force
+latest consent given or the latest date the purpose's basis was recorded
+(tag --basis again, e.g. for a new order, renews that date). A contact with
+any purpose still running, one without retention days, or a basis or
+consent no purpose of the register covers, is kept. Contacts with an open request, a restriction, a legal hold in force
 or an obligation are listed as skipped, with the reason; --apply erases the
 rest (audited, with the recipients to tell, Art. 19). It does not count as
 the sweep of contacts without a basis.`,

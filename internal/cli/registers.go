@@ -44,7 +44,7 @@ func parseDate(flag, v string) (time.Time, error) {
 
 func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 	var basis, retention, categories, people, recipients, description, security, transfers string
-	var interest, necessity, balance, outcome string
+	var interest, necessity, balance, outcome, notes string
 	var marketing bool
 	var days int
 	use, short := "add NAME --basis BASIS", "Add a purpose"
@@ -94,7 +94,22 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 					p.PeopleCategories = splitList(people)
 				}
 				if changed("recipients") {
-					p.Recipients = splitList(recipients)
+					// Each name must be in the recipients register, as on
+					// screen 7: there its role, country, DPA and safeguard
+					// are recorded (a purpose stored earlier with a name
+					// the register lacks is reported by ropa-complete).
+					register, err := s.Recipients()
+					if err != nil {
+						return err
+					}
+					p.Recipients = nil
+					for _, name := range splitList(recipients) {
+						r, ok := gdpr.FindRecipient(register, name)
+						if !ok {
+							return usagef("no recipient %q in the register: add it first (gdprdesk recipient add %q --role ROLE --country CC)", name, name)
+						}
+						p.Recipients = append(p.Recipients, r.Name)
+					}
 				}
 				if changed("description") {
 					p.Description = strings.TrimSpace(description)
@@ -116,10 +131,17 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 					flag string
 					v    string
 					to   *string
-				}{{"interest", interest, &b.Interest}, {"necessity", necessity, &b.Necessity}, {"balance", balance, &b.Balance}, {"outcome", outcome, &b.Outcome}} {
+				}{{"interest", interest, &b.Interest}, {"necessity", necessity, &b.Necessity}, {"balance", balance, &b.Balance}, {"safeguards", notes, &b.Notes}} {
 					if changed(f.flag) {
 						*f.to, weighed = strings.TrimSpace(f.v), true
 					}
+				}
+				if changed("outcome") {
+					o, err := gdpr.ParseBalancingOutcome(outcome)
+					if err != nil {
+						return usageError{err}
+					}
+					b.Outcome, weighed = o, true
 				}
 				dropped := false
 				switch {
@@ -147,6 +169,9 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 				fmt.Fprintf(a.stdout, "purpose %s %s\n", p.Name, verb)
 				if weighed {
 					fmt.Fprintf(a.stdout, "balancing test recorded (Art. 6(1)(f)): %s\n", b.Outcome)
+					if w := gdpr.BalancingWarning(p); w != "" {
+						fmt.Fprintln(a.stderr, "gdprdesk: warning: "+w)
+					}
 				}
 				if dropped {
 					fmt.Fprintln(a.stdout, "its balancing test was removed: the purpose is no longer on legitimate interests")
@@ -162,14 +187,15 @@ func (a *app) purposeSaveCommand(add bool) *cobra.Command {
 	f.IntVar(&days, "retention-days", 0, "retention as a rule the sweep applies, in days (0: none)")
 	f.StringVar(&categories, "categories", "", "data categories, comma-separated (e.g. identity,contact details)")
 	f.StringVar(&people, "people", "", "categories of people, comma-separated (e.g. customers)")
-	f.StringVar(&recipients, "recipients", "", "recipients' names, comma-separated")
+	f.StringVar(&recipients, "recipients", "", "recipients' names from the recipients register, comma-separated")
 	f.StringVar(&description, "description", "", "what the purpose is, in plain words")
 	f.StringVar(&security, "security", "", "security measures, in general terms (Art. 30(1)(g))")
 	f.StringVar(&transfers, "transfers", "", "transfers outside the EEA, in words (the recipients carry the safeguards)")
 	f.StringVar(&interest, "interest", "", "balancing test (legitimate interests only): the interest pursued")
 	f.StringVar(&necessity, "necessity", "", "balancing test: why the processing is necessary for it")
 	f.StringVar(&balance, "balance", "", "balancing test: how it weighs against the people's interests and rights")
-	f.StringVar(&outcome, "outcome", "", "balancing test: the outcome (e.g. passed, with an easy opt-out)")
+	f.StringVar(&outcome, "outcome", "", "balancing test: the outcome, passed|failed (failed: legitimate interests cannot be relied on)")
+	f.StringVar(&notes, "safeguards", "", "balancing test: safeguards and notes (e.g. an opt-out in every email)")
 	return cmd
 }
 
@@ -272,6 +298,15 @@ func (a *app) recipientSaveCommand(add bool) *cobra.Command {
 						return err
 					}
 				}
+				// Dates are records of what happened: none after today
+				// in the desk's zone (gdpr.Recipient.CheckDates).
+				loc, err := breachLocation(s)
+				if err != nil {
+					return err
+				}
+				if err := r.CheckDates(a.now().In(loc)); err != nil {
+					return usageError{err}
+				}
 				if changed("contact") {
 					r.Contact = strings.TrimSpace(contact)
 				}
@@ -299,7 +334,7 @@ func (a *app) recipientSaveCommand(add bool) *cobra.Command {
 	f.StringVar(&purposes, "purposes", "", "the purposes it serves, comma-separated")
 	f.StringVar(&dpaSigned, "dpa-signed", "", "date the data-processing agreement was signed (YYYY-MM-DD, Art. 28(3))")
 	f.StringVar(&dpaRef, "dpa-ref", "", "reference of the data-processing agreement")
-	f.StringVar(&safeguard, "safeguard", "", "transfer safeguard outside the EEA: adequacy, scc, bcr or derogation")
+	f.StringVar(&safeguard, "safeguard", "", "transfer safeguard outside the EEA: adequacy (only for a country with an EU adequacy decision), scc, bcr or derogation (not for a processor's routine transfers)")
 	f.StringVar(&safeguardDate, "safeguard-date", "", "date of the safeguard, e.g. when the SCCs were signed (YYYY-MM-DD)")
 	f.StringVar(&contact, "contact", "", "the recipient's privacy contact (email)")
 	f.StringVar(&service, "service", "", "what they do for you, e.g. newsletter delivery")

@@ -230,7 +230,7 @@ func TestRegisterChecklistItems(t *testing.T) {
 	}
 	oneErrorLine(t, r, "needs its necessity, balance, outcome")
 	run("purpose", "edit", "fairs", "--interest", "meeting prospects", "--necessity", "cannot follow up otherwise",
-		"--balance", "they handed us their card", "--outcome", "passed, with an opt-out in every email", "--operator", "owner")
+		"--balance", "they handed us their card", "--outcome", "passed", "--safeguards", "an opt-out in every email", "--operator", "owner")
 	expect("lia-recorded", true, "2 purposes on legitimate interests")
 	var ps struct {
 		Purposes []gdpr.Purpose `json:"purposes"`
@@ -239,7 +239,7 @@ func TestRegisterChecklistItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p, _ := gdpr.FindPurpose(ps.Purposes, "fairs"); p.Balancing == nil || p.Balancing.By != "owner" || p.Balancing.At.IsZero() ||
-		p.Balancing.Outcome != "passed, with an opt-out in every email" {
+		p.Balancing.Outcome != gdpr.BalancingPassed || p.Balancing.Notes != "an opt-out in every email" {
 		t.Errorf("fairs' balancing test: %+v", p.Balancing)
 	}
 
