@@ -198,16 +198,7 @@ func (a *app) sweep(cmd *cobra.Command, s *store.Store, apply, asJSON bool) erro
 		}
 	}
 	if apply && a.stdinTTY {
-		o.Confirm = func(n int64) error {
-			// On stderr: stdout is the report (one JSON document with --json).
-			fmt.Fprintf(a.stderr, "Erase %s contacts for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
-			var answer string
-			fmt.Fscanln(a.stdin, &answer)
-			if answer != "yes" {
-				return errors.New("not confirmed; nothing was changed")
-			}
-			return nil
-		}
+		o.Confirm = a.confirmErase("contacts")
 	}
 	if apply && a.stderrTTY && !asJSON {
 		o.Progress = func(p desk.SweepProgress) {
@@ -298,16 +289,7 @@ func (a *app) sweepRetention(cmd *cobra.Command, s *store.Store, apply, asJSON b
 		}
 	}
 	if apply && a.stdinTTY {
-		o.Confirm = func(n int64) error {
-			// On stderr: stdout is the report (one JSON document with --json).
-			fmt.Fprintf(a.stderr, "Erase %s contacts whose every purpose has lapsed, for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n))
-			var answer string
-			fmt.Fscanln(a.stdin, &answer)
-			if answer != "yes" {
-				return errors.New("not confirmed; nothing was changed")
-			}
-			return nil
-		}
+		o.Confirm = a.confirmErase("contacts whose every purpose has lapsed,")
 	}
 	if apply && a.stderrTTY && !asJSON {
 		o.Progress = func(p desk.SweepProgress) {
@@ -395,4 +377,19 @@ the address): write why, not who.`,
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the address may come back (required)")
 	return cmd
+}
+
+// confirmErase asks on the terminal before a sweep erases n contacts (what
+// names them). The question goes to stderr: stdout is the report (one JSON
+// document with --json).
+func (a *app) confirmErase(what string) func(n int64) error {
+	return func(n int64) error {
+		fmt.Fprintf(a.stderr, "Erase %s %s for good? This cannot be undone. Type yes to confirm: ", gdpr.Thousands(n), what)
+		var answer string
+		fmt.Fscanln(a.stdin, &answer)
+		if answer != "yes" {
+			return errors.New("not confirmed; nothing was changed")
+		}
+		return nil
+	}
 }
