@@ -63,15 +63,8 @@ func (s *Store) sealBreach(b gdpr.Breach, slot Slot) (breachRec, error) {
 	c.PeopleCategories, c.DataCategories = nil, nil
 	c.LateReason, c.NoNotifyReason, c.NoInformReason = mark(b.LateReason), mark(b.NoNotifyReason), mark(b.NoInformReason)
 	rec := breachRec{Breach: c, Slot: slot}
-	key, err := s.keys.key(slot)
-	if err != nil {
-		return rec, err
-	}
-	pt, err := json.Marshal(p)
-	if err != nil {
-		return rec, err
-	}
-	rec.Sealed, err = seal(key, pt, breachAAD(b.ID))
+	var err error
+	rec.Sealed, err = s.sealJSON(slot, p, breachAAD(b.ID))
 	return rec, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -585,4 +586,18 @@ func unseal(key, sealed, aad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sealed value does not decrypt: %w", err)
 	}
 	return pt, nil
+}
+
+// sealJSON seals v, as JSON, under the data key of slot: the sealed part
+// of a record whose clear part is stored beside it (requests, breaches).
+func (s *Store) sealJSON(slot Slot, v any, aad []byte) ([]byte, error) {
+	key, err := s.keys.key(slot)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode the sealed part: %w", err)
+	}
+	return seal(key, pt, aad)
 }

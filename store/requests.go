@@ -45,15 +45,8 @@ func (s *Store) sealRequest(r gdpr.Request, slot Slot) (requestRec, error) {
 	}
 	r.SubjectEmail, r.Note, r.Outcome = "", "", ""
 	rec := requestRec{Request: r, Slot: slot}
-	key, err := s.keys.key(slot)
-	if err != nil {
-		return rec, err
-	}
-	pt, err := json.Marshal(p)
-	if err != nil {
-		return rec, err
-	}
-	rec.Sealed, err = seal(key, pt, requestAAD(r.ID))
+	var err error
+	rec.Sealed, err = s.sealJSON(slot, p, requestAAD(r.ID))
 	return rec, err
 }
 
