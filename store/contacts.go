@@ -336,29 +336,7 @@ func (t *tx) countChange(old, now *gdpr.Contact) {
 	n := len(parts)
 	parts = appendContributions(parts, now)
 	t.cnBuf = parts
-	before, after := parts[:n], parts[n:]
-	var small [64]bool
-	var paired []bool
-	if len(after) <= len(small) {
-		paired = small[:len(after)]
-	} else {
-		paired = make([]bool, len(after))
-	}
-next:
-	for _, b := range before {
-		for i, a := range after {
-			if !paired[i] && a == b {
-				paired[i] = true
-				continue next
-			}
-		}
-		t.count(b.name(), -1)
-	}
-	for i, a := range after {
-		if !paired[i] {
-			t.count(a.name(), +1)
-		}
-	}
+	pairOff(parts[:n], parts[n:], func(c contribution, d int64) { t.count(c.name(), d) })
 }
 
 func (t *tx) moveIndexes(old, now *gdpr.Contact) error {

@@ -367,6 +367,13 @@ func (t *tx) count(name string, delta int64) {
 // both (most of them, for a change of one field) are paired off first, so
 // only the names that differ touch the deltas.
 func (t *tx) countAll(before, after []string) {
+	pairOff(before, after, t.count)
+}
+
+// pairOff calls count(x, -1) for each item of before and count(x, +1) for
+// each of after, except the items the two lists share (each pair once):
+// a change's counters move only where the contact changed.
+func pairOff[T comparable](before, after []T, count func(T, int64)) {
 	var small [64]bool
 	var paired []bool
 	if len(after) <= len(small) {
@@ -375,18 +382,18 @@ func (t *tx) countAll(before, after []string) {
 		paired = make([]bool, len(after))
 	}
 next:
-	for _, n := range before {
+	for _, b := range before {
 		for i, a := range after {
-			if !paired[i] && a == n {
+			if !paired[i] && a == b {
 				paired[i] = true
 				continue next
 			}
 		}
-		t.count(n, -1)
+		count(b, -1)
 	}
-	for i, n := range after {
+	for i, a := range after {
 		if !paired[i] {
-			t.count(n, +1)
+			count(a, +1)
 		}
 	}
 }
