@@ -212,9 +212,13 @@ func letterLang(v string) string {
 // MessageState is where a message of the outbox stands (SPEC §11).
 type MessageState string
 
-// The states of an outbox message. queued → sending → sent | failed; a
-// failed message may be tried again (failed → sending); sent is final, so
-// a message is never sent twice.
+// The states of an outbox message. queued → sending → sent | failed |
+// queued: a permanent refusal by the server (an SMTP reply 5yz, RFC 5321
+// §4.2.1) makes it failed; anything else that stops delivery (the server
+// down, a timeout, a 4yz transient reply, TLS trouble) puts it back to
+// queued, with the reason, to be sent later. A queued or failed message
+// may be tried again (→ sending); sent is final, so a message is never
+// sent twice.
 const (
 	MessageQueued  MessageState = "queued"
 	MessageSending MessageState = "sending"
@@ -224,14 +228,14 @@ const (
 
 // CanMoveMessage checks a change of a message's state: only a queued or
 // failed message is handed to the server, and only one being sent can
-// become sent or failed. A message marked sending whose result was never
+// become sent, failed, or queued again (a transient failure). A message marked sending whose result was never
 // recorded (the program stopped meanwhile) may go back to sending only
 // when the operator says so (interrupted): the server may have taken it.
 func CanMoveMessage(from, to MessageState, interrupted bool) error {
 	switch {
 	case to == MessageSending && (from == MessageQueued || from == MessageFailed):
 	case to == MessageSending && from == MessageSending && interrupted:
-	case (to == MessageSent || to == MessageFailed) && from == MessageSending:
+	case (to == MessageSent || to == MessageFailed || to == MessageQueued) && from == MessageSending:
 	case from == MessageSent:
 		return errors.New("the message was sent already: it is never sent twice")
 	default:

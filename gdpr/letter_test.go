@@ -177,3 +177,34 @@ func TestCompletionLetterOnlyForDoneEffectArt12(t *testing.T) {
 		}
 	}
 }
+
+// A message that could not be delivered for a transient reason (RFC 5321
+// §4.2.1: a 4yz reply, or no reply at all) goes back to queued; one the
+// server refused for good (5yz) is failed; sent is final.
+func TestMessageStatesTransientBackToQueuedRFC5321(t *testing.T) {
+	allowed := []struct {
+		from, to    MessageState
+		interrupted bool
+	}{
+		{MessageQueued, MessageSending, false},
+		{MessageFailed, MessageSending, false},
+		{MessageSending, MessageSent, false},
+		{MessageSending, MessageFailed, false},
+		{MessageSending, MessageQueued, false},
+		{MessageSending, MessageSending, true},
+	}
+	for _, c := range allowed {
+		if err := CanMoveMessage(c.from, c.to, c.interrupted); err != nil {
+			t.Errorf("%s → %s (interrupted %v): %v, want allowed", c.from, c.to, c.interrupted, err)
+		}
+	}
+	refused := []struct{ from, to MessageState }{
+		{MessageSent, MessageSending}, {MessageSent, MessageQueued}, {MessageQueued, MessageSent},
+		{MessageFailed, MessageQueued}, {MessageQueued, MessageFailed}, {MessageSending, MessageSending},
+	}
+	for _, c := range refused {
+		if err := CanMoveMessage(c.from, c.to, false); err == nil {
+			t.Errorf("%s → %s allowed, want refused", c.from, c.to)
+		}
+	}
+}

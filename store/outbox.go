@@ -14,7 +14,8 @@ import (
 
 // The outbox (SPEC §11): every letter the desk sends is a message here,
 // with its state (queued, sending, sent, failed), its attempts and the
-// server's last reason. What identifies the person — the address, the
+// server's last reason (a failed message was refused for good; a queued
+// one with a reason could not be delivered yet and is sent by a retry). What identifies the person — the address, the
 // letter, the attachment and the server's reason, which may quote the
 // address — is sealed under the key of the request it answers, which
 // erasing the person destroys (erase.go), so their messages go with them.
@@ -69,7 +70,7 @@ type Message struct {
 	Subject, Body  string
 	AttachmentName string
 	Attachment     []byte
-	Reason         string // the server's last reason, for a failed message
+	Reason         string // the server's last reason, for a failed message or one queued again
 	Erased         bool
 }
 
@@ -302,6 +303,38 @@ func (s *Store) MarkFailed(operator string, id MessageID, reason, summary string
 			return err
 		}
 		t.audit(gdpr.ActionMessageFailed, rec.Request.String(), fmt.Sprintf("%s failed: %s", id, summary), nil, 0)
+		return nil
+	})
+}
+
+// MarkQueued records that sending did not go through for a transient
+// reason (the server down, a timeout, a 4yz reply): the message goes back
+// to queued, keeping its attempts, so a retry sends it. reason is the
+// error's words (sealed: they may quote the address), summary a short
+// account naming nobody for the audit entry. It is audited as a failed
+// attempt ("M3 stays queued: …").
+func (s *Store) MarkQueued(operator string, id MessageID, reason, summary string) error {
+	return s.write(operator, func(t *tx) error {
+		rec, err := readMessageRec(t.txn, id)
+		if err != nil {
+			return err
+		}
+		if err := gdpr.CanMoveMessage(rec.State, gdpr.MessageQueued, false); err != nil {
+			return fmt.Errorf("message %s: %w", id, err)
+		}
+		p, err := t.s.messagePersonal(rec)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", id, err)
+		}
+		p.Reason = reason
+		rec.State = gdpr.MessageQueued
+		if err := t.sealMessage(&rec, p); err != nil {
+			return err
+		}
+		if err := t.setJSON(outboxKey(id), rec); err != nil {
+			return err
+		}
+		t.audit(gdpr.ActionMessageFailed, rec.Request.String(), fmt.Sprintf("%s stays queued after attempt %d: %s", id, rec.Attempts, summary), nil, 0)
 		return nil
 	})
 }

@@ -107,6 +107,68 @@ func TestOutboxStatesAuditedAndSealed(t *testing.T) {
 	}
 }
 
+// TestOutboxTransientFailureStaysQueued: a message the server could not
+// take for a transient reason goes back to queued with its reason sealed
+// and its attempt counted, audited with no address; a retry hands it out
+// again, and it cannot go back to queued from anything but sending.
+func TestOutboxTransientFailureStaysQueued(t *testing.T) {
+	s, _ := newStore(t)
+	ids := mustCreate(t, s, gdpr.Contact{FirstName: "Quillon", Email: "quillon@example.org"})
+	req, err := s.AddRequest("tester", gdpr.Request{Type: gdpr.RequestAccess, Channel: gdpr.ChannelEmail, Contact: ids[0], Received: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueMessage("tester", Message{Request: req, Kind: gdpr.LetterAck, Lang: "en", From: "desk@shop.example",
+		To: "quillon@example.org", Subject: "S", Body: "B", HeaderID: "<m1@shop.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkQueued("tester", id, "x", "y"); err == nil {
+		t.Error("a queued message that was never handed out was marked queued again")
+	}
+	before := len(allAudit(t, s))
+	if _, err := s.MarkSending("tester", id, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	reason := "dial tcp 127.0.0.1:25: connect: connection refused (for quillon@example.org)"
+	if err := s.MarkQueued("tester", id, reason, "could not reach the mail server"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.OutboxMessage(id)
+	if err != nil || m.State != gdpr.MessageQueued || m.Reason != reason || m.Attempts != 1 {
+		t.Fatalf("after a transient failure: %+v %v", m, err)
+	}
+	es := auditSince(t, s, before)
+	if got := strings.Join(actions(es), " "); got != "message.send message.failed" {
+		t.Errorf("audit actions %q", got)
+	}
+	if last := es[len(es)-1]; !strings.Contains(last.Detail, id.String()+" stays queued") || strings.Contains(last.Detail, "quillon") {
+		t.Errorf("audit entry %+v: want %s stays queued, naming no one", last, id)
+	}
+	err = s.view(func(txn *badger.Txn) error {
+		v, err := getValue(txn, outboxKey(id))
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(v, []byte("connection refused")) || bytes.Contains(v, []byte("quillon")) {
+			t.Error("the reason is stored in clear")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = s.MarkSending("tester", id, time.Time{}); err != nil || m.Attempts != 2 {
+		t.Fatalf("a retry of the queued message: %+v %v", m, err)
+	}
+	if err := s.MarkSent("tester", id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkQueued("tester", id, "x", "y"); err == nil {
+		t.Error("a sent message went back to queued")
+	}
+}
+
 // TestOutboxRoles: a viewer cannot queue a message (it hands personal
 // data out); the refusal is audited.
 func TestOutboxRoles(t *testing.T) {

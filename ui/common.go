@@ -79,6 +79,7 @@ type Store interface {
 	MarkSending(operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error)
 	MarkSent(operator string, id store.MessageID) error
 	MarkFailed(operator string, id store.MessageID, reason, summary string) error
+	MarkQueued(operator string, id store.MessageID, reason, summary string) error
 	Outbox(request gdpr.RequestID) ([]store.Message, error)
 	// RecordRefusal audits an action the desk refused (by role or by a
 	// guard) that never reached a commit.

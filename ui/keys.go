@@ -112,7 +112,7 @@ func DefaultKeyMap() KeyMap {
 		RequestLetters: b("L", "letters: preview, edit, send or write", "L"),
 		Send:           b("s", "send", "s"),
 		WriteDraft:     b("w", "write draft (.txt, .eml)", "w"),
-		Retry:          b("r", "retry the failed letters", "r"),
+		Retry:          b("r", "retry the letters not sent", "r"),
 		Language:       b("←/→", "language", "left", "right"),
 
 		NextSection: b("→/l", "next section", "right", "l"),

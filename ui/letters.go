@@ -181,14 +181,16 @@ func (v *lettersView) help() []key.Binding {
 	return append(out, k.Up, k.Down)
 }
 
-// failed are the request's messages that failed, oldest first.
+// failed are the request's messages not sent yet that r sends (failed,
+// or queued after a transient failure), oldest first.
 func (v *lettersView) failed() []store.Message { return failedMessages(v.rv.outbox) }
 
-// failedMessages are the messages that failed and may be tried again.
+// failedMessages are the messages that may be tried again: failed, or
+// queued (the server was down or answered 4yz; desk.Send).
 func failedMessages(msgs []store.Message) []store.Message {
 	var out []store.Message
 	for _, m := range msgs {
-		if m.State == gdpr.MessageFailed && !m.Erased {
+		if (m.State == gdpr.MessageFailed || m.State == gdpr.MessageQueued) && !m.Erased {
 			out = append(out, m)
 		}
 	}
@@ -235,6 +237,10 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 			v.preview = nil // queued: back to the kinds, where the outbox shows it
 		}
 		switch {
+		case fe != nil && fe.Queued:
+			return tea.Batch(func() tea.Msg {
+				return statusMsg{text: fmt.Sprintf("%s was not sent yet, it stays queued (r tries again): %s", fe.ID, plain(fe.Reason)), err: true}
+			}, changed)
 		case fe != nil:
 			return tea.Batch(func() tea.Msg {
 				return statusMsg{text: fmt.Sprintf("%s was not sent: %s — it stays in the outbox, failed; r tries again", fe.ID, plain(fe.Reason)), err: true}
@@ -276,7 +282,7 @@ func (v *lettersView) update(msg tea.Msg) tea.Cmd {
 		}
 		for _, m := range msg.failed {
 			cmds = append(cmds, func() tea.Msg {
-				return statusMsg{text: fmt.Sprintf("%s was not sent: %s — it stays failed", m.ID, plain(m.Reason)), err: true}
+				return statusMsg{text: fmt.Sprintf("%s was not sent: %s — it stays %s", m.ID, plain(m.Reason), m.State), err: true}
 			})
 		}
 		if msg.err != nil {
@@ -475,7 +481,7 @@ func (v *lettersView) retry() tea.Cmd {
 		ids = append(ids, m.ID)
 	}
 	if len(ids) == 0 {
-		return status("no failed letter to retry for " + v.rv.id.String())
+		return status("no failed or queued letter to retry for " + v.rv.id.String())
 	}
 	st, op := v.c.store, v.c.operator
 	v.busy = "sending…"
@@ -637,7 +643,8 @@ func (v *lettersView) previewView(w, h int) string {
 }
 
 // outboxLines lists a request's messages: id, kind, language, state with
-// its time, attempts, and a failed message's reason (the server's words).
+// its time, attempts, and the reason (the server's words) of a failed
+// message or of one queued again after a transient failure.
 func outboxLines(c *common, msgs []store.Message, w int) []string {
 	st := c.styles
 	if len(msgs) == 0 {
@@ -651,6 +658,10 @@ func outboxLines(c *common, msgs []store.Message, w int) []string {
 			at = m.Sent
 		case gdpr.MessageFailed, gdpr.MessageSending:
 			at = m.LastTry
+		case gdpr.MessageQueued:
+			if !m.LastTry.IsZero() {
+				at = m.LastTry
+			}
 		}
 		state := string(m.State)
 		switch m.State {
@@ -658,7 +669,7 @@ func outboxLines(c *common, msgs []store.Message, w int) []string {
 			state = st.Good.Render(state)
 		case gdpr.MessageFailed:
 			state = st.Error.Render(state)
-		case gdpr.MessageSending:
+		case gdpr.MessageSending, gdpr.MessageQueued:
 			state = st.Warn.Render(state)
 		}
 		attempts := ""
@@ -672,6 +683,10 @@ func outboxLines(c *common, msgs []store.Message, w int) []string {
 		case m.State == gdpr.MessageFailed && m.Reason != "":
 			for _, l := range strings.Split(ansi.Wrap(plain(m.Reason), max(w-9, 20), " "), "\n") {
 				out = append(out, "       "+st.Error.Render(l))
+			}
+		case m.State == gdpr.MessageQueued && m.Reason != "":
+			for _, l := range strings.Split(ansi.Wrap(plain(m.Reason)+" (r sends it)", max(w-9, 20), " "), "\n") {
+				out = append(out, "       "+st.Warn.Render(l))
 			}
 		case m.State == gdpr.MessageSending:
 			out = append(out, st.Subtle.Render("       sending, or stopped before the server's answer was recorded: check the sent folder before a retry"))

@@ -152,9 +152,9 @@ func TestFlowLetterPreviewWriteAndSend(t *testing.T) {
 	}
 }
 
-// With the mail server down, sending leaves the letter failed in the
-// outbox with the server's reason; once it is up, r in the letters
-// overlay delivers it, and the row turns sent.
+// With the mail server down, sending leaves the letter queued in the
+// outbox with the reason; once it is up, r in the letters overlay
+// delivers it, the row turns sent, and the server holds one copy.
 func TestFlowLetterServerDownThenRetry(t *testing.T) {
 	s, _, _, exports := letterStore(t, freeLocalPort(t))
 	tm, p := startProgram(t, newTestModel(s, func(o *Options) { o.ExportDir = exports }), 80, 24)
@@ -168,15 +168,15 @@ func TestFlowLetterServerDownThenRetry(t *testing.T) {
 	tm.Send(keyMsg("enter"))
 	p.waitFor(t, tm, "Ihr Antrag R1")
 	tm.Send(keyMsg("s"))
-	p.waitFor(t, tm, "ack        de  failed")
+	p.waitFor(t, tm, "ack        de  queued 2026-11-29 10:00 · attempt 1")
 	p.waitFor(t, tm, "connection refused")
-	p.waitFor(t, tm, "M1 was not sent")
+	p.waitFor(t, tm, "M1 was not sent yet, it stays queued (r tries again): dial failed")
 	// The request view shows its outbox too.
 	tm.Send(keyMsg("esc"))
-	p.waitFor(t, tm, "1 failed: L, then r, tries again")
+	p.waitFor(t, tm, "1 not sent: L, then r, tries again")
 	p.waitFor(t, tm, "dial failed: dial tcp 127.0.0.1:")
 	tm.Send(keyMsg("L"))
-	p.waitFor(t, tm, "ack        de  failed")
+	p.waitFor(t, tm, "ack        de  queued")
 
 	srv := smtptest.Start(t)
 	st, err := s.Settings()
@@ -304,7 +304,8 @@ func (p *probe) shows(t *testing.T, tm *teatest.TestModel, text string) {
 
 // While the mail server keeps the desk waiting, the letter shows
 // "sending…" and the screen still answers keys (a second s is told to
-// wait); when the server hangs up, the letter is failed with the reason.
+// wait); when the server hangs up, the letter stays queued with the
+// reason (a cut connection may pass).
 func TestLetterSendingDoesNotBlock(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -338,7 +339,7 @@ func TestLetterSendingDoesNotBlock(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the desk did not connect to the mail server")
 	}
-	p.waitFor(t, tm, "ack        de  failed")
+	p.waitFor(t, tm, "ack        de  queued")
 	finish(t, tm)
 }
 

@@ -888,7 +888,7 @@ func (v *requestView) view(w, h int) string {
 	if len(v.outbox) > 0 {
 		head := st.Header.Render("Outbox")
 		if n := len(failedMessages(v.outbox)); n > 0 {
-			head += st.Subtle.Render(fmt.Sprintf("  %d failed: L, then r, tries again", n))
+			head += st.Subtle.Render(fmt.Sprintf("  %d not sent: L, then r, tries again", n))
 		}
 		add("", head)
 		add(outboxLines(v.c, v.outbox, w)...)

@@ -142,8 +142,10 @@ SMTP server of the settings (smtp-host, smtp-port, smtp-tls starttls|tls|none,
 smtp-user, smtp-from; the password is read from the file smtp-password-file
 names, readable by you only, or from $GDPRDESK_SMTP_PASSWORD, and never
 stored). The message goes into the outbox first (gdprdesk outbox), then is
-marked sent, or failed with the server's reason; each step is audited on the
-request. A completion letter of an access or portability request goes with
+marked sent; failed with the server's reason when the server refuses it for
+good (a 5yz reply); or, when it may go through later (the server down, a
+timeout, a 4yz reply, TLS trouble), left queued with the reason for
+send --retry. Each step is audited on the request. A completion letter of an access or portability request goes with
 its package attached (--attach, or the one recorded on the request); the
 package's password never travels with it.
 
@@ -207,6 +209,9 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 	for _, m := range res.Failed {
 		fmt.Fprintf(a.stdout, "Failed %s: the %s letter for %s: %s\n", m.ID, m.Kind, m.Request, m.Summary)
 	}
+	for _, m := range res.Queued {
+		fmt.Fprintf(a.stdout, "Queued %s: the %s letter for %s was not sent yet: %s\n", m.ID, m.Kind, m.Request, m.Summary)
+	}
 	for _, m := range res.Unsure {
 		fmt.Fprintf(a.stdout, "Check %s: the %s letter for %s was being sent at %s when the program stopped; it may have arrived (Message-ID %s). --resend-interrupted sends it again.\n",
 			m.ID, m.Kind, m.Request, m.LastTry.UTC().Format(time.RFC3339), m.HeaderID)
@@ -217,9 +222,12 @@ func (a *app) retryOutbox(cmd *cobra.Command, s *store.Store, resend bool) error
 	for _, m := range res.Refused {
 		fmt.Fprintf(a.stdout, "Skipped %s: the %s letter for %s: %s.\n", m.ID, m.Kind, m.Request, m.Why)
 	}
-	fmt.Fprintf(a.stdout, "%d sent, %d failed, %d to check.\n", len(res.Sent), len(res.Failed), len(res.Unsure))
-	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d message(s) failed; they stay in the outbox (the full reasons: gdprdesk outbox)", len(res.Failed))
+	fmt.Fprintf(a.stdout, "%d sent, %d failed, %d still queued, %d to check.\n", len(res.Sent), len(res.Failed), len(res.Queued), len(res.Unsure))
+	switch {
+	case len(res.Failed) > 0:
+		return fmt.Errorf("%d message(s) failed, %d still queued; they stay in the outbox (the full reasons: gdprdesk outbox)", len(res.Failed), len(res.Queued))
+	case len(res.Queued) > 0:
+		return fmt.Errorf("%d message(s) could not be sent yet; they stay in the outbox, queued: gdprdesk send --retry sends them (the full reasons: gdprdesk outbox)", len(res.Queued))
 	}
 	return nil
 }
@@ -251,8 +259,9 @@ func (a *app) outboxCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "outbox",
 		Short: "List the letters sent or waiting to be sent, with their state and the server's reason",
-		Long: `outbox lists the messages of the outbox, oldest first: queued, sending, sent,
-or failed with the mail server's reason. --request shows one request's.
+		Long: `outbox lists the messages of the outbox, oldest first: queued (with the
+reason when a try did not go through yet: send --retry sends it), sending,
+sent, or failed with the mail server's reason (refused for good). --request shows one request's.
 Once a person is erased, their messages' address and text are gone too.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -103,8 +103,9 @@ func attachmentOf(t *testing.T, data []byte) (body string, att []byte) {
 // TestLetterSendRetryAndOutbox runs the letters from the command line
 // (SPEC §11): a draft in the person's language without a mail server; send
 // refused with a pointer to drafts without SMTP settings; a send to a
-// server that is down stays in the outbox, failed, with the reason; the
-// retry once it is up delivers it exactly once, with the package whose
+// server that is down stays in the outbox, queued, with the reason (a
+// retry while it is still down leaves it queued); the retry once it is up
+// delivers it exactly once, with the package whose
 // SHA-256 is the one recorded and without its password; the drafts are
 // registered, so the erasure names them, and the outbox forgets the
 // person's address with them.
@@ -179,16 +180,27 @@ func TestLetterSendRetryAndOutbox(t *testing.T) {
 	if r.code != exitFailure {
 		t.Fatalf("send to a server that is down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	oneErrorLine(t, r, "was not sent")
+	oneErrorLine(t, r, "stays in the outbox, queued: could not reach the mail server")
+	if !strings.Contains(r.stderr, "gdprdesk send --retry sends it") || strings.Contains(r.stderr, "anna@") {
+		t.Errorf("send with the server down: %s", r.stderr)
+	}
 	t.Logf("send with the server down: exit %d: %s", r.code, r.stderr)
 	rows := outboxOf(t, dir)
-	if len(rows) != 1 || rows[0].State != "failed" || !strings.Contains(rows[0].Reason, "connection refused") || rows[0].Lang != "de" {
-		t.Fatalf("outbox after a failed send: %+v", rows)
+	if len(rows) != 1 || rows[0].State != "queued" || !strings.Contains(rows[0].Reason, "connection refused") || rows[0].Lang != "de" || rows[0].Attempts != 1 {
+		t.Fatalf("outbox after a send with the server down: %+v", rows)
 	}
-	if human := run("outbox").stdout; !strings.Contains(human, "failed") || !strings.Contains(human, "connection refused") {
+	if human := run("outbox").stdout; !strings.Contains(human, "queued") || !strings.Contains(human, "connection refused") {
 		t.Errorf("outbox:\n%s", human)
 	} else {
 		t.Logf("outbox:\n%s", human)
+	}
+	r = gdprdesk(t, "send", "--retry", "--data", dir)
+	if r.code != exitFailure || !strings.Contains(r.stdout, "0 sent, 0 failed, 1 still queued") || !strings.Contains(r.stdout, "Queued M1") {
+		t.Errorf("retry with the server still down: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	oneErrorLine(t, r, "queued: gdprdesk send --retry sends them")
+	if rows := outboxOf(t, dir); len(rows) != 1 || rows[0].State != "queued" || rows[0].Attempts != 2 {
+		t.Fatalf("outbox after a retry with the server down: %+v", rows)
 	}
 
 	srv := smtptest.Start(t)
@@ -220,7 +232,7 @@ func TestLetterSendRetryAndOutbox(t *testing.T) {
 		t.Error("the package's password travelled with it")
 	}
 	rows = outboxOf(t, dir)
-	if len(rows) != 1 || rows[0].State != "sent" || rows[0].Attempts != 2 || rows[0].AttachmentSHA256 != sha[1] {
+	if len(rows) != 1 || rows[0].State != "sent" || rows[0].Attempts != 3 || rows[0].AttachmentSHA256 != sha[1] {
 		t.Errorf("outbox after retry: %+v", rows)
 	}
 

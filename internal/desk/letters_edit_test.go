@@ -64,7 +64,7 @@ func TestEditedLetterIsWrittenAndSentAsEdited(t *testing.T) {
 	}
 }
 
-// TestRetryMessageSendsOneOnce: the TUI's retry of one failed message
+// TestRetryMessageSendsOneOnce: the TUI's retry of one queued message
 // delivers it once the server is up; a second retry is refused (a sent
 // message is never sent twice) and the server holds one copy.
 func TestRetryMessageSendsOneOnce(t *testing.T) {
@@ -74,7 +74,7 @@ func TestRetryMessageSendsOneOnce(t *testing.T) {
 	m, err := Send(context.Background(), s, SendLetter{Operator: "owner", Getenv: noEnv,
 		Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}})
 	var fe *SendFailedError
-	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed {
+	if !errors.As(err, &fe) || m.State != gdpr.MessageQueued {
 		t.Fatalf("server down: %+v %v", m, err)
 	}
 	srv := smtptest.Start(t)

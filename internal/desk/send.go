@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"os"
 	"regexp"
 	"strings"
@@ -20,8 +21,12 @@ import (
 
 // Sending letters (SPEC §11). A letter is queued in the outbox (one
 // transaction with its audit entry), marked "sending", handed to the SMTP
-// server, then marked sent or failed with the server's reason (each one
-// transaction with its audit entry).
+// server, then marked sent, failed, or queued again with the reason (each
+// one transaction with its audit entry). Failed is for a permanent
+// refusal, an SMTP reply 5yz (RFC 5321 §4.2.1): sending it again as it is
+// would be refused again. Anything else — the server down, a timeout, a
+// 4yz transient reply, TLS trouble — leaves the message queued, with the
+// reason, for `send --retry` to send later.
 //
 // Delivery is at most once unless the operator says otherwise: a message
 // is marked sending before it goes out, so a stop between the server
@@ -61,6 +66,7 @@ type SendStore interface {
 	MarkSending(operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error)
 	MarkSent(operator string, id store.MessageID) error
 	MarkFailed(operator string, id store.MessageID, reason, summary string) error
+	MarkQueued(operator string, id store.MessageID, reason, summary string) error
 	Outbox(request gdpr.RequestID) ([]store.Message, error)
 }
 
@@ -140,14 +146,14 @@ func (c SMTPConfig) send(ctx context.Context, m store.Message) error {
 	}
 	client, err := gomail.NewClient(c.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("mail server %s: %w", c.Host, err)
+		return badMessageError{fmt.Errorf("mail server %s: %w", c.Host, err)}
 	}
 	msg := gomail.NewMsg()
 	if err := msg.FromFormat(m.FromName, m.From); err != nil {
-		return fmt.Errorf("sender %q: %w", m.From, err)
+		return badMessageError{fmt.Errorf("sender %q: %w", m.From, err)}
 	}
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return fmt.Errorf("recipient: %w", err)
+		return badMessageError{fmt.Errorf("recipient: %w", err)}
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(m.Created)
@@ -156,10 +162,41 @@ func (c SMTPConfig) send(ctx context.Context, m store.Message) error {
 	if m.Attachment != nil {
 		if err := msg.AttachReader(m.AttachmentName, bytes.NewReader(m.Attachment),
 			gomail.WithFileContentType(gomail.ContentType(exporters.ContentType(m.AttachmentName)))); err != nil {
-			return fmt.Errorf("attach %s: %w", m.AttachmentName, err)
+			return badMessageError{fmt.Errorf("attach %s: %w", m.AttachmentName, err)}
 		}
 	}
 	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// badMessageError says that the message or the settings could not be made
+// into an SMTP exchange at all (a malformed address, a bad port): trying
+// again as it is cannot help, so it is permanent.
+type badMessageError struct{ err error }
+
+func (e badMessageError) Error() string { return e.err.Error() }
+func (e badMessageError) Unwrap() error { return e.err }
+
+// permanent reports whether a send error is a permanent refusal: the
+// server answered 5yz, to the message or while connecting (RFC 5321 §4.2.1: "the command was not accepted
+// and the requested action did not occur", not to be repeated as is), or
+// the message could not be built. Everything else — no connection, a
+// timeout, a 4yz transient reply, a TLS handshake that failed, a cut
+// connection — may go through later.
+func permanent(err error) bool {
+	var bm badMessageError
+	if errors.As(err, &bm) {
+		return true
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		return code >= 500 && code <= 599
+	}
+	var te *textproto.Error // a reply while connecting, e.g. 535 to AUTH
+	if errors.As(err, &te) {
+		return te.Code >= 500 && te.Code <= 599
+	}
+	return false
 }
 
 // failureSummary says why sending failed in words that name nobody (for
@@ -178,6 +215,13 @@ func failureSummary(err error) string {
 			s += ")"
 		}
 		return s
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return fmt.Sprintf("the server refused it (%d)", te.Code)
+	}
+	if text := strings.ToLower(err.Error()); strings.Contains(text, "tls") || strings.Contains(text, "x509:") {
+		return "the secure connection (TLS) to the mail server failed"
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || strings.Contains(err.Error(), "dial") {
@@ -222,10 +266,14 @@ type SendLetter struct {
 	Getenv   func(string) string // the environment (nil: os.Getenv)
 }
 
-// SendFailedError says that a message was queued but not delivered; it
-// stays in the outbox, failed, with the server's reason.
+// SendFailedError says that a message was queued but not delivered. It
+// stays in the outbox with the reason: failed when the server refused it
+// for good (5yz), else queued (Queued), for `send --retry` to send later.
 type SendFailedError struct {
 	ID store.MessageID
+	// Queued says that the failure may pass (the server down, a timeout,
+	// a 4yz reply): the message is queued again, not failed.
+	Queued bool
 	// Reason is the server's full answer, which may quote the address:
 	// it is for the operator's eyes (the outbox), never for an error line.
 	Reason string
@@ -234,6 +282,9 @@ type SendFailedError struct {
 }
 
 func (e *SendFailedError) Error() string {
+	if e.Queued {
+		return fmt.Sprintf("%s was not sent yet: it stays in the outbox, queued: %s; gdprdesk send --retry sends it (the full reason: `gdprdesk outbox`)", e.ID, e.Summary)
+	}
 	return fmt.Sprintf("%s was not sent: %s (the full reason: `gdprdesk outbox`; it stays in the outbox, failed; `gdprdesk send --retry` tries again)", e.ID, e.Summary)
 }
 
@@ -241,7 +292,7 @@ func (e *SendFailedError) Error() string {
 // the SMTP server of the settings. Without a server it fails with
 // ErrNoSMTP before anything is queued. A completion letter of an access or
 // portability request goes only with its package attached. A failed
-// delivery returns the message (failed, with the reason) and a
+// delivery returns the message (failed or queued, with the reason) and a
 // *SendFailedError.
 func Send(ctx context.Context, s SendStore, in SendLetter) (store.Message, error) {
 	st, err := s.Settings()
@@ -281,7 +332,9 @@ func Send(ctx context.Context, s SendStore, in SendLetter) (store.Message, error
 	return deliver(ctx, s, cfg, in.Operator, id, time.Time{})
 }
 
-// deliver sends one queued or failed message and records the result.
+// deliver sends one queued or failed message and records the result:
+// sent, failed on a permanent refusal, or queued again on anything that
+// may pass (permanent).
 // A non-zero interruptedBefore resends a message left "sending" since
 // then at the latest (store.MarkSending).
 func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, id store.MessageID, interruptedBefore time.Time) (store.Message, error) {
@@ -291,11 +344,15 @@ func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, 
 	}
 	if err := cfg.send(ctx, m); err != nil {
 		reason, summary := err.Error(), safeReason(err, m)
-		if ferr := s.MarkFailed(operator, id, reason, failureSummary(err)); ferr != nil {
+		mark, state := s.MarkQueued, gdpr.MessageQueued
+		if permanent(err) {
+			mark, state = s.MarkFailed, gdpr.MessageFailed
+		}
+		if ferr := mark(operator, id, reason, failureSummary(err)); ferr != nil {
 			return m, fmt.Errorf("%s: sending failed (%s) and recording it failed too: %w", id, summary, ferr)
 		}
-		m.State, m.Reason = gdpr.MessageFailed, reason
-		return m, &SendFailedError{ID: id, Reason: reason, Summary: summary}
+		m.State, m.Reason = state, reason
+		return m, &SendFailedError{ID: id, Queued: state == gdpr.MessageQueued, Reason: reason, Summary: summary}
 	}
 	if err := s.MarkSent(operator, id); err != nil {
 		return m, fmt.Errorf("%s was sent, but recording it failed (it stays \"sending\"; do not send it again): %w", id, err)
@@ -308,8 +365,8 @@ func deliver(ctx context.Context, s SendStore, cfg SMTPConfig, operator string, 
 // (the TUI's retry on a request's outbox), with the SMTP settings as they
 // are now. A sent message is refused (never sent twice), as is one still
 // "sending" (see the top of this file) or whose person was erased. A
-// failed delivery returns the message (failed, with the reason) and a
-// *SendFailedError.
+// failed delivery returns the message (failed or queued, with the reason)
+// and a *SendFailedError.
 func RetryMessage(ctx context.Context, s SendStore, operator string, getenv func(string) string, id store.MessageID) (store.Message, error) {
 	st, err := s.Settings()
 	if err != nil {
@@ -324,7 +381,7 @@ func RetryMessage(ctx context.Context, s SendStore, operator string, getenv func
 
 // Failure is a message a retry could not deliver.
 type Failure struct {
-	store.Message        // failed, with the server's full Reason (sealed data)
+	store.Message        // failed or queued, with the server's full Reason (sealed data)
 	Summary       string // why, naming nobody (safeReason)
 }
 
@@ -338,8 +395,12 @@ type Refusal struct {
 
 // RetryResult says what a retry did.
 type RetryResult struct {
-	Sent   []store.Message
+	Sent []store.Message
+	// Failed were refused for good by the server (5yz).
 	Failed []Failure
+	// Queued could not be delivered for a reason that may pass (the
+	// server down, a 4yz reply): they stay queued for the next retry.
+	Queued []Failure
 	// Unsure were left "sending" by an earlier run that stopped before
 	// recording the server's answer: they may have arrived. They are sent
 	// again only with resendInterrupted.
@@ -351,7 +412,9 @@ type RetryResult struct {
 }
 
 // Retry sends every queued or failed message of the outbox once, oldest
-// first; sent messages are never sent again. A message left "sending"
+// first (a queued one never tried too); sent messages are never sent
+// again. One that fails again for a reason that may pass stays queued
+// (RetryResult.Queued). A message left "sending"
 // (see the top of this file) is listed as unsure, unless
 // resendInterrupted and it has been sending for InterruptedAfter.
 func Retry(ctx context.Context, s SendStore, operator string, getenv func(string) string, resendInterrupted bool, now time.Time) (RetryResult, error) {
@@ -391,6 +454,8 @@ func Retry(ctx context.Context, s SendStore, operator string, getenv func(string
 		var fe *SendFailedError
 		var ne *store.NotSendableError
 		switch {
+		case errors.As(err, &fe) && fe.Queued:
+			res.Queued = append(res.Queued, Failure{Message: got, Summary: fe.Summary})
 		case errors.As(err, &fe):
 			res.Failed = append(res.Failed, Failure{Message: got, Summary: fe.Summary})
 		case errors.As(err, &ne):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -250,7 +251,7 @@ func freePort(t *testing.T) int {
 }
 
 // TestSendServerDownThenRetryOnce: with the server down the message stays
-// in the outbox, failed, with the reason; once it is up, a retry delivers
+// in the outbox, queued, with the reason; once it is up, a retry delivers
 // it, and a second retry sends nothing again (no duplicate). A message
 // left "sending" by a stop is not sent again unasked.
 func TestSendServerDownThenRetryOnce(t *testing.T) {
@@ -260,18 +261,18 @@ func TestSendServerDownThenRetryOnce(t *testing.T) {
 	in := SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: testLetters(t), Now: testNow}}
 	m, err := Send(context.Background(), s, in)
 	var fe *SendFailedError
-	if !errors.As(err, &fe) || m.State != gdpr.MessageFailed || !strings.Contains(m.Reason, "connection refused") {
+	if !errors.As(err, &fe) || !fe.Queued || m.State != gdpr.MessageQueued || !strings.Contains(m.Reason, "connection refused") {
 		t.Fatalf("server down: %+v %v", m, err)
 	}
 	srv := smtptest.Start(t)
 	setPort(t, s, srv.Port)
 	ctx := context.Background()
 	res, err := Retry(ctx, s, "owner", noEnv, false, testNow)
-	if err != nil || len(res.Sent) != 1 || res.Sent[0].ID != m.ID || len(res.Failed) != 0 {
+	if err != nil || len(res.Sent) != 1 || res.Sent[0].ID != m.ID || len(res.Failed)+len(res.Queued) != 0 {
 		t.Fatalf("retry: %+v %v", res, err)
 	}
 	res, err = Retry(ctx, s, "owner", noEnv, false, testNow)
-	if err != nil || len(res.Sent)+len(res.Failed)+len(res.Unsure) != 0 {
+	if err != nil || len(res.Sent)+len(res.Failed)+len(res.Queued)+len(res.Unsure) != 0 {
 		t.Fatalf("second retry: %+v %v", res, err)
 	}
 	got := srv.Received()
@@ -309,6 +310,109 @@ func TestSendServerDownThenRetryOnce(t *testing.T) {
 	}
 	if n := len(srv.Received()); n != 2 {
 		t.Errorf("the server has %d messages, want 2", n)
+	}
+}
+
+// TestSendPermanentFailsTransientQueuedRFC5321 classifies what stops a
+// delivery (RFC 5321 §4.2.1): a 550 refusal is failed with the server's
+// reason; a server that is down, or a 451 "try again later", leaves the
+// message queued with the reason and its attempt counted. Once the server
+// is up, send --retry delivers each queued message exactly once — one
+// that was queued and never tried too — and a second retry sends nothing.
+func TestSendPermanentFailsTransientQueuedRFC5321(t *testing.T) {
+	ctx := context.Background()
+	s := sendFixture(t, freePort(t))
+	tmpl := testLetters(t)
+	send := func(req gdpr.RequestID) (store.Message, *SendFailedError) {
+		t.Helper()
+		m, err := Send(ctx, s, SendLetter{Operator: "owner", Getenv: noEnv, Letter: LetterRequest{Kind: gdpr.LetterAck, Request: req, Templates: tmpl, Now: testNow}})
+		var fe *SendFailedError
+		if !errors.As(err, &fe) {
+			t.Fatalf("send of %s: %+v %v, want a *SendFailedError", req, m, err)
+		}
+		return m, fe
+	}
+	down := addRequest(t, s, gdpr.RequestAccess, create(t, s, gdpr.Contact{FirstName: "Anna", Email: "anna@example.de", Language: "de"})[0])
+	gone := addRequest(t, s, gdpr.RequestAccess, create(t, s, gdpr.Contact{FirstName: "Jan", Email: "gone@example.pl", Country: "PL"})[0])
+	later := addRequest(t, s, gdpr.RequestAccess, create(t, s, gdpr.Contact{FirstName: "Eva", Email: "later@example.org"})[0])
+
+	// The server is down: queued, with the reason, naming nobody in the error.
+	m1, fe := send(down)
+	if !fe.Queued || m1.State != gdpr.MessageQueued || !strings.Contains(m1.Reason, "connection refused") ||
+		!strings.Contains(fe.Error(), "stays in the outbox, queued: could not reach the mail server") ||
+		!strings.Contains(fe.Error(), "gdprdesk send --retry sends it") || strings.Contains(fe.Error(), "anna@") {
+		t.Fatalf("server down: %+v %q", m1, fe.Error())
+	}
+	if got, err := s.OutboxMessage(m1.ID); err != nil || got.State != gdpr.MessageQueued || got.Attempts != 1 || !strings.Contains(got.Reason, "connection refused") {
+		t.Fatalf("stored after the server was down: %+v %v", got, err)
+	}
+
+	srv := smtptest.Start(t)
+	setPort(t, s, srv.Port)
+	srv.Refuse("gone@example.pl")
+	srv.Defer("later@example.org")
+	// 550: refused for good.
+	m2, fe := send(gone)
+	if fe.Queued || m2.State != gdpr.MessageFailed || !strings.Contains(m2.Reason, "550") || !strings.Contains(fe.Error(), "failed") {
+		t.Fatalf("550: %+v %q", m2, fe.Error())
+	}
+	// 451: try again later.
+	m3, fe := send(later)
+	if !fe.Queued || m3.State != gdpr.MessageQueued || !strings.Contains(m3.Reason, "451") || strings.Contains(fe.Error(), "later@") {
+		t.Fatalf("451: %+v %q", m3, fe.Error())
+	}
+	// A message queued and never tried (the program stopped before sending).
+	m4, err := s.QueueMessage("owner", store.Message{Request: down, Kind: gdpr.LetterAck, Lang: "de", From: "privacy@laden.example",
+		To: "anna@example.de", Subject: "s", Body: "b", HeaderID: "<never@laden.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Received()); n != 0 {
+		t.Fatalf("the server took %d messages before the retry", n)
+	}
+
+	srv.Accept("later@example.org")
+	res, err := Retry(ctx, s, "owner", noEnv, false, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []store.MessageID
+	for _, m := range res.Sent {
+		sent = append(sent, m.ID)
+	}
+	if want := []store.MessageID{m1.ID, m3.ID, m4}; fmt.Sprint(sent) != fmt.Sprint(want) || len(res.Failed) != 1 || res.Failed[0].ID != m2.ID || len(res.Queued) != 0 {
+		t.Fatalf("retry: sent %v, want %v; failed %+v; queued %+v", sent, want, res.Failed, res.Queued)
+	}
+	if n := len(srv.Received()); n != 3 {
+		t.Errorf("the server received %d messages, want 3", n)
+	}
+	res, err = Retry(ctx, s, "owner", noEnv, false, testNow)
+	if err != nil || len(res.Sent)+len(res.Queued) != 0 || len(res.Failed) != 1 {
+		t.Fatalf("second retry: %+v %v", res, err)
+	}
+	if n := len(srv.Received()); n != 3 {
+		t.Errorf("after a second retry the server has %d messages, want 3 (no duplicate)", n)
+	}
+	for id, want := range map[store.MessageID]int{m1.ID: 2, m3.ID: 2, m4: 1} {
+		if got, err := s.OutboxMessage(id); err != nil || got.State != gdpr.MessageSent || got.Attempts != want {
+			t.Errorf("%s after the retries: %+v %v, want sent on attempt %d", id, got, err, want)
+		}
+	}
+	es, err := s.AuditOf(later.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stays bool
+	for _, e := range es {
+		if strings.Contains(e.Detail, m3.ID.String()+" stays queued") {
+			stays = true
+			if strings.Contains(e.Detail, "later@") {
+				t.Errorf("audit entry names the address: %+v", e)
+			}
+		}
+	}
+	if !stays {
+		t.Errorf("no audit entry says %s stays queued: %+v", m3.ID, es)
 	}
 }
 

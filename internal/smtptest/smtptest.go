@@ -31,6 +31,7 @@ type Server struct {
 	mu       sync.Mutex
 	received []Received
 	refuse   map[string]bool // lower-case recipient addresses refused at RCPT
+	deferred map[string]bool // lower-case recipient addresses answered 451 (try later) at RCPT
 	user, pw string          // when set, mail is taken only after AUTH PLAIN with them
 	authed   []string        // the users who authenticated
 	srv      *smtp.Server
@@ -44,7 +45,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{refuse: map[string]bool{}}
+	s := &Server{refuse: map[string]bool{}, deferred: map[string]bool{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true // tests run without TLS
@@ -63,6 +64,22 @@ func (s *Server) Refuse(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse[strings.ToLower(addr)] = true
+}
+
+// Defer makes the server answer a recipient at RCPT TO with 451, a
+// transient failure (try again later), until Accept.
+func (s *Server) Defer(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deferred[strings.ToLower(addr)] = true
+}
+
+// Accept undoes Refuse and Defer for a recipient.
+func (s *Server) Accept(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.refuse, strings.ToLower(addr))
+	delete(s.deferred, strings.ToLower(addr))
 }
 
 // RequireAuth makes the server take mail only after AUTH PLAIN with this
@@ -125,8 +142,11 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	x.s.mu.Lock()
-	refused := x.s.refuse[strings.ToLower(to)]
+	refused, deferred := x.s.refuse[strings.ToLower(to)], x.s.deferred[strings.ToLower(to)]
 	x.s.mu.Unlock()
+	if deferred {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: fmt.Sprintf("<%s>: try again later", to)}
+	}
 	if refused {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: fmt.Sprintf("<%s>: mailbox unavailable", to)}
 	}
