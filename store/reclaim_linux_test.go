@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,4 +98,61 @@ func TestLongScanGivesTablePagesBack(t *testing.T) {
 		t.Errorf("count after pages were given back: %d, want %d", got, n)
 	}
 	checkVerified(t, s)
+}
+
+// A bulk load gives back the pages of the tables it writes at the end (the
+// sorted email look-ups and index keys): Badger writes each table through
+// a map of its own, so without this every page of them stayed resident
+// until the swap — 1.3 GB of a 10,000,000-contact import's peak
+// (docs/PERFORMANCE.md, "10,000,000 contacts").
+func TestBulkLoadGivesBackTheSortedKeysTablePages(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := s.BeginBulkLoad("alice")
+	if err != nil || b == nil {
+		t.Fatalf("begin: %v (%v)", b, err)
+	}
+	const n = 40_000
+	items := bulkItems(n)
+	for len(items) > 0 {
+		chunk := items[:min(BulkChunk, len(items))]
+		items = items[len(chunk):]
+		if _, err := b.Write(chunk, b.Prepare(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stage, err := absDir(filepath.Join(b.stage, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, resident := 0, -1
+	b.afterRest = func() {
+		resident = tableRSS(t, stage)
+		files, _ := filepath.Glob(filepath.Join(stage, "*.sst"))
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil {
+				onDisk += int(st.Size() / 1024)
+			}
+		}
+	}
+	if _, err := b.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if resident < 0 {
+		t.Fatal("the bulk load never wrote its sorted keys")
+	}
+	t.Logf("tables after the sorted keys: %d kB on disk, %d kB resident", onDisk, resident)
+	if onDisk < 2048 {
+		t.Fatalf("tables on disk: %d kB; the test writes too little", onDisk)
+	}
+	if resident > onDisk/4 {
+		t.Errorf("tables resident after the sorted keys: %d kB of %d kB on disk", resident, onDisk)
+	}
+	if got := mustCount(t, s, "country:PL"); got != n {
+		t.Errorf("count after the bulk load: %d, want %d", got, n)
+	}
 }
