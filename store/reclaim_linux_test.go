@@ -131,7 +131,7 @@ func TestBulkLoadGivesBackTheSortedKeysTablePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	onDisk, resident := 0, -1
-	b.afterRest = func() {
+	b.afterFlush = func() {
 		resident = tableRSS(t, stage)
 		files, _ := filepath.Glob(filepath.Join(stage, "*.sst"))
 		for _, f := range files {
