@@ -223,6 +223,10 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // Each problem names the entry or counter at fault.
 func (s *Store) VerifyAudit() (VerifyReport, error) {
 	var rep VerifyReport
+	// It reads every record twice, every index key and every table's
+	// checksums: at 10,000,000 contacts that left 5.6 GB of mapped tables
+	// resident. Give their pages back as it goes.
+	defer s.reclaimDuring()()
 	err := s.view(func(txn *badger.Txn) error {
 		if err := verifyChain(txn, &rep); err != nil {
 			return err

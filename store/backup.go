@@ -96,6 +96,9 @@ func (s *Store) Backup(w io.Writer, passphrase []byte) (BackupManifest, error) {
 	if err := checkPassphrase(passphrase); err != nil {
 		return m, fmt.Errorf("backup: %w", err)
 	}
+	// It reads every table: give their pages back as it goes (at
+	// 10,000,000 contacts a backup held 5.6 GB of them otherwise).
+	defer s.reclaimDuring()()
 	s.mu.Lock()
 	s.life.RLock()
 	defer s.life.RUnlock()

@@ -114,6 +114,9 @@ type BulkLoad struct {
 	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
 	// a crash there would.
 	stopAtCommit bool
+	// afterFlush, for tests, is called once every table is written (the
+	// sorted keys last) and given back.
+	afterFlush func()
 	// committed: the COMMIT file is written; the staging directory is no
 	// longer Abort's to remove (Open finishes the swap).
 	committed bool
@@ -634,6 +637,14 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err := b.sw.Flush(); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
+	// Once more, now that every table is written (StreamWriter builds
+	// them on goroutines of its own, after Write returns).
+	if b.s.reclaimDue(true) {
+		reclaimTables(filepath.Join(b.stage, "db"))
+	}
+	if b.afterFlush != nil {
+		b.afterFlush()
+	}
 	b.sw = nil
 	err = b.db.Close()
 	b.db = nil
@@ -708,6 +719,13 @@ func (b *BulkLoad) writeRest(rest map[string][]byte) error {
 			}
 		}
 		buf.Release()
+		// The tables written stay mapped, as in Write: give their pages
+		// back (at 10,000,000 contacts the sorted keys are gigabytes of
+		// tables, which otherwise all stayed resident until the swap);
+		// finish does once more after the flush.
+		if b.s.reclaimDue(false) {
+			reclaimTables(filepath.Join(b.stage, "db"))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)

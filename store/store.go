@@ -201,6 +201,34 @@ func (s *Store) reclaimPages(now bool) {
 	}
 }
 
+// reclaimDuring gives the pages of the store's tables back every
+// reclaimEvery, on a goroutine of its own, until the function it returns is
+// called, which gives them back once more: for a long read that Badger
+// does for the store (VerifyChecksum), where no loop of ours can ask.
+func (s *Store) reclaimDuring() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(reclaimEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				s.reclaimPages(false)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		s.reclaimPages(true)
+	}
+}
+
 // reclaimLinger is how long the timer of reclaimWhileImporting outlives the
 // last chunk: longer than Badger stalls writes while level 0 is full.
 const reclaimLinger = 10 * time.Second
