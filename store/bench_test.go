@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -429,5 +430,21 @@ func BenchmarkEmptyConjunction(b *testing.B) {
 			fillBench(b, s, 0, n)
 			run(b, s)
 		})
+	}
+}
+
+// TestProcessCPUCountsWork checks the CPU figure the benchmarks report:
+// work done on this process's goroutines moves it forward.
+func TestProcessCPUCountsWork(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skipf("no per-process CPU time on %s: the benchmarks leave the figure out", runtime.GOOS)
+	}
+	before := processCPU()
+	x := uint64(1)
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	if after := processCPU(); after <= before || x == 0 {
+		t.Errorf("processCPU went from %v to %v across 50 ms of work", before, after)
 	}
 }

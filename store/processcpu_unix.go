@@ -8,8 +8,9 @@ import (
 )
 
 // processCPU is the CPU time this process has used so far, user and
-// system, every goroutine's (Badger's flushes and compactions included):
-// on a shared machine it moves less than the wall time.
+// system, every goroutine's (Badger's flushes and compactions included).
+// The store's benchmarks report it beside the wall time: on a shared
+// machine it moves less than the wall time.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
