@@ -5,14 +5,16 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
 // migrateBitmaps upgrades a store of schema 3 to schema 4: the bitmap
 // chunks of the contact indexes (bitmap.go), built from the index keys.
 // Chunks an interrupted run left are removed first, so a run cut short is
 // simply done again; the schema moves to 4 in the transaction that writes
-// the last chunks.
+// the last chunks. No audit entry: the chunks are the index keys again,
+// in another form, and no record changes; an entry would also make the
+// restore of an older backup fail its check that the restored audit head
+// is the backup's (Restore).
 func (s *Store) migrateBitmaps(upgrading func(contacts uint64)) error {
 	var schema, maxID uint64
 	err := s.view(func(txn *badger.Txn) error {
@@ -35,7 +37,6 @@ func (s *Store) migrateBitmaps(upgrading func(contacts uint64)) error {
 	}
 	const perTxn = 4096 // chunks, at most 2 MB of values
 	var keys, values [][]byte
-	var chunks, entries int64
 	put := func(last bool) error {
 		return s.write("gdprdesk", func(t *tx) error {
 			for i, k := range keys {
@@ -46,17 +47,13 @@ func (s *Store) migrateBitmaps(upgrading func(contacts uint64)) error {
 			if !last {
 				return nil
 			}
-			if chunks > 0 {
-				t.audit(gdpr.ActionStoreUpgrade, "bitmaps", fmt.Sprintf("index bitmaps built: %d chunk(s) from %d index entries", chunks, entries), nil, 0)
-			}
 			return t.set(keySchema, u64(4))
 		})
 	}
 	var putErr error
 	err = s.view(func(txn *badger.Txn) error {
-		entries = eachExpectedChunk(txn, func(k, v []byte) bool {
+		eachExpectedChunk(txn, func(k, v []byte) bool {
 			keys, values = append(keys, bytes.Clone(k)), append(values, bytes.Clone(v))
-			chunks++
 			if len(keys) < perTxn {
 				return true
 			}
