@@ -133,20 +133,25 @@ func streamPrefixes(txn *badger.Txn, t gdpr.Term) ([][]byte, bool) {
 }
 
 // valuePrefixes lists the value prefixes present under an index prefix
-// (i/co/y: → i/co/y:AT\0, i/co/y:DE\0, …), one seek per value.
+// (i/co/y: → i/co/y:AT\0, i/co/y:DE\0, …), one seek per value. The values
+// are read from the bitmap chunks' keys, a few hundred a value at most,
+// not from the index keys: a value whose keys were all deleted (a basis
+// added in bulk and removed again) leaves a key's tombstone per contact
+// until a compaction, which a walk has to step over.
 func valuePrefixes(txn *badger.Txn, family []byte) [][]byte {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: family})
+	bf := bitmapPrefix(family)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: bf})
 	defer it.Close()
 	var out [][]byte
-	for it.Seek(family); it.ValidForPrefix(family); {
+	for it.Seek(bf); it.ValidForPrefix(bf); {
 		k := it.Item().Key()
-		i := bytes.IndexByte(k[len(family):], 0)
+		i := bytes.IndexByte(k[len(bf):], 0)
 		if i < 0 {
 			it.Next()
 			continue
 		}
-		p := bytes.Clone(k[:len(family)+i+1])
-		out = append(out, p)
+		p := k[:len(bf)+i+1]
+		out = append(out, join(prefixIndex, p[len(prefixBitmap):]))
 		it.Seek(prefixEnd(p))
 	}
 	return out
