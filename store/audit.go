@@ -343,7 +343,9 @@ func (s *Store) verifyKeys(txn *badger.Txn, rep *VerifyReport) {
 // verifyIndexes compares the number of index and email look-up entries
 // with what the contact records imply: an entry left behind by a change, or
 // one missing, shows up as a difference. (Counting keeps the check to one
-// keys-only walk; it cannot tell which contact is at fault.)
+// keys-only walk; it cannot tell which contact is at fault.) The same walk
+// rebuilds the indexes' bitmap chunks and compares them with the stored
+// ones (bitmap.go).
 func verifyIndexes(txn *badger.Txn, rep *VerifyReport) {
 	count := func(prefix []byte) int64 {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
@@ -354,8 +356,12 @@ func verifyIndexes(txn *badger.Txn, rep *VerifyReport) {
 		}
 		return n
 	}
-	if n := count(prefixIndex); n != rep.wantIndex {
+	n, bad, first := checkBitmaps(txn)
+	if n != rep.wantIndex {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("contact indexes hold %d entries but the contacts imply %d: the indexes are out of step with the records", n, rep.wantIndex))
+	}
+	if bad > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d bitmap chunk(s) of the contact indexes do not hold the ids of their index entries (%s): filters of several indexed terms may show wrong contacts", bad, strings.Join(first, ", ")))
 	}
 	if n := count(prefixEmail); n != rep.wantEmail {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the email look-up holds %d entries but there are %d contacts with an email", n, rep.wantEmail))

@@ -771,15 +771,23 @@ func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) 
 	}
 	slices.Sort(prefixes)
 	var id [8]byte
+	// The index bitmaps (bitmap.go) sort after every index key: built
+	// as the keys go by, written after them.
+	var chunks bulkChunks
 	for _, p := range prefixes {
+		pb := []byte(p)
 		for _, n := range *b.index[p] {
 			binary.BigEndian.PutUint64(id[:], uint64(n))
 			key = append(append(key[:0], p...), id[:]...)
 			if !add(key, nil) {
 				return false
 			}
+			chunks.add(pb, uint64(n))
 		}
 		delete(b.index, p)
+	}
+	if !plain(string(prefixBitmap)) || !chunks.emit(add) {
+		return false
 	}
 	return plain("")
 }

@@ -125,7 +125,7 @@ func TestBulkLoadMatchesOrdinaryImport(t *testing.T) {
 			t.Fatalf("contact %d differs:\nbulk     %s\nordinary %s", i, x, y)
 		}
 	}
-	for _, prefix := range []string{"i/", "n/"} {
+	for _, prefix := range []string{"i/", "ib/", "n/"} {
 		ka, err := store.KeysForTest(a, prefix)
 		if err != nil {
 			t.Fatal(err)

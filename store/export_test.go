@@ -34,3 +34,13 @@ func KeysForTest(s *Store, prefix string) (map[string][]byte, error) {
 	})
 	return out, err
 }
+
+// BitmapsForTest reports how many bitmap chunks differ from what the
+// index keys imply, and how many index keys there are.
+func BitmapsForTest(s *Store) (bad, keys int64, err error) {
+	err = s.view(func(txn *badger.Txn) error {
+		keys, bad, _ = checkBitmaps(txn)
+		return nil
+	})
+	return bad, keys, err
+}

@@ -24,6 +24,8 @@ import (
 //	                                  older versions: gdpr.LegacyEmailSpellings)
 //	i/<field>/<value>\x00<id>         contact index: field ∈ co ba st so tg cr mk pu ho;
 //	                                  co's value is EU status and country (y:DE)
+//	ib/<field>/<value>\x00<chunk>      the ids of i/<field>/<value> in chunks of 4,096,
+//	                                  as bitmaps (no chunk for cr; bitmap.go)
 //	n/<counter>                       maintained counter, int64
 //	r/<id>                            request (JSON, sealed subject fields)
 //	q/due/<yyyymmdd>\x00<type>\x00<id> open requests by due date

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
@@ -10,9 +12,12 @@ import (
 
 // Conjunctions of indexed terms are answered from the indexes. The walk
 // follows one term's index (the driver, chosen by planQuery); every other
-// indexed term is an idStream over its own index keys, which all end in
-// the contact id, 8 bytes big-endian, so the keys of one index value are
-// sorted by id. A driver id is a match only when every stream holds it;
+// indexed term is an idStream over its index value's bitmap chunks
+// (bitmap.go), which hold the ids of its index keys in id order. When the
+// driver is one value too (not created, not several values), walkBitmaps
+// intersects the chunks a chunk at a time and reads no index key at all;
+// otherwise the driver's keys are walked and each id is checked against
+// the streams. A driver id is a match only when every stream holds it;
 // when one does not, the stream's next id is where the driver seeks to
 // (leapfrog), so `country:DE basis:none` with no match reads no record and
 // skips, in every stream, the ids no other stream holds. A term that is
@@ -24,75 +29,13 @@ import (
 // (it repositions every table of the tree), so near targets are stepped to.
 const stepBeforeSeek = 48
 
-// idCursor walks the keys of one index value prefix in id order, forward
-// or backward, positioned at the first id at or past a target.
-type idCursor struct {
-	it       *badger.Iterator
-	prefix   []byte
-	backward bool
-	started  bool
-	target   uint64 // the last target asked for
-	id       uint64 // the id at the position, if ok
-	ok       bool   // false: no id at or past target in this prefix
-	seekKey  []byte
-}
-
-func (c *idCursor) load() {
-	if !c.it.Valid() {
-		c.ok = false
-		return
-	}
-	k := c.it.Item().Key()
-	if !bytes.HasPrefix(k, c.prefix) || len(k) != len(c.prefix)+8 {
-		c.ok = false
-		return
-	}
-	c.id, c.ok = idFromKey(k), true
-}
-
-// past reports whether id a lies at or past b in the walk's direction.
-func (c *idCursor) past(a, b uint64) bool {
-	if c.backward {
-		return a <= b
-	}
-	return a >= b
-}
-
-// seek positions the cursor at the first id at or past target (forward:
-// the smallest id ≥ target; backward: the largest ≤ target) and reports it.
-func (c *idCursor) seek(target uint64) (uint64, bool) {
-	if c.started && c.past(target, c.target) {
-		// Moving on in the walk's direction: from where the cursor is.
-		c.target = target
-		for i := 0; c.ok && !c.past(c.id, target); i++ {
-			if i == stepBeforeSeek {
-				c.reposition(target)
-				return c.id, c.ok
-			}
-			c.it.Next()
-			c.load()
-		}
-		return c.id, c.ok
-	}
-	c.started = true
-	c.target = target
-	c.reposition(target)
-	return c.id, c.ok
-}
-
-func (c *idCursor) reposition(target uint64) {
-	c.seekKey = append(append(c.seekKey[:0], c.prefix...), u64(target)...)
-	c.it.Seek(c.seekKey)
-	c.load()
-}
-
 // idStream is one indexed term: the union of the cursors of its value
 // prefixes (several for a|b and for eu:, whose values are countries). A
 // negated stream holds the term's complement instead: the other values of
 // a field every contact has exactly one value of (basis:none against every
 // basis), walked when they are fewer than the term's own (complementOf).
 type idStream struct {
-	cursors  []*idCursor
+	cursors  []*bitCursor
 	backward bool
 	negated  bool
 }
@@ -190,20 +133,25 @@ func streamPrefixes(txn *badger.Txn, t gdpr.Term) ([][]byte, bool) {
 }
 
 // valuePrefixes lists the value prefixes present under an index prefix
-// (i/co/y: → i/co/y:AT\0, i/co/y:DE\0, …), one seek per value.
+// (i/co/y: → i/co/y:AT\0, i/co/y:DE\0, …), one seek per value. The values
+// are read from the bitmap chunks' keys, a few hundred a value at most,
+// not from the index keys: a value whose keys were all deleted (a basis
+// added in bulk and removed again) leaves a key's tombstone per contact
+// until a compaction, which a walk has to step over.
 func valuePrefixes(txn *badger.Txn, family []byte) [][]byte {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: family})
+	bf := bitmapPrefix(family)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: bf})
 	defer it.Close()
 	var out [][]byte
-	for it.Seek(family); it.ValidForPrefix(family); {
+	for it.Seek(bf); it.ValidForPrefix(bf); {
 		k := it.Item().Key()
-		i := bytes.IndexByte(k[len(family):], 0)
+		i := bytes.IndexByte(k[len(bf):], 0)
 		if i < 0 {
 			it.Next()
 			continue
 		}
-		p := bytes.Clone(k[:len(family)+i+1])
-		out = append(out, p)
+		p := k[:len(bf)+i+1]
+		out = append(out, join(prefixIndex, p[len(prefixBitmap):]))
 		it.Seek(prefixEnd(p))
 	}
 	return out
@@ -271,9 +219,10 @@ func conjunctionOf(txn *badger.Txn, q gdpr.Query, p plan, backward bool) (*conju
 	for _, t := range terms {
 		s := &idStream{backward: backward, negated: t.negated}
 		for _, pre := range t.prefixes {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pre, Reverse: backward})
+			bp := bitmapPrefix(pre)
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: bp, Reverse: backward})
 			cj.its = append(cj.its, it)
-			s.cursors = append(s.cursors, &idCursor{it: it, prefix: pre, backward: backward})
+			s.cursors = append(s.cursors, &bitCursor{it: it, prefix: bp, backward: backward})
 		}
 		cj.streams = append(cj.streams, s)
 	}
@@ -309,4 +258,164 @@ func complementOf(txn *badger.Txn, field string, own [][]byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// walkBitmaps walks the ids of one index value (prefix, i/<field>/<value>\x00)
+// that every stream of cj holds (a negated stream: does not hold), from
+// its bitmap chunks, after the cursor from (an index key of that value),
+// in either direction; fn gets the index key of each. Chunk by chunk, the
+// driver's bits are intersected with the streams' bits of the same chunk,
+// and a chunk some term's stream has no bits in is skipped whole: a
+// conjunction that matches nobody reads a few hundred chunks at a million
+// contacts, not a key per id. It reports whether the walk got to the end.
+func walkBitmaps(txn *badger.Txn, prefix []byte, from Cursor, backward bool, cj *conjunction, fn func(k []byte) (bool, error)) (bool, error) {
+	bp := bitmapPrefix(prefix)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: bp, Reverse: backward})
+	defer it.Close()
+	drv := &bitCursor{it: it, prefix: bp, backward: backward}
+	const lastChunk = 1<<32 - 1
+	// The walk starts at chunk ch, offset off within it.
+	var ch uint64
+	var off int
+	switch {
+	case len(from) == 0 && backward:
+		ch, off = lastChunk, chunkIDs-1
+	case len(from) > 0:
+		id := idFromKey(from)
+		if backward {
+			if id == 0 {
+				return true, nil
+			}
+			id--
+		} else {
+			id++
+		}
+		ch, off = id>>chunkShift, int(id&(chunkIDs-1))
+		if ch > lastChunk {
+			if !backward {
+				return true, nil
+			}
+			ch, off = lastChunk, chunkIDs-1
+		}
+	}
+	// past moves the walk to the chunk after c.
+	past := func(c uint32) bool {
+		if backward {
+			if c == 0 {
+				return false
+			}
+			ch, off = uint64(c)-1, chunkIDs-1
+			return true
+		}
+		if c == lastChunk {
+			return false
+		}
+		ch, off = uint64(c)+1, 0
+		return true
+	}
+	key := bytes.Clone(prefix)
+	var x chunkWordsT
+	for {
+		if !drv.toChunk(uint32(ch), true) {
+			return true, nil
+		}
+		if drv.chunk != uint32(ch) {
+			ch = uint64(drv.chunk)
+			if off = 0; backward {
+				off = chunkIDs - 1
+			}
+		}
+		x = drv.w
+		// Only the ids at or past the start, in the first chunk.
+		if backward {
+			for w := off/64 + 1; w < chunkWords; w++ {
+				x[w] = 0
+			}
+			x[off/64] &= ^uint64(0) >> (63 - off%64)
+		} else {
+			for w := range off / 64 {
+				x[w] = 0
+			}
+			x[off/64] &= ^uint64(0) << (off % 64)
+		}
+		skipTo, skip, end := uint32(0), false, false
+		for _, s := range cj.streams {
+			if s.negated {
+				for _, c := range s.cursors {
+					if c.toChunk(uint32(ch), true) && c.chunk == uint32(ch) {
+						for w := range x {
+							x[w] &^= c.w[w]
+						}
+					}
+				}
+				continue
+			}
+			var u chunkWordsT
+			have, nearest, found := false, uint32(0), false
+			for _, c := range s.cursors {
+				if !c.toChunk(uint32(ch), true) {
+					continue
+				}
+				if c.chunk == uint32(ch) {
+					have = true
+					for w := range u {
+						u[w] |= c.w[w]
+					}
+					continue
+				}
+				if !found || c.before(c.chunk, nearest) {
+					nearest, found = c.chunk, true
+				}
+			}
+			if !have {
+				if !found {
+					end = true
+					break
+				}
+				// This term has no id before its nearest chunk.
+				if !skip || drv.before(skipTo, nearest) {
+					skipTo, skip = nearest, true
+				}
+				continue
+			}
+			for w := range x {
+				x[w] &= u[w]
+			}
+		}
+		if end {
+			return true, nil
+		}
+		if skip {
+			ch = uint64(skipTo)
+			if off = 0; backward {
+				off = chunkIDs - 1
+			}
+			continue
+		}
+		base := ch << chunkShift
+		if backward {
+			for w := chunkWords - 1; w >= 0; w-- {
+				for v := x[w]; v != 0; {
+					b := 63 - bits.LeadingZeros64(v)
+					v &^= 1 << b
+					key = binary.BigEndian.AppendUint64(key[:len(prefix)], base+uint64(w*64+b))
+					if more, err := fn(key); err != nil || !more {
+						return false, err
+					}
+				}
+			}
+		} else {
+			for w := range chunkWords {
+				for v := x[w]; v != 0; v &= v - 1 {
+					key = binary.BigEndian.AppendUint64(key[:len(prefix)], base+uint64(w*64+bits.TrailingZeros64(v)))
+					if more, err := fn(key); err != nil || !more {
+						return false, err
+					}
+				}
+			}
+		}
+		if !past(uint32(ch)) {
+			return true, nil
+		}
+	}
 }

@@ -324,6 +324,49 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 		defer cj.close()
 	}
 	exact := p.exact || (p.byIndex && p.term >= 0 && allIndexed && len(q.Words) == 0)
+	// visit hands one walked key to fn when its contact matches, reading
+	// the record unless the index alone decides; it reports whether the
+	// walk goes on. item is the key's, for a walk over the records.
+	visit := func(k []byte, item *badger.Item) (bool, error) {
+		var rec contactRec
+		var err error
+		switch {
+		case p.byIndex && exact && idsOnly:
+			rec = contactRec{ID: gdpr.ContactID(idFromKey(k))}
+			return fn(last, &rec)
+		case p.byIndex:
+			if matches != nil && !matches.has(idFromKey(k)) {
+				return true, nil
+			}
+			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
+				return false, fmt.Errorf("index entry without contact: %w", err)
+			}
+		default:
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return false, err
+			}
+			if rec, err = decodeContact(v); err != nil {
+				return false, err
+			}
+		}
+		clear := rec.clear()
+		if !q.MatchesTerms(&clear) || (matches != nil && !s.searchable(&rec)) {
+			return true, nil
+		}
+		return fn(last, &rec)
+	}
+	if cj != nil && p.sorted && p.byIndex && q.Terms[p.term].Field != gdpr.FieldCreated &&
+		(len(from) == 0 || len(from) == len(p.start)+8) {
+		// Every term is a stream of bitmap chunks, the driver too: the
+		// ids every stream holds are found a chunk at a time, without a
+		// key per id (plan.go).
+		exhausted, err := walkBitmaps(txn, p.start, from, backward, cj, func(k []byte) (bool, error) {
+			last = append(last[:0], k...)
+			return visit(last, nil)
+		})
+		return last, exhausted, err
+	}
 	opts := badger.DefaultIteratorOptions
 	opts.PrefetchValues = !p.byIndex && cj == nil
 	opts.PrefetchSize = 64
@@ -402,35 +445,7 @@ func (s *Store) scanDir(txn *badger.Txn, q gdpr.Query, from Cursor, backward, id
 				continue
 			}
 		}
-		var rec contactRec
-		switch {
-		case p.byIndex && exact && idsOnly:
-			rec = contactRec{ID: gdpr.ContactID(idFromKey(k))}
-			if more, err := fn(last, &rec); err != nil || !more {
-				return last, false, err
-			}
-			continue
-		case p.byIndex:
-			if matches != nil && !matches.has(idFromKey(k)) {
-				continue
-			}
-			if rec, err = readContactRec(txn, gdpr.ContactID(idFromKey(k))); err != nil {
-				return last, false, fmt.Errorf("index entry without contact: %w", err)
-			}
-		default:
-			v, err := item.ValueCopy(nil)
-			if err != nil {
-				return last, false, err
-			}
-			if rec, err = decodeContact(v); err != nil {
-				return last, false, err
-			}
-		}
-		clear := rec.clear()
-		if !q.MatchesTerms(&clear) || (matches != nil && !s.searchable(&rec)) {
-			continue
-		}
-		more, err := fn(last, &rec)
+		more, err := visit(last, item)
 		if err != nil || !more {
 			return last, false, err
 		}

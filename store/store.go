@@ -27,8 +27,10 @@ import (
 // gdprdesk is refused instead of misread. 2: the sealed search index (sx/,
 // search.go), which Open builds for a store of schema 1. 3: the rule
 // book's records (codec version 2, purposes, the marketing, purpose and
-// hold indexes; upgrade.go), which Open builds for a store of schema 2.
-const schemaVersion = 3
+// hold indexes; upgrade.go), which Open builds for a store of schema 2. 4:
+// the bitmap chunks of the contact indexes (ib/, bitmap.go), which Open
+// builds for a store of schema 3 (upgrade_bitmaps.go).
+const schemaVersion = 4
 
 // ErrNotFound is returned when a contact, request or other record does not
 // exist.
@@ -433,6 +435,9 @@ func open(dir string, opts Options, reading bool) (*Store, error) {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	if err := s.migrateRuleBook(opts.Upgrading); err != nil {
+		return fail(fmt.Errorf("open store %s: %w", dir, err))
+	}
+	if err := s.migrateBitmaps(opts.Upgrading); err != nil {
 		return fail(fmt.Errorf("open store %s: %w", dir, err))
 	}
 	if err := s.migrateEmailKeys(); err != nil {

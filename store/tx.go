@@ -52,6 +52,11 @@ type tx struct {
 	// cnBuf is countChange's scratch: a contact's contributions before
 	// and after a change.
 	cnBuf []contribution
+	// bits holds the bitmap chunks of the index keys this transaction
+	// sets or deletes, written before the commit (bitmap.go); bitKey is
+	// noteIndex's scratch.
+	bits   map[string]*bitEdit
+	bitKey []byte
 }
 
 // op is a set or delete recorded by a preparing tx.
@@ -71,6 +76,9 @@ func (t *tx) replay(p *tx) error {
 			err = t.txn.Set(o.key, o.value)
 		}
 		if err != nil {
+			return err
+		}
+		if err := t.noteIndex(o.key, !o.del); err != nil {
 			return err
 		}
 	}
@@ -175,6 +183,9 @@ func (s *Store) writeLocked(operator string, fn func(*tx) error) error {
 	} else if action != "" {
 		txn.Discard()
 		return s.refuse(operator, action, record, role)
+	}
+	if err := t.flushBitmaps(); err != nil {
+		return fmt.Errorf("update the index bitmaps: %w", err)
 	}
 	if err := t.flushSearch(); err != nil {
 		return fmt.Errorf("update the search index: %w", err)
@@ -291,6 +302,9 @@ func (t *tx) set(key, value []byte) error {
 			return err
 		}
 	}
+	if err := t.noteIndex(key, true); err != nil {
+		return err
+	}
 	return t.txn.Set(key, value)
 }
 
@@ -298,6 +312,9 @@ func (t *tx) del(key []byte) error {
 	if t.log != nil {
 		*t.log = append(*t.log, op{key: key, del: true})
 		return nil
+	}
+	if err := t.noteIndex(key, false); err != nil {
+		return err
 	}
 	return t.txn.Delete(key)
 }
