@@ -99,10 +99,14 @@ type BulkLoad struct {
 	nextID  uint64
 	rules   map[string]*gdpr.SourceRule
 	book    *consentBook
-	addrs   u64map.Map[uint32] // 64-bit prefix of an address's HMAC → 1 + its index in emails
-	more    map[[32]byte]bool  // addresses whose prefix another address has
-	emails  []bulkEmail
-	index   map[string]*[]uint32 // index prefix (i/<field>/<value>\0) → ids, ascending
+	// addrs: the 64-bit prefix of each address's HMAC → the file line it
+	// was first seen on. A row whose prefix is there repeats an address
+	// (or, once in about 10^13 pairs, another with the same prefix: the
+	// ordinary merge after the swap compares whole HMACs and creates it,
+	// and the caller's report is corrected, see ImportOutcome).
+	addrs  u64map.Map[uint32]
+	emails *emailSpill         // the e/ look-ups, on disk until the end
+	index  map[string]*idList // index prefix (i/<field>/<value>\0) → ids, ascending
 	deltas  map[string]int64
 	chunks  []bulkChunk
 	search  []searchEntry // texts of the search chunk being filled
@@ -111,6 +115,10 @@ type BulkLoad struct {
 	key     []byte
 	defered []ImportItem
 	failed  error
+	// wbuf carries a chunk's records to the StreamWriter; it is reused
+	// (Write copies what it keeps), so the run does not allocate and
+	// clear a new megabyte per chunk.
+	wbuf *z.Buffer
 	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
 	// a crash there would.
 	stopAtCommit bool
@@ -125,10 +133,6 @@ type BulkLoad struct {
 // errStoppedAtCommit is what Finish returns when stopAtCommit stops it.
 var errStoppedAtCommit = errors.New("bulk load stopped after its commit (test)")
 
-type bulkEmail struct {
-	h  [32]byte
-	id uint64
-}
 
 // bulkChunk is what the audit entry of one chunk's new contacts says.
 type bulkChunk struct {
@@ -184,7 +188,8 @@ func uvarintLen(v uint64) int {
 
 // bulkPrep is a chunk prepared by BulkLoad.Prepare.
 type bulkPrep struct {
-	out []ImportOutcome
+	out  []ImportOutcome
+	into []int // for a row repeating an address: the line it was first seen on
 	kvs []*bulkKV
 	err error
 }
@@ -198,7 +203,7 @@ func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
 		return nil, nil
 	}
 	b := &BulkLoad{s: s, operator: operator, rules: map[string]*gdpr.SourceRule{},
-		index: map[string]*[]uint32{}, deltas: map[string]int64{}, more: map[[32]byte]bool{}}
+		index: map[string]*idList{}, deltas: map[string]int64{}}
 	ok := true
 	err := s.view(func(txn *badger.Txn) error {
 		last, err := seqValue(txn, keyContactSeq)
@@ -243,6 +248,10 @@ func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
 	if err := os.MkdirAll(filepath.Join(b.stage, "db"), 0o700); err != nil {
 		return nil, fmt.Errorf("bulk load: %w", err)
 	}
+	if b.emails, err = newEmailSpill(filepath.Join(b.stage, "emails")); err != nil {
+		os.RemoveAll(b.stage)
+		return nil, err
+	}
 	opts := s.badgerOpts
 	opts.Dir = filepath.Join(b.stage, "db")
 	opts.ValueDir = opts.Dir
@@ -270,7 +279,7 @@ func noKeys(txn *badger.Txn, prefix []byte) bool {
 // counters and audit entry for Finish. It never fails: an error is kept in
 // the result, for Write to return.
 func (b *BulkLoad) Prepare(items []ImportItem) *Prepared {
-	bp := &bulkPrep{out: make([]ImportOutcome, len(items))}
+	bp := &bulkPrep{out: make([]ImportOutcome, len(items)), into: make([]int, len(items))}
 	p := &Prepared{items: items, bulk: bp}
 	if b.failed == nil {
 		b.failed = b.prepare(items, bp)
@@ -292,13 +301,15 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 			bp.out[i] = ImportSuppressed
 			continue
 		}
-		if b.seen(h) {
+		if line, ok := b.addrs.Get(hashPrefix(h)); ok {
 			// Merged once the new database is in place (Finish).
 			bp.out[i] = ImportUpdated
+			bp.into[i] = int(line)
 			b.defered = append(b.defered, it)
 			continue
 		}
-		b.remember(h, b.nextID+uint64(len(fresh)))
+		b.addrs.Put(hashPrefix(h), uint32(max(it.Line, 0)))
+		b.emails.add(h, b.nextID+uint64(len(fresh)))
 		bp.out[i] = ImportCreated
 		fresh = append(fresh, i)
 	}
@@ -381,11 +392,12 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 		bp.kvs = append(bp.kvs, r.kv)
 		for _, k := range r.index {
 			// (A look-up by string(bytes) allocates nothing.)
-			if ids, ok := b.index[string(k[:len(k)-8])]; ok {
-				*ids = append(*ids, uint32(id))
-			} else {
-				b.index[string(k[:len(k)-8])] = &[]uint32{uint32(id)}
+			ids, ok := b.index[string(k[:len(k)-8])]
+			if !ok {
+				ids = &idList{}
+				b.index[string(k[:len(k)-8])] = ids
 			}
+			ids.add(id)
 		}
 		for _, n := range r.contrib {
 			b.deltas[n]++
@@ -452,25 +464,18 @@ func (b *BulkLoad) sealChunk() (*bulkKV, error) {
 	return &bulkKV{key: searchChunkKey(c), value: append(v, sealed...), stream: streamSearch}, nil
 }
 
-func (b *BulkLoad) seen(h []byte) bool {
-	i, ok := b.addrs.Get(hashPrefix(h))
-	if !ok {
-		return false
+// RepeatOf reports, for row i of a chunk a bulk load prepared, whether it
+// repeats an address seen earlier in the file, and the line where it was
+// first seen: the load merges such a row after the swap (Finish), and
+// Write reads it ImportUpdated. Once in about 10^13 pairs of addresses two
+// share the 64-bit prefix the load compares; the merge after the swap then
+// finds no contact to merge into and creates one (Finish's caller sees
+// ImportCreated and corrects its report).
+func (p *Prepared) RepeatOf(i int) (line int, ok bool) {
+	if p == nil || p.bulk == nil || i < 0 || i >= len(p.bulk.out) || p.bulk.out[i] != ImportUpdated {
+		return 0, false
 	}
-	if bytes.Equal(b.emails[i-1].h[:], h) {
-		return true
-	}
-	return b.more[[32]byte(h)]
-}
-
-func (b *BulkLoad) remember(h []byte, id uint64) {
-	k := hashPrefix(h)
-	if b.addrs.Has(k) {
-		b.more[[32]byte(h)] = true // another address has the prefix
-	} else {
-		b.addrs.Put(k, uint32(len(b.emails)+1))
-	}
-	b.emails = append(b.emails, bulkEmail{h: [32]byte(h), id: id})
+	return p.bulk.into[i], true
 }
 
 // Write writes a prepared chunk's records and finished search chunks and
@@ -497,8 +502,11 @@ func (b *BulkLoad) write(kvs []*bulkKV) error {
 	if len(kvs) == 0 {
 		return nil
 	}
-	buf := z.NewBuffer(1<<20, "gdprdesk.bulkload")
-	defer buf.Release()
+	if b.wbuf == nil {
+		b.wbuf = z.NewBuffer(1<<20, "gdprdesk.bulkload")
+	}
+	buf := b.wbuf
+	buf.Reset()
 	for _, kv := range kvs {
 		appendKV(buf, kv.key, kv.value, kv.stream)
 	}
@@ -508,9 +516,20 @@ func (b *BulkLoad) write(kvs []*bulkKV) error {
 	return nil
 }
 
+func (b *BulkLoad) releaseWriteBuffer() {
+	if b.wbuf != nil {
+		_ = b.wbuf.Release()
+		b.wbuf = nil
+	}
+}
+
 // Abort drops the new database; the store stays as it was. After the
 // commit it does nothing: the new database is the store's.
 func (b *BulkLoad) Abort() {
+	b.releaseWriteBuffer()
+	if b.emails != nil {
+		b.emails.close()
+	}
 	if b.committed {
 		return
 	}
@@ -563,6 +582,7 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 		}
 	}
 	b.search = nil
+	b.releaseWriteBuffer()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The store's own keys, as they are now (the import may have added
@@ -688,15 +708,29 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 // One goroutine encodes them into buffers while this one hands the full
 // ones to the StreamWriter.
 func (b *BulkLoad) writeRest(rest map[string][]byte) error {
-	bufs := make(chan *z.Buffer, 2)
+	// Three buffers go round: one filled while another is written.
+	// StreamWriter.Write copies every key and value it keeps, so a written
+	// buffer is emptied and filled again; a buffer is sent before the
+	// next key could make it grow (which would copy it whole).
+	const size, room = 4 << 20, 64 << 10
+	free := make(chan *z.Buffer, 3)
+	for range 3 {
+		free <- z.NewBuffer(size, "gdprdesk.bulkload")
+	}
+	bufs := make(chan *z.Buffer, 3)
 	stop := make(chan struct{})
+	var emitErr error // read once bufs is closed
 	go func() {
 		defer close(bufs)
-		buf := z.NewBuffer(4<<20, "gdprdesk.bulkload")
+		buf := <-free
 		send := func() bool {
 			select {
 			case bufs <- buf:
-				buf = z.NewBuffer(4<<20, "gdprdesk.bulkload")
+			case <-stop:
+				return false
+			}
+			select {
+			case buf = <-free:
 				return true
 			case <-stop:
 				return false
@@ -704,12 +738,11 @@ func (b *BulkLoad) writeRest(rest map[string][]byte) error {
 		}
 		add := func(k, v []byte) bool {
 			appendKV(buf, k, v, bulkStream(k))
-			return buf.LenNoPadding() < 4<<20 || send()
+			return buf.LenNoPadding() < size-room || send()
 		}
-		if b.emitRest(rest, add) {
+		if emitErr = b.emitRest(rest, add); emitErr == nil {
 			send()
 		}
-		buf.Release()
 	}()
 	var err error
 	for buf := range bufs {
@@ -718,7 +751,8 @@ func (b *BulkLoad) writeRest(rest map[string][]byte) error {
 				close(stop)
 			}
 		}
-		buf.Release()
+		buf.Reset()
+		free <- buf
 		// The tables written stay mapped, as in Write: give their pages
 		// back (at 10,000,000 contacts the sorted keys are gigabytes of
 		// tables, which otherwise all stayed resident until the swap);
@@ -727,15 +761,27 @@ func (b *BulkLoad) writeRest(rest map[string][]byte) error {
 			reclaimTables(filepath.Join(b.stage, "db"))
 		}
 	}
+	for len(free) > 0 {
+		(<-free).Release()
+	}
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)
+	}
+	if emitErr != nil {
+		// Reading the spilled look-ups failed: the keys are not all
+		// written, and the load must not commit.
+		return emitErr
 	}
 	return nil
 }
 
-// emitRest calls add with every key writeRest writes, in order; it stops
-// when add returns false, and reports whether it got to the end.
-func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) bool {
+// errStopped is what emitRest returns when add stopped it.
+var errStopped = errors.New("bulk load: stopped")
+
+// emitRest calls add with every key writeRest writes, in order. It returns
+// nil once every key is added, errStopped when add returns false, or the
+// error of reading what was spilled.
+func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) error {
 	keys := make([]string, 0, len(rest))
 	for k := range rest {
 		keys = append(keys, k)
@@ -751,37 +797,41 @@ func (b *BulkLoad) emitRest(rest map[string][]byte, add func(k, v []byte) bool) 
 		return true
 	}
 	if !plain(string(prefixEmail)) {
-		return false
+		return errStopped
 	}
-	slices.SortFunc(b.emails, func(x, y bulkEmail) int { return bytes.Compare(x.h[:], y.h[:]) })
 	key := make([]byte, 0, 64)
-	for _, e := range b.emails {
-		key = append(append(key[:0], prefixEmail...), e.h[:]...)
-		if !add(key, u64(e.id)) {
-			return false
-		}
+	var id [8]byte
+	if ok, err := b.emails.each(func(h []byte, n uint64) bool {
+		key = append(append(key[:0], prefixEmail...), h...)
+		binary.BigEndian.PutUint64(id[:], n)
+		return add(key, id[:])
+	}); err != nil {
+		return err
+	} else if !ok {
+		return errStopped
 	}
-	b.emails = nil
 	if !plain(string(prefixIndex)) {
-		return false
+		return errStopped
 	}
 	prefixes := make([]string, 0, len(b.index))
 	for p := range b.index {
 		prefixes = append(prefixes, p)
 	}
 	slices.Sort(prefixes)
-	var id [8]byte
 	for _, p := range prefixes {
-		for _, n := range *b.index[p] {
-			binary.BigEndian.PutUint64(id[:], uint64(n))
+		if !b.index[p].each(func(n uint64) bool {
+			binary.BigEndian.PutUint64(id[:], n)
 			key = append(append(key[:0], p...), id[:]...)
-			if !add(key, nil) {
-				return false
-			}
+			return add(key, nil)
+		}) {
+			return errStopped
 		}
 		delete(b.index, p)
 	}
-	return plain("")
+	if !plain("") {
+		return errStopped
+	}
+	return nil
 }
 
 // swapDB makes DIR/bulkload/db the store's database (the COMMIT file is
