@@ -96,17 +96,17 @@ type BulkLoad struct {
 	sw       *badger.StreamWriter
 
 	// Prepare's state.
-	nextID  uint64
-	rules   map[string]*gdpr.SourceRule
-	book    *consentBook
+	nextID uint64
+	rules  map[string]*gdpr.SourceRule
+	book   *consentBook
 	// addrs: the 64-bit prefix of each address's HMAC → the file line it
 	// was first seen on. A row whose prefix is there repeats an address
 	// (or, once in about 10^13 pairs, another with the same prefix: the
 	// ordinary merge after the swap compares whole HMACs and creates it,
 	// and the caller's report is corrected, see ImportOutcome).
-	addrs  u64map.Map[uint32]
-	emails *emailSpill         // the e/ look-ups, on disk until the end
-	index  map[string]*idList // index prefix (i/<field>/<value>\0) → ids, ascending
+	addrs   u64map.Map[uint32]
+	emails  *emailSpill        // the e/ look-ups, on disk until the end
+	index   map[string]*idList // index prefix (i/<field>/<value>\0) → ids, ascending
 	deltas  map[string]int64
 	chunks  []bulkChunk
 	search  []searchEntry // texts of the search chunk being filled
@@ -132,7 +132,6 @@ type BulkLoad struct {
 
 // errStoppedAtCommit is what Finish returns when stopAtCommit stops it.
 var errStoppedAtCommit = errors.New("bulk load stopped after its commit (test)")
-
 
 // bulkChunk is what the audit entry of one chunk's new contacts says.
 type bulkChunk struct {
@@ -190,8 +189,8 @@ func uvarintLen(v uint64) int {
 type bulkPrep struct {
 	out  []ImportOutcome
 	into []int // for a row repeating an address: the line it was first seen on
-	kvs []*bulkKV
-	err error
+	kvs  []*bulkKV
+	err  error
 }
 
 // BeginBulkLoad starts a bulk load for operator when the store can take
