@@ -101,9 +101,9 @@ type BulkLoad struct {
 	book   *consentBook
 	// addrs: the 64-bit prefix of each address's HMAC → the file line it
 	// was first seen on. A row whose prefix is there repeats an address
-	// (or, once in about 10^13 pairs, another with the same prefix: the
-	// ordinary merge after the swap compares whole HMACs and creates it,
-	// and the caller's report is corrected, see ImportOutcome).
+	// (or another with the same prefix, one chance in 2^64 a pair: at
+	// 10,000,000 rows about one in 370,000; the ordinary merge after the
+	// swap compares whole HMACs and creates it, see Prepared.RepeatOf).
 	addrs   u64map.Map[uint32]
 	emails  *emailSpill        // the e/ look-ups, on disk until the end
 	index   map[string]*idList // index prefix (i/<field>/<value>\0) → ids, ascending
@@ -466,8 +466,8 @@ func (b *BulkLoad) sealChunk() (*bulkKV, error) {
 // RepeatOf reports, for row i of a chunk a bulk load prepared, whether it
 // repeats an address seen earlier in the file, and the line where it was
 // first seen: the load merges such a row after the swap (Finish), and
-// Write reads it ImportUpdated. Once in about 10^13 pairs of addresses two
-// share the 64-bit prefix the load compares; the merge after the swap then
+// Write reads it ImportUpdated. Two addresses share the 64-bit prefix the
+// load compares one chance in 2^64 a pair; the merge after the swap then
 // finds no contact to merge into and creates one (Finish's caller sees
 // ImportCreated and corrects its report).
 func (p *Prepared) RepeatOf(i int) (line int, ok bool) {
