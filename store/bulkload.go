@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -675,6 +676,11 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bulk load: close the new database: %w", err)
 	}
+	// What the load held (ids, buffers) is garbage now: give it back to
+	// the system before the new database is opened, whose table indexes
+	// Badger reads through its maps (at 10,000,000 contacts both together
+	// made the run's peak: 571 MB, against 450 MB before).
+	debug.FreeOSMemory()
 	// Every byte on disk before the swap is committed: the new database's
 	// files and the keys its records are sealed under.
 	if err := syncTree(filepath.Join(b.stage, "db")); err != nil {
@@ -856,6 +862,9 @@ func (s *Store) swapDB() error {
 		return fmt.Errorf("bulk load: open the new database: %w", err)
 	}
 	s.db = db
+	// Opening read every table's index through its map: give the pages
+	// back, as the load did while writing them.
+	reclaimTables(filepath.Join(s.dir, "db"))
 	if _, err := tightenPerms(s.dir); err != nil {
 		return err
 	}
