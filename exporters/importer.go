@@ -136,7 +136,9 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		im = b.BeginImport()
 		sink = im
 	}
-	// The first line of each address, to report repeats: by a 64-bit hash
+	// The first line of each address, to report repeats (a bulk load keeps
+	// its own, store.Prepared.RepeatOf, so the table is not held twice):
+	// by a 64-bit hash
 	// (12 bytes an entry, not the address: 1,000,000 rows cost about
 	// 24 MB). Two addresses of one file sharing a hash — about one chance
 	// in 30 million at a million rows — would only miscount a row as
@@ -162,7 +164,15 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 			return err
 		}
 		for i, o := range outcomes {
-			first, merged := seen.Get(keys[i])
+			var first int32
+			var merged bool
+			if bl != nil {
+				var line int
+				line, merged = prep.RepeatOf(i)
+				first = int32(line)
+			} else {
+				first, merged = seen.Get(keys[i])
+			}
 			if merged && int(first) != items[i].Line {
 				if o != store.ImportSuppressed {
 					rep.Merged++
@@ -217,6 +227,9 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		prepare = func(items []store.ImportItem) *store.Prepared { return im.Prepare(run.Operator, items) }
 	}
 	err := readRows(ctx, open, opts, &rep, ensure, func(items []store.ImportItem, prep *store.Prepared) error {
+		if bl != nil {
+			return flush(items, nil, prep)
+		}
 		keys := make([]uint64, len(items))
 		for i, it := range items {
 			k := emailKey(it.Contact.Email)
@@ -228,7 +241,7 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 		return flush(items, keys, prep)
 	}, prepare, false)
 	if bl != nil {
-		err = finishBulkLoad(bl, sink, run, err)
+		err = finishBulkLoad(bl, sink, run, &rep, err)
 		rep.BulkLoad = true
 	}
 	rep.Imported = err == nil && !run.DryRun
@@ -238,8 +251,10 @@ func ImportContacts(ctx context.Context, open func() (io.ReadCloser, error), sin
 // finishBulkLoad ends a bulk load: dropped when reading the file failed
 // (the store is as before), else swapped in, after which the rows that
 // repeat an earlier address of the file are merged the ordinary way, in
-// file order (the report counted them as merged already).
-func finishBulkLoad(bl *store.BulkLoad, sink ImportSink, run ImportRun, readErr error) error {
+// file order (the report counted them as merged already; one the merge
+// creates instead, an address that only shared the load's 64-bit prefix
+// with another, is moved to the created).
+func finishBulkLoad(bl *store.BulkLoad, sink ImportSink, run ImportRun, rep *ImportReport, readErr error) error {
 	if readErr != nil {
 		bl.Abort()
 		return readErr
@@ -256,8 +271,16 @@ func finishBulkLoad(bl *store.BulkLoad, sink ImportSink, run ImportRun, readErr 
 	}
 	for len(deferred) > 0 {
 		n := min(len(deferred), importChunk)
-		if _, err := im.ImportContacts(run.Operator, deferred[:n], MergeContact, false); err != nil {
+		outcomes, err := im.ImportContacts(run.Operator, deferred[:n], MergeContact, false)
+		if err != nil {
 			return fmt.Errorf("merge the rows repeating an address (the new contacts are imported; import the file again to finish): %w", err)
+		}
+		for i, o := range outcomes {
+			if o == store.ImportCreated {
+				rep.Merged--
+				rep.Created++
+				rep.Merges = slices.DeleteFunc(rep.Merges, func(m Merge) bool { return m.Line == deferred[i].Line })
+			}
 		}
 		deferred = deferred[n:]
 	}
