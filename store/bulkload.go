@@ -686,8 +686,8 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	}
 	// What the load held (ids, buffers) is garbage now: give it back to
 	// the system before the new database is opened, whose table indexes
-	// Badger reads through its maps (at 10,000,000 contacts both together
-	// made the run's peak: 571 MB, against 450 MB before).
+	// Badger reads through its maps (at 10,000,000 contacts the two
+	// together made a run's peak, 571 MB, at the swap).
 	debug.FreeOSMemory()
 	// Every byte on disk before the swap is committed: the new database's
 	// files and the keys its records are sealed under.
