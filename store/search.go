@@ -573,15 +573,7 @@ func searchBitsOf(txn *badger.Txn, want uint) (uint, error) {
 // (schema 1), a few chunks per transaction, and then marks the store as
 // schema 2. Runs in Open.
 func (s *Store) migrateSearch(upgrading func(contacts uint64)) error {
-	var maxID, schema uint64
-	err := s.view(func(txn *badger.Txn) error {
-		var err error
-		if schema, err = seqValue(txn, keySchema); err != nil {
-			return err
-		}
-		maxID, err = seqValue(txn, keyContactSeq)
-		return err
-	})
+	schema, maxID, err := s.schemaAndLastID()
 	if err != nil || schema >= 2 {
 		return err
 	}

@@ -15,6 +15,20 @@ import (
 // upgrade cut short resumes where it stopped.
 var keyUpgradeRuleBook = []byte("m/upgrade/rulebook")
 
+// schemaAndLastID reads the store's schema and its last contact id, where
+// every upgrade step starts.
+func (s *Store) schemaAndLastID() (schema, last uint64, err error) {
+	err = s.view(func(txn *badger.Txn) error {
+		var e error
+		if schema, e = seqValue(txn, keySchema); e != nil {
+			return e
+		}
+		last, e = seqValue(txn, keyContactSeq)
+		return e
+	})
+	return schema, last, err
+}
+
 // migrateRuleBook upgrades a store of schema 2 to the rule book's records
 // (schema 3, SPEC §9):
 //

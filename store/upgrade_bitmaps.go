@@ -16,15 +16,7 @@ import (
 // restore of an older backup fail its check that the restored audit head
 // is the backup's (Restore).
 func (s *Store) migrateBitmaps(upgrading func(contacts uint64)) error {
-	var schema, maxID uint64
-	err := s.view(func(txn *badger.Txn) error {
-		var err error
-		if schema, err = seqValue(txn, keySchema); err != nil {
-			return err
-		}
-		maxID, err = seqValue(txn, keyContactSeq)
-		return err
-	})
+	schema, maxID, err := s.schemaAndLastID()
 	if err != nil || schema >= 4 {
 		return err
 	}
