@@ -262,8 +262,14 @@ func (a *app) openFor(reading bool) (s *store.Store, release func() error, err e
 // storeOptions adds the encryption key of --key-file, else of
 // $GDPRDESK_KEY_FILE, to opts.
 func (a *app) storeOptions(opts store.Options) (store.Options, error) {
+	// An old store may take several upgrade steps (the search index, the
+	// rule book, the index bitmaps); the person is told once.
+	told := false
 	opts.Upgrading = func(contacts uint64) {
-		fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: building the search index of %d contacts (once; about 30 s a million)…\n", contacts)
+		if !told {
+			told = true
+			fmt.Fprintf(a.stderr, "Upgrading this data directory for this gdprdesk: %d contacts (once; up to about 30 s a million)…\n", contacts)
+		}
 	}
 	opts.Passphrase = a.masterPassphrase
 	path, from := a.keyFile, "--key-file"
