@@ -403,11 +403,8 @@ func TestUpgradeBuildsBitmaps(t *testing.T) {
 				cs = append(cs, randomContact(r, i))
 			}
 			mustCreate(t, s, cs...)
-			want, err := KeysForTest(s, string(prefixBitmap))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = s.db.Update(func(txn *badger.Txn) error {
+			want := keyValues(t, s, string(prefixBitmap))
+			err := s.db.Update(func(txn *badger.Txn) error {
 				for k := range want {
 					if err := txn.Delete([]byte(k)); err != nil {
 						return err
@@ -428,10 +425,7 @@ func TestUpgradeBuildsBitmaps(t *testing.T) {
 				t.Fatal(err)
 			}
 			s = openAt(t, dir, clk)
-			got, err := KeysForTest(s, string(prefixBitmap))
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := keyValues(t, s, string(prefixBitmap))
 			if len(got) != len(want) || len(want) == 0 {
 				t.Fatalf("%d chunks after the upgrade, %d before", len(got), len(want))
 			}
