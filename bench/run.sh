@@ -350,7 +350,17 @@ echo
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)," \
   "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 echo "versions: $(go version | cut -d' ' -f3-), sqlite3 $(sqlite3 --version | cut -d' ' -f1-2)"
+# What a process start alone costs here (the median of five runs of
+# /bin/true): the one-shot rows above include it on both sides, and it
+# differs between machines by an order of magnitude.
+true_ms=$(for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  /bin/true
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000))
+done | sort -n | sed -n 3p)
 echo "load average: $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "process start: /bin/true takes $(awk -v u="$true_ms" 'BEGIN { printf "%.1f ms", u / 1000 }') (median of 5)"
 echo "disk: gdprdesk store $(du -sh "$GD_DATA" | cut -f1), sqlite3 database $(du -sh "$DB" | cut -f1)"
 echo "whole run: $(($(date +%s) - started)) s"
 
