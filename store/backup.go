@@ -527,7 +527,11 @@ func Restore(dir string, r io.Reader, opts RestoreOptions) (rep RestoreReport, e
 			err = cerr
 		}
 	}()
-	if s.installation() != rep.Manifest.Installation || s.auditSeq != rep.Manifest.AuditEntries {
+	same, err := s.onlyUpgradesPast(rep.Manifest.AuditEntries)
+	if err != nil {
+		return rep, fmt.Errorf("restore: read the audit log: %w", err)
+	}
+	if s.installation() != rep.Manifest.Installation || !same {
 		return rep, errors.New("restore: the restored store does not match the backup's manifest: the backup is damaged")
 	}
 	if rep.Verify, err = s.VerifyAudit(); err != nil {
@@ -858,4 +862,33 @@ func eachContactIn(txn *badger.Txn, from, end []byte, fn func(rec *contactRec) e
 		}
 	}
 	return nil
+}
+
+// onlyUpgradesPast reports whether the audit log ends at head, the
+// backup's, or goes on from it with store.upgrade entries alone: a backup
+// of an older schema is upgraded as the restored store opens, and the
+// upgrades that change records (the rule book, the search index) say so in
+// the log. Any other entry past head, or a log shorter than head, is not
+// the backup's.
+func (s *Store) onlyUpgradesPast(head uint64) (bool, error) {
+	if s.auditSeq < head {
+		return false, nil
+	}
+	more := s.auditSeq - head
+	if more == 0 {
+		return true, nil
+	}
+	es, err := s.Audit(AuditFilter{}, 0, int(more))
+	if err != nil {
+		return false, err
+	}
+	if uint64(len(es)) != more {
+		return false, nil
+	}
+	for _, e := range es {
+		if e.Seq <= head || e.Action != string(gdpr.ActionStoreUpgrade) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
