@@ -17,36 +17,7 @@ import (
 // after each hundred contacts the id sequence jumps ahead by up to two
 // chunks, so that chunks are full, sparse and missing.
 func spreadStore(t *testing.T, n int) (*Store, []gdpr.ContactID) {
-	t.Helper()
-	s, _ := newStore(t)
-	r := rand.New(rand.NewPCG(17, 3))
-	var ids []gdpr.ContactID
-	for start := 0; start < n; start += 100 {
-		var batch []gdpr.Contact
-		for i := start; i < min(n, start+100); i++ {
-			batch = append(batch, randomContact(r, i))
-		}
-		ids = append(ids, mustCreate(t, s, batch...)...)
-		jump := uint64(r.IntN(2 * chunkIDs))
-		err := s.db.Update(func(txn *badger.Txn) error {
-			last, err := seqValue(txn, keyContactSeq)
-			if err != nil {
-				return err
-			}
-			return txn.Set(keyContactSeq, u64(last+jump))
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, id := range ids {
-		if r.IntN(10) == 0 {
-			if err := s.SetContactStatus("op", id, gdpr.ContactRestricted, ""); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return s, ids
+	return randomStore(t, n, rand.New(rand.NewPCG(17, 3)), func(r *rand.Rand) uint64 { return uint64(r.IntN(2 * chunkIDs)) })
 }
 
 // mustBitmapsAgree fails the test unless the stored chunks are exactly

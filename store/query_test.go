@@ -52,9 +52,15 @@ func randomContact(r *rand.Rand, n int) gdpr.Contact {
 
 // queryStore fills a store with n random contacts (some restricted).
 func queryStore(t *testing.T, n int) (*Store, []gdpr.ContactID) {
+	return randomStore(t, n, rand.New(rand.NewPCG(7, 11)), nil)
+}
+
+// randomStore fills a store with n random contacts from r, a hundred at a
+// time, and restricts about one in ten. After each hundred, jump (when
+// given) says how far to move the id sequence ahead.
+func randomStore(t *testing.T, n int, r *rand.Rand, jump func(*rand.Rand) uint64) (*Store, []gdpr.ContactID) {
 	t.Helper()
 	s, _ := newStore(t)
-	r := rand.New(rand.NewPCG(7, 11))
 	var ids []gdpr.ContactID
 	for start := 0; start < n; start += 100 {
 		var batch []gdpr.Contact
@@ -62,6 +68,20 @@ func queryStore(t *testing.T, n int) (*Store, []gdpr.ContactID) {
 			batch = append(batch, randomContact(r, i))
 		}
 		ids = append(ids, mustCreate(t, s, batch...)...)
+		if jump == nil {
+			continue
+		}
+		by := jump(r)
+		err := s.db.Update(func(txn *badger.Txn) error {
+			last, err := seqValue(txn, keyContactSeq)
+			if err != nil {
+				return err
+			}
+			return txn.Set(keyContactSeq, u64(last+by))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, id := range ids {
 		if r.IntN(10) == 0 {
