@@ -77,3 +77,5 @@ require (
 	golang.org/x/exp v0.0.0-20260908205506-85c1c2202aba // indirect
 	golang.org/x/sync v0.24.0 // indirect
 )
+
+replace github.com/dgraph-io/badger/v4 => ./third_party/badger
