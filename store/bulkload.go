@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/ristretto/v2/z"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 	"github.com/gdprdesk/gdprdesk/internal/u64map"
 )
@@ -124,10 +123,6 @@ type BulkLoad struct {
 	key     []byte
 	defered []ImportItem
 	failed  error
-	// wbuf carries a chunk's records to the StreamWriter; it is reused
-	// (Write copies what it keeps), so the run does not allocate and
-	// clear a new megabyte per chunk.
-	wbuf *z.Buffer
 	// stopAtCommit, for tests, ends Finish right after the COMMIT file, as
 	// a crash there would.
 	stopAtCommit bool
@@ -153,45 +148,6 @@ type bulkChunk struct {
 type bulkKV struct {
 	key, value []byte
 	stream     uint32
-}
-
-// appendKV appends the key and value to buf as StreamWriter.Write reads
-// them: a badger pb.KV in protobuf (key 1, value 2, version 4 = 1,
-// stream_id 10), encoded here because badger.KVToBuffer's reflection
-// cost a second of CPU over the 8,000,000 keys of a million contacts
-// (TestAppendKVIsKVToBuffer).
-func appendKV(buf *z.Buffer, key, value []byte, stream uint32) {
-	n := 1 + uvarintLen(uint64(len(key))) + len(key) + 2
-	if len(value) > 0 {
-		n += 1 + uvarintLen(uint64(len(value))) + len(value)
-	}
-	if stream != 0 {
-		n += 1 + uvarintLen(uint64(stream))
-	}
-	b := buf.SliceAllocate(n)[:0]
-	b = append(b, 1<<3|2)
-	b = binary.AppendUvarint(b, uint64(len(key)))
-	b = append(b, key...)
-	if len(value) > 0 {
-		b = append(b, 2<<3|2)
-		b = binary.AppendUvarint(b, uint64(len(value)))
-		b = append(b, value...)
-	}
-	b = append(b, 4<<3, 1) // field 4, varint
-	if stream != 0 {
-		b = append(b, 10<<3) // field 10, varint
-		b = binary.AppendUvarint(b, uint64(stream))
-	}
-	_ = b
-}
-
-func uvarintLen(v uint64) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
 }
 
 // bulkPrep is a chunk prepared by BulkLoad.Prepare.
@@ -510,31 +466,20 @@ func (b *BulkLoad) write(kvs []*bulkKV) error {
 	if len(kvs) == 0 {
 		return nil
 	}
-	if b.wbuf == nil {
-		b.wbuf = z.NewBuffer(1<<20, "gdprdesk.bulkload")
-	}
-	buf := b.wbuf
-	buf.Reset()
+	var batch streamBatch
 	for _, kv := range kvs {
-		appendKV(buf, kv.key, kv.value, kv.stream)
+		// The records and search chunks are the load's own: handed over.
+		batch.add(kv.key, kv.value, kv.stream, true)
 	}
-	if err := b.sw.Write(buf); err != nil {
+	if err := batch.write(b.sw); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
 	return nil
 }
 
-func (b *BulkLoad) releaseWriteBuffer() {
-	if b.wbuf != nil {
-		_ = b.wbuf.Release()
-		b.wbuf = nil
-	}
-}
-
 // Abort drops the new database; the store stays as it was. After the
 // commit it does nothing: the new database is the store's.
 func (b *BulkLoad) Abort() {
-	b.releaseWriteBuffer()
 	if b.emails != nil {
 		b.emails.close()
 	}
@@ -595,7 +540,6 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	// around, the heap at its soft limit (a run spent half its CPU in the
 	// collector and in giving pages back while writing them).
 	b.addrs = u64map.Map[uint32]{}
-	b.releaseWriteBuffer()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The store's own keys, as they are now (the import may have added
@@ -723,54 +667,42 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 // writeRest writes the keys not streamed during the run, sorted, each in
 // its range's stream: the store's own keys and the run's audit entries,
 // counters and sequences (rest), the email look-ups and the index keys.
-// One goroutine encodes them into buffers while this one hands the full
+// One goroutine gathers them into batches while this one hands the full
 // ones to the StreamWriter.
 func (b *BulkLoad) writeRest(rest map[string][]byte) error {
-	// Three buffers go round: one filled while another is written.
-	// StreamWriter.Write copies every key and value it keeps, so a written
-	// buffer is emptied and filled again; a buffer is sent before the
-	// next key could make it grow (which would copy it whole).
-	const size, room = 4 << 20, 64 << 10
-	free := make(chan *z.Buffer, 3)
-	for range 3 {
-		free <- z.NewBuffer(size, "gdprdesk.bulkload")
-	}
-	bufs := make(chan *z.Buffer, 3)
+	// A batch is handed over once it holds this much; up to two more are
+	// filled meanwhile.
+	const size = 1 << 20
+	batches := make(chan *streamBatch, 2)
 	stop := make(chan struct{})
-	var emitErr error // read once bufs is closed
+	var emitErr error // read once batches is closed
 	go func() {
-		defer close(bufs)
-		buf := <-free
+		defer close(batches)
+		batch := &streamBatch{}
 		send := func() bool {
 			select {
-			case bufs <- buf:
-			case <-stop:
-				return false
-			}
-			select {
-			case buf = <-free:
+			case batches <- batch:
+				batch = &streamBatch{}
 				return true
 			case <-stop:
 				return false
 			}
 		}
 		add := func(k, v []byte) bool {
-			appendKV(buf, k, v, bulkStream(k))
-			return buf.LenNoPadding() < size-room || send()
+			batch.add(k, v, bulkStream(k), false)
+			return batch.size < size || send()
 		}
 		if emitErr = b.emitRest(rest, add); emitErr == nil {
 			send()
 		}
 	}()
 	var err error
-	for buf := range bufs {
+	for batch := range batches {
 		if err == nil {
-			if err = b.sw.Write(buf); err != nil {
+			if err = batch.write(b.sw); err != nil {
 				close(stop)
 			}
 		}
-		buf.Reset()
-		free <- buf
 		// The tables written stay mapped, as in Write: give their pages
 		// back (at 10,000,000 contacts the sorted keys are gigabytes of
 		// tables, which otherwise all stayed resident until the swap);
@@ -778,9 +710,6 @@ func (b *BulkLoad) writeRest(rest map[string][]byte) error {
 		if b.s.reclaimDue(false) {
 			reclaimTables(filepath.Join(b.stage, "db"))
 		}
-	}
-	for len(free) > 0 {
-		(<-free).Release()
 	}
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)

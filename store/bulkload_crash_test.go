@@ -8,9 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/pb"
-	"github.com/dgraph-io/ristretto/v2/z"
+	"github.com/dgraph-io/badger/v4/y"
 	"github.com/gdprdesk/gdprdesk/gdpr"
 )
 
@@ -159,27 +157,39 @@ func TestBulkLoadEncryptedAtRest(t *testing.T) {
 	}
 }
 
-// TestAppendKVIsKVToBuffer: the hand-made encoding is byte for byte what
-// badger.KVToBuffer writes, for keys and values of every length class.
-func TestAppendKVIsKVToBuffer(t *testing.T) {
-	for _, c := range []struct {
-		key, value []byte
-		stream     uint32
-	}{
-		{[]byte("c/12345678"), bytes.Repeat([]byte{9}, 450), streamContacts},
-		{[]byte("i/co/y:DE\x00\x00\x00\x00\x00\x00\x00\x00\x01"), nil, streamMiddle},
-		{bytes.Repeat([]byte("k"), 200), bytes.Repeat([]byte{1}, 20000), 300},
-		{[]byte("a/x"), []byte{}, 0},
-		{[]byte("m/seq/contact"), []byte{0, 0, 0, 0, 0, 0, 0, 1}, streamAfter},
-	} {
-		mine := z.NewBuffer(1<<10, "test")
-		theirs := z.NewBuffer(1<<10, "test")
-		appendKV(mine, c.key, c.value, c.stream)
-		badger.KVToBuffer(&pb.KV{Key: c.key, Value: c.value, Version: 1, StreamId: c.stream}, theirs)
-		if !bytes.Equal(mine.Bytes(), theirs.Bytes()) {
-			t.Errorf("%q (%d bytes, stream %d):\nmine   %x\nbadger %x", c.key, len(c.value), c.stream, mine.Bytes(), theirs.Bytes())
-		}
-		mine.Release()
-		theirs.Release()
+// TestStreamBatchKeysCarryTheBulkVersion: a batch's keys are the keys
+// with version 1 appended as Badger does it (y.KeyWithTs), its values are
+// copied unless handed over, and its entries are grouped by stream in the
+// order they were added.
+func TestStreamBatchKeysCarryTheBulkVersion(t *testing.T) {
+	var b streamBatch
+	value := bytes.Repeat([]byte{9}, 450)
+	owned := []byte{1, 2, 3}
+	b.add([]byte("c/12345678"), value, streamContacts, false)
+	b.add([]byte("c/12345679"), owned, streamContacts, true)
+	b.add([]byte("i/co/y:DE\x00\x00\x00\x00\x00\x00\x00\x00\x01"), nil, streamMiddle, false)
+	b.add(bytes.Repeat([]byte("k"), 200), bytes.Repeat([]byte{1}, 2*batchArena), streamAfter, false)
+	value[0] = 0 // the batch kept a copy
+	got := b.streams[streamContacts]
+	if len(got) != 2 || len(b.streams[streamMiddle]) != 1 || len(b.streams[streamAfter]) != 1 {
+		t.Fatalf("entries by stream: %d %d %d, want 2 1 1", len(got), len(b.streams[streamMiddle]), len(b.streams[streamAfter]))
+	}
+	if want := y.KeyWithTs([]byte("c/12345678"), bulkVersion); !bytes.Equal(got[0].Key, want) {
+		t.Errorf("key %x, want %x", got[0].Key, want)
+	}
+	if y.ParseTs(got[1].Key) != bulkVersion || !bytes.Equal(y.ParseKey(got[1].Key), []byte("c/12345679")) {
+		t.Errorf("second key %x", got[1].Key)
+	}
+	if got[0].Value[0] != 9 || len(got[0].Value) != 450 {
+		t.Error("the value was not copied")
+	}
+	if &got[1].Value[0] != &owned[0] {
+		t.Error("a value handed over was copied")
+	}
+	if big := b.streams[streamAfter][0]; len(big.Value) != 2*batchArena || big.Value[len(big.Value)-1] != 1 {
+		t.Errorf("a value larger than an arena block: %d bytes", len(big.Value))
+	}
+	if want := 2*(10+8) + 450 + 3 + 18 + 8 + 200 + 8 + 2*batchArena; b.size != want {
+		t.Errorf("size %d, want %d", b.size, want)
 	}
 }

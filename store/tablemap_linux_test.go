@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/ristretto/v2/z"
 )
 
 // TestNewTablesAreMappedReadOnly checks the one change of the Badger in
@@ -29,12 +28,11 @@ func TestNewTablesAreMappedReadOnly(t *testing.T) {
 	if err := sw.Prepare(); err != nil {
 		t.Fatal(err)
 	}
-	buf := z.NewBuffer(1<<20, "test")
-	defer buf.Release()
+	var batch streamBatch
 	for i := range 50_000 {
-		appendKV(buf, fmt.Appendf(nil, "c/%08d", i), make([]byte, 100), 1)
+		batch.add(fmt.Appendf(nil, "c/%08d", i), make([]byte, 100), streamContacts, true)
 	}
-	if err := sw.Write(buf); err != nil {
+	if err := batch.write(sw); err != nil {
 		t.Fatal(err)
 	}
 	if err := sw.Flush(); err != nil {
