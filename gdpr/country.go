@@ -129,7 +129,13 @@ func NormalizeCountry(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", nil
 	}
-	if code, ok := lookupCountry(foldCountry(s)); ok {
+	var key string
+	if isASCIIAlpha(s) {
+		key = strings.ToLower(s) // what foldCountry gives such a value, for less
+	} else {
+		key = foldCountry(s)
+	}
+	if code, ok := lookupCountry(key); ok {
 		return code, nil
 	}
 	return "", fmt.Errorf("unknown country %q: use an ISO code (DE, DEU) or an English name", s)
@@ -168,6 +174,17 @@ func lookupCountry(key string) (string, bool) {
 func isASCIILetters(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isASCIIAlpha reports whether s is ASCII letters of either case only, as
+// most country values are ("DE", "Germany").
+func isASCIIAlpha(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
 			return false
 		}
 	}

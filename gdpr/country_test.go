@@ -555,3 +555,42 @@ func FuzzNormalizeCountry(f *testing.F) {
 		}
 	})
 }
+
+// TestCountryLettersTakeTheShortWay: a value of ASCII letters only is
+// looked up lower-cased, without foldCountry; that gives what folding gives,
+// for every code and name the tables know, in any case, and for letters
+// that name no country.
+func TestCountryLettersTakeTheShortWay(t *testing.T) {
+	var values []string
+	for code, name := range countryNames {
+		values = append(values, code, strings.ToLower(code), name)
+	}
+	for code := range alpha3ToAlpha2 {
+		values = append(values, code)
+	}
+	for name := range isoNameIndex {
+		values = append(values, name, strings.ToUpper(name))
+	}
+	for alias := range aliasIndex {
+		values = append(values, alias)
+	}
+	values = append(values, "Deutschland", "XX", "uk", "EL", "Xk", "thegambia")
+	short := 0
+	for _, v := range values {
+		if !isASCIIAlpha(v) {
+			continue
+		}
+		short++
+		fast, okFast := lookupCountry(strings.ToLower(v))
+		slow, okSlow := lookupCountry(foldCountry(v))
+		if fast != slow || okFast != okSlow {
+			t.Errorf("%q: %q, %v lower-cased; %q, %v folded", v, fast, okFast, slow, okSlow)
+		}
+	}
+	if short < 400 {
+		t.Errorf("only %d values took the short way", short)
+	}
+	if isASCIIAlpha("Guinea-Bissau") || isASCIIAlpha("the gambia") || isASCIIAlpha("") || isASCIIAlpha("Côte") || !isASCIIAlpha("DE") {
+		t.Error("isASCIIAlpha is wrong")
+	}
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"slices"
 	"time"
 
@@ -160,11 +162,26 @@ func (s *Store) emailHash(email string) []byte {
 	return s.hmacOf(gdpr.ComparableEmail(email))
 }
 
-// hmacOf is the keyed hash of a string as it is.
+// hmacOf is the keyed hash of a string as it is. Keyed hashes are reused
+// (an import hashes every address, and keying a new one is most of the
+// cost); one keyed with another secret than the store's is never used.
 func (s *Store) hmacOf(v string) []byte {
-	m := hmac.New(sha256.New, s.hmacSecret)
-	m.Write([]byte(v))
-	return m.Sum(nil)
+	m, _ := s.hmacs.Get().(*keyedHMAC)
+	if m == nil || !bytes.Equal(m.secret, s.hmacSecret) {
+		m = &keyedHMAC{secret: s.hmacSecret, h: hmac.New(sha256.New, s.hmacSecret)}
+	} else {
+		m.h.Reset()
+	}
+	m.h.Write([]byte(v))
+	sum := m.h.Sum(nil)
+	s.hmacs.Put(m)
+	return sum
+}
+
+// keyedHMAC is an HMAC-SHA-256 keyed with secret.
+type keyedHMAC struct {
+	secret []byte
+	h      hash.Hash
 }
 
 // indexEntries lists the index keys of a contact's clear fields.

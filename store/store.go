@@ -122,6 +122,7 @@ type state struct {
 	lostFrom, lostTo uint64
 
 	hmacSecret []byte
+	hmacs      sync.Pool // of *keyedHMAC (hmacOf)
 
 	// life guards db against Close: readers hold it shared, Close
 	// exclusively, so a read on a closed store is an error, not a crash.
