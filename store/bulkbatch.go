@@ -14,7 +14,7 @@ const bulkVersion = 1
 const batchArena = 32 << 10
 
 // streamBatch gathers keys and values for StreamWriter.WriteEntries (the
-// one addition of third_party/badger besides its table writes): each key
+// one addition of internal/badger besides its table writes): each key
 // with its version appended, as y.KeyWithTs does, copied into an arena of
 // blocks that the StreamWriter keeps once they are written. Handing it
 // protobuf-encoded buffers instead (Write) allocated and copied every key

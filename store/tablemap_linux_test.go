@@ -12,7 +12,7 @@ import (
 )
 
 // TestNewTablesAreMappedReadOnly checks the one change of the Badger in
-// third_party/badger (README.gdprdesk.md): a table Badger creates is written
+// internal/badger (README.gdprdesk.md): a table Badger creates is written
 // with write(2) and mapped read-only, never copied into a writable shared
 // mapping and msynced, whose write-back costs a TLB shootdown per page.
 // Upstream Badger maps the tables it creates "rw-s", so this fails if the
