@@ -1,6 +1,9 @@
 /*
  * SPDX-FileCopyrightText: © 2017-2025 Istari Digital, Inc.
  * SPDX-License-Identifier: Apache-2.0
+ *
+ * Modified for gdprdesk, 2026: WriteEntries added; Write ends in dispatch
+ * (see README.gdprdesk.md).
  */
 
 package badger

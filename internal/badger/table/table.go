@@ -1,6 +1,9 @@
 /*
  * SPDX-FileCopyrightText: © 2017-2025 Istari Digital, Inc.
  * SPDX-License-Identifier: Apache-2.0
+ *
+ * Modified for gdprdesk, 2026: CreateTable writes the table with write(2) and fsync and maps it read-only
+ * (see ../README.gdprdesk.md).
  */
 
 package table
