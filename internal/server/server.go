@@ -246,7 +246,11 @@ func (sv *server) program(sess ssh.Session) *tea.Program {
 	}
 	changes, stop := sv.o.Store.Subscribe()
 	m := ui.New(ui.Options{Store: sv.o.Store, Operator: op.Name, Role: op.Role, Now: sv.o.Now, ExportDir: sv.o.ExportDir, Changes: changes})
-	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))...)
+	// The server's process signals are the server's: on SIGTERM it stops
+	// in order (every session told, then ended: Serve). A session's
+	// program that also quit on the signal raced that, and its session
+	// then ended without being told.
+	p := tea.NewProgram(m, append(bm.MakeOptions(sess), tea.WithContext(sess.Context()), tea.WithoutSignalHandler())...)
 	sv.mu.Lock()
 	sv.programs[p] = true
 	sv.ended.Add(1)
