@@ -145,7 +145,7 @@ func NormalizeCountry(s string) (string, error) {
 // real ISO code can never be shadowed by a name (the tests check that no
 // hand-made alias looks like a code of another country).
 func lookupCountry(key string) (string, bool) {
-	if isASCIILetters(key) {
+	if isASCIIAlpha(key) { // key is folded: lower case
 		up := strings.ToUpper(key)
 		switch len(up) {
 		case 2:
@@ -169,15 +169,6 @@ func lookupCountry(key string) (string, bool) {
 	}
 	code, ok := aliasIndex[key]
 	return code, ok
-}
-
-func isASCIILetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // isASCIIAlpha reports whether s is ASCII letters of either case only, as
