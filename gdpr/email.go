@@ -33,6 +33,21 @@ import (
 // NormalizeEmail gives the spelling that is stored and shown; CanonicalEmail
 // gives the form addresses are compared in.
 func NormalizeEmail(s string) (string, error) {
+	// An address already in its stored form, of the common kind (lower-case
+	// ASCII dot-atoms, not punycode), is what normalizeEmail would give
+	// back unchanged: it is returned at once. An import checks each address
+	// several times (the reader, then the store), so this is most calls.
+	if at := strings.LastIndexByte(s, '@'); at > 0 && len(s) <= MaxEmailLen && plainAddress(s, at) {
+		if d := s[at+1:]; strings.IndexByte(d, '.') >= 0 && !strings.Contains(d, "xn--") {
+			return s, nil
+		}
+	}
+	return normalizeEmail(s)
+}
+
+// normalizeEmail is NormalizeEmail without the shortcut for an address
+// already in its stored form.
+func normalizeEmail(s string) (string, error) {
 	// Checked before lower-casing, which would turn bad bytes into U+FFFD.
 	if !utf8.ValidString(s) {
 		return "", errors.New("email is not valid UTF-8 text")

@@ -173,3 +173,49 @@ func TestComparableEmailIsTheCanonicalForm(t *testing.T) {
 		t.Errorf("ComparableEmail(%q) = %q, want it as stored", odd, got)
 	}
 }
+
+// NormalizeEmail's shortcut for an address already in its stored form must
+// give what the long way gives, for every input (SPEC §6 and §8: the
+// stored spelling, and the lookalikes refused). The inputs are built from
+// the characters each check of the long way looks at, in every position,
+// and the fuzz seeds; a difference in the value or in being refused fails.
+func TestNormalizeEmailShortcutIsTheLongWay(t *testing.T) {
+	parts := []string{"a", "z", "0", "9", ".", "..", "-", "_", "+", "!", "~", "@", "@@", "xn--", "xn--exmple-cua",
+		"A", "Z", " ", "\t", "\"", "<", ",", ";", "\x00", "\x7f", "ä", "а", "\u200b", "\u202e", "de", "com", "example"}
+	seen, shortcut := 0, 0
+	check := func(s string) {
+		t.Helper()
+		seen++
+		got, gotErr := NormalizeEmail(s)
+		want, wantErr := normalizeEmail(s)
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%q: NormalizeEmail gives %q, %v; the long way %q, %v", s, got, gotErr, want, wantErr)
+		}
+		if gotErr == nil && got == s {
+			shortcut++
+		}
+	}
+	// Every address of up to two parts before and two after an "@".
+	var build func(prefix string, n int, after bool)
+	build = func(prefix string, n int, after bool) {
+		check(prefix)
+		if n == 0 {
+			if !after {
+				build(prefix+"@", 2, true)
+			}
+			return
+		}
+		for _, p := range parts {
+			build(prefix+p, n-1, after)
+		}
+	}
+	build("", 2, false)
+	for _, s := range []string{hanako, "john@example.com", "JOHN@example.com", " john@example.com", "john@example.com ",
+		"john@xn--exmple-cua.de", "john@xn--pypal-4ve.com", "john@exa_mple.com", "a@b", "a@b.", "a@.b", "a.@b.de", ".a@b.de", "a..b@c.de", "a@b..de",
+		strings.Repeat("a", 243) + "@example.de", strings.Repeat("a", 244) + "@example.de", "a@b@c.de", "\"a b\"@c.de"} {
+		check(s)
+	}
+	if shortcut == 0 || shortcut == seen {
+		t.Fatalf("%d inputs, %d already normal: the test no longer reaches both ways", seen, shortcut)
+	}
+}

@@ -113,9 +113,9 @@ type BulkLoad struct {
 	// 10,000,000 rows about one in 370,000; the ordinary merge after the
 	// swap compares whole HMACs and creates it, see Prepared.RepeatOf).
 	addrs   u64map.Map[uint32]
-	emails  *emailSpill        // the e/ look-ups, on disk until the end
-	index   map[string]*idList // index prefix (i/<field>/<value>\0) → ids, ascending
-	deltas  map[string]int64
+	emails  *emailSpill            // the e/ look-ups, on disk until the end
+	index   map[string]*idList     // index prefix (i/<field>/<value>\0) → ids, ascending
+	deltas  map[contribution]int64 // counter changes, named only in Finish
 	chunks  []bulkChunk
 	search  []searchEntry // texts of the search chunk being filled
 	chunk   uint64        // that chunk
@@ -167,7 +167,7 @@ func (s *Store) BeginBulkLoad(operator string) (*BulkLoad, error) {
 		return nil, nil
 	}
 	b := &BulkLoad{s: s, operator: operator, rules: map[string]*gdpr.SourceRule{},
-		index: map[string]*idList{}, deltas: map[string]int64{}}
+		index: map[string]*idList{}, deltas: map[contribution]int64{}}
 	ok := true
 	err := s.view(func(txn *badger.Txn) error {
 		last, err := seqValue(txn, keyContactSeq)
@@ -316,7 +316,7 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 	type made struct {
 		kv      *bulkKV
 		index   [][]byte
-		contrib []string
+		contrib []contribution
 		text    string
 		err     error
 	}
@@ -343,7 +343,7 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 		}
 		r.err = err
 		r.index = indexEntries(&c)
-		r.contrib = contactContributions(&c)
+		r.contrib = appendContributions(nil, &c)
 		r.text = gdpr.SearchText(&c)
 	})
 	bp.kvs = make([]*bulkKV, 0, len(fresh)+len(fresh)>>s.searchBits+2)
@@ -577,7 +577,11 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	// The audit entries, chained from the store's head, and the other keys
 	// a chunk's transaction would have set.
 	var ops []op
-	t := &tx{s: s, operator: b.operator, log: &ops, seq: s.auditSeq, hash: s.auditHash, deltas: b.deltas}
+	deltas := make(map[string]int64, len(b.deltas))
+	for c, d := range b.deltas {
+		deltas[c.name()] += d
+	}
+	t := &tx{s: s, operator: b.operator, log: &ops, seq: s.auditSeq, hash: s.auditHash, deltas: deltas}
 	for _, c := range b.chunks {
 		t.now = c.at
 		t.auditImported(c.first, c.last, c.firstLine, c.lastLine)
@@ -588,7 +592,7 @@ func (b *BulkLoad) finish() ([]ImportItem, error) {
 	for _, o := range ops {
 		rest[string(o.key)] = o.value
 	}
-	for name, d := range b.deltas {
+	for name, d := range deltas {
 		k := string(counterKey(name))
 		var cur int64
 		if v, ok := rest[k]; ok && len(v) == 8 {
