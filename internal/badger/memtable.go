@@ -1,6 +1,9 @@
 /*
  * SPDX-FileCopyrightText: © 2017-2025 Istari Digital, Inc.
  * SPDX-License-Identifier: Apache-2.0
+ *
+ * Modified for gdprdesk, 2026: encodeEntry takes the checksum over the
+ * encoded bytes (see README.gdprdesk.md).
  */
 
 package badger
@@ -289,8 +292,12 @@ func (lf *logFile) encodeEntry(buf *bytes.Buffer, e *Entry, offset uint32) (int,
 		userMeta:  e.UserMeta,
 	}
 
-	hash := crc32.New(y.CastagnoliCrcTable)
-	writer := io.MultiWriter(buf, hash)
+	// gdprdesk: the checksum is taken over the bytes once they are in buf,
+	// not through an io.MultiWriter into a new hash for every entry: the
+	// same checksum, without two allocations and a copy per entry. See
+	// README.gdprdesk.md.
+	start := buf.Len()
+	writer := buf
 
 	// encode header.
 	var headerEnc [maxHeaderSize]byte
@@ -315,7 +322,7 @@ func (lf *logFile) encodeEntry(buf *bytes.Buffer, e *Entry, offset uint32) (int,
 	}
 	// write crc32 hash.
 	var crcBuf [crc32.Size]byte
-	binary.BigEndian.PutUint32(crcBuf[:], hash.Sum32())
+	binary.BigEndian.PutUint32(crcBuf[:], crc32.Checksum(buf.Bytes()[start:], y.CastagnoliCrcTable))
 	y.Check2(buf.Write(crcBuf[:]))
 	// return encoded length.
 	return len(headerEnc[:sz]) + len(e.Key) + len(e.Value) + len(crcBuf), nil
