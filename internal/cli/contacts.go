@@ -181,7 +181,7 @@ exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 					return nil
 				})
 			}
-			return a.withStore(func(s *store.Store) error {
+			return a.withBulkStore(func(s *store.Store) error {
 				res, err := desk.ApplyBasisChange(cmd.Context(), s, a.operatorName(), set, ch, a.bulkProgress("tag"))
 				if a.stderrTTY {
 					fmt.Fprintln(a.stderr)

@@ -221,10 +221,14 @@ func (a *app) operatorName() string {
 	return "unknown"
 }
 
-// open gives the command its store (openFor, not read-only).
-func (a *app) open() (s *store.Store, release func() error, err error) {
-	return a.openFor(false)
-}
+// storeUse is how a command uses the store it opens (openFor).
+type storeUse int
+
+const (
+	useWrite storeUse = iota // reads and writes
+	useRead                  // only reads: store.Options.ReadOnly
+	useBulk                  // makes one bulk change: store.Options.Bulk
+)
 
 // openFor gives the command its store and the function that releases it: the
 // server's open store when the command runs in a server (never closed by
@@ -232,9 +236,10 @@ func (a *app) open() (s *store.Store, release func() error, err error) {
 // held by a running server that answers on its control socket is
 // errServing: run forwards the command line there.
 //
-// reading opens the directory read-only (store.Options.ReadOnly) for a
+// useRead opens the directory read-only (store.Options.ReadOnly) for a
 // command that only reads: no compactions or value-log work at start.
-func (a *app) openFor(reading bool) (s *store.Store, release func() error, err error) {
+// useBulk opens it for one bulk change (store.Options.Bulk).
+func (a *app) openFor(use storeUse) (s *store.Store, release func() error, err error) {
 	if a.served != nil {
 		return a.served.store, func() error { return nil }, nil
 	}
@@ -245,7 +250,7 @@ func (a *app) openFor(reading bool) (s *store.Store, release func() error, err e
 	if err := a.storeDir(dir); err != nil {
 		return nil, nil, err
 	}
-	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr, ReadOnly: reading})
+	opts, err := a.storeOptions(store.Options{Now: a.now, Log: a.stderr, ReadOnly: use == useRead, Bulk: use == useBulk})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -290,20 +295,22 @@ func (a *app) storeOptions(opts store.Options) (store.Options, error) {
 // withStore opens the store, runs fn and closes it, reporting a close error
 // only when fn succeeded.
 func (a *app) withStore(fn func(s *store.Store) error) (err error) {
-	return a.withStoreFor(false, fn)
+	return a.withStoreFor(useWrite, fn)
 }
 
 // withReadingStore is withStore for a command that only reads (openFor).
 func (a *app) withReadingStore(fn func(s *store.Store) error) error {
-	return a.withStoreFor(true, fn)
+	return a.withStoreFor(useRead, fn)
 }
 
-func (a *app) withStoreFor(reading bool, fn func(s *store.Store) error) (err error) {
-	open := a.open
-	if reading {
-		open = func() (*store.Store, func() error, error) { return a.openFor(true) }
-	}
-	s, release, err := open()
+// withBulkStore is withStore for a command that makes one bulk change
+// (openFor).
+func (a *app) withBulkStore(fn func(s *store.Store) error) error {
+	return a.withStoreFor(useBulk, fn)
+}
+
+func (a *app) withStoreFor(use storeUse, fn func(s *store.Store) error) (err error) {
+	s, release, err := a.openFor(use)
 	if err != nil {
 		return err
 	}
