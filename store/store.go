@@ -70,13 +70,14 @@ type Options struct {
 	// upgrade, an erasure or a crash to finish) is opened as usual.
 	ReadOnly bool
 	// Bulk opens the store for a process that makes one bulk change and
-	// ends (the CLI's tag): without Badger's block cache. A bulk change
-	// reads each block of records once, in order, so the cache only costs
-	// its bookkeeping (ristretto's admission policy, on a goroutine of
-	// its own): paired bulk tags of 117,702 contacts took 0.95× the wall
-	// time and CPU without it (docs/PERFORMANCE.md, "Bulk tag"). Browsing
-	// reads the same blocks again and again, and keeps it; so does a
-	// store encrypted at rest, which Badger cannot read without one.
+	// ends (the CLI's tag and import): without Badger's block cache. A
+	// bulk change reads each block of records once, in order, or hardly
+	// reads at all, so the cache only costs its bookkeeping (ristretto's
+	// admission policy, on a goroutine of its own): paired runs at
+	// 1,000,000 contacts took 0.94× the wall time for a bulk tag and 0.96×
+	// for an import without it (docs/PERFORMANCE.md). Browsing reads the
+	// same blocks again and again, and keeps it; so does a store
+	// encrypted at rest, which Badger cannot read without one.
 	Bulk bool
 
 	// searchBits sets the search index's chunk size (2^bits contacts)

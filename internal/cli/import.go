@@ -76,7 +76,8 @@ docs/import-consent.md.`,
 				}
 				defer done()
 			}
-			return a.withStore(func(s *store.Store) error {
+			// One bulk change, and the process ends (store.Options.Bulk).
+			return a.withBulkStore(func(s *store.Store) error {
 				run := exporters.ImportRun{Operator: a.operatorName(), DryRun: dryRun, Strict: strict,
 					Bulk: a.served == nil && zr == nil && bulkSized(path, bulk)}
 				if a.stderrTTY && !asJSON {
