@@ -74,7 +74,7 @@ type Options struct {
 	// bulk change reads each block of records once, in order, or hardly
 	// reads at all, so the cache only costs its bookkeeping (ristretto's
 	// admission policy, on a goroutine of its own): paired runs at
-	// 1,000,000 contacts took 0.94× the wall time for a bulk tag and 0.96×
+	// 1,000,000 contacts took 0.94× the wall time for a bulk tag and 0.97×
 	// for an import without it (docs/PERFORMANCE.md). Browsing reads the
 	// same blocks again and again, and keeps it; so does a store
 	// encrypted at rest, which Badger cannot read without one.
