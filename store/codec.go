@@ -80,7 +80,9 @@ type personalData struct {
 // no custom fields, and no text that encoding/json would escape (a byte
 // below 0x20, '"', '\\', '<', '>', '&', U+2028, U+2029 or invalid UTF-8).
 // Any other record goes through json.Marshal. An import seals a million of
-// these; TestEncodePersonalIsJSONMarshal compares the two ways.
+// these; TestEncodePersonalIsJSONMarshal compares the two ways, filling
+// every field of personalData by reflection, so a field added there and
+// not to the list below fails it.
 func encodePersonal(pd *personalData) ([]byte, error) {
 	if len(pd.PastEmails) > 0 || len(pd.Custom) > 0 {
 		return json.Marshal(pd)
