@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -142,8 +144,13 @@ func (s *Store) AuditOf(record string) ([]AuditEntry, error) {
 			}
 			if seq != 0 && !slices.Contains(seqs, seq) {
 				seqs = append(seqs, seq)
-				slices.Sort(seqs)
 			}
+			// Entries about a bulk change's chunk: by the contact's id chunk.
+			if seqs, err = auditBulkOf(txn, id, seqs); err != nil {
+				return err
+			}
+			slices.Sort(seqs)
+			seqs = slices.Compact(seqs)
 		}
 		for _, seq := range seqs {
 			v, err := getValue(txn, auditKey(seq))
@@ -191,6 +198,33 @@ func auditRangeOf(txn *badger.Txn, id gdpr.ContactID) (uint64, error) {
 		return 0, nil
 	}
 	return idFromKey(k), nil
+}
+
+// auditBulkOf appends to seqs the entries about bulk changes' chunks that
+// include id (ab/ keys; see tx.setAuditBulk).
+func auditBulkOf(txn *badger.Txn, id gdpr.ContactID, seqs []uint64) ([]uint64, error) {
+	chunk := uint64(id) >> chunkShift
+	if chunk > math.MaxUint32 {
+		return seqs, nil
+	}
+	prefix := binary.BigEndian.AppendUint32(bytes.Clone(prefixAuditBulk), uint32(chunk))
+	off := uint64(id) & (chunkIDs - 1)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	var w chunkWordsT
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		if len(k) != len(prefix)+8 {
+			return seqs, errors.New("audit index of bulk changes: malformed key")
+		}
+		if err := it.Item().Value(func(v []byte) error { return decodeBits(v, &w) }); err != nil {
+			return seqs, fmt.Errorf("audit index of bulk changes: %w", err)
+		}
+		if w[off/64]&(1<<(off%64)) != 0 {
+			seqs = append(seqs, binary.BigEndian.Uint64(k[len(prefix):]))
+		}
+	}
+	return seqs, nil
 }
 
 // EachAudit calls fn for every entry, oldest first (for export).

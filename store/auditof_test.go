@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,4 +98,63 @@ func TestImportChunkRangesDoNotLeak(t *testing.T) {
 			t.Errorf("trail of %s = %q, want %q", record, strings.Join(got, " "), w)
 		}
 	}
+}
+
+// A bulk change's chunk entry is indexed under the id chunks (of 4,096
+// ids) its contacts fall in, a key per chunk, not per contact: each changed
+// contact finds it in its trail, in whichever chunk and at whichever end of
+// it, and no other contact does, the neighbours of a changed one included.
+// Given out of order, the ids still land in their own chunks.
+func TestBulkChunkEntryIsInTheTrailOfEachChangedContactOnly(t *testing.T) {
+	s, _ := newStore(t)
+	emails := make([]string, 2*chunkIDs+10)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("p%d@example.org", i)
+	}
+	for i := 0; i < len(emails); i += 1000 { // C1 … C8202
+		mustImport(t, s, importItems(emails[i:min(i+1000, len(emails))]...))
+	}
+	changed := []gdpr.ContactID{8200, 5, chunkIDs, 1, chunkIDs - 1, 2 * chunkIDs, chunkIDs + 1, 3}
+	untouched := []gdpr.ContactID{2, 4, 6, chunkIDs - 2, chunkIDs + 2, 2*chunkIDs - 1, 2*chunkIDs + 1, 8199, 8201}
+	bulkKeys, recKeys := keyCount(t, s, prefixAuditBulk), keyCount(t, s, prefixAuditRec)
+	n := len(allAudit(t, s))
+	res, err := s.ApplyBasisTo(t.Context(), "op", changed,
+		BasisChange{Basis: gdpr.BasisContract, Evidence: "signed order"}, nil)
+	if err != nil || res.Changed != int64(len(changed)) {
+		t.Fatalf("ApplyBasisTo = %+v, %v; want %d changed", res, err, len(changed))
+	}
+	es := auditSince(t, s, n)
+	if len(es) != 1 || es[0].Contacts != len(changed) {
+		t.Fatalf("the change appended %+v, want one entry about %d contacts", es, len(changed))
+	}
+	// Ids 1–4095 are chunk 0, 4096–8191 chunk 1, 8192– chunk 2.
+	if got := keyCount(t, s, prefixAuditBulk) - bulkKeys; got != 3 {
+		t.Errorf("the entry has %d ab/ keys, want 3 (one per id chunk)", got)
+	}
+	if got := keyCount(t, s, prefixAuditRec) - recKeys; got != 0 {
+		t.Errorf("the entry added %d ar/ keys, want none", got)
+	}
+	inTrail := func(id gdpr.ContactID) bool {
+		trail, err := s.AuditOf(id.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(trail); i++ {
+			if trail[i-1].Seq >= trail[i].Seq {
+				t.Errorf("trail of %s is not in order, or repeats: %+v", id, trail)
+			}
+		}
+		return slices.ContainsFunc(trail, func(e AuditEntry) bool { return e.Seq == es[0].Seq })
+	}
+	for _, id := range changed {
+		if !inTrail(id) {
+			t.Errorf("%s was changed, but the chunk's entry is not in its trail", id)
+		}
+	}
+	for _, id := range untouched {
+		if inTrail(id) {
+			t.Errorf("%s was not changed, but the chunk's entry is in its trail", id)
+		}
+	}
+	checkVerified(t, s)
 }

@@ -32,6 +32,8 @@ import (
 //	a/<seq>                           audit entry (hash-chained)
 //	ar/<record>\x00<seq>              audit entries by record (C12, R3, settings, …)
 //	ai/<last id>/<seq>                an entry about a run of contacts (an import chunk) → its first id
+//	ab/<chunk>/<seq>                  an entry about scattered contacts (a bulk change's chunk) →
+//	                                  their ids in chunk (ids chunk·4096 … +4095), as ib/ stores them
 //	m/shred/<slot>                    a key slot a committed erasure still has to destroy
 //	m/shredded/<slot>                 every key slot an erasure marked, kept for good (erase.go)
 //	m/shredcount                      how many shred markers were ever set (vs the key ring's count)
@@ -67,15 +69,19 @@ var (
 	// ai/<last id>/<seq> = <first id>: one entry about a run of contacts
 	// with consecutive ids (an import chunk), found by its last id.
 	prefixAuditRange = []byte("ai/")
-	prefixPolicy     = []byte("p/")
-	prefixRule       = []byte("sr/")
-	prefixCheck      = []byte("k/")
-	prefixOperator   = []byte("o/")
-	keySettings      = []byte("g/settings")
-	keyDPIA          = []byte("g/dpia")
-	prefixPurpose    = []byte("pu/")
-	prefixRecipient  = []byte("rc/")
-	prefixBreach     = []byte("br/")
+	// ab/<chunk>/<seq> = the ids, within id chunk <chunk> (as the bitmap
+	// chunks number them), of the contacts one entry about a bulk change
+	// is about: a key per 4,096 ids the change spans, not one per contact.
+	prefixAuditBulk = []byte("ab/")
+	prefixPolicy    = []byte("p/")
+	prefixRule      = []byte("sr/")
+	prefixCheck     = []byte("k/")
+	prefixOperator  = []byte("o/")
+	keySettings     = []byte("g/settings")
+	keyDPIA         = []byte("g/dpia")
+	prefixPurpose   = []byte("pu/")
+	prefixRecipient = []byte("rc/")
+	prefixBreach    = []byte("br/")
 
 	keySchema      = []byte("m/schema")
 	keyHMACSecret  = []byte("m/hmac")
@@ -130,6 +136,10 @@ func breachKey(id gdpr.BreachID) []byte   { return join(prefixBreach, u64(uint64
 
 func auditRangeKey(last gdpr.ContactID, seq uint64) []byte {
 	return join(prefixAuditRange, u64(uint64(last)), u64(seq))
+}
+
+func auditBulkKey(chunk uint32, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(bytes.Clone(prefixAuditBulk), chunk), seq)
 }
 
 func auditRecordKey(record string, seq uint64) []byte {

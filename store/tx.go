@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -462,7 +464,7 @@ type auditRec struct {
 	// its last id (prefixAuditRange), not stored in the entry.
 	contacts [2]gdpr.ContactID
 	// records, when set, are the contacts a bulk chunk's entry is about:
-	// each finds the entry in its audit trail (ar/), none is named in it.
+	// each finds the entry in its audit trail (ab/), none is named in it.
 	records []gdpr.ContactID
 }
 
@@ -535,10 +537,8 @@ func (t *tx) flushAudit() error {
 				return err
 			}
 		}
-		for _, id := range e.records {
-			if err := t.set(auditRecordKey(id.String(), e.Seq), nil); err != nil {
-				return err
-			}
+		if err := t.setAuditBulk(e.records, e.Seq); err != nil {
+			return err
 		}
 		if first, last := e.contacts[0], e.contacts[1]; last > first {
 			if err := t.set(auditRangeKey(last, e.Seq), u64(uint64(first))); err != nil {
@@ -553,6 +553,34 @@ func (t *tx) flushAudit() error {
 		}
 	}
 	t.entries = t.entries[:0]
+	return nil
+}
+
+// setAuditBulk indexes entry seq under the contacts ids for their audit
+// trails: one ab/ key per id chunk they fall in, holding their offsets in
+// it as a bitmap chunk does (encodeBits). A bulk chunk of 500 contacts
+// spread over a million ids writes a few keys, not 500.
+func (t *tx) setAuditBulk(ids []gdpr.ContactID, seq uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	var w chunkWordsT
+	for i := 0; i < len(sorted); {
+		chunk := uint64(sorted[i]) >> chunkShift
+		w = chunkWordsT{}
+		for ; i < len(sorted) && uint64(sorted[i])>>chunkShift == chunk; i++ {
+			off := uint64(sorted[i]) & (chunkIDs - 1)
+			w[off/64] |= 1 << (off % 64)
+		}
+		if chunk > math.MaxUint32 {
+			return fmt.Errorf("audit index: contact id %d out of range", sorted[i-1])
+		}
+		if err := t.set(auditBulkKey(uint32(chunk), seq), encodeBits(nil, &w)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
