@@ -256,12 +256,18 @@ func (b *BulkLoad) prepare(items []ImportItem, bp *bulkPrep) error {
 	s := b.s
 	now := s.now().UTC()
 	probe := &tx{s: s}
+	// Hashed and checked against the suppression list on every core (the
+	// probe only reads: its own list is empty).
 	hashes := make([][]byte, len(items))
-	parallel(len(items), func(i int) { hashes[i] = s.emailHash(items[i].Contact.Email) })
+	suppressed := make([]bool, len(items))
+	parallel(len(items), func(i int) {
+		hashes[i] = s.emailHash(items[i].Contact.Email)
+		suppressed[i] = probe.isSuppressedAddress(items[i].Contact.Email, hashes[i])
+	})
 	var fresh []int
 	for i, it := range items {
 		h := hashes[i]
-		if probe.isSuppressedAddress(it.Contact.Email, h) {
+		if suppressed[i] {
 			bp.out[i] = ImportSuppressed
 			continue
 		}

@@ -117,7 +117,13 @@ func (t *tx) isSuppressed(h []byte) bool {
 // marketing, Art. 21(3)): by h, or, for an address beyond ASCII, by the
 // hash of a spelling that versions before gdpr.CanonicalEmail stored
 // (gdpr.LegacyEmailSpellings).
+//
+// With nothing suppressed (the list is read whole at open: Store.suppressed)
+// there is nothing to compare, and the legacy spellings are not worked out.
 func (t *tx) isSuppressedAddress(email string, h []byte) bool {
+	if len(t.suppress) == 0 && len(t.s.suppressed) == 0 {
+		return false
+	}
 	if t.isSuppressed(h) {
 		return true
 	}
