@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/gdprdesk/gdprdesk/gdpr"
@@ -48,5 +49,31 @@ func TestBulkOpenLeavesTheBlockCacheOutWhereBadgerAllows(t *testing.T) {
 			}
 			checkVerified(t, s)
 		})
+	}
+}
+
+// Options.Bulk opens the store with memtables of bulkMemTableSize, smaller
+// than the desk's, encrypted at rest or not; any other open keeps the
+// desk's size.
+func TestBulkOpenHasSmallerMemtables(t *testing.T) {
+	for _, key := range [][]byte{nil, testKey(t)} {
+		dir := t.TempDir()
+		for i, bulk := range []bool{false, true, false} {
+			s, err := Open(dir, Options{EncryptionKey: key, Bulk: bulk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := int64(32 << 20)
+			if bulk {
+				want = bulkMemTableSize
+			}
+			if got := s.badgerOpts.MemTableSize; got != want || (bulk && got >= 32<<20) {
+				t.Errorf("encrypted %v, bulk %v: memtables of %d bytes, want %d", key != nil, bulk, got, want)
+			}
+			mustCreate(t, s, gdpr.Contact{Email: fmt.Sprintf("a%d@example.org", i)})
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

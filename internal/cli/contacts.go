@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -181,6 +183,9 @@ exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 					return nil
 				})
 			}
+			if a.served == nil { // not in a server: the setting is the whole process's
+				leanTagHeap()
+			}
 			return a.withBulkStore(func(s *store.Store) error {
 				res, err := desk.ApplyBasisChange(cmd.Context(), s, a.operatorName(), set, ch, a.bulkProgress("tag"))
 				if a.stderrTTY {
@@ -216,4 +221,20 @@ exists for each and each can withdraw; with --remove, each gets a withdrawal.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "write nothing; say how many contacts would change")
 	_ = cmd.MarkFlagRequired("basis")
 	return cmd
+}
+
+// tagGCPercent is the collector's setting while the tag command runs (Go's
+// default is 100): the heap may grow by half of what is live before a
+// collection, not by all of it. A bulk tag's live heap is mostly Badger's
+// memtable arenas, so at 100 the heap grew by some 150 MB of new pages,
+// and each new page is costly on a virtual machine that hands free memory
+// back to its host (store.bulkMemTableSize says more). It is set for this
+// command alone (its own process), never for the desk or the server, and
+// GOGC overrides it.
+const tagGCPercent = 50
+
+func leanTagHeap() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(tagGCPercent)
+	}
 }
