@@ -208,7 +208,6 @@ func auditBulkOf(txn *badger.Txn, id gdpr.ContactID, seqs []uint64) ([]uint64, e
 		return seqs, nil
 	}
 	prefix := binary.BigEndian.AppendUint32(bytes.Clone(prefixAuditBulk), uint32(chunk))
-	off := uint64(id) & (chunkIDs - 1)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 	defer it.Close()
 	var w chunkWordsT
@@ -220,7 +219,7 @@ func auditBulkOf(txn *badger.Txn, id gdpr.ContactID, seqs []uint64) ([]uint64, e
 		if err := it.Item().Value(func(v []byte) error { return decodeBits(v, &w) }); err != nil {
 			return seqs, fmt.Errorf("audit index of bulk changes: %w", err)
 		}
-		if w[off/64]&(1<<(off%64)) != 0 {
+		if w.has(uint64(id)) {
 			seqs = append(seqs, binary.BigEndian.Uint64(k[len(prefix):]))
 		}
 	}

@@ -54,6 +54,23 @@ const (
 // 64w+i.
 type chunkWordsT [chunkWords]uint64
 
+// set, unset and has work on the bit of id's offset in its chunk (only
+// the offset counts: any id of the chunk may be given).
+func (w *chunkWordsT) set(id uint64) {
+	off := id & (chunkIDs - 1)
+	w[off/64] |= 1 << (off % 64)
+}
+
+func (w *chunkWordsT) unset(id uint64) {
+	off := id & (chunkIDs - 1)
+	w[off/64] &^= 1 << (off % 64)
+}
+
+func (w *chunkWordsT) has(id uint64) bool {
+	off := id & (chunkIDs - 1)
+	return w[off/64]&(1<<(off%64)) != 0
+}
+
 // bitmapped reports whether an index field has bitmap chunks.
 func bitmapped(field []byte) bool { return string(field) != ixCreated }
 
@@ -138,7 +155,7 @@ func decodeBits(v []byte, w *chunkWordsT) error {
 			if off >= chunkIDs {
 				return errors.New("bitmap chunk: offset out of range")
 			}
-			w[off/64] |= 1 << (off % 64)
+			w.set(uint64(off))
 		}
 		return nil
 	}
@@ -177,11 +194,10 @@ func (t *tx) noteIndex(k []byte, on bool) error {
 		}
 		t.bits[string(t.bitKey)] = e
 	}
-	off := id & (chunkIDs - 1)
 	if on {
-		e.w[off/64] |= 1 << (off % 64)
+		e.w.set(id)
 	} else {
-		e.w[off/64] &^= 1 << (off % 64)
+		e.w.unset(id)
 	}
 	return nil
 }
@@ -229,8 +245,7 @@ func (b *chunkBuilder) add(prefix []byte, id uint64) bool {
 		b.prefix = append(b.prefix[:0], prefix...)
 		b.chunk = c
 	}
-	off := id & (chunkIDs - 1)
-	b.w[off/64] |= 1 << (off % 64)
+	b.w.set(id)
 	return true
 }
 

@@ -63,11 +63,11 @@ func TestBulkOpenHasSmallerMemtables(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := int64(32 << 20)
+			want := int64(memTableSize)
 			if bulk {
 				want = bulkMemTableSize
 			}
-			if got := s.badgerOpts.MemTableSize; got != want || (bulk && got >= 32<<20) {
+			if got := s.badgerOpts.MemTableSize; got != want || (bulk && got >= memTableSize) {
 				t.Errorf("encrypted %v, bulk %v: memtables of %d bytes, want %d", key != nil, bulk, got, want)
 			}
 			mustCreate(t, s, gdpr.Contact{Email: fmt.Sprintf("a%d@example.org", i)})

@@ -514,10 +514,10 @@ func hasData(db string) bool {
 	return err == nil
 }
 
-// bulkMemTableSize is the memtable size of a store opened for one bulk
-// change (Options.Bulk), against 32 MB otherwise. Each memtable is a new
-// arena on the Go heap, which the collector then lets grow by as much
-// again, and a write-ahead file of twice its size that the kernel fills
+// memTableSize is the size of Badger's memtables (badgerOptions);
+// bulkMemTableSize is theirs in a store opened for one bulk change
+// (Options.Bulk). Each memtable is a new arena on the Go heap, which the
+// collector then lets grow by as much again, and a write-ahead file of twice its size that the kernel fills
 // with zeros page by page as it is written: a bulk tag of 117,702 contacts
 // touched ~90,000 new pages, 590 MB peak RSS. On a virtual machine that
 // hands free memory back to its host, each new page can cost many times
@@ -526,7 +526,10 @@ func hasData(db string) bool {
 // memtables, and the tag's collector at GOGC 50 (internal/cli), the same
 // tag touches ~55,000 pages (~400 MB); it costs a few per cent more on a
 // warm machine and a sixth less after a pause.
-const bulkMemTableSize = 16 << 20
+const (
+	memTableSize     = 32 << 20
+	bulkMemTableSize = memTableSize / 2
+)
 
 // badgerOptions sizes Badger for a desk, not a server: the defaults (five
 // 64 MB memtables, a 256 MB block cache) alone exceed the memory targets of
@@ -535,7 +538,7 @@ const bulkMemTableSize = 16 << 20
 func badgerOptions(dir string, log io.Writer, key []byte) badger.Options {
 	opts := badger.DefaultOptions(dir).
 		WithLogger(quietLogger{w: log}).
-		WithMemTableSize(32 << 20).
+		WithMemTableSize(memTableSize).
 		WithNumMemtables(3).
 		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(32 << 20).

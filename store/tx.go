@@ -577,8 +577,7 @@ func (t *tx) setAuditBulk(ids []gdpr.ContactID, seq uint64) error {
 		chunk := uint64(sorted[i]) >> chunkShift
 		w = chunkWordsT{}
 		for ; i < len(sorted) && uint64(sorted[i])>>chunkShift == chunk; i++ {
-			off := uint64(sorted[i]) & (chunkIDs - 1)
-			w[off/64] |= 1 << (off % 64)
+			w.set(uint64(sorted[i]))
 		}
 		if chunk > math.MaxUint32 {
 			return fmt.Errorf("audit index: contact id %d out of range", sorted[i-1])
